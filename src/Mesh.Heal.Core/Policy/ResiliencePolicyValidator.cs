@@ -1,0 +1,149 @@
+using System.Globalization;
+
+namespace Mesh.Heal.Policy;
+
+/// <summary>Checks a resilience policy against the accepted ranges before anything applies it.</summary>
+/// <remarks>
+/// Every error names the setting by its configuration path and says which values are accepted, so that an
+/// operator can fix a rejected policy from the message alone.
+/// </remarks>
+public static class ResiliencePolicyValidator
+{
+    /// <summary>The configuration section that holds the policy; error paths start with it.</summary>
+    public const string SectionName = "Resilience";
+
+    /// <summary>Validates <paramref name="policy"/>; an empty list means it can be applied.</summary>
+    /// <param name="policy">The policy to check.</param>
+    /// <param name="knownClusters">The upstream cluster ids that exist, or <see langword="null"/> to skip that check.</param>
+    public static IReadOnlyList<PolicyError> Validate(ResiliencePolicy policy, IReadOnlyCollection<string>? knownClusters)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var errors = new List<PolicyError>();
+        ValidateCluster($"{SectionName}:Defaults", clusterId: null, policy.Defaults, knownClusters, errors);
+        if (policy.Defaults.Fallback is not null)
+        {
+            errors.Add(new($"{SectionName}:Defaults:Fallback", "a fallback is set per cluster, not in Defaults"));
+        }
+
+        foreach (var (id, cluster) in policy.Clusters)
+        {
+            var path = $"{SectionName}:Clusters:{id}";
+            if (knownClusters is not null && !knownClusters.Contains(id, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add(new(path, $"no cluster '{id}' in ReverseProxy:Clusters; known: {Known(knownClusters)}"));
+            }
+
+            ValidateCluster(path, id, cluster, knownClusters, errors);
+        }
+
+        return errors;
+    }
+
+    private static void ValidateCluster(
+        string path, string? clusterId, ClusterPolicy policy, IReadOnlyCollection<string>? knownClusters, List<PolicyError> errors)
+    {
+        var cb = policy.CircuitBreaker;
+        var cbPath = path + ":CircuitBreaker";
+        if (!(cb.FailureRatio > 0 && cb.FailureRatio <= 1))
+        {
+            errors.Add(new(cbPath + ":FailureRatio", $"{Format(cb.FailureRatio)} is out of range; accepted: greater than 0 and at most 1"));
+        }
+
+        Range(errors, cbPath + ":MinimumThroughput", cb.MinimumThroughput, PolicyConstants.MinMinimumThroughput, PolicyConstants.MaxMinimumThroughput);
+        Range(errors, cbPath + ":SamplingDuration", cb.SamplingDuration, PolicyConstants.MinBreakerDuration, PolicyConstants.MaxBreakerDuration);
+        Range(errors, cbPath + ":BreakDuration", cb.BreakDuration, PolicyConstants.MinBreakerDuration, PolicyConstants.MaxBreakerDuration);
+        if (cb.SlowCallDuration is { } slow)
+        {
+            Range(errors, cbPath + ":SlowCallDuration", slow, PolicyConstants.MinTimeout, PolicyConstants.MaxTimeout);
+        }
+
+        if (!(cb.DegradedRatio > 0 && cb.DegradedRatio <= 1))
+        {
+            errors.Add(new(cbPath + ":DegradedRatio", $"{Format(cb.DegradedRatio)} is out of range; accepted: greater than 0 and at most 1"));
+        }
+        else if (cb.DegradedRatio > cb.FailureRatio && cb.FailureRatio > 0)
+        {
+            errors.Add(new(cbPath + ":DegradedRatio",
+                $"{Format(cb.DegradedRatio)} is above FailureRatio {Format(cb.FailureRatio)}; accepted: greater than 0 and at most FailureRatio"));
+        }
+
+        Range(errors, cbPath + ":RecoveryDuration", cb.RecoveryDuration, TimeSpan.Zero, PolicyConstants.MaxRecoveryDuration);
+        Range(errors, path + ":Timeout", policy.Timeout, PolicyConstants.MinTimeout, PolicyConstants.MaxTimeout);
+        Range(errors, path + ":Retry:MaxAttempts", policy.Retry.MaxAttempts, 1, PolicyConstants.MaxMaxAttempts);
+        Range(errors, path + ":Retry:BudgetPercent", policy.Retry.BudgetPercent, 0, 100);
+
+        var od = policy.OutlierDetection;
+        Range(errors, path + ":OutlierDetection:ConsecutiveFailures", od.ConsecutiveFailures, 0, PolicyConstants.MaxConsecutiveFailures);
+        Range(errors, path + ":OutlierDetection:EjectionDuration", od.EjectionDuration, PolicyConstants.MinBreakerDuration, PolicyConstants.MaxEjectionDuration);
+        Range(errors, path + ":OutlierDetection:MaxEjectionPercent", od.MaxEjectionPercent, 0, 100);
+
+        if (policy.Fallback is { } fallback)
+        {
+            ValidateFallback(path + ":Fallback", clusterId, fallback, knownClusters, errors);
+        }
+    }
+
+    private static void ValidateFallback(
+        string path, string? clusterId, FallbackPolicy fallback, IReadOnlyCollection<string>? knownClusters, List<PolicyError> errors)
+    {
+        if ((fallback.Cluster is null) == (fallback.Response is null))
+        {
+            errors.Add(new(path, "set exactly one of Cluster (a cluster id) or Response (StatusCode, ContentType, Body, Headers)"));
+            return;
+        }
+
+        if (fallback.Cluster is { } target)
+        {
+            if (string.IsNullOrWhiteSpace(target))
+            {
+                errors.Add(new(path + ":Cluster", "is empty; accepted: the id of another cluster in ReverseProxy:Clusters"));
+            }
+            else if (string.Equals(target, clusterId, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(new(path + ":Cluster", $"'{target}' is the cluster itself; accepted: the id of another cluster"));
+            }
+            else if (knownClusters is not null && !knownClusters.Contains(target, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add(new(path + ":Cluster", $"no cluster '{target}' in ReverseProxy:Clusters; known: {Known(knownClusters)}"));
+            }
+        }
+
+        if (fallback.Response is { } response)
+        {
+            Range(errors, path + ":Response:StatusCode", response.StatusCode, 100, 599);
+            if (string.IsNullOrWhiteSpace(response.ContentType))
+            {
+                errors.Add(new(path + ":Response:ContentType", "is empty; accepted: a media type such as application/json"));
+            }
+
+            foreach (var (name, _) in response.Headers)
+            {
+                if (string.IsNullOrWhiteSpace(name) || name.Any(c => c <= ' ' || c >= 127 || c == ':'))
+                {
+                    errors.Add(new(path + ":Response:Headers", $"'{name}' is not a valid header name; accepted: visible ASCII without ':' or spaces"));
+                }
+            }
+        }
+    }
+
+    private static void Range(List<PolicyError> errors, string path, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add(new(path, $"{value} is out of range; accepted: {min} to {max}"));
+        }
+    }
+
+    private static void Range(List<PolicyError> errors, string path, TimeSpan value, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add(new(path, $"{value:c} is out of range; accepted: {min:c} to {max:c}"));
+        }
+    }
+
+    private static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static string Known(IReadOnlyCollection<string> clusters) =>
+        clusters.Count == 0 ? "(none)" : string.Join(", ", clusters.Order(StringComparer.Ordinal));
+}

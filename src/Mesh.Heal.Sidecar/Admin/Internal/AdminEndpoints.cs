@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Mesh.Heal.Sidecar.Configuration;
+using Mesh.Heal.Sidecar.Hosting;
+using Mesh.Heal.Sidecar.Resilience.Internal;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy;
+
+namespace Mesh.Heal.Sidecar.Admin.Internal;
+
+/// <summary>The admin listener's endpoints (besides <c>/metrics</c>, which the OpenTelemetry exporter serves).</summary>
+internal static class AdminEndpoints
+{
+    public const string Listing = "admin endpoints: /healthz, /readyz, /metrics, /admin/state\n";
+
+    public static Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = "GET, HEAD";
+            return Task.CompletedTask;
+        }
+
+        switch (request.Path.Value)
+        {
+            case "/healthz":
+                return Text(context, StatusCodes.Status200OK, "ok\n");
+            case "/readyz":
+                var lifetime = context.RequestServices.GetRequiredService<IHostApplicationLifetime>();
+                var ready = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
+                return ready ? Text(context, StatusCodes.Status200OK, "ready\n") : Text(context, StatusCodes.Status503ServiceUnavailable, "not ready\n");
+            case "/admin/state":
+                return StateAsync(context);
+            default:
+                return Text(context, StatusCodes.Status404NotFound, Listing);
+        }
+    }
+
+    private static Task Text(HttpContext context, int status, string body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(body);
+    }
+
+    private static async Task StateAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var registry = services.GetRequiredService<ClusterResilienceRegistry>();
+        var lookup = services.GetRequiredService<IProxyStateLookup>();
+        var status = services.GetRequiredService<ConfigReloadStatus>();
+        var options = services.GetRequiredService<IOptions<SidecarOptions>>().Value;
+
+        context.Response.ContentType = "application/json";
+        await using var json = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Indented = true });
+        json.WriteStartObject();
+        json.WriteString("service", options.Service);
+        json.WriteNumber("policyVersion", registry.Policy.Version);
+        json.WriteString("lastPolicyError", status.LastRejection);
+        json.WriteNumber("policyRejections", status.Rejections);
+        json.WriteStartObject("clusters");
+        foreach (var clusterState in lookup.GetClusters().OrderBy(c => c.ClusterId, StringComparer.Ordinal))
+        {
+            var cluster = registry.Get(clusterState.ClusterId);
+            json.WriteStartObject(cluster.ClusterId);
+            json.WriteString("health", cluster.Health.ToString());
+            json.WriteString("breaker", cluster.BreakerState.ToString());
+            json.WriteNumber("primaryShare", Math.Round(cluster.HealthMachine.PrimaryShare, 3));
+            json.WriteNumber("requests", cluster.Requests);
+            json.WriteNumber("failures", cluster.AttemptFailures);
+            json.WriteNumber("fallbacks", cluster.Fallbacks);
+            json.WriteNumber("rejected", cluster.Rejected);
+            json.WriteNumber("retries", cluster.Retries);
+            json.WriteNumber("callerFailures", cluster.CallerFailures);
+            json.WriteString("fallback", cluster.Policy.Fallback?.HeaderValue);
+            json.WriteStartObject("destinations");
+            foreach (var destination in clusterState.DestinationsState.AllDestinations)
+            {
+                json.WriteStartObject(destination.DestinationId);
+                json.WriteString("address", destination.Model.Config.Address);
+                json.WriteString("passiveHealth", destination.Health.Passive.ToString());
+                json.WriteString("activeHealth", destination.Health.Active.ToString());
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,36 @@
+using System.Globalization;
+
+namespace Mesh.Heal.Sidecar.Configuration.Internal;
+
+/// <summary>Parses durations written as <c>hh:mm:ss[.fff]</c> or as a number with a unit (<c>250ms</c>, <c>2s</c>, <c>1m</c>, <c>1h</c>).</summary>
+internal static class DurationParser
+{
+    public static bool TryParse(string text, out TimeSpan value)
+    {
+        var span = text.AsSpan().Trim();
+        if (span.Contains(':') && TimeSpan.TryParse(span, CultureInfo.InvariantCulture, out value))
+        {
+            return value >= TimeSpan.Zero;
+        }
+
+        (int Length, double Scale) unit = span switch
+        {
+            _ when span.EndsWith("ms", StringComparison.OrdinalIgnoreCase) => (2, 1),
+            _ when span.EndsWith("s", StringComparison.OrdinalIgnoreCase) => (1, 1_000),
+            _ when span.EndsWith("m", StringComparison.OrdinalIgnoreCase) => (1, 60_000),
+            _ when span.EndsWith("h", StringComparison.OrdinalIgnoreCase) => (1, 3_600_000),
+            _ => (0, 0),
+        };
+
+        if (unit.Length > 0
+            && double.TryParse(span[..^unit.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            && double.IsFinite(number) && number >= 0)
+        {
+            value = TimeSpan.FromMilliseconds(number * unit.Scale);
+            return true;
+        }
+
+        value = default;
+        return false;
+    }
+}

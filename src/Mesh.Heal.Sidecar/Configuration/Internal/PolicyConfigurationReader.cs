@@ -1,0 +1,188 @@
+using System.Globalization;
+using Mesh.Heal.Policy;
+using Microsoft.Extensions.Configuration;
+
+namespace Mesh.Heal.Sidecar.Configuration.Internal;
+
+/// <summary>Reads the <c>Resilience</c> configuration section into a <see cref="ResiliencePolicy"/>.</summary>
+/// <remarks>
+/// Parsing is done by hand rather than by the options binder so that a typo or an unparsable value is reported
+/// with its full path and the accepted values, instead of a binder exception or a silently ignored key.
+/// </remarks>
+internal static class PolicyConfigurationReader
+{
+    private static readonly string[] RootKeys = ["Defaults", "Clusters"];
+    private static readonly string[] ClusterKeys = ["CircuitBreaker", "Timeout", "Retry", "Fallback", "OutlierDetection"];
+    private static readonly string[] BreakerKeys =
+        ["FailureRatio", "MinimumThroughput", "SamplingDuration", "BreakDuration", "SlowCallDuration", "DegradedRatio", "RecoveryDuration"];
+    private static readonly string[] RetryKeys = ["MaxAttempts", "BudgetPercent"];
+    private static readonly string[] OutlierKeys = ["ConsecutiveFailures", "EjectionDuration", "MaxEjectionPercent"];
+    private static readonly string[] FallbackKeys = ["Cluster", "Response"];
+    private static readonly string[] ResponseKeys = ["StatusCode", "ContentType", "Body", "Headers"];
+
+    /// <summary>The upstream cluster ids declared in <c>ReverseProxy:Clusters</c>, or null when that section is absent.</summary>
+    public static IReadOnlyCollection<string>? KnownClusters(IConfiguration root)
+    {
+        var clusters = root.GetSection("ReverseProxy:Clusters");
+        return clusters.Exists() ? clusters.GetChildren().Select(c => c.Key).ToArray() : null;
+    }
+
+    /// <summary>Reads and validates the policy; on any error the policy is null and every error is listed.</summary>
+    public static (ResiliencePolicy? Policy, IReadOnlyList<PolicyError> Errors) Read(
+        IConfiguration root, long version, IReadOnlyCollection<string>? knownClusters)
+    {
+        var errors = new List<PolicyError>();
+        var section = root.GetSection(ResiliencePolicyValidator.SectionName);
+        CheckKeys(section, RootKeys, errors);
+        var defaults = ReadCluster(section.GetSection("Defaults"), new ClusterPolicy(), errors);
+        var clusters = new Dictionary<string, ClusterPolicy>(StringComparer.OrdinalIgnoreCase);
+        foreach (var child in section.GetSection("Clusters").GetChildren())
+        {
+            clusters[child.Key] = ReadCluster(child, defaults with { Fallback = null }, errors);
+        }
+
+        var policy = new ResiliencePolicy { Version = version, Defaults = defaults, Clusters = clusters };
+        if (errors.Count == 0)
+        {
+            errors.AddRange(ResiliencePolicyValidator.Validate(policy, knownClusters));
+        }
+
+        return errors.Count == 0 ? (policy, errors) : (null, errors);
+    }
+
+    private static ClusterPolicy ReadCluster(IConfigurationSection section, ClusterPolicy inherited, List<PolicyError> errors)
+    {
+        CheckKeys(section, ClusterKeys, errors);
+        var cb = section.GetSection("CircuitBreaker");
+        CheckKeys(cb, BreakerKeys, errors);
+        var retry = section.GetSection("Retry");
+        CheckKeys(retry, RetryKeys, errors);
+        var outlier = section.GetSection("OutlierDetection");
+        CheckKeys(outlier, OutlierKeys, errors);
+        var b = inherited.CircuitBreaker;
+        return new ClusterPolicy
+        {
+            CircuitBreaker = new CircuitBreakerPolicy
+            {
+                FailureRatio = ReadDouble(cb, "FailureRatio", b.FailureRatio, errors),
+                MinimumThroughput = ReadInt(cb, "MinimumThroughput", b.MinimumThroughput, errors),
+                SamplingDuration = ReadDuration(cb, "SamplingDuration", b.SamplingDuration, errors),
+                BreakDuration = ReadDuration(cb, "BreakDuration", b.BreakDuration, errors),
+                SlowCallDuration = ReadOptionalDuration(cb, "SlowCallDuration", b.SlowCallDuration, errors),
+                DegradedRatio = ReadDouble(cb, "DegradedRatio", b.DegradedRatio, errors),
+                RecoveryDuration = ReadDuration(cb, "RecoveryDuration", b.RecoveryDuration, errors),
+            },
+            Timeout = ReadDuration(section, "Timeout", inherited.Timeout, errors),
+            Retry = new RetryPolicy
+            {
+                MaxAttempts = ReadInt(retry, "MaxAttempts", inherited.Retry.MaxAttempts, errors),
+                BudgetPercent = ReadInt(retry, "BudgetPercent", inherited.Retry.BudgetPercent, errors),
+            },
+            OutlierDetection = new OutlierDetectionPolicy
+            {
+                ConsecutiveFailures = ReadInt(outlier, "ConsecutiveFailures", inherited.OutlierDetection.ConsecutiveFailures, errors),
+                EjectionDuration = ReadDuration(outlier, "EjectionDuration", inherited.OutlierDetection.EjectionDuration, errors),
+                MaxEjectionPercent = ReadInt(outlier, "MaxEjectionPercent", inherited.OutlierDetection.MaxEjectionPercent, errors),
+            },
+            Fallback = ReadFallback(section.GetSection("Fallback"), inherited.Fallback, errors),
+        };
+    }
+
+    private static FallbackPolicy? ReadFallback(IConfigurationSection section, FallbackPolicy? inherited, List<PolicyError> errors)
+    {
+        if (!section.Exists())
+        {
+            return inherited;
+        }
+
+        CheckKeys(section, FallbackKeys, errors);
+        var response = section.GetSection("Response");
+        FallbackResponse? staticResponse = null;
+        if (response.Exists())
+        {
+            CheckKeys(response, ResponseKeys, errors);
+            var defaults = new FallbackResponse();
+            staticResponse = new FallbackResponse
+            {
+                StatusCode = ReadInt(response, "StatusCode", defaults.StatusCode, errors),
+                ContentType = response["ContentType"] ?? defaults.ContentType,
+                Body = response["Body"] ?? defaults.Body,
+                Headers = response.GetSection("Headers").GetChildren()
+                    .ToDictionary(h => h.Key, h => h.Value ?? string.Empty, StringComparer.OrdinalIgnoreCase),
+            };
+        }
+
+        return new FallbackPolicy { Cluster = section["Cluster"], Response = staticResponse };
+    }
+
+    private static void CheckKeys(IConfigurationSection section, string[] accepted, List<PolicyError> errors)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            if (!accepted.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add(new(child.Path, $"unknown setting '{child.Key}'; accepted: {string.Join(", ", accepted)}"));
+            }
+        }
+    }
+
+    private static double ReadDouble(IConfigurationSection section, string key, double fallback, List<PolicyError> errors)
+    {
+        var raw = section[key];
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+
+        errors.Add(new($"{section.Path}:{key}", $"'{raw}' is not a number; accepted: a decimal such as 0.5"));
+        return fallback;
+    }
+
+    private static int ReadInt(IConfigurationSection section, string key, int fallback, List<PolicyError> errors)
+    {
+        var raw = section[key];
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new($"{section.Path}:{key}", $"'{raw}' is not a whole number; accepted: an integer such as 10"));
+        return fallback;
+    }
+
+    private static TimeSpan ReadDuration(IConfigurationSection section, string key, TimeSpan fallback, List<PolicyError> errors) =>
+        ReadOptionalDuration(section, key, fallback, errors) ?? fallback;
+
+    private static TimeSpan? ReadOptionalDuration(IConfigurationSection section, string key, TimeSpan? fallback, List<PolicyError> errors)
+    {
+        var raw = section[key];
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (raw.Length == 0 || raw.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (DurationParser.TryParse(raw, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new($"{section.Path}:{key}",
+            $"'{raw}' is not a duration; accepted: hh:mm:ss[.fff] such as 00:00:02, or a number with ms, s, m or h such as 250ms"));
+        return fallback;
+    }
+}

@@ -1,0 +1,33 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Mesh.Heal.Sidecar.Hosting;
+
+/// <summary>The proxy and admin listeners, with the ports actually bound (port 0 resolves at start).</summary>
+public sealed class SidecarEndpoints
+{
+    internal ListenOptions? Proxy { get; set; }
+
+    internal ListenOptions? Admin { get; set; }
+
+    internal ListenOptions? Http2Proxy { get; set; }
+
+    /// <summary>The proxy listener's address, e.g. <c>http://127.0.0.1:15001</c>.</summary>
+    public Uri ProxyUri => ToUri(Proxy);
+
+    /// <summary>The cleartext HTTP/2 proxy listener's address, or null when none is configured.</summary>
+    public Uri? Http2ProxyUri => Http2Proxy is null ? null : ToUri(Http2Proxy);
+
+    /// <summary>The admin listener's address, e.g. <c>http://127.0.0.1:15000</c>.</summary>
+    public Uri AdminUri => ToUri(Admin);
+
+    /// <summary>The admin listener's port, or -1 before start.</summary>
+    public int AdminPort => Admin?.IPEndPoint?.Port ?? -1;
+
+    private static Uri ToUri(ListenOptions? options)
+    {
+        var endPoint = options?.IPEndPoint ?? throw new InvalidOperationException("the sidecar has not started");
+        var address = endPoint.Address.Equals(IPAddress.Any) || endPoint.Address.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : endPoint.Address;
+        return new Uri($"http://{new IPEndPoint(address, endPoint.Port)}");
+    }
+}

@@ -1,0 +1,220 @@
+using System.Net;
+using Mesh.Heal.Policy;
+using Mesh.Heal.Sidecar.Admin.Internal;
+using Mesh.Heal.Sidecar.Configuration;
+using Mesh.Heal.Sidecar.Configuration.Internal;
+using Mesh.Heal.Sidecar.OutlierDetection.Internal;
+using Mesh.Heal.Sidecar.Resilience.Internal;
+using Mesh.Heal.Sidecar.Telemetry.Internal;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Mesh.Heal.Sidecar.Hosting;
+
+/// <summary>Builds the sidecar: YARP with Mesh.Heal's resilience pipeline, and the admin listener.</summary>
+public static class SidecarHost
+{
+    /// <summary>Builds a sidecar from command-line arguments (<c>--config file.json</c>, <c>--Section:Key=value</c>).</summary>
+    /// <exception cref="SidecarConfigurationException">The configuration or the policy is invalid; the message names each setting.</exception>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.AddMeshHealSidecar();
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.UseMeshHealSidecar();
+        return app;
+    }
+
+    /// <summary>Adds the configuration file, the listeners and the services of the sidecar.</summary>
+    public static WebApplicationBuilder AddMeshHealSidecar(this WebApplicationBuilder builder)
+    {
+        var status = new ConfigReloadStatus();
+        if (builder.Configuration["config"] is { Length: > 0 } configPath)
+        {
+            AddGuardedConfigFile(builder.Configuration, Path.GetFullPath(configPath), status);
+        }
+
+        var options = ReadOptions(builder.Configuration.GetSection(SidecarOptions.SectionName));
+        var endpoints = new SidecarEndpoints();
+        var proxyBinding = ParseBinding(options.ListenUrl, "Sidecar:ListenUrl");
+        var adminBinding = ParseBinding(options.AdminUrl, "Sidecar:AdminUrl");
+        var http2Binding = string.IsNullOrWhiteSpace(options.Http2ListenUrl)
+            ? ((IPAddress?, int)?)null
+            : ParseBinding(options.Http2ListenUrl, "Sidecar:Http2ListenUrl");
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            endpoints.Proxy = Listen(kestrel, proxyBinding, HttpProtocols.Http1);
+            endpoints.Admin = Listen(kestrel, adminBinding, HttpProtocols.Http1);
+            if (http2Binding is { } h2)
+            {
+                endpoints.Http2Proxy = Listen(kestrel, h2, HttpProtocols.Http2);
+            }
+        });
+
+        builder.Services.AddSingleton(status);
+        builder.Services.AddSingleton(endpoints);
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddMeshHealSidecar(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>Registers the resilience pipeline, YARP, outlier detection and metrics.</summary>
+    public static IServiceCollection AddMeshHealSidecar(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ConfigReloadStatus>();
+        services.TryAddSingleton<ClusterResilienceRegistry>();
+        services.TryAddSingleton<PolicyMonitor>();
+        services.TryAddSingleton<SidecarMetrics>();
+        services.AddSingleton<IPassiveHealthCheckPolicy, ConsecutiveFailuresPolicy>();
+        services.AddReverseProxy()
+            .LoadFromConfig(configuration.GetSection("ReverseProxy"))
+            .AddConfigFilter<OutlierDetectionConfigFilter>()
+            .AddTransforms(static context => context.AddResponseTransform(static transform =>
+            {
+                if (transform.ProxyResponse is { } response && (int)response.StatusCode >= 500
+                    && transform.HttpContext.Features.Get<ResilientRequest>() is { } request
+                    && request.ShouldSuppressFailedBody())
+                {
+                    transform.SuppressResponseBody = true;
+                    request.BodySuppressed = true;
+                }
+
+                return default;
+            }));
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(SidecarMetrics.MeterName)
+            .AddPrometheusExporter());
+        return services;
+    }
+
+    /// <summary>Maps the admin listener and the proxy pipeline.</summary>
+    public static WebApplication UseMeshHealSidecar(this WebApplication app)
+    {
+        // Read the policy now, so that an invalid one stops start-up instead of the first request.
+        _ = app.Services.GetRequiredService<PolicyMonitor>();
+        var endpoints = app.Services.GetRequiredService<SidecarEndpoints>();
+        app.MapWhen(
+            context => context.Connection.LocalPort == endpoints.AdminPort,
+            admin =>
+            {
+                admin.UseOpenTelemetryPrometheusScrapingEndpoint();
+                admin.Run(AdminEndpoints.HandleAsync);
+            });
+        app.UseRouting();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<ResilienceMiddleware>();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
+    private static void AddGuardedConfigFile(IConfigurationBuilder configuration, string path, ConfigReloadStatus status)
+    {
+        if (!File.Exists(path))
+        {
+            throw new SidecarConfigurationException([new PolicyError("--config", $"file '{path}' does not exist")]);
+        }
+
+        // Above appsettings*.json, below environment variables and the command line.
+        var sources = configuration.Sources;
+        var index = 0;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is JsonConfigurationSource)
+            {
+                index = i + 1;
+            }
+        }
+
+        try
+        {
+            sources.Insert(index, new GuardedJsonConfigurationSource(path, status));
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new SidecarConfigurationException([new PolicyError("--config", ex.Message)]);
+        }
+    }
+
+    private static SidecarOptions ReadOptions(IConfigurationSection section)
+    {
+        var options = new SidecarOptions();
+        section.Bind(options);
+        if (string.IsNullOrWhiteSpace(options.Service))
+        {
+            throw new SidecarConfigurationException([new PolicyError("Sidecar:Service", "is empty; accepted: the service's name, such as orders")]);
+        }
+
+        return options;
+    }
+
+    private static (IPAddress? Address, int Port) ParseBinding(string url, string field)
+    {
+        BindingAddress binding;
+        try
+        {
+            binding = BindingAddress.Parse(url);
+        }
+        catch (FormatException)
+        {
+            throw Invalid();
+        }
+
+        if (!string.Equals(binding.Scheme, "http", StringComparison.OrdinalIgnoreCase) || binding.Port is < 0 or > 65535
+            || (binding.PathBase is { Length: > 0 } && binding.PathBase != "/"))
+        {
+            throw Invalid();
+        }
+
+        if (binding.Host is "*" or "+" or "0.0.0.0")
+        {
+            return (null, binding.Port);
+        }
+
+        if (string.Equals(binding.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return (IPAddress.Loopback, binding.Port);
+        }
+
+        return IPAddress.TryParse(binding.Host.Trim('[', ']'), out var address) ? (address, binding.Port) : throw Invalid();
+
+        SidecarConfigurationException Invalid() => new([new PolicyError(field,
+            $"'{url}' is not a listen address; accepted: http://IP:port, http://localhost:port or http://*:port (port 0 for any free port)")]);
+    }
+
+    private static ListenOptions Listen(KestrelServerOptions kestrel, (IPAddress? Address, int Port) binding, HttpProtocols protocols)
+    {
+        ListenOptions? listen = null;
+        void Configure(ListenOptions options)
+        {
+            options.Protocols = protocols;
+            listen = options;
+        }
+
+        if (binding.Address is null)
+        {
+            kestrel.ListenAnyIP(binding.Port, Configure);
+        }
+        else
+        {
+            kestrel.Listen(binding.Address, binding.Port, Configure);
+        }
+
+        return listen!;
+    }
+}

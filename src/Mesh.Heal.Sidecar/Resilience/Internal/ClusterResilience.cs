@@ -1,0 +1,209 @@
+using System.Text;
+using Mesh.Heal.Health;
+using Mesh.Heal.Policy;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Mesh.Heal.Sidecar.Resilience.Internal;
+
+/// <summary>Everything the sidecar enforces for one upstream cluster: breaker, health, retry budget, counters.</summary>
+/// <remarks>
+/// The breaker is Polly's circuit breaker; its state changes drive the <see cref="HealthStateMachine"/>. A policy
+/// change swaps the settings atomically; the breaker and health state are rebuilt only when the
+/// <see cref="CircuitBreakerPolicy"/> itself changed, and the retry budget only when its own settings did.
+/// </remarks>
+internal sealed class ClusterResilience
+{
+    private readonly TimeProvider _time;
+    private readonly Action<string, HealthState, HealthState>? _onTransition;
+    private volatile Settings _settings;
+    private volatile Breaker _breaker;
+    private volatile RetryBudget _budget;
+    private long _requests;
+    private long _attemptFailures;
+    private long _fallbacks;
+    private long _rejected;
+    private long _retries;
+    private long _callerFailures;
+
+    public ClusterResilience(string clusterId, ClusterPolicy policy, TimeProvider time, Action<string, HealthState, HealthState>? onTransition = null)
+    {
+        ClusterId = clusterId;
+        _time = time;
+        _onTransition = onTransition;
+        _settings = new Settings(policy);
+        _breaker = new Breaker(this, policy.CircuitBreaker);
+        _budget = new RetryBudget(policy.Retry.BudgetPercent, policy.CircuitBreaker.SamplingDuration, time);
+    }
+
+    public string ClusterId { get; }
+
+    public ClusterPolicy Policy => _settings.Policy;
+
+    /// <summary>The static fallback body, encoded once per policy.</summary>
+    public ReadOnlyMemory<byte> FallbackBody => _settings.FallbackBody;
+
+    public HealthState Health => _breaker.Health.State;
+
+    public HealthStateMachine HealthMachine => _breaker.Health;
+
+    public BreakerState BreakerState => _breaker.StateProvider.CircuitState switch
+    {
+        CircuitState.Closed => BreakerState.Closed,
+        CircuitState.Open => BreakerState.Open,
+        CircuitState.HalfOpen => BreakerState.HalfOpen,
+        _ => BreakerState.Isolated,
+    };
+
+    public long Requests => Interlocked.Read(ref _requests);
+
+    public long AttemptFailures => Interlocked.Read(ref _attemptFailures);
+
+    public long Fallbacks => Interlocked.Read(ref _fallbacks);
+
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    public long Retries => Interlocked.Read(ref _retries);
+
+    public long CallerFailures => Interlocked.Read(ref _callerFailures);
+
+    /// <summary>Applies a new policy, keeping breaker and health state unless the breaker settings changed.</summary>
+    /// <returns>True when the breaker was rebuilt (its state reset).</returns>
+    public bool Update(ClusterPolicy policy)
+    {
+        var current = _settings.Policy;
+        if (policy == current)
+        {
+            return false;
+        }
+
+        var rebuild = policy.CircuitBreaker != current.CircuitBreaker;
+        if (rebuild)
+        {
+            _breaker = new Breaker(this, policy.CircuitBreaker);
+        }
+
+        if (policy.Retry.BudgetPercent != _budget.BudgetPercent || policy.CircuitBreaker.SamplingDuration != _budget.Window)
+        {
+            _budget = new RetryBudget(policy.Retry.BudgetPercent, policy.CircuitBreaker.SamplingDuration, _time);
+        }
+
+        _settings = new Settings(policy);
+        return rebuild;
+    }
+
+    /// <summary>Counts an incoming request and feeds the retry budget.</summary>
+    public void OnRequest()
+    {
+        Interlocked.Increment(ref _requests);
+        _budget.RecordRequest();
+    }
+
+    /// <summary>Whether this request tries the primary; false only for the fallback's share while Recovering.</summary>
+    public bool ShouldTryPrimary() => _breaker.Health.ShouldTryPrimary();
+
+    /// <summary>Takes a retry from the budget, refusing while the breaker is not closed.</summary>
+    public bool TryAcquireRetry()
+    {
+        if (_breaker.StateProvider.CircuitState != CircuitState.Closed)
+        {
+            return false;
+        }
+
+        if (!_budget.TryAcquire())
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _retries);
+        return true;
+    }
+
+    public void CountFallback() => Interlocked.Increment(ref _fallbacks);
+
+    public void CountCallerFailure() => Interlocked.Increment(ref _callerFailures);
+
+    /// <summary>Runs one primary attempt through the breaker and records its outcome.</summary>
+    public async ValueTask<AttemptResult> ExecuteAsync<TState>(
+        Func<TState, ValueTask<AttemptResult>> attempt, TState state, CancellationToken cancellationToken)
+    {
+        var breaker = _breaker;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            var outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
+                static async (_, s) => Outcome.FromResult(await s.attempt(s.state).ConfigureAwait(false)),
+                context,
+                (attempt, state)).ConfigureAwait(false);
+
+            if (outcome.Exception is BrokenCircuitException)
+            {
+                Interlocked.Increment(ref _rejected);
+                return AttemptResult.Rejected;
+            }
+
+            outcome.ThrowIfException();
+            var result = outcome.Result;
+            if (result.IsFailure())
+            {
+                Interlocked.Increment(ref _attemptFailures);
+            }
+
+            breaker.Health.Record(result);
+            return result;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private sealed class Settings(ClusterPolicy policy)
+    {
+        public ClusterPolicy Policy { get; } = policy;
+
+        public ReadOnlyMemory<byte> FallbackBody { get; } =
+            policy.Fallback?.Response is { } response ? Encoding.UTF8.GetBytes(response.Body) : ReadOnlyMemory<byte>.Empty;
+    }
+
+    /// <summary>A Polly breaker and the health machine it drives, replaced together.</summary>
+    private sealed class Breaker
+    {
+        public Breaker(ClusterResilience owner, CircuitBreakerPolicy policy)
+        {
+            var id = owner.ClusterId;
+            var onTransition = owner._onTransition;
+            Health = new HealthStateMachine(policy, owner._time, onTransition is null ? null : (from, to) => onTransition(id, from, to));
+            var health = Health;
+            StateProvider = new CircuitBreakerStateProvider();
+            Pipeline = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = owner._time, Name = id }
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
+                {
+                    FailureRatio = policy.FailureRatio,
+                    MinimumThroughput = policy.MinimumThroughput,
+                    SamplingDuration = policy.SamplingDuration,
+                    BreakDuration = policy.BreakDuration,
+                    StateProvider = StateProvider,
+                    ShouldHandle = static args => new ValueTask<bool>(
+                        args.Outcome.Exception is { } ex ? ex is not OperationCanceledException : args.Outcome.Result.IsFailure()),
+                    OnOpened = _ =>
+                    {
+                        health.OnBreakerOpened();
+                        return default;
+                    },
+                    OnClosed = _ =>
+                    {
+                        health.OnBreakerClosed();
+                        return default;
+                    },
+                })
+                .Build();
+        }
+
+        public ResiliencePipeline<AttemptResult> Pipeline { get; }
+
+        public CircuitBreakerStateProvider StateProvider { get; }
+
+        public HealthStateMachine Health { get; }
+    }
+}

@@ -1,0 +1,81 @@
+using Mesh.Heal.Policy;
+using Mesh.Heal.Sidecar.Configuration;
+using Mesh.Heal.Sidecar.Configuration.Internal;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace Mesh.Heal.Sidecar.Resilience.Internal;
+
+/// <summary>Keeps the policy in force in step with the <c>Resilience</c> configuration section.</summary>
+/// <remarks>
+/// The first policy is read when the monitor is created, and an invalid one stops start-up with every error listed.
+/// Later changes are applied live; an invalid change is logged and recorded in <see cref="ConfigReloadStatus"/>,
+/// and the policy in force stays. Each accepted change with different rules takes the next version number.
+/// </remarks>
+internal sealed partial class PolicyMonitor : IDisposable
+{
+    private readonly IConfiguration _configuration;
+    private readonly ClusterResilienceRegistry _registry;
+    private readonly ConfigReloadStatus _status;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly IDisposable _subscription;
+
+    public PolicyMonitor(IConfiguration configuration, ClusterResilienceRegistry registry, ConfigReloadStatus status, ILogger<PolicyMonitor> logger)
+    {
+        _configuration = configuration;
+        _registry = registry;
+        _status = status;
+        _logger = logger;
+        var (policy, errors) = PolicyConfigurationReader.Read(configuration, version: 1, PolicyConfigurationReader.KnownClusters(configuration));
+        if (policy is null)
+        {
+            throw new SidecarConfigurationException(errors);
+        }
+
+        registry.Apply(policy);
+        _status.Rejected += OnRejected;
+        _subscription = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
+    }
+
+    public long Version => _registry.Policy.Version;
+
+    public void Dispose()
+    {
+        _status.Rejected -= OnRejected;
+        _subscription.Dispose();
+    }
+
+    /// <summary>Re-reads the section and applies it if it is valid and different.</summary>
+    public void Reload()
+    {
+        lock (_lock)
+        {
+            var current = _registry.Policy;
+            var (policy, errors) = PolicyConfigurationReader.Read(
+                _configuration, current.Version + 1, PolicyConfigurationReader.KnownClusters(_configuration));
+            if (policy is null)
+            {
+                _status.Reject("resilience policy rejected: " + string.Join("; ", errors));
+                return;
+            }
+
+            if (policy.SameRulesAs(current))
+            {
+                return;
+            }
+
+            _registry.Apply(policy);
+            LogApplied(_logger, policy.Version);
+        }
+    }
+
+    private void OnRejected(string reason) => LogRejected(_logger, reason, _registry.Policy.Version);
+
+    [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Resilience policy version {Version} applied")]
+    private static partial void LogApplied(ILogger logger, long version);
+
+    [LoggerMessage(EventId = 131, Level = LogLevel.Error, Message = "{Reason}; policy version {Version} stays in force")]
+    private static partial void LogRejected(ILogger logger, string reason, long version);
+}

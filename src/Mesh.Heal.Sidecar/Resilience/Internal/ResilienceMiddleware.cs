@@ -1,0 +1,182 @@
+using Mesh.Heal.Policy;
+using Mesh.Heal.Sidecar.Telemetry.Internal;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Mesh.Heal.Sidecar.Resilience.Internal;
+
+/// <summary>The proxy-pipeline step that enforces a cluster's breaker, timeout, retries and fallback.</summary>
+/// <remarks>
+/// It wraps the rest of YARP's pipeline (load balancing, passive health, forwarding), so each retry picks a
+/// destination afresh and the fallback cluster is served by the same machinery through
+/// <c>ReassignProxyRequest</c>. Nothing here holds a lock across an await.
+/// </remarks>
+internal sealed partial class ResilienceMiddleware
+{
+    /// <summary>The header that marks a response served by a fallback: the cluster id, or <c>response</c>.</summary>
+    public const string FallbackHeader = "x-meshheal-fallback";
+
+    /// <summary>The header on a 503 sent because the breaker is open and no fallback is configured.</summary>
+    public const string BreakerHeader = "x-meshheal-breaker";
+
+    private readonly RequestDelegate _next;
+    private readonly ClusterResilienceRegistry _registry;
+    private readonly IProxyStateLookup _lookup;
+    private readonly SidecarMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public ResilienceMiddleware(
+        RequestDelegate next,
+        ClusterResilienceRegistry registry,
+        IProxyStateLookup lookup,
+        SidecarMetrics metrics,
+        TimeProvider time,
+        ILogger<ResilienceMiddleware> logger)
+    {
+        _next = next;
+        _registry = registry;
+        _lookup = lookup;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        var cluster = _registry.Get(proxy.Cluster.Config.ClusterId);
+        var request = new ResilientRequest(context, cluster, _next, _time);
+        context.Features.Set(request);
+        cluster.OnRequest();
+        var start = _time.GetTimestamp();
+        var outcome = await HandleAsync(request, proxy).ConfigureAwait(false);
+        if (outcome == RequestOutcome.Failure)
+        {
+            cluster.CountCallerFailure();
+        }
+
+        _metrics.RecordRequest(cluster.ClusterId, outcome, _time.GetElapsedTime(start));
+    }
+
+    private async ValueTask<RequestOutcome> HandleAsync(ResilientRequest request, IReverseProxyFeature proxy)
+    {
+        var context = request.Context;
+        var cluster = request.Cluster;
+        var policy = request.Policy;
+        if (!cluster.ShouldTryPrimary() && policy.Fallback is not null)
+        {
+            return await FallbackAsync(request, policy.Fallback).ConfigureAwait(false);
+        }
+
+        AttemptResult result;
+        while (true)
+        {
+            result = await cluster.ExecuteAsync(static r => r.RunAttemptAsync(), request, context.RequestAborted).ConfigureAwait(false);
+            _metrics.RecordAttempt(cluster.ClusterId, result);
+            if (!result.NeedsFallback())
+            {
+                return result == AttemptResult.ClientAborted ? RequestOutcome.ClientAborted : RequestOutcome.Success;
+            }
+
+            if (result == AttemptResult.Rejected)
+            {
+                break;
+            }
+
+            if (context.Response.HasStarted || !(request.SafeToResend || request.NeverReachedUpstream))
+            {
+                // The caller already has part of the answer, or the request may have had effects: pass the failure on.
+                return RequestOutcome.Failure;
+            }
+
+            if (request.Attempt < policy.Retry.MaxAttempts && (request.RetryReserved || cluster.TryAcquireRetry()))
+            {
+                request.ResetForRetry(proxy);
+                _metrics.RecordRetry(cluster.ClusterId);
+                continue;
+            }
+
+            break;
+        }
+
+        if (policy.Fallback is { } fallback)
+        {
+            return await FallbackAsync(request, fallback).ConfigureAwait(false);
+        }
+
+        if (result == AttemptResult.Rejected || request.BodySuppressed)
+        {
+            await WriteUnavailableAsync(context, policy, result).ConfigureAwait(false);
+        }
+
+        return RequestOutcome.Failure;
+    }
+
+    private async ValueTask<RequestOutcome> FallbackAsync(ResilientRequest request, FallbackPolicy fallback)
+    {
+        var context = request.Context;
+        if (context.Response.HasStarted)
+        {
+            return RequestOutcome.Failure;
+        }
+
+        var cluster = request.Cluster;
+        context.Response.Clear();
+        context.Features.Set<IForwarderErrorFeature>(null);
+        cluster.CountFallback();
+        _metrics.RecordFallback(cluster.ClusterId, fallback.HeaderValue);
+
+        if (fallback.Response is { } response)
+        {
+            context.Response.StatusCode = response.StatusCode;
+            context.Response.ContentType = response.ContentType;
+            foreach (var (name, value) in response.Headers)
+            {
+                context.Response.Headers[name] = value;
+            }
+
+            context.Response.Headers[FallbackHeader] = fallback.HeaderValue;
+            await context.Response.Body.WriteAsync(cluster.FallbackBody, context.RequestAborted).ConfigureAwait(false);
+            return RequestOutcome.Fallback;
+        }
+
+        if (!_lookup.TryGetCluster(fallback.Cluster!, out var target))
+        {
+            LogFallbackClusterMissing(_logger, cluster.ClusterId, fallback.Cluster!);
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return RequestOutcome.Failure;
+        }
+
+        request.InFallback = true;
+        context.ReassignProxyRequest(target);
+        context.Response.Headers[FallbackHeader] = fallback.HeaderValue;
+        await _next(context).ConfigureAwait(false);
+        var failed = context.Features.Get<IForwarderErrorFeature>() is not null || context.Response.StatusCode >= 500;
+        return failed ? RequestOutcome.Failure : RequestOutcome.Fallback;
+    }
+
+    private static Task WriteUnavailableAsync(HttpContext context, ClusterPolicy policy, AttemptResult result)
+    {
+        var response = context.Response;
+        var upstreamStatus = response.StatusCode;
+        response.Clear();
+        if (result == AttemptResult.Rejected)
+        {
+            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            response.Headers[BreakerHeader] = "open";
+            response.Headers.RetryAfter = ((int)Math.Ceiling(policy.CircuitBreaker.BreakDuration.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        }
+
+        // The 5xx body was held back for a retry that the breaker then refused: keep the upstream's status.
+        response.StatusCode = upstreamStatus >= 500 ? upstreamStatus : StatusCodes.Status502BadGateway;
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Error, Message = "Cluster {Cluster} falls back to cluster {Fallback}, which does not exist")]
+    private static partial void LogFallbackClusterMissing(ILogger logger, string cluster, string fallback);
+}

@@ -1,0 +1,200 @@
+using System.Net.Http;
+using System.Net.Sockets;
+using Mesh.Heal.Policy;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Mesh.Heal.Sidecar.Resilience.Internal;
+
+/// <summary>The per-request state of the resilience middleware, also published as a request feature.</summary>
+/// <remarks>
+/// The response transform and the outlier policy run inside the YARP pipeline and read it from
+/// <c>HttpContext.Features</c>; it is the one object the middleware allocates per request.
+/// </remarks>
+internal sealed class ResilientRequest
+{
+    private readonly TimeProvider _time;
+    private readonly CancellationToken _callerAborted;
+    private CancellationTokenSource? _timeout;
+
+    public ResilientRequest(HttpContext context, ClusterResilience cluster, RequestDelegate next, TimeProvider time)
+    {
+        Context = context;
+        Cluster = cluster;
+        Policy = cluster.Policy;
+        Next = next;
+        _time = time;
+        _callerAborted = context.RequestAborted;
+        SafeToResend = IsIdempotent(context.Request.Method) && !HasBody(context);
+    }
+
+    public HttpContext Context { get; }
+
+    public ClusterResilience Cluster { get; }
+
+    /// <summary>The policy in force when the request arrived; a policy change mid-request does not affect it.</summary>
+    public ClusterPolicy Policy { get; }
+
+    public RequestDelegate Next { get; }
+
+    /// <summary>Idempotent and without a body: may be sent again (retry, or the fallback after a failure).</summary>
+    public bool SafeToResend { get; }
+
+    public int Attempt { get; private set; }
+
+    /// <summary>The last attempt failed before anything reached the upstream (refused, no destination), so any method may be sent again.</summary>
+    public bool NeverReachedUpstream { get; private set; }
+
+    /// <summary>A retry was taken from the budget when a 5xx body was held back.</summary>
+    public bool RetryReserved { get; set; }
+
+    /// <summary>The body of a 5xx was held back so that a retry or the fallback can still answer.</summary>
+    public bool BodySuppressed { get; set; }
+
+    /// <summary>The request is being served by the fallback cluster.</summary>
+    public bool InFallback { get; set; }
+
+    /// <summary>Whether the current attempt ran out of time (the caller still waiting).</summary>
+    public bool AttemptTimedOut => _timeout is { IsCancellationRequested: true } && !_callerAborted.IsCancellationRequested;
+
+    /// <summary>Decides, when the upstream answered 5xx, whether to hold the body back for a retry or the fallback.</summary>
+    public bool ShouldSuppressFailedBody()
+    {
+        if (InFallback || !SafeToResend)
+        {
+            return false;
+        }
+
+        if (Policy.Fallback is not null)
+        {
+            return true;
+        }
+
+        if (Attempt < Policy.Retry.MaxAttempts && Cluster.TryAcquireRetry())
+        {
+            RetryReserved = true;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Sends the request to the primary once, under the cluster's timeout, and classifies the outcome.</summary>
+    public async ValueTask<AttemptResult> RunAttemptAsync()
+    {
+        Attempt++;
+        RetryReserved = false;
+        BodySuppressed = false;
+        NeverReachedUpstream = false;
+        var context = Context;
+        context.Features.Set<IForwarderErrorFeature>(null);
+        using var timeout = new CancellationTokenSource(Policy.Timeout, _time);
+        using var link = _callerAborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout);
+        _timeout = timeout;
+        context.RequestAborted = timeout.Token;
+        var start = _time.GetTimestamp();
+        try
+        {
+            await Next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            context.RequestAborted = _callerAborted;
+        }
+
+        var result = Classify(timeout.IsCancellationRequested, _time.GetElapsedTime(start));
+        _timeout = null;
+        return result;
+    }
+
+    /// <summary>Clears what a failed attempt left on the response and steers the retry to another destination.</summary>
+    public void ResetForRetry(IReverseProxyFeature proxy)
+    {
+        Context.Response.Clear();
+        Context.Features.Set<IForwarderErrorFeature>(null);
+        var failed = proxy.ProxiedDestination;
+        var available = proxy.AvailableDestinations;
+        if (failed is null || available.Count < 2)
+        {
+            return;
+        }
+
+        var others = new List<DestinationState>(available.Count - 1);
+        foreach (var destination in available)
+        {
+            if (!ReferenceEquals(destination, failed))
+            {
+                others.Add(destination);
+            }
+        }
+
+        proxy.AvailableDestinations = others;
+    }
+
+    private AttemptResult Classify(bool timedOut, TimeSpan elapsed)
+    {
+        if (_callerAborted.IsCancellationRequested)
+        {
+            return AttemptResult.ClientAborted;
+        }
+
+        if (Context.Features.Get<IForwarderErrorFeature>() is { } error)
+        {
+            if (timedOut)
+            {
+                return AttemptResult.Timeout;
+            }
+
+            switch (error.Error)
+            {
+                case ForwarderError.RequestTimedOut:
+                    return AttemptResult.Timeout;
+                case ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
+                    or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient
+                    or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient
+                    or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeResponseCanceled:
+                    return AttemptResult.ClientAborted;
+                case ForwarderError.NoAvailableDestinations:
+                    NeverReachedUpstream = true;
+                    return AttemptResult.TransportError;
+                default:
+                    NeverReachedUpstream = IsConnectFailure(error.Exception);
+                    return AttemptResult.TransportError;
+            }
+        }
+
+        if (Context.Response.StatusCode >= 500)
+        {
+            return AttemptResult.ServerError;
+        }
+
+        return Policy.CircuitBreaker.SlowCallDuration is { } slow && elapsed >= slow ? AttemptResult.Slow : AttemptResult.Success;
+    }
+
+    internal static bool IsIdempotent(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
+        || HttpMethods.IsTrace(method) || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
+
+    private static bool HasBody(HttpContext context) =>
+        context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength is > 0;
+
+    private static bool IsConnectFailure(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
+            {
+                return true;
+            }
+
+            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

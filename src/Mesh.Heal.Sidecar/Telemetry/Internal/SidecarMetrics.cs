@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Mesh.Heal.Sidecar.Resilience;
+using Mesh.Heal.Sidecar.Resilience.Internal;
+
+namespace Mesh.Heal.Sidecar.Telemetry.Internal;
+
+/// <summary>The sidecar's metrics, exported at the admin listener's <c>/metrics</c>.</summary>
+/// <remarks>
+/// Names follow OpenTelemetry conventions with a <c>meshheal.</c> prefix; Prometheus sees them with dots as
+/// underscores and <c>_total</c> on counters (<c>meshheal_requests_total</c>). States are gauges whose value is the
+/// enum's number: health 0 Healthy, 1 Degraded, 2 Failed, 3 Recovering; breaker 0 Closed, 1 Open, 2 HalfOpen, 3 Isolated.
+/// </remarks>
+internal sealed class SidecarMetrics
+{
+    public const string MeterName = "Mesh.Heal.Sidecar";
+
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _attempts;
+    private readonly Counter<long> _fallbacks;
+    private readonly Counter<long> _retries;
+    private readonly Histogram<double> _duration;
+
+    public SidecarMetrics(IMeterFactory meterFactory, ClusterResilienceRegistry registry)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("meshheal.requests", "{request}", "Requests by cluster and the outcome the caller saw.");
+        _attempts = meter.CreateCounter<long>("meshheal.upstream.attempts", "{attempt}", "Attempts on a cluster's primary by result.");
+        _fallbacks = meter.CreateCounter<long>("meshheal.fallback.requests", "{request}", "Requests served by a fallback.");
+        _retries = meter.CreateCounter<long>("meshheal.retries", "{retry}", "Retries taken from the retry budget.");
+        _duration = meter.CreateHistogram<double>(
+            "meshheal.request.duration", "s", "Time to serve a request through the sidecar.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        meter.CreateObservableGauge("meshheal.breaker.state", () => Observe(registry, c => (int)c.BreakerState), description: "Circuit breaker state per cluster.");
+        meter.CreateObservableGauge("meshheal.health.state", () => Observe(registry, c => (int)c.Health), description: "Health state per cluster.");
+        meter.CreateObservableCounter("meshheal.health.transitions", () => Observe(registry, c => c.HealthMachine.Transitions), description: "Health state transitions per cluster.");
+        meter.CreateObservableGauge("meshheal.policy.version", () => registry.Policy.Version, description: "Version of the resilience policy in force.");
+    }
+
+    public void RecordRequest(string cluster, RequestOutcome outcome, TimeSpan duration)
+    {
+        var tags = new TagList { { "cluster", cluster }, { "outcome", OutcomeTag(outcome) } };
+        _requests.Add(1, tags);
+        _duration.Record(duration.TotalSeconds, tags);
+    }
+
+    public void RecordAttempt(string cluster, AttemptResult result) =>
+        _attempts.Add(1, new KeyValuePair<string, object?>("cluster", cluster), new KeyValuePair<string, object?>("result", result.ToTag()));
+
+    public void RecordFallback(string cluster, string fallback) =>
+        _fallbacks.Add(1, new KeyValuePair<string, object?>("cluster", cluster), new KeyValuePair<string, object?>("fallback", fallback));
+
+    public void RecordRetry(string cluster) => _retries.Add(1, new KeyValuePair<string, object?>("cluster", cluster));
+
+    private static string OutcomeTag(RequestOutcome outcome) => outcome switch
+    {
+        RequestOutcome.Success => "success",
+        RequestOutcome.Fallback => "fallback",
+        RequestOutcome.Failure => "failure",
+        _ => "client_aborted",
+    };
+
+    private static IEnumerable<Measurement<T>> Observe<T>(ClusterResilienceRegistry registry, Func<ClusterResilience, T> value)
+        where T : struct
+    {
+        foreach (var cluster in registry.Clusters)
+        {
+            yield return new Measurement<T>(value(cluster), new KeyValuePair<string, object?>("cluster", cluster.ClusterId));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The one test command (the README and .ci/run call it): checks prerequisites, restores, builds with warnings as
+# errors, runs every test project, and ends with one line "N passed, N failed, N skipped" summed over all of them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# System packages the tests need, as "command:debian-package" pairs. Installed with apt-get when running as root.
+PREREQUISITES=(curl:curl)
+
+missing=()
+for pair in "${PREREQUISITES[@]}"; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tests/run.sh: installing ${missing[*]}"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/dev/null \
+      || { echo "tests/run.sh: apt-get could not install ${missing[*]}; install them and run again" >&2; exit 2; }
+  else
+    echo "tests/run.sh: missing ${missing[*]}; install them (e.g. sudo apt-get install ${missing[*]}) and run again" >&2
+    exit 2
+  fi
+fi
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "tests/run.sh: the .NET 10 SDK is needed (dotnet is not on PATH); install dotnet-sdk-10.0 and run again" >&2
+  exit 2
+fi
+
+dotnet restore Mesh.Heal.sln --verbosity quiet || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+dotnet build Mesh.Heal.sln --no-restore --verbosity quiet -warnaserror -p:TreatWarningsAsErrors=true \
+  || { echo "build failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+passed=0 failed=0 skipped=0 status=0
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  case "$name" in *Benchmarks*) continue ;; esac
+  echo "== $name"
+  dotnet test "$project" --no-build --verbosity quiet \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" || status=1
+  trx="$results/$name.trx"
+  if [ ! -f "$trx" ]; then
+    echo "$name: no test results (the test host did not run)"
+    failed=$((failed + 1)); status=1; continue
+  fi
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  p=$(get passed); f=$(get failed); e=$(get error); n=$(get notExecuted)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0})); skipped=$((skipped + ${n:-0}))
+done
+
+[ "$failed" -gt 0 ] && status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
