@@ -49,11 +49,11 @@ internal sealed partial class ResilienceMiddleware
     {
         var proxy = context.GetReverseProxyFeature();
         var cluster = _registry.Get(proxy.Cluster.Config.ClusterId);
-        var request = new ResilientRequest(context, cluster, _next, _time);
+        var request = new ResilientRequest(context, proxy, cluster, _next, _time);
         context.Features.Set(request);
         cluster.OnRequest();
         var start = _time.GetTimestamp();
-        var outcome = await HandleAsync(request, proxy).ConfigureAwait(false);
+        var outcome = await HandleAsync(request).ConfigureAwait(false);
         if (outcome == RequestOutcome.Failure)
         {
             cluster.CountCallerFailure();
@@ -62,7 +62,7 @@ internal sealed partial class ResilienceMiddleware
         _metrics.RecordRequest(cluster.ClusterId, outcome, _time.GetElapsedTime(start));
     }
 
-    private async ValueTask<RequestOutcome> HandleAsync(ResilientRequest request, IReverseProxyFeature proxy)
+    private async ValueTask<RequestOutcome> HandleAsync(ResilientRequest request)
     {
         var context = request.Context;
         var cluster = request.Cluster;
@@ -95,7 +95,7 @@ internal sealed partial class ResilienceMiddleware
 
             if (request.Attempt < policy.Retry.MaxAttempts && (request.RetryReserved || cluster.TryAcquireRetry()))
             {
-                request.ResetForRetry(proxy);
+                request.ResetForRetry();
                 _metrics.RecordRetry(cluster.ClusterId);
                 continue;
             }

@@ -18,10 +18,13 @@ internal sealed class ResilientRequest
     private readonly TimeProvider _time;
     private readonly CancellationToken _callerAborted;
     private CancellationTokenSource? _timeout;
+    private IReadOnlyList<DestinationState> _candidates;
 
-    public ResilientRequest(HttpContext context, ClusterResilience cluster, RequestDelegate next, TimeProvider time)
+    public ResilientRequest(HttpContext context, IReverseProxyFeature proxy, ClusterResilience cluster, RequestDelegate next, TimeProvider time)
     {
         Context = context;
+        Proxy = proxy;
+        _candidates = proxy.AvailableDestinations;
         Cluster = cluster;
         Policy = cluster.Policy;
         Next = next;
@@ -31,6 +34,8 @@ internal sealed class ResilientRequest
     }
 
     public HttpContext Context { get; }
+
+    public IReverseProxyFeature Proxy { get; }
 
     public ClusterResilience Cluster { get; }
 
@@ -109,28 +114,29 @@ internal sealed class ResilientRequest
         return result;
     }
 
-    /// <summary>Clears what a failed attempt left on the response and steers the retry to another destination.</summary>
-    public void ResetForRetry(IReverseProxyFeature proxy)
+    /// <summary>Clears what a failed attempt left on the response and steers the retry away from the destination that failed.</summary>
+    public void ResetForRetry()
     {
         Context.Response.Clear();
         Context.Features.Set<IForwarderErrorFeature>(null);
-        var failed = proxy.ProxiedDestination;
-        var available = proxy.AvailableDestinations;
-        if (failed is null || available.Count < 2)
-        {
-            return;
-        }
 
-        var others = new List<DestinationState>(available.Count - 1);
-        foreach (var destination in available)
+        // Load balancing narrowed AvailableDestinations to the one it picked: start again from this request's candidates.
+        var failed = Proxy.ProxiedDestination;
+        if (failed is not null && _candidates.Count > 1)
         {
-            if (!ReferenceEquals(destination, failed))
+            var others = new List<DestinationState>(_candidates.Count - 1);
+            foreach (var destination in _candidates)
             {
-                others.Add(destination);
+                if (!ReferenceEquals(destination, failed))
+                {
+                    others.Add(destination);
+                }
             }
+
+            _candidates = others;
         }
 
-        proxy.AvailableDestinations = others;
+        Proxy.AvailableDestinations = _candidates;
     }
 
     private AttemptResult Classify(bool timedOut, TimeSpan elapsed)

@@ -1,0 +1,107 @@
+using Mesh.Heal.Sidecar.Configuration.Internal;
+using Microsoft.Extensions.Configuration;
+
+namespace Mesh.Heal.Sidecar.Tests.Configuration;
+
+public class PolicyConfigurationReaderTests
+{
+    private static IConfiguration Config(params (string Key, string Value)[] pairs) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(pairs.Select(p => KeyValuePair.Create(p.Key, (string?)p.Value))
+                .Append(KeyValuePair.Create("ReverseProxy:Clusters:backend:Destinations:d1:Address", (string?)"http://127.0.0.1:1/"))
+                .Append(KeyValuePair.Create("ReverseProxy:Clusters:backup:Destinations:d1:Address", (string?)"http://127.0.0.1:2/")))
+            .Build();
+
+    private static (Mesh.Heal.Policy.ResiliencePolicy? Policy, IReadOnlyList<Mesh.Heal.Policy.PolicyError> Errors) Read(IConfiguration config) =>
+        PolicyConfigurationReader.Read(config, 1, PolicyConfigurationReader.KnownClusters(config));
+
+    [Fact]
+    public void Read_FullClusterPolicy_ReadsEverySetting()
+    {
+        var (policy, errors) = Read(Config(
+            ("Resilience:Defaults:Timeout", "00:00:03"),
+            ("Resilience:Clusters:backend:CircuitBreaker:FailureRatio", "0.25"),
+            ("Resilience:Clusters:backend:CircuitBreaker:MinimumThroughput", "20"),
+            ("Resilience:Clusters:backend:CircuitBreaker:SamplingDuration", "00:00:05"),
+            ("Resilience:Clusters:backend:CircuitBreaker:BreakDuration", "2s"),
+            ("Resilience:Clusters:backend:CircuitBreaker:SlowCallDuration", "750ms"),
+            ("Resilience:Clusters:backend:CircuitBreaker:DegradedRatio", "0.05"),
+            ("Resilience:Clusters:backend:Retry:MaxAttempts", "3"),
+            ("Resilience:Clusters:backend:Retry:BudgetPercent", "10"),
+            ("Resilience:Clusters:backend:Fallback:Cluster", "backup")));
+
+        Assert.Empty(errors);
+        var backend = policy!.ForCluster("backend");
+        Assert.Equal(0.25, backend.CircuitBreaker.FailureRatio);
+        Assert.Equal(20, backend.CircuitBreaker.MinimumThroughput);
+        Assert.Equal(TimeSpan.FromSeconds(5), backend.CircuitBreaker.SamplingDuration);
+        Assert.Equal(TimeSpan.FromSeconds(2), backend.CircuitBreaker.BreakDuration);
+        Assert.Equal(TimeSpan.FromMilliseconds(750), backend.CircuitBreaker.SlowCallDuration);
+        Assert.Equal(TimeSpan.FromSeconds(3), backend.Timeout); // inherited from Defaults
+        Assert.Equal(3, backend.Retry.MaxAttempts);
+        Assert.Equal("backup", backend.Fallback!.Cluster);
+        Assert.Equal(TimeSpan.FromSeconds(3), policy.ForCluster("backup").Timeout);
+        Assert.Null(policy.ForCluster("backup").Fallback);
+    }
+
+    [Theory]
+    [InlineData("Resilience:Clusters:backend:CircuitBreaker:FailureRatio", "1.5", "accepted: greater than 0 and at most 1")]
+    [InlineData("Resilience:Clusters:backend:CircuitBreaker:FailureRatio", "half", "is not a number")]
+    [InlineData("Resilience:Clusters:backend:CircuitBreaker:MinimumThroughput", "1", "accepted: 2 to 1000000")]
+    [InlineData("Resilience:Clusters:backend:CircuitBreaker:BreakDuration", "00:00:00.100", "accepted: 00:00:00.5000000 to 1.00:00:00")]
+    [InlineData("Resilience:Clusters:backend:Timeout", "two seconds", "is not a duration")]
+    [InlineData("Resilience:Clusters:backend:Retry:MaxAttempts", "0", "accepted: 1 to 10")]
+    [InlineData("Resilience:Clusters:backend:Retry:BudgetPercent", "150", "accepted: 0 to 100")]
+    [InlineData("Resilience:Clusters:backend:Fallback:Cluster", "nowhere", "no cluster 'nowhere'")]
+    [InlineData("Resilience:Clusters:backend:Fallback:Cluster", "backend", "is the cluster itself")]
+    [InlineData("Resilience:Clusters:backend:Fallback:Response:StatusCode", "700", "accepted: 100 to 599")]
+    [InlineData("Resilience:Clusters:ghost:Timeout", "00:00:01", "no cluster 'ghost'")]
+    [InlineData("Resilience:Clusters:backend:CircuitBreaker:FailureRate", "0.5", "unknown setting 'FailureRate'; accepted: FailureRatio")]
+    public void Read_InvalidValue_ErrorNamesFieldAndAcceptedValues(string key, string value, string expected)
+    {
+        var (policy, errors) = Read(Config((key, value)));
+
+        Assert.Null(policy);
+        var error = Assert.Single(errors);
+        Assert.StartsWith(key.Contains(":Fallback:Cluster") || key.Contains("ghost") ? key[..key.LastIndexOf(':')] : key, error.Field);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Read_DegradedAboveFailureRatio_IsRejected()
+    {
+        var (_, errors) = Read(Config(
+            ("Resilience:Clusters:backend:CircuitBreaker:FailureRatio", "0.2"),
+            ("Resilience:Clusters:backend:CircuitBreaker:DegradedRatio", "0.3")));
+
+        Assert.Equal("Resilience:Clusters:backend:CircuitBreaker:DegradedRatio", Assert.Single(errors).Field);
+    }
+
+    [Fact]
+    public void Read_FallbackWithBothClusterAndResponse_IsRejected()
+    {
+        var (_, errors) = Read(Config(
+            ("Resilience:Clusters:backend:Fallback:Cluster", "backup"),
+            ("Resilience:Clusters:backend:Fallback:Response:StatusCode", "200")));
+
+        Assert.Contains("exactly one of Cluster", Assert.Single(errors).Message);
+    }
+
+    [Theory]
+    [InlineData("00:00:02", 2000)]
+    [InlineData("250ms", 250)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("2m", 120_000)]
+    [InlineData("1h", 3_600_000)]
+    public void DurationParser_AcceptedForms(string text, double milliseconds)
+    {
+        Assert.True(DurationParser.TryParse(text, out var value));
+        Assert.Equal(milliseconds, value.TotalMilliseconds);
+    }
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("-1s")]
+    [InlineData("fast")]
+    public void DurationParser_RejectedForms(string text) => Assert.False(DurationParser.TryParse(text, out _));
+}

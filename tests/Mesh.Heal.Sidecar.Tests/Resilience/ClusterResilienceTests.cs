@@ -1,0 +1,253 @@
+using Mesh.Heal.Health;
+using Mesh.Heal.Policy;
+using Mesh.Heal.Sidecar.Resilience;
+using Mesh.Heal.Sidecar.Resilience.Internal;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Mesh.Heal.Sidecar.Tests.Resilience;
+
+public class ClusterResilienceTests
+{
+    private static readonly CircuitBreakerPolicy Breaker = new()
+    {
+        FailureRatio = 0.5,
+        MinimumThroughput = 10,
+        SamplingDuration = TimeSpan.FromSeconds(10),
+        BreakDuration = TimeSpan.FromSeconds(2),
+        DegradedRatio = 0.1,
+        RecoveryDuration = TimeSpan.FromSeconds(4),
+    };
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero));
+    private readonly List<(HealthState From, HealthState To)> _transitions = [];
+
+    private ClusterResilience Create(ClusterPolicy? policy = null) =>
+        new("backend", policy ?? new ClusterPolicy { CircuitBreaker = Breaker }, _time, (_, from, to) => _transitions.Add((from, to)));
+
+    private static ValueTask<AttemptResult> Run(ClusterResilience cluster, AttemptResult result) =>
+        cluster.ExecuteAsync(static r => new ValueTask<AttemptResult>(r), result, CancellationToken.None);
+
+    private static async Task RunMany(ClusterResilience cluster, AttemptResult result, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await Run(cluster, result);
+        }
+    }
+
+    [Fact]
+    public async Task Flow_Healthy_Degraded_Failed_Recovering_Healthy()
+    {
+        var cluster = Create();
+        await RunMany(cluster, AttemptResult.Success, 18);
+        Assert.Equal(HealthState.Healthy, cluster.Health);
+
+        await RunMany(cluster, AttemptResult.ServerError, 3); // 3 of 21: above DegradedRatio, far below FailureRatio
+        Assert.Equal(HealthState.Degraded, cluster.Health);
+        Assert.Equal(BreakerState.Closed, cluster.BreakerState);
+
+        await RunMany(cluster, AttemptResult.TransportError, 20); // 23 of 41 failed: the breaker opens
+        Assert.Equal(HealthState.Failed, cluster.Health);
+        Assert.Equal(BreakerState.Open, cluster.BreakerState);
+        Assert.Equal(AttemptResult.Rejected, await Run(cluster, AttemptResult.Success));
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(AttemptResult.Success, await Run(cluster, AttemptResult.Success)); // the probe
+        Assert.Equal(HealthState.Recovering, cluster.Health);
+        Assert.Equal(BreakerState.Closed, cluster.BreakerState);
+
+        _time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(HealthState.Healthy, cluster.Health);
+        Assert.Equal(
+            [(HealthState.Healthy, HealthState.Degraded), (HealthState.Degraded, HealthState.Failed),
+             (HealthState.Failed, HealthState.Recovering), (HealthState.Recovering, HealthState.Healthy)],
+            _transitions);
+    }
+
+    [Fact]
+    public async Task Flow_Failed_ProbeFails_StaysFailed()
+    {
+        var cluster = Create();
+        await RunMany(cluster, AttemptResult.ServerError, 10);
+        Assert.Equal(HealthState.Failed, cluster.Health);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(AttemptResult.Timeout, await Run(cluster, AttemptResult.Timeout)); // the probe fails
+        Assert.Equal(HealthState.Failed, cluster.Health);
+        Assert.Equal(BreakerState.Open, cluster.BreakerState);
+        Assert.Equal(AttemptResult.Rejected, await Run(cluster, AttemptResult.Success));
+    }
+
+    [Fact]
+    public async Task Flow_Recovering_Relapse_ReturnsToFailed()
+    {
+        var cluster = Create();
+        await RunMany(cluster, AttemptResult.ServerError, 10);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Run(cluster, AttemptResult.Success);
+        Assert.Equal(HealthState.Recovering, cluster.Health);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await RunMany(cluster, AttemptResult.ServerError, 10);
+        Assert.Equal(HealthState.Failed, cluster.Health);
+        Assert.Equal(BreakerState.Open, cluster.BreakerState);
+        Assert.Contains((HealthState.Recovering, HealthState.Failed), _transitions);
+    }
+
+    [Fact]
+    public async Task Recovering_RampsPrimaryShareFromTenPercentToAll()
+    {
+        var cluster = Create();
+        await RunMany(cluster, AttemptResult.ServerError, 10);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Run(cluster, AttemptResult.Success);
+
+        Assert.Equal(10, CountPrimary(cluster, 100));
+        _time.Advance(TimeSpan.FromSeconds(2)); // half way: 10% + 90% * 0.5
+        Assert.InRange(CountPrimary(cluster, 100), 54, 56);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(100, CountPrimary(cluster, 100));
+        Assert.Equal(HealthState.Healthy, cluster.Health);
+
+        static int CountPrimary(ClusterResilience cluster, int requests)
+        {
+            var primary = 0;
+            for (var i = 0; i < requests; i++)
+            {
+                primary += cluster.ShouldTryPrimary() ? 1 : 0;
+            }
+
+            return primary;
+        }
+    }
+
+    [Fact]
+    public async Task Breaker_BelowMinimumThroughput_StaysClosed()
+    {
+        var cluster = Create();
+        await RunMany(cluster, AttemptResult.ServerError, 9);
+        Assert.Equal(BreakerState.Closed, cluster.BreakerState);
+        Assert.NotEqual(HealthState.Failed, cluster.Health);
+
+        await Run(cluster, AttemptResult.ServerError);
+        Assert.Equal(BreakerState.Open, cluster.BreakerState);
+    }
+
+    [Fact]
+    public async Task Breaker_FailuresOutsideSamplingWindow_AreForgotten()
+    {
+        var cluster = Create();
+        await RunMany(cluster, AttemptResult.ServerError, 9);
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await RunMany(cluster, AttemptResult.ServerError, 4);
+        Assert.Equal(BreakerState.Closed, cluster.BreakerState);
+    }
+
+    [Fact]
+    public async Task SlowCalls_CountAsFailures_AndOpenTheBreaker()
+    {
+        var cluster = Create();
+        await RunMany(cluster, AttemptResult.Slow, 10);
+        Assert.Equal(BreakerState.Open, cluster.BreakerState);
+        Assert.Equal(HealthState.Failed, cluster.Health);
+        Assert.Equal(10, cluster.AttemptFailures);
+    }
+
+    [Fact]
+    public async Task ClientAborts_AreNotFailures()
+    {
+        var cluster = Create();
+        await RunMany(cluster, AttemptResult.ClientAborted, 20);
+        Assert.Equal(BreakerState.Closed, cluster.BreakerState);
+        Assert.Equal(HealthState.Healthy, cluster.Health);
+        Assert.Equal(0, cluster.AttemptFailures);
+    }
+
+    [Fact]
+    public void RetryBudget_Exhausted_RefusesRetries()
+    {
+        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker, Retry = new RetryPolicy { MaxAttempts = 3, BudgetPercent = 20 } });
+        for (var i = 0; i < 10; i++)
+        {
+            cluster.OnRequest();
+        }
+
+        Assert.True(cluster.TryAcquireRetry());
+        Assert.True(cluster.TryAcquireRetry());
+        Assert.False(cluster.TryAcquireRetry()); // 3 retries for 10 requests would be 30%
+
+        for (var i = 0; i < 5; i++)
+        {
+            cluster.OnRequest();
+        }
+
+        Assert.True(cluster.TryAcquireRetry()); // 3 of 15 = 20%
+        Assert.False(cluster.TryAcquireRetry());
+
+        _time.Advance(TimeSpan.FromSeconds(11)); // the window slides past all of it
+        Assert.False(cluster.TryAcquireRetry()); // no requests in the window, no budget
+        for (var i = 0; i < 5; i++)
+        {
+            cluster.OnRequest();
+        }
+
+        Assert.True(cluster.TryAcquireRetry());
+        Assert.Equal(4, cluster.Retries);
+    }
+
+    [Fact]
+    public async Task RetryBudget_BreakerOpen_RefusesRetries()
+    {
+        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker, Retry = new RetryPolicy { MaxAttempts = 3, BudgetPercent = 100 } });
+        for (var i = 0; i < 10; i++)
+        {
+            cluster.OnRequest();
+        }
+
+        await RunMany(cluster, AttemptResult.ServerError, 10);
+        Assert.Equal(BreakerState.Open, cluster.BreakerState);
+        Assert.False(cluster.TryAcquireRetry());
+    }
+
+    [Fact]
+    public async Task PolicySwap_UnrelatedChange_KeepsBreakerAndHealthState()
+    {
+        var cluster = Create();
+        await RunMany(cluster, AttemptResult.ServerError, 10);
+        Assert.Equal(BreakerState.Open, cluster.BreakerState);
+
+        var rebuilt = cluster.Update(cluster.Policy with { Timeout = TimeSpan.FromSeconds(1), Retry = new RetryPolicy { MaxAttempts = 1 } });
+
+        Assert.False(rebuilt);
+        Assert.Equal(TimeSpan.FromSeconds(1), cluster.Policy.Timeout);
+        Assert.Equal(BreakerState.Open, cluster.BreakerState);
+        Assert.Equal(HealthState.Failed, cluster.Health);
+        Assert.Equal(AttemptResult.Rejected, await Run(cluster, AttemptResult.Success));
+    }
+
+    [Fact]
+    public async Task PolicySwap_BreakerChange_StartsAfresh()
+    {
+        var cluster = Create();
+        await RunMany(cluster, AttemptResult.ServerError, 10);
+
+        var rebuilt = cluster.Update(cluster.Policy with { CircuitBreaker = Breaker with { FailureRatio = 0.9 } });
+
+        Assert.True(rebuilt);
+        Assert.Equal(BreakerState.Closed, cluster.BreakerState);
+        Assert.Equal(HealthState.Healthy, cluster.Health);
+        Assert.Equal(AttemptResult.Success, await Run(cluster, AttemptResult.Success));
+    }
+
+    [Fact]
+    public async Task Degraded_QuietWindow_ReturnsToHealthy()
+    {
+        var cluster = Create();
+        await RunMany(cluster, AttemptResult.Success, 16);
+        await RunMany(cluster, AttemptResult.ServerError, 4);
+        Assert.Equal(HealthState.Degraded, cluster.Health);
+
+        _time.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal(HealthState.Healthy, cluster.Health);
+    }
+}
