@@ -141,14 +141,7 @@ public static class SidecarHost
             }
         }
 
-        try
-        {
-            sources.Insert(index, new GuardedJsonConfigurationSource(path, status));
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new SidecarConfigurationException([new PolicyError("--config", ex.Message)]);
-        }
+        sources.Insert(index, new GuardedJsonConfigurationSource(path, status));
     }
 
     private static SidecarOptions ReadOptions(IConfigurationSection section)

@@ -30,10 +30,10 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
 
     public override void Load()
     {
-        var (data, error) = TryRead();
-        if (error is not null)
+        var (data, errors) = TryRead();
+        if (errors.Count > 0)
         {
-            throw new InvalidDataException(error);
+            throw new SidecarConfigurationException(errors);
         }
 
         Data = data!;
@@ -65,10 +65,10 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
     {
         lock (_reloadLock)
         {
-            var (data, error) = TryRead();
-            if (error is not null)
+            var (data, errors) = TryRead();
+            if (errors.Count > 0)
             {
-                _source.Status.Reject(error);
+                _source.Status.Reject($"configuration file '{_source.Path}' rejected: {string.Join("; ", errors)}");
                 return;
             }
 
@@ -83,7 +83,7 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
         OnReload();
     }
 
-    private (Dictionary<string, string?>? Data, string? Error) TryRead()
+    private (Dictionary<string, string?>? Data, IReadOnlyList<PolicyError> Errors) TryRead()
     {
         IConfigurationRoot candidate;
         try
@@ -94,13 +94,13 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidDataException
                                    or System.Text.Json.JsonException)
         {
-            return (null, $"configuration file '{_source.Path}' was not loaded: {Flatten(ex)}; the configuration in force stays");
+            return (null, [new PolicyError("--config", $"file '{_source.Path}' was not loaded: {Flatten(ex)}")]);
         }
 
         var (_, errors) = PolicyConfigurationReader.Read(candidate, version: 0, PolicyConfigurationReader.KnownClusters(candidate));
         if (errors.Count > 0)
         {
-            return (null, $"configuration file '{_source.Path}' was rejected: {string.Join("; ", errors)}");
+            return (null, errors);
         }
 
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -112,7 +112,7 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
             }
         }
 
-        return (data, null);
+        return (data, []);
     }
 
     private static bool SameData(Dictionary<string, string?> a, IDictionary<string, string?> b) =>
