@@ -1,0 +1,11 @@
+namespace Mesh.Heal.Cli.Demo;
+
+/// <summary>What happened to the requests sent during one second of the demo.</summary>
+internal sealed class SecondBucket
+{
+    public long Ok;
+    public long Fallback;
+    public long Failed;
+    public long DirectOk;
+    public long DirectFailed;
+}

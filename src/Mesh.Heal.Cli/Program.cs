@@ -1,0 +1,43 @@
+using Mesh.Heal.Cli.Demo;
+
+const string Usage = """
+    meshctl: the Mesh.Heal command line
+
+    usage:
+      meshctl demo [--duration 30s] [--rate 200] [--quiet]
+          A local mesh on 127.0.0.1: a primary and a backup service with a real sidecar in front. Traffic runs at a
+          fixed rate; the primary is killed a third of the way in and revived at two thirds. Prints a per-second
+          view and the availability callers saw, against the same traffic sent straight to the primary.
+      meshctl help
+    """;
+
+if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+{
+    Console.WriteLine(Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+switch (args[0])
+{
+    case "demo":
+        if (!DemoArguments.TryParse(args.AsSpan(1), out var options, out var error))
+        {
+            await Console.Error.WriteLineAsync("meshctl demo: " + error);
+            return 2;
+        }
+
+        using (var cancel = new CancellationTokenSource())
+        {
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            var summary = await new DemoRunner(options, Console.Out, TimeProvider.System).RunAsync(cancel.Token);
+            return summary.Total > 0 ? 0 : 1;
+        }
+
+    default:
+        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: demo, help");
+        return 2;
+}

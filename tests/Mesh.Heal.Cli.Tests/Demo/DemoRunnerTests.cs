@@ -1,0 +1,48 @@
+using Mesh.Heal.Cli.Demo;
+
+namespace Mesh.Heal.Cli.Tests.Demo;
+
+public class DemoRunnerTests
+{
+    [Fact]
+    public async Task Run_PrimaryKilledAndRevived_CallersSeeNoFailures_AndTheClusterHeals()
+    {
+        var output = new StringWriter();
+        var options = new DemoOptions { Duration = TimeSpan.FromSeconds(12), Rate = 100 };
+
+        var summary = await new DemoRunner(options, output, TimeProvider.System).RunAsync(CancellationToken.None);
+
+        var text = output.ToString();
+        Assert.True(summary.DirectFailed > 100, $"the kill did not hurt direct traffic: {summary.DirectFailed} failures\n{text}");
+        Assert.True(summary.Availability >= 0.9995, $"availability {summary.Availability:P3}\n{text}");
+        Assert.True(summary.FailureReduction >= 0.8, $"reduction {summary.FailureReduction:P1}\n{text}");
+        Assert.True(summary.Fallback > 100, text);
+        Assert.NotNull(summary.BreakerOpenedAt);
+        Assert.NotNull(summary.RecoveredAt);
+        Assert.Contains("Recovering", summary.HealthSeen);
+        Assert.Contains("<< primary killed", text);
+        Assert.Contains("availability          ", text);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--duration", "10s", "--rate", "50", "--quiet" }, 10, 50, true)]
+    [InlineData(new[] { "--duration=45" }, 45, 200, false)]
+    [InlineData(new string[0], 30, 200, false)]
+    public void Arguments_Accepted(string[] args, int seconds, int rate, bool quiet)
+    {
+        Assert.True(DemoArguments.TryParse(args, out var options, out var error), error);
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.Duration);
+        Assert.Equal(rate, options.Rate);
+        Assert.Equal(quiet, options.Quiet);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--duration", "1s" }, "--duration '1s' is not accepted; accepted: 3s to 1h")]
+    [InlineData(new[] { "--rate", "fast" }, "--rate 'fast' is not accepted; accepted: 1 to 5000")]
+    [InlineData(new[] { "--bogus" }, "unknown option '--bogus'; accepted: --duration, --rate, --quiet")]
+    public void Arguments_Rejected_NameTheOption(string[] args, string expected)
+    {
+        Assert.False(DemoArguments.TryParse(args, out _, out var error));
+        Assert.StartsWith(expected, error);
+    }
+}
