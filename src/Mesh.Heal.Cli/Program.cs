@@ -8,6 +8,9 @@ const string Usage = """
           A local mesh on 127.0.0.1: a primary and a backup service with a real sidecar in front. Traffic runs at a
           fixed rate; the primary is killed a third of the way in and revived at two thirds. Prints a per-second
           view and the availability callers saw, against the same traffic sent straight to the primary.
+      meshctl upstream [--port 18080] [--name primary]
+          A tiny HTTP service on 127.0.0.1 that answers every request with {"servedBy":"<name>"}: something to put
+          a sidecar in front of, or to benchmark against. Runs until Ctrl+C.
       meshctl help
     """;
 
@@ -37,7 +40,36 @@ switch (args[0])
             return summary.Total > 0 ? 0 : 1;
         }
 
+    case "upstream":
+        var port = 18080;
+        var name = "primary";
+        for (var i = 1; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--port" when i + 1 < args.Length && int.TryParse(args[i + 1], out port) && port is >= 0 and <= 65535:
+                    i++;
+                    break;
+                case "--name" when i + 1 < args.Length:
+                    name = args[++i];
+                    break;
+                default:
+                    await Console.Error.WriteLineAsync($"meshctl upstream: '{args[i]}' is not accepted; accepted: --port 0-65535, --name <text>");
+                    return 2;
+            }
+        }
+
+        await using (var upstream = await DemoUpstream.StartAsync(name, port))
+        {
+            Console.WriteLine($"upstream '{name}' listening on {upstream.Address}; Ctrl+C to stop");
+            var stopped = new TaskCompletionSource();
+            upstream.Stopping.Register(() => stopped.TrySetResult());
+            await stopped.Task;
+        }
+
+        return 0;
+
     default:
-        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: demo, help");
+        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: demo, upstream, help");
         return 2;
 }

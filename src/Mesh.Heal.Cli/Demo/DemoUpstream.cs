@@ -18,10 +18,13 @@ internal sealed class DemoUpstream : IAsyncDisposable
 
     public string Address => $"http://127.0.0.1:{Port}/";
 
-    public static async Task<DemoUpstream> StartAsync(string name)
+    /// <summary>Signalled when the service is asked to stop (Ctrl+C or SIGTERM while it runs).</summary>
+    public CancellationToken Stopping => _app?.Lifetime.ApplicationStopping ?? new CancellationToken(canceled: true);
+
+    public static async Task<DemoUpstream> StartAsync(string name, int port = 0)
     {
         var upstream = new DemoUpstream(name);
-        await upstream.StartAsync(port: 0);
+        await upstream.StartAsync(port);
         return upstream;
     }
 
