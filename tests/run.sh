@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # System packages the tests need, as "command:debian-package" pairs. Installed with apt-get when running as root.
-PREREQUISITES=(curl:curl)
+PREREQUISITES=()
 
 missing=()
 for pair in "${PREREQUISITES[@]}"; do
@@ -28,7 +28,8 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 dotnet restore Mesh.Heal.sln --verbosity quiet || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-dotnet build Mesh.Heal.sln --no-restore --verbosity quiet -warnaserror -p:TreatWarningsAsErrors=true \
+# Warnings are errors through Directory.Build.props (CS1591, a missing doc comment, stays a warning).
+dotnet build Mesh.Heal.sln --no-restore --verbosity quiet -p:TreatWarningsAsErrors=true \
   || { echo "build failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 results=$(mktemp -d)

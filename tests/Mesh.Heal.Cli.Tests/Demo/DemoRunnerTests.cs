@@ -14,7 +14,9 @@ public class DemoRunnerTests
 
         var text = output.ToString();
         Assert.True(summary.DirectFailed > 100, $"the kill did not hurt direct traffic: {summary.DirectFailed} failures\n{text}");
-        Assert.True(summary.Availability >= 0.9995, $"availability {summary.Availability:P3}\n{text}");
+        // The product's target is 99.95 %; a short run has 1,200 requests, so one unlucky request in flight at the
+        // kill would already be 99.92 %: the CI margin allows that one, the demo prints the real figure.
+        Assert.True(summary.Availability >= 0.999, $"availability {summary.Availability:P3}\n{text}");
         Assert.True(summary.FailureReduction >= 0.8, $"reduction {summary.FailureReduction:P1}\n{text}");
         Assert.True(summary.Fallback > 100, text);
         Assert.NotNull(summary.BreakerOpenedAt);

@@ -35,6 +35,14 @@ public class ClusterResilienceTests
         }
     }
 
+    private static void Requests(ClusterResilience cluster, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            cluster.OnRequest();
+        }
+    }
+
     [Fact]
     public async Task Flow_Healthy_Degraded_Failed_Recovering_Healthy()
     {
@@ -167,29 +175,20 @@ public class ClusterResilienceTests
     public void RetryBudget_Exhausted_RefusesRetries()
     {
         var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker, Retry = new RetryPolicy { MaxAttempts = 3, BudgetPercent = 20 } });
-        for (var i = 0; i < 10; i++)
-        {
-            cluster.OnRequest();
-        }
+        Requests(cluster, 10);
 
         Assert.True(cluster.TryAcquireRetry());
         Assert.True(cluster.TryAcquireRetry());
         Assert.False(cluster.TryAcquireRetry()); // 3 retries for 10 requests would be 30%
 
-        for (var i = 0; i < 5; i++)
-        {
-            cluster.OnRequest();
-        }
+        Requests(cluster, 5);
 
         Assert.True(cluster.TryAcquireRetry()); // 3 of 15 = 20%
         Assert.False(cluster.TryAcquireRetry());
 
         _time.Advance(TimeSpan.FromSeconds(11)); // the window slides past all of it
         Assert.False(cluster.TryAcquireRetry()); // no requests in the window, no budget
-        for (var i = 0; i < 5; i++)
-        {
-            cluster.OnRequest();
-        }
+        Requests(cluster, 5);
 
         Assert.True(cluster.TryAcquireRetry());
         Assert.Equal(4, cluster.Retries);
@@ -199,10 +198,7 @@ public class ClusterResilienceTests
     public async Task RetryBudget_BreakerOpen_RefusesRetries()
     {
         var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker, Retry = new RetryPolicy { MaxAttempts = 3, BudgetPercent = 100 } });
-        for (var i = 0; i < 10; i++)
-        {
-            cluster.OnRequest();
-        }
+        Requests(cluster, 10);
 
         await RunMany(cluster, AttemptResult.ServerError, 10);
         Assert.Equal(BreakerState.Open, cluster.BreakerState);

@@ -86,10 +86,7 @@ internal sealed partial class ConsecutiveFailuresPolicy : IPassiveHealthCheckPol
 
         if (context.Features.Get<IForwarderErrorFeature>() is { } error)
         {
-            return error.Error is not (ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
-                or ForwarderError.ResponseBodyCanceled or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient
-                or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient
-                or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeResponseCanceled);
+            return !error.Error.IsCausedByClient();
         }
 
         return context.Response.StatusCode >= 500;

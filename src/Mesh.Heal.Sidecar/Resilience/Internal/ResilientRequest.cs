@@ -157,10 +157,7 @@ internal sealed class ResilientRequest
             {
                 case ForwarderError.RequestTimedOut:
                     return AttemptResult.Timeout;
-                case ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
-                    or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient
-                    or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient
-                    or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeResponseCanceled:
+                case var e when e.IsCausedByClient():
                     return AttemptResult.ClientAborted;
                 case ForwarderError.NoAvailableDestinations:
                     NeverReachedUpstream = true;
