@@ -122,6 +122,40 @@ public class FallbackTests
     }
 
     [Fact]
+    public async Task SlowCalls_AreServed_ButCountAsFailures_UntilTheBreakerOpens()
+    {
+        using var upstream = Upstreams.Start();
+        upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithBody("slow but fine").WithDelay(TimeSpan.FromMilliseconds(300)));
+        using var backup = Backup();
+        var resilience = new
+        {
+            Clusters = new
+            {
+                backend = new
+                {
+                    CircuitBreaker = new { MinimumThroughput = 3, SlowCallDuration = "100ms", BreakDuration = "00:01:00" },
+                    Timeout = "00:00:05",
+                    Fallback = new { Cluster = "backup" },
+                },
+            },
+        };
+        await using var sidecar = await StartAsync(Config(new { backend = Cluster(upstream.Address()), backup = Cluster(backup.Address()) }, resilience));
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("slow but fine", await sidecar.Proxy.GetStringAsync("/")); // a slow answer is still an answer
+        }
+
+        using var response = await sidecar.Proxy.GetAsync("/");
+
+        Assert.Equal("from backup", await response.Content.ReadAsStringAsync());
+        var state = await sidecar.ClusterStateAsync("backend");
+        Assert.Equal(3, state.GetProperty("failures").GetInt64());
+        Assert.Equal("Open", state.GetProperty("breaker").GetString());
+        Assert.Equal(3, upstream.LogEntries.Count());
+    }
+
+    [Fact]
     public async Task BreakerOpen_WithoutFallback_Returns503WithBreakerHeader()
     {
         using var upstream = Upstreams.Start();

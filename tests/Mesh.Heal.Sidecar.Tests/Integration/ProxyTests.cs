@@ -5,6 +5,7 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -57,6 +58,43 @@ public class ProxyTests
         var state = await sidecar.ClusterStateAsync("backend");
         Assert.Equal(1, state.GetProperty("requests").GetInt64());
         Assert.Equal(0, state.GetProperty("failures").GetInt64());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Grpc_ServerError_InStatusTrailerOrHeader_CountsAsAFailure(bool trailersOnly)
+    {
+        await using var grpcUpstream = await StartHttp2UpstreamAsync(app => app.MapPost("/grpc.health.v1.Health/Check", async context =>
+        {
+            context.Response.ContentType = "application/grpc";
+            if (trailersOnly)
+            {
+                context.Response.Headers["grpc-status"] = "14";
+                context.Response.Headers["grpc-message"] = "down";
+                return;
+            }
+
+            await context.Response.StartAsync();
+            context.Response.AppendTrailer("grpc-status", "13");
+            context.Response.AppendTrailer("grpc-message", "boom");
+        }));
+        var config = Config(new
+        {
+            backend = new
+            {
+                Destinations = new { d1 = new { Address = grpcUpstream.Urls.Single() } },
+                HttpRequest = new { Version = "2", VersionPolicy = "RequestVersionExact" },
+            },
+        });
+        await using var sidecar = await StartAsync(config, "--Sidecar:Http2ListenUrl=http://127.0.0.1:0");
+
+        using var channel = GrpcChannel.ForAddress(sidecar.Endpoints.Http2ProxyUri!);
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new HealthCheckRequest()));
+
+        Assert.Equal(trailersOnly ? Grpc.Core.StatusCode.Unavailable : Grpc.Core.StatusCode.Internal, error.StatusCode);
+        var state = await sidecar.ClusterStateAsync("backend");
+        Assert.Equal(1, state.GetProperty("failures").GetInt64());
     }
 
     [Fact]
@@ -133,16 +171,19 @@ public class ProxyTests
         Assert.Contains("meshheal_policy_version{otel_scope_name=\"Mesh.Heal.Sidecar\"} 1", metrics);
     }
 
-    private static async Task<WebApplication> StartGrpcUpstreamAsync()
+    private static Task<WebApplication> StartGrpcUpstreamAsync() => StartHttp2UpstreamAsync(
+        app => app.MapGrpcHealthChecksService(),
+        services => services.AddGrpc().Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)
+            .AddCheck("self", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()));
+
+    private static async Task<WebApplication> StartHttp2UpstreamAsync(Action<WebApplication> map, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)
-            .AddCheck("self", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        services?.Invoke(builder.Services);
         var app = builder.Build();
-        app.MapGrpcHealthChecksService();
+        map(app);
         await app.StartAsync();
         return app;
     }

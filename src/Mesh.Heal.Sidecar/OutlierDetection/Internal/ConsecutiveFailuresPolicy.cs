@@ -10,7 +10,7 @@ namespace Mesh.Heal.Sidecar.OutlierDetection.Internal;
 
 /// <summary>Passive outlier ejection: a destination that fails N times in a row is taken out for a while.</summary>
 /// <remarks>
-/// Failures are transport errors, timeouts and 5xx answers, as for the breaker. At most
+/// Failures are transport errors, timeouts, 5xx answers and gRPC server errors, as for the breaker. At most
 /// <c>MaxEjectionPercent</c> of a cluster's destinations are out at once, and never the last one, so ejection
 /// skips one bad replica but leaves a cluster-wide outage to the circuit breaker and the fallback.
 /// </remarks>
@@ -89,7 +89,7 @@ internal sealed partial class ConsecutiveFailuresPolicy : IPassiveHealthCheckPol
             return !error.Error.IsCausedByClient();
         }
 
-        return context.Response.StatusCode >= 500;
+        return UpstreamFailure.IsFailedResponse(context);
     }
 
     [LoggerMessage(EventId = 120, Level = LogLevel.Warning,

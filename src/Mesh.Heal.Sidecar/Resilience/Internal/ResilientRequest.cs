@@ -168,7 +168,7 @@ internal sealed class ResilientRequest
             }
         }
 
-        if (Context.Response.StatusCode >= 500)
+        if (UpstreamFailure.IsFailedResponse(Context))
         {
             return AttemptResult.ServerError;
         }
