@@ -9,8 +9,13 @@ public sealed record FallbackResponse
     /// <summary>The content type. Default <c>text/plain; charset=utf-8</c>.</summary>
     public string ContentType { get; init; } = PolicyConstants.DefaultFallbackContentType;
 
+    private byte[]? _bodyUtf8;
+
     /// <summary>The body, sent as UTF-8. Default empty.</summary>
     public string Body { get; init; } = string.Empty;
+
+    /// <summary>The body encoded once, for the request path.</summary>
+    public ReadOnlyMemory<byte> BodyUtf8 => _bodyUtf8 ??= System.Text.Encoding.UTF8.GetBytes(Body);
 
     /// <summary>Extra response headers. Default none.</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = EmptyHeaders;

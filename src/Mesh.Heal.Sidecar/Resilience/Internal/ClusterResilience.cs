@@ -1,4 +1,3 @@
-using System.Text;
 using Mesh.Heal.Health;
 using Mesh.Heal.Policy;
 using Polly;
@@ -16,7 +15,7 @@ internal sealed class ClusterResilience
 {
     private readonly TimeProvider _time;
     private readonly Action<string, HealthState, HealthState>? _onTransition;
-    private volatile Settings _settings;
+    private volatile ClusterPolicy _policy;
     private volatile Breaker _breaker;
     private volatile RetryBudget _budget;
     private long _requests;
@@ -31,17 +30,14 @@ internal sealed class ClusterResilience
         ClusterId = clusterId;
         _time = time;
         _onTransition = onTransition;
-        _settings = new Settings(policy);
+        _policy = policy;
         _breaker = new Breaker(this, policy.CircuitBreaker);
         _budget = new RetryBudget(policy.Retry.BudgetPercent, policy.CircuitBreaker.SamplingDuration, time);
     }
 
     public string ClusterId { get; }
 
-    public ClusterPolicy Policy => _settings.Policy;
-
-    /// <summary>The static fallback body, encoded once per policy.</summary>
-    public ReadOnlyMemory<byte> FallbackBody => _settings.FallbackBody;
+    public ClusterPolicy Policy => _policy;
 
     public HealthState Health => _breaker.Health.State;
 
@@ -71,7 +67,7 @@ internal sealed class ClusterResilience
     /// <returns>True when the breaker was rebuilt (its state reset).</returns>
     public bool Update(ClusterPolicy policy)
     {
-        var current = _settings.Policy;
+        var current = _policy;
         if (policy == current)
         {
             return false;
@@ -88,7 +84,7 @@ internal sealed class ClusterResilience
             _budget = new RetryBudget(policy.Retry.BudgetPercent, policy.CircuitBreaker.SamplingDuration, _time);
         }
 
-        _settings = new Settings(policy);
+        _policy = policy;
         return rebuild;
     }
 
@@ -156,14 +152,6 @@ internal sealed class ClusterResilience
         {
             ResilienceContextPool.Shared.Return(context);
         }
-    }
-
-    private sealed class Settings(ClusterPolicy policy)
-    {
-        public ClusterPolicy Policy { get; } = policy;
-
-        public ReadOnlyMemory<byte> FallbackBody { get; } =
-            policy.Fallback?.Response is { } response ? Encoding.UTF8.GetBytes(response.Body) : ReadOnlyMemory<byte>.Empty;
     }
 
     /// <summary>A Polly breaker and the health machine it drives, replaced together.</summary>

@@ -140,7 +140,7 @@ internal sealed partial class ResilienceMiddleware
             }
 
             context.Response.Headers[FallbackHeader] = fallback.HeaderValue;
-            await context.Response.Body.WriteAsync(cluster.FallbackBody, context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync(response.BodyUtf8, context.RequestAborted).ConfigureAwait(false);
             return RequestOutcome.Fallback;
         }
 

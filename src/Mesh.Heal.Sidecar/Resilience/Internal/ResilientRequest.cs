@@ -1,4 +1,3 @@
-using System.Net.Http;
 using System.Net.Sockets;
 using Mesh.Heal.Policy;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +10,7 @@ namespace Mesh.Heal.Sidecar.Resilience.Internal;
 /// <summary>The per-request state of the resilience middleware, also published as a request feature.</summary>
 /// <remarks>
 /// The response transform and the outlier policy run inside the YARP pipeline and read it from
-/// <c>HttpContext.Features</c>; it is the one object the middleware allocates per request.
+/// <c>HttpContext.Features</c>. With each attempt's timeout source, it is what the middleware allocates per request.
 /// </remarks>
 internal sealed class ResilientRequest
 {
@@ -118,7 +117,6 @@ internal sealed class ResilientRequest
     public void ResetForRetry()
     {
         Context.Response.Clear();
-        Context.Features.Set<IForwarderErrorFeature>(null);
 
         // Load balancing narrowed AvailableDestinations to the one it picked: start again from this request's candidates.
         var failed = Proxy.ProxiedDestination;
