@@ -60,6 +60,38 @@ public class PolicyReloadTests
     }
 
     [Fact]
+    public async Task RepeatedChanges_UnderLoad_LoseNoRequest()
+    {
+        using var failing = Upstreams.Start();
+        using var ok = Upstreams.Start();
+        ok.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithBody("ok"));
+        await using var sidecar = await StartAsync(TwoClusterConfig(failing.Address(), ok.Address(), new { Timeout = "00:00:05" }));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<System.Net.HttpStatusCode>();
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var response = await sidecar.Proxy.GetAsync("/anything");
+                statuses.Add(response.StatusCode);
+            }
+        })).ToArray();
+
+        for (var version = 2; version <= 5; version++)
+        {
+            var timeout = $"00:00:0{version}";
+            await File.WriteAllTextAsync(sidecar.ConfigPath, TwoClusterConfig(failing.Address(), ok.Address(), new { Timeout = timeout, Retry = new { MaxAttempts = version % 2 + 1 } }));
+            var expected = version;
+            await WaitUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == expected, $"policy version {expected} is in force");
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+        Assert.True(statuses.Count > 20, $"only {statuses.Count} requests ran during the changes");
+        Assert.All(statuses, s => Assert.Equal(System.Net.HttpStatusCode.OK, s));
+    }
+
+    [Fact]
     public async Task InvalidChange_IsRejectedWithTheFieldNamed_AndTheOldPolicyStays()
     {
         using var failing = Upstreams.Start();
