@@ -1,10 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Mesh.Heal.Sidecar.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Mesh.Heal.Cli.Demo;
 

@@ -3,20 +3,10 @@ using Mesh.Heal.Policy;
 using Mesh.Heal.Sidecar.Admin.Internal;
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Configuration.Internal;
-using Mesh.Heal.Sidecar.OutlierDetection.Internal;
 using Mesh.Heal.Sidecar.Resilience.Internal;
-using Mesh.Heal.Sidecar.Telemetry.Internal;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
-using Yarp.ReverseProxy.Health;
-using Yarp.ReverseProxy.Transforms;
 
 namespace Mesh.Heal.Sidecar.Hosting;
 
@@ -67,36 +57,6 @@ public static class SidecarHost
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddMeshHealSidecar(builder.Configuration);
         return builder;
-    }
-
-    /// <summary>Registers the resilience pipeline, YARP, outlier detection and metrics.</summary>
-    public static IServiceCollection AddMeshHealSidecar(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ConfigReloadStatus>();
-        services.TryAddSingleton<ClusterResilienceRegistry>();
-        services.TryAddSingleton<PolicyMonitor>();
-        services.TryAddSingleton<SidecarMetrics>();
-        services.AddSingleton<IPassiveHealthCheckPolicy, ConsecutiveFailuresPolicy>();
-        services.AddReverseProxy()
-            .LoadFromConfig(configuration.GetSection("ReverseProxy"))
-            .AddConfigFilter<OutlierDetectionConfigFilter>()
-            .AddTransforms(static context => context.AddResponseTransform(static transform =>
-            {
-                if (transform.ProxyResponse is { } response && (int)response.StatusCode >= 500
-                    && transform.HttpContext.Features.Get<ResilientRequest>() is { } request
-                    && request.ShouldSuppressFailedBody())
-                {
-                    transform.SuppressResponseBody = true;
-                    request.BodySuppressed = true;
-                }
-
-                return default;
-            }));
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(SidecarMetrics.MeterName)
-            .AddPrometheusExporter());
-        return services;
     }
 
     /// <summary>Maps the admin listener and the proxy pipeline.</summary>

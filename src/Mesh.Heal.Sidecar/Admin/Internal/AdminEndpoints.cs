@@ -2,9 +2,6 @@ using System.Text.Json;
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Hosting;
 using Mesh.Heal.Sidecar.Resilience.Internal;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 

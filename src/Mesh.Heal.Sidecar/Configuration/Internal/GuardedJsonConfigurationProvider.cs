@@ -1,5 +1,4 @@
 using Mesh.Heal.Policy;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Primitives;
 

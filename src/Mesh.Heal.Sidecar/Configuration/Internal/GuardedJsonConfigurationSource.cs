@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace Mesh.Heal.Sidecar.Configuration.Internal;
 
 /// <summary>A JSON configuration file that is watched, and whose changes are published only when they are valid.</summary>

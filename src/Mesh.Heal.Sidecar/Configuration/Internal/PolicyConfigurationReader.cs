@@ -1,6 +1,5 @@
 using System.Globalization;
 using Mesh.Heal.Policy;
-using Microsoft.Extensions.Configuration;
 
 namespace Mesh.Heal.Sidecar.Configuration.Internal;
 

@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 using Mesh.Heal.Sidecar.Resilience.Internal;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
@@ -91,8 +89,4 @@ internal sealed partial class ConsecutiveFailuresPolicy : IPassiveHealthCheckPol
 
         return UpstreamFailure.IsFailedResponse(context);
     }
-
-    [LoggerMessage(EventId = 120, Level = LogLevel.Warning,
-        Message = "Destination {Destination} of cluster {Cluster} ejected after {Failures} consecutive failures for {Duration}")]
-    private static partial void LogEjected(ILogger logger, string destination, string cluster, int failures, TimeSpan duration);
 }

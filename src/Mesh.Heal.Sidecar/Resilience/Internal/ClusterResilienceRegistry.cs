@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using Mesh.Heal.Health;
 using Mesh.Heal.Policy;
-using Microsoft.Extensions.Logging;
 
 namespace Mesh.Heal.Sidecar.Resilience.Internal;
 
@@ -61,10 +59,4 @@ internal sealed partial class ClusterResilienceRegistry
 
     private ClusterResilience Create(string id, ClusterPolicy policy) =>
         new(id, policy, _time, (cluster, from, to) => LogTransition(_logger, cluster, from, to));
-
-    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Cluster {Cluster} health {From} -> {To}")]
-    private static partial void LogTransition(ILogger logger, string cluster, HealthState from, HealthState to);
-
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Cluster {Cluster} circuit breaker settings changed: breaker and health state start afresh")]
-    private static partial void LogBreakerReset(ILogger logger, string cluster);
 }

@@ -1,8 +1,5 @@
-using Mesh.Heal.Policy;
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Configuration.Internal;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
 namespace Mesh.Heal.Sidecar.Resilience.Internal;
@@ -72,10 +69,4 @@ internal sealed partial class PolicyMonitor : IDisposable
     }
 
     private void OnRejected(string reason) => LogRejected(_logger, reason, _registry.Policy.Version);
-
-    [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Resilience policy version {Version} applied")]
-    private static partial void LogApplied(ILogger logger, long version);
-
-    [LoggerMessage(EventId = 131, Level = LogLevel.Error, Message = "{Reason}; policy version {Version} stays in force")]
-    private static partial void LogRejected(ILogger logger, string reason, long version);
 }

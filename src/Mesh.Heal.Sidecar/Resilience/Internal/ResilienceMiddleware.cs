@@ -1,10 +1,7 @@
 using Mesh.Heal.Policy;
 using Mesh.Heal.Sidecar.Telemetry.Internal;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
-using Yarp.ReverseProxy.Model;
 
 namespace Mesh.Heal.Sidecar.Resilience.Internal;
 
@@ -176,7 +173,4 @@ internal sealed partial class ResilienceMiddleware
         response.StatusCode = upstreamStatus >= 500 ? upstreamStatus : StatusCodes.Status502BadGateway;
         return Task.CompletedTask;
     }
-
-    [LoggerMessage(EventId = 110, Level = LogLevel.Error, Message = "Cluster {Cluster} falls back to cluster {Fallback}, which does not exist")]
-    private static partial void LogFallbackClusterMissing(ILogger logger, string cluster, string fallback);
 }

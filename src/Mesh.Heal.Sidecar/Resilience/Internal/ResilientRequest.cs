@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Mesh.Heal.Policy;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;

@@ -1,0 +1,44 @@
+using Mesh.Heal.Sidecar.Configuration;
+using Mesh.Heal.Sidecar.OutlierDetection.Internal;
+using Mesh.Heal.Sidecar.Resilience.Internal;
+using Mesh.Heal.Sidecar.Telemetry.Internal;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Mesh.Heal.Sidecar.Hosting;
+
+/// <summary>Registers the sidecar's services.</summary>
+public static class SidecarServiceCollectionExtensions
+{
+    /// <summary>Registers the resilience pipeline, YARP, outlier detection and metrics.</summary>
+    public static IServiceCollection AddMeshHealSidecar(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ConfigReloadStatus>();
+        services.TryAddSingleton<ClusterResilienceRegistry>();
+        services.TryAddSingleton<PolicyMonitor>();
+        services.TryAddSingleton<SidecarMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, ConsecutiveFailuresPolicy>());
+        services.AddReverseProxy()
+            .LoadFromConfig(configuration.GetSection("ReverseProxy"))
+            .AddConfigFilter<OutlierDetectionConfigFilter>()
+            .AddTransforms(static context => context.AddResponseTransform(static transform =>
+            {
+                if (transform.ProxyResponse is { } response && (int)response.StatusCode >= 500
+                    && transform.HttpContext.Features.Get<ResilientRequest>() is { } request
+                    && request.ShouldSuppressFailedBody())
+                {
+                    transform.SuppressResponseBody = true;
+                    request.BodySuppressed = true;
+                }
+
+                return default;
+            }));
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(SidecarMetrics.MeterName)
+            .AddPrometheusExporter());
+        return services;
+    }
+}

@@ -1,0 +1,10 @@
+namespace Mesh.Heal.Sidecar.Resilience.Internal;
+
+internal sealed partial class PolicyMonitor
+{
+    [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Resilience policy version {Version} applied")]
+    private static partial void LogApplied(ILogger logger, long version);
+
+    [LoggerMessage(EventId = 131, Level = LogLevel.Error, Message = "{Reason}; policy version {Version} stays in force")]
+    private static partial void LogRejected(ILogger logger, string reason, long version);
+}
