@@ -107,7 +107,7 @@ internal sealed class DemoSummary
         if (RevivedAt is { } revivedAt)
         {
             output.WriteLine(RecoveredAt is { } recovered
-                ? string.Create(c, $"  recovery              Healthy {(recovered - revivedAt).TotalSeconds:0.0} s after the primary came back (probe after the break, then a ramp from 10 % of traffic)")
+                ? string.Create(c, $"  recovery              Healthy {(recovered - revivedAt).TotalSeconds:0.0} s after the primary came back (the break, then a ramp from 10 % of traffic)")
                 : "  recovery              not Healthy again before the end of the run");
         }
 

@@ -19,6 +19,13 @@ public sealed record CircuitBreakerPolicy
     /// <remarks>Default 5 s; accepted 0.5 s to 1 day.</remarks>
     public TimeSpan BreakDuration { get; init; } = PolicyConstants.DefaultBreakDuration;
 
+    /// <summary>Failed calls in a row, with no success between them, that open the breaker whatever the ratio; 0 turns this off.</summary>
+    /// <remarks>
+    /// Default 10; accepted 0 to 1000. The ratio needs failures to outweigh the window's earlier successes, which
+    /// after a sudden death takes about half the window; a run of failures opens the breaker as soon as it is seen.
+    /// </remarks>
+    public int ConsecutiveFailures { get; init; } = PolicyConstants.DefaultConsecutiveFailuresToTrip;
+
     /// <summary>Calls slower than this count as failures; <see langword="null"/> turns slow-call detection off.</summary>
     /// <remarks>Default off; accepted 1 ms to 1 day.</remarks>
     public TimeSpan? SlowCallDuration { get; init; }

@@ -7,6 +7,7 @@ internal static class PolicyConstants
     public const int DefaultMinimumThroughput = 10;
     public static readonly TimeSpan DefaultSamplingDuration = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultBreakDuration = TimeSpan.FromSeconds(5);
+    public const int DefaultConsecutiveFailuresToTrip = 10;
     public const double DefaultDegradedRatio = 0.1;
     public static readonly TimeSpan DefaultRecoveryDuration = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);

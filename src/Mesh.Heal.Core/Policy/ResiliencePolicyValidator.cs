@@ -50,6 +50,7 @@ public static class ResiliencePolicyValidator
         }
 
         Range(errors, cbPath + ":MinimumThroughput", cb.MinimumThroughput, PolicyConstants.MinMinimumThroughput, PolicyConstants.MaxMinimumThroughput);
+        Range(errors, cbPath + ":ConsecutiveFailures", cb.ConsecutiveFailures, 0, PolicyConstants.MaxConsecutiveFailures);
         Range(errors, cbPath + ":SamplingDuration", cb.SamplingDuration, PolicyConstants.MinBreakerDuration, PolicyConstants.MaxBreakerDuration);
         Range(errors, cbPath + ":BreakDuration", cb.BreakDuration, PolicyConstants.MinBreakerDuration, PolicyConstants.MaxBreakerDuration);
         if (cb.SlowCallDuration is { } slow)

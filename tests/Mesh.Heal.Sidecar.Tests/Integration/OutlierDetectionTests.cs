@@ -93,7 +93,7 @@ public class OutlierDetectionTests
         bad.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(500).WithBody("upstream says no"));
         var resilience = new
         {
-            Clusters = new { backend = new { Retry = new { MaxAttempts = 3, BudgetPercent = 10 }, OutlierDetection = new { ConsecutiveFailures = 0 }, CircuitBreaker = new { MinimumThroughput = 1000 } } },
+            Clusters = new { backend = new { Retry = new { MaxAttempts = 3, BudgetPercent = 10 }, OutlierDetection = new { ConsecutiveFailures = 0 }, CircuitBreaker = new { MinimumThroughput = 1000, ConsecutiveFailures = 0 } } },
         };
         await using var sidecar = await StartAsync(Config(new { backend = Cluster(bad.Address()) }, resilience));
 

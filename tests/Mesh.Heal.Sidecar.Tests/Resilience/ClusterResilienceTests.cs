@@ -12,6 +12,8 @@ public class ClusterResilienceTests
     {
         FailureRatio = 0.5,
         MinimumThroughput = 10,
+        ConsecutiveFailures = 0, // the ratio alone; the run-of-failures trip has its own tests
+
         SamplingDuration = TimeSpan.FromSeconds(10),
         BreakDuration = TimeSpan.FromSeconds(2),
         DegradedRatio = 0.1,
@@ -32,6 +34,17 @@ public class ClusterResilienceTests
         for (var i = 0; i < count; i++)
         {
             await Run(cluster, result);
+        }
+    }
+
+    /// <summary>Polly runs breaker callbacks on its own task: a release fired by the fake clock lands a moment later.</summary>
+    private static async Task Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition never held");
+            await Task.Delay(1);
         }
     }
 
@@ -127,6 +140,59 @@ public class ClusterResilienceTests
 
             return primary;
         }
+    }
+
+    [Fact]
+    public async Task Flow_RunOfFailures_OpensBeforeTheRatio_ThenRecoveringRampsBack()
+    {
+        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker with { ConsecutiveFailures = 5 } });
+        await RunMany(cluster, AttemptResult.Success, 100); // a full window of successes: the ratio needs ~100 failures
+        await RunMany(cluster, AttemptResult.TransportError, 4);
+        Assert.Equal(BreakerState.Closed, cluster.BreakerState);
+
+        await Run(cluster, AttemptResult.TransportError);
+
+        Assert.Equal(BreakerState.Open, cluster.BreakerState);
+        Assert.Equal(HealthState.Failed, cluster.Health);
+        Assert.Equal(AttemptResult.Rejected, await Run(cluster, AttemptResult.Success));
+
+        _time.Advance(TimeSpan.FromSeconds(2)); // the break ends: straight into the ramp
+        await Eventually(() => cluster.Health == HealthState.Recovering);
+        Assert.Equal(BreakerState.Closed, cluster.BreakerState);
+        Assert.InRange(cluster.HealthMachine.PrimaryShare, 0.09, 0.11);
+        Assert.Equal(AttemptResult.Success, await Run(cluster, AttemptResult.Success));
+
+        _time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(HealthState.Healthy, cluster.Health);
+    }
+
+    [Fact]
+    public async Task RunOfFailures_BrokenBySuccess_DoesNotOpen()
+    {
+        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker with { ConsecutiveFailures = 5, MinimumThroughput = 1000 } });
+        for (var i = 0; i < 10; i++)
+        {
+            await RunMany(cluster, AttemptResult.ServerError, 4);
+            await Run(cluster, AttemptResult.Success);
+        }
+
+        Assert.Equal(BreakerState.Closed, cluster.BreakerState);
+    }
+
+    [Fact]
+    public async Task RunOfFailures_WhileRecovering_OpensAgain()
+    {
+        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker with { ConsecutiveFailures = 5 } });
+        await RunMany(cluster, AttemptResult.Success, 50);
+        await RunMany(cluster, AttemptResult.Timeout, 5);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Eventually(() => cluster.Health == HealthState.Recovering);
+
+        await RunMany(cluster, AttemptResult.Timeout, 5);
+
+        Assert.Equal(HealthState.Failed, cluster.Health);
+        Assert.Equal(BreakerState.Open, cluster.BreakerState);
+        Assert.Contains((HealthState.Recovering, HealthState.Failed), _transitions);
     }
 
     [Fact]

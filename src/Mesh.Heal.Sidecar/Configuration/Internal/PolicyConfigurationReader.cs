@@ -13,7 +13,7 @@ internal static class PolicyConfigurationReader
     private static readonly string[] RootKeys = ["Defaults", "Clusters"];
     private static readonly string[] ClusterKeys = ["CircuitBreaker", "Timeout", "Retry", "Fallback", "OutlierDetection"];
     private static readonly string[] BreakerKeys =
-        ["FailureRatio", "MinimumThroughput", "SamplingDuration", "BreakDuration", "SlowCallDuration", "DegradedRatio", "RecoveryDuration"];
+        ["FailureRatio", "MinimumThroughput", "ConsecutiveFailures", "SamplingDuration", "BreakDuration", "SlowCallDuration", "DegradedRatio", "RecoveryDuration"];
     private static readonly string[] RetryKeys = ["MaxAttempts", "BudgetPercent"];
     private static readonly string[] OutlierKeys = ["ConsecutiveFailures", "EjectionDuration", "MaxEjectionPercent"];
     private static readonly string[] FallbackKeys = ["Cluster", "Response"];
@@ -65,6 +65,7 @@ internal static class PolicyConfigurationReader
             {
                 FailureRatio = ReadDouble(cb, "FailureRatio", b.FailureRatio, errors),
                 MinimumThroughput = ReadInt(cb, "MinimumThroughput", b.MinimumThroughput, errors),
+                ConsecutiveFailures = ReadInt(cb, "ConsecutiveFailures", b.ConsecutiveFailures, errors),
                 SamplingDuration = ReadDuration(cb, "SamplingDuration", b.SamplingDuration, errors),
                 BreakDuration = ReadDuration(cb, "BreakDuration", b.BreakDuration, errors),
                 SlowCallDuration = ReadOptionalDuration(cb, "SlowCallDuration", b.SlowCallDuration, errors),

@@ -48,7 +48,9 @@ internal sealed class ClusterResilience
         CircuitState.Closed => BreakerState.Closed,
         CircuitState.Open => BreakerState.Open,
         CircuitState.HalfOpen => BreakerState.HalfOpen,
-        _ => BreakerState.Isolated,
+
+        // Polly's isolation is how a run of failures holds the breaker open; nothing else isolates it yet.
+        _ => BreakerState.Open,
     };
 
     public long Requests => Interlocked.Read(ref _requests);
@@ -143,6 +145,11 @@ internal sealed class ClusterResilience
             if (result.IsFailure())
             {
                 Interlocked.Increment(ref _attemptFailures);
+                await breaker.OnFailureAsync().ConfigureAwait(false);
+            }
+            else if (result == AttemptResult.Success)
+            {
+                breaker.OnSuccess();
             }
 
             breaker.Health.Record(result);
@@ -155,15 +162,30 @@ internal sealed class ClusterResilience
     }
 
     /// <summary>A Polly breaker and the health machine it drives, replaced together.</summary>
+    /// <remarks>
+    /// Polly's breaker opens on a failure ratio. A run of <see cref="CircuitBreakerPolicy.ConsecutiveFailures"/>
+    /// failures opens it at once through Polly's manual control (isolation) for the break duration; the release then
+    /// closes it into Recovering, whose ramp probes the primary with a small share of traffic first.
+    /// </remarks>
     private sealed class Breaker
     {
+        private readonly TimeProvider _time;
+        private readonly int _consecutiveToTrip;
+        private readonly TimeSpan _breakDuration;
+        private int _consecutive;
+        private Trip? _trip;
+
         public Breaker(ClusterResilience owner, CircuitBreakerPolicy policy)
         {
             var id = owner.ClusterId;
             var onTransition = owner._onTransition;
+            _time = owner._time;
+            _consecutiveToTrip = policy.ConsecutiveFailures;
+            _breakDuration = policy.BreakDuration;
             Health = new HealthStateMachine(policy, owner._time, onTransition is null ? null : (from, to) => onTransition(id, from, to));
             var health = Health;
             StateProvider = new CircuitBreakerStateProvider();
+            ManualControl = new CircuitBreakerManualControl();
             Pipeline = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = owner._time, Name = id }
                 .AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
                 {
@@ -172,6 +194,7 @@ internal sealed class ClusterResilience
                     SamplingDuration = policy.SamplingDuration,
                     BreakDuration = policy.BreakDuration,
                     StateProvider = StateProvider,
+                    ManualControl = ManualControl,
                     ShouldHandle = static args => new ValueTask<bool>(
                         args.Outcome.Exception is { } ex ? ex is not OperationCanceledException : args.Outcome.Result.IsFailure()),
                     OnOpened = _ =>
@@ -192,6 +215,54 @@ internal sealed class ClusterResilience
 
         public CircuitBreakerStateProvider StateProvider { get; }
 
+        public CircuitBreakerManualControl ManualControl { get; }
+
         public HealthStateMachine Health { get; }
+
+        public void OnSuccess()
+        {
+            if (Volatile.Read(ref _consecutive) != 0)
+            {
+                Volatile.Write(ref _consecutive, 0);
+            }
+        }
+
+        public async ValueTask OnFailureAsync()
+        {
+            // Exactly one thread sees the count reach the threshold; it stays above it until a success or the release.
+            if (_consecutiveToTrip == 0
+                || Interlocked.Increment(ref _consecutive) != _consecutiveToTrip
+                || StateProvider.CircuitState != CircuitState.Closed)
+            {
+                return;
+            }
+
+            var trip = new Trip();
+            if (Interlocked.CompareExchange(ref _trip, trip, null) is not null)
+            {
+                return;
+            }
+
+            await ManualControl.IsolateAsync().ConfigureAwait(false);
+            trip.Release = _time.CreateTimer(
+                static s => _ = ((Tuple<Breaker, Trip>)s!).Item1.ReleaseAsync(((Tuple<Breaker, Trip>)s).Item2),
+                Tuple.Create(this, trip),
+                _breakDuration,
+                Timeout.InfiniteTimeSpan);
+        }
+
+        private async Task ReleaseAsync(Trip trip)
+        {
+            // Forget this trip before closing: the moment the breaker closes, a new run of failures may trip it again.
+            Volatile.Write(ref _consecutive, 0);
+            Interlocked.CompareExchange(ref _trip, null, trip);
+            trip.Release?.Dispose();
+            await ManualControl.CloseAsync().ConfigureAwait(false);
+        }
+
+        private sealed class Trip
+        {
+            public ITimer? Release { get; set; }
+        }
     }
 }
