@@ -166,6 +166,29 @@ public class ClusterResilienceTests
         Assert.Equal(HealthState.Healthy, cluster.Health);
     }
 
+    [Theory]
+    [InlineData(0, 5000)] // the ratio alone: failures must outweigh the 10 s window's successes
+    [InlineData(10, 100)] // the default run-of-failures trip
+    public async Task SuddenDeath_AtHundredRequestsPerSecond_DefaultWindow_TimeToOpen(int consecutiveFailures, int expectedMilliseconds)
+    {
+        var cluster = Create(new ClusterPolicy { CircuitBreaker = new CircuitBreakerPolicy { ConsecutiveFailures = consecutiveFailures } });
+        for (var i = 0; i < 2000; i++)
+        {
+            await Run(cluster, AttemptResult.Success);
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        var elapsed = 0;
+        while (cluster.BreakerState == BreakerState.Closed)
+        {
+            await Run(cluster, AttemptResult.TransportError);
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            elapsed += 10;
+        }
+
+        Assert.Equal(expectedMilliseconds, elapsed);
+    }
+
     [Fact]
     public async Task RunOfFailures_BrokenBySuccess_DoesNotOpen()
     {
