@@ -24,8 +24,6 @@ internal sealed class DemoSummary
     /// <summary>When the breaker was first seen open after the kill: from then on every request goes to the fallback at once.</summary>
     public TimeSpan? BreakerOpenedAt { get; private set; }
 
-    public TimeSpan? RecoveringAt { get; private set; }
-
     /// <summary>When the cluster was first seen Healthy again after the primary came back.</summary>
     public TimeSpan? RecoveredAt { get; private set; }
 
@@ -74,11 +72,6 @@ internal sealed class DemoSummary
             if (killed && !revived && BreakerOpenedAt is null && breaker == "Open")
             {
                 BreakerOpenedAt = at;
-            }
-
-            if (revived && RecoveringAt is null && health == "Recovering")
-            {
-                RecoveringAt = at;
             }
 
             if (revived && RecoveredAt is null && health == "Healthy")

@@ -6,7 +6,7 @@ namespace Mesh.Heal.Sidecar.Resilience.Internal;
 
 /// <summary>The Healthy → Degraded → Failed → Recovering → Healthy cycle of one cluster.</summary>
 /// <remarks>
-/// Failed and Recovering follow the breaker (opened; closed after a passing probe); Degraded and Healthy follow the
+/// Failed and Recovering follow the breaker (opened; closed after a passing probe or the end of a run-of-failures trip); Degraded and Healthy follow the
 /// failure ratio of primary attempts over the sampling window. While Recovering, <see cref="ShouldTryPrimary"/>
 /// sends a share of traffic to the primary that grows linearly from <see cref="InitialRecoveryShare"/> to all of it
 /// over <see cref="CircuitBreakerPolicy.RecoveryDuration"/>; the rest goes to the fallback. A relapse opens the
