@@ -190,17 +190,9 @@ public class FallbackTests
         await using var sidecar = await StartAsync(Config(
             new { backend = Cluster(primary.Address()), backup = Cluster(backup.Address()) }, FallbackTo("backup")));
 
-        var results = new System.Collections.Concurrent.ConcurrentQueue<(HttpStatusCode Status, string Body)>();
         var healthSeen = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                using var response = await sidecar.Proxy.GetAsync("/item");
-                results.Enqueue((response.StatusCode, await response.Content.ReadAsStringAsync()));
-            }
-        })).ToArray();
+        await using var traffic = new Traffic(sidecar.Proxy, "/item");
+        var results = traffic.Results;
         async Task<string> Health()
         {
             var health = (await sidecar.ClusterStateAsync("backend")).GetProperty("health").GetString()!;
@@ -219,8 +211,7 @@ public class FallbackTests
         await WaitUntilAsync(async () => await Health() == "Healthy", "the cluster recovered", TimeSpan.FromSeconds(30));
         var recoveredAt = results.Count;
         await WaitUntilAsync(() => Task.FromResult(results.Count >= recoveredAt + 50), "50 requests after recovery");
-        await stop.CancelAsync();
-        await Task.WhenAll(workers);
+        await traffic.StopAsync();
         primary.Dispose();
 
         Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));

@@ -32,13 +32,19 @@ public class PolicyReloadTests
         },
     });
 
+    private static WireMock.Server.WireMockServer OkUpstream()
+    {
+        var ok = Upstreams.Start();
+        ok.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithBody("ok"));
+        return ok;
+    }
+
     [Fact]
     public async Task ValidChange_IsAppliedLive_AndAnUntouchedClusterKeepsItsOpenBreaker()
     {
         using var failing = Upstreams.Start();
         failing.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(500));
-        using var ok = Upstreams.Start();
-        ok.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithBody("ok"));
+        using var ok = OkUpstream();
         await using var sidecar = await StartAsync(TwoClusterConfig(failing.Address(), ok.Address(), new { Timeout = "00:00:05" }));
         for (var i = 0; i < 4; i++)
         {
@@ -63,19 +69,9 @@ public class PolicyReloadTests
     public async Task RepeatedChanges_UnderLoad_LoseNoRequest()
     {
         using var failing = Upstreams.Start();
-        using var ok = Upstreams.Start();
-        ok.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithBody("ok"));
+        using var ok = OkUpstream();
         await using var sidecar = await StartAsync(TwoClusterConfig(failing.Address(), ok.Address(), new { Timeout = "00:00:05" }));
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var statuses = new System.Collections.Concurrent.ConcurrentBag<System.Net.HttpStatusCode>();
-        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                using var response = await sidecar.Proxy.GetAsync("/anything");
-                statuses.Add(response.StatusCode);
-            }
-        })).ToArray();
+        await using var traffic = new Traffic(sidecar.Proxy, "/anything");
 
         for (var version = 2; version <= 5; version++)
         {
@@ -85,18 +81,16 @@ public class PolicyReloadTests
             await WaitUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == expected, $"policy version {expected} is in force");
         }
 
-        await stop.CancelAsync();
-        await Task.WhenAll(workers);
-        Assert.True(statuses.Count > 20, $"only {statuses.Count} requests ran during the changes");
-        Assert.All(statuses, s => Assert.Equal(System.Net.HttpStatusCode.OK, s));
+        await traffic.StopAsync();
+        Assert.True(traffic.Results.Count > 20, $"only {traffic.Results.Count} requests ran during the changes");
+        Assert.All(traffic.Results, r => Assert.Equal(System.Net.HttpStatusCode.OK, r.Status));
     }
 
     [Fact]
     public async Task InvalidChange_IsRejectedWithTheFieldNamed_AndTheOldPolicyStays()
     {
         using var failing = Upstreams.Start();
-        using var ok = Upstreams.Start();
-        ok.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithBody("ok"));
+        using var ok = OkUpstream();
         await using var sidecar = await StartAsync(TwoClusterConfig(failing.Address(), ok.Address(), new { Timeout = "00:00:05" }));
 
         await File.WriteAllTextAsync(sidecar.ConfigPath, TwoClusterConfig(failing.Address(), ok.Address(), new { CircuitBreaker = new { FailureRatio = 2 } }));
@@ -114,8 +108,7 @@ public class PolicyReloadTests
     public async Task MalformedFile_IsRejected_AndRoutesAndPolicyStay()
     {
         using var failing = Upstreams.Start();
-        using var ok = Upstreams.Start();
-        ok.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithBody("ok"));
+        using var ok = OkUpstream();
         await using var sidecar = await StartAsync(TwoClusterConfig(failing.Address(), ok.Address(), new { Timeout = "00:00:05" }));
 
         await File.WriteAllTextAsync(sidecar.ConfigPath, "{ \"ReverseProxy\": { \"Routes\": ");

@@ -48,6 +48,14 @@ public class ClusterResilienceTests
         }
     }
 
+    /// <summary>Opens the breaker on the ratio, waits out the break and lets a probe pass: the cluster is Recovering.</summary>
+    private async Task OpenThenProbeIntoRecoveringAsync(ClusterResilience cluster)
+    {
+        await RunMany(cluster, AttemptResult.ServerError, 10);
+        _time.Advance(Breaker.BreakDuration);
+        await Run(cluster, AttemptResult.Success);
+    }
+
     private static void Requests(ClusterResilience cluster, int count)
     {
         for (var i = 0; i < count; i++)
@@ -103,9 +111,7 @@ public class ClusterResilienceTests
     public async Task Flow_Recovering_Relapse_ReturnsToFailed()
     {
         var cluster = Create();
-        await RunMany(cluster, AttemptResult.ServerError, 10);
-        _time.Advance(TimeSpan.FromSeconds(2));
-        await Run(cluster, AttemptResult.Success);
+        await OpenThenProbeIntoRecoveringAsync(cluster);
         Assert.Equal(HealthState.Recovering, cluster.Health);
 
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -119,9 +125,7 @@ public class ClusterResilienceTests
     public async Task Recovering_RampsPrimaryShareFromTenPercentToAll()
     {
         var cluster = Create();
-        await RunMany(cluster, AttemptResult.ServerError, 10);
-        _time.Advance(TimeSpan.FromSeconds(2));
-        await Run(cluster, AttemptResult.Success);
+        await OpenThenProbeIntoRecoveringAsync(cluster);
 
         Assert.Equal(10, CountPrimary(cluster, 100));
         _time.Advance(TimeSpan.FromSeconds(2)); // half way: 10% + 90% * 0.5
