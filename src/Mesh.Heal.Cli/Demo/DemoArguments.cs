@@ -1,5 +1,5 @@
 using System.Globalization;
-using Mesh.Heal.Sidecar.Configuration.Internal;
+using Mesh.Heal.Policy;
 
 namespace Mesh.Heal.Cli.Demo;
 

@@ -18,4 +18,8 @@ public sealed record ClusterPolicy
 
     /// <summary>Passive ejection of bad destinations.</summary>
     public OutlierDetectionPolicy OutlierDetection { get; init; } = new();
+
+    /// <summary>An operator's override of the breaker.</summary>
+    /// <remarks>Default <see cref="BreakerOverride.None"/>. <see cref="BreakerOverride.ForceFallback"/> needs a <see cref="Fallback"/>.</remarks>
+    public BreakerOverride Override { get; init; }
 }

@@ -15,19 +15,26 @@ public static class ResiliencePolicyValidator
     /// <summary>Validates <paramref name="policy"/>; an empty list means it can be applied.</summary>
     /// <param name="policy">The policy to check.</param>
     /// <param name="knownClusters">The upstream cluster ids that exist, or <see langword="null"/> to skip that check.</param>
-    public static IReadOnlyList<PolicyError> Validate(ResiliencePolicy policy, IReadOnlyCollection<string>? knownClusters)
+    /// <param name="root">The path errors start with: the configuration section, or empty for a policy document.</param>
+    public static IReadOnlyList<PolicyError> Validate(ResiliencePolicy policy, IReadOnlyCollection<string>? knownClusters, string root = SectionName)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        var prefix = string.IsNullOrEmpty(root) ? string.Empty : root + ":";
         var errors = new List<PolicyError>();
-        ValidateCluster($"{SectionName}:Defaults", clusterId: null, policy.Defaults, knownClusters, errors);
+        ValidateCluster($"{prefix}Defaults", clusterId: null, policy.Defaults, knownClusters, errors);
         if (policy.Defaults.Fallback is not null)
         {
-            errors.Add(new($"{SectionName}:Defaults:Fallback", "a fallback is set per cluster, not in Defaults"));
+            errors.Add(new($"{prefix}Defaults:Fallback", "a fallback is set per cluster, not in Defaults"));
+        }
+
+        if (policy.Defaults.Override != BreakerOverride.None)
+        {
+            errors.Add(new($"{prefix}Defaults:Override", "an override is set per cluster, not in Defaults"));
         }
 
         foreach (var (id, cluster) in policy.Clusters)
         {
-            var path = $"{SectionName}:Clusters:{id}";
+            var path = $"{prefix}Clusters:{id}";
             if (knownClusters is not null && !knownClusters.Contains(id, StringComparer.OrdinalIgnoreCase))
             {
                 errors.Add(new(path, $"no cluster '{id}' in ReverseProxy:Clusters; known: {Known(knownClusters)}"));
@@ -81,6 +88,15 @@ public static class ResiliencePolicyValidator
         if (policy.Fallback is { } fallback)
         {
             ValidateFallback(path + ":Fallback", clusterId, fallback, knownClusters, errors);
+        }
+
+        if (!Enum.IsDefined(policy.Override))
+        {
+            errors.Add(new(path + ":Override", $"{(int)policy.Override} is not an override; accepted: {BreakerOverrides.Accepted}"));
+        }
+        else if (policy.Override == BreakerOverride.ForceFallback && policy.Fallback is null)
+        {
+            errors.Add(new(path + ":Override", "forceFallback needs a Fallback (Cluster or Response) on this cluster"));
         }
     }
 

@@ -96,7 +96,7 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
             return (null, [new PolicyError("--config", $"file '{_source.Path}' was not loaded: {Flatten(ex)}")]);
         }
 
-        var (_, errors) = PolicyConfigurationReader.Read(candidate, version: 0, PolicyConfigurationReader.KnownClusters(candidate));
+        var (_, errors) = PolicyReader.Read(candidate, version: 0, PolicyReader.KnownClusters(candidate));
         if (errors.Count > 0)
         {
             return (null, errors);

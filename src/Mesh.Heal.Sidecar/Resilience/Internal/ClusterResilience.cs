@@ -1,5 +1,6 @@
 using Mesh.Heal.Health;
 using Mesh.Heal.Policy;
+using Mesh.Heal.TimeSeries;
 using Polly;
 using Polly.CircuitBreaker;
 
@@ -9,7 +10,9 @@ namespace Mesh.Heal.Sidecar.Resilience.Internal;
 /// <remarks>
 /// The breaker is Polly's circuit breaker; its state changes drive the <see cref="HealthStateMachine"/>. A policy
 /// change swaps the settings atomically; the breaker and health state are rebuilt only when the
-/// <see cref="CircuitBreakerPolicy"/> itself changed, and the retry budget only when its own settings did.
+/// <see cref="CircuitBreakerPolicy"/> itself changed, and the retry budget only when its own settings did. An
+/// operator's <see cref="BreakerOverride"/> is read from the policy on each request and never touches the breaker,
+/// so when it ends the breaker carries on from the state it had.
 /// </remarks>
 internal sealed class ClusterResilience
 {
@@ -24,6 +27,11 @@ internal sealed class ClusterResilience
     private long _rejected;
     private long _retries;
     private long _callerFailures;
+    private readonly long[] _attemptResults = new long[AttemptResultCount];
+    private readonly LatencyHistogram _latency = new();
+
+    /// <summary>How many <see cref="AttemptResult"/> values there are: the length of <see cref="CopyAttemptResults"/>' target.</summary>
+    public const int AttemptResultCount = (int)AttemptResult.Rejected + 1;
 
     public ClusterResilience(string clusterId, ClusterPolicy policy, TimeProvider time, Action<string, HealthState, HealthState>? onTransition = null)
     {
@@ -39,11 +47,18 @@ internal sealed class ClusterResilience
 
     public ClusterPolicy Policy => _policy;
 
-    public HealthState Health => _breaker.Health.State;
+    public HealthState Health => _policy.Override == BreakerOverride.ForceOpen ? HealthState.Failed : _breaker.Health.State;
 
     public HealthStateMachine HealthMachine => _breaker.Health;
 
-    public BreakerState BreakerState => _breaker.StateProvider.CircuitState switch
+    public BreakerState BreakerState => _policy.Override switch
+    {
+        BreakerOverride.ForceOpen => BreakerState.Isolated,
+        BreakerOverride.ForceClosed => BreakerState.Closed,
+        _ => PollyState,
+    };
+
+    private BreakerState PollyState => _breaker.StateProvider.CircuitState switch
     {
         CircuitState.Closed => BreakerState.Closed,
         CircuitState.Open => BreakerState.Open,
@@ -64,6 +79,18 @@ internal sealed class ClusterResilience
     public long Retries => Interlocked.Read(ref _retries);
 
     public long CallerFailures => Interlocked.Read(ref _callerFailures);
+
+    /// <summary>The latency of every request through this cluster, as the caller saw it.</summary>
+    public LatencyHistogram Latency => _latency;
+
+    /// <summary>Copies the cumulative count of primary attempts by <see cref="AttemptResult"/> into <paramref name="counts"/>.</summary>
+    public void CopyAttemptResults(Span<long> counts)
+    {
+        for (var i = 0; i < _attemptResults.Length; i++)
+        {
+            counts[i] = Interlocked.Read(ref _attemptResults[i]);
+        }
+    }
 
     /// <summary>Applies a new policy, keeping breaker and health state unless the breaker settings changed.</summary>
     /// <returns>True when the breaker was rebuilt (its state reset).</returns>
@@ -97,13 +124,18 @@ internal sealed class ClusterResilience
         _budget.RecordRequest();
     }
 
-    /// <summary>Whether this request tries the primary; false only for the fallback's share while Recovering.</summary>
-    public bool ShouldTryPrimary() => _breaker.Health.ShouldTryPrimary();
+    /// <summary>Whether this request tries the primary: false for the fallback's share while Recovering, and under a forced fallback or a forced-open breaker.</summary>
+    public bool ShouldTryPrimary() => _policy.Override switch
+    {
+        BreakerOverride.ForceOpen or BreakerOverride.ForceFallback => false,
+        BreakerOverride.ForceClosed => true,
+        _ => _breaker.Health.ShouldTryPrimary(),
+    };
 
     /// <summary>Takes a retry from the budget, refusing while the breaker is not closed.</summary>
     public bool TryAcquireRetry()
     {
-        if (_breaker.StateProvider.CircuitState != CircuitState.Closed)
+        if (BreakerState != BreakerState.Closed)
         {
             return false;
         }
@@ -119,13 +151,47 @@ internal sealed class ClusterResilience
 
     public void CountFallback() => Interlocked.Increment(ref _fallbacks);
 
-    public void CountCallerFailure() => Interlocked.Increment(ref _callerFailures);
+    /// <summary>Records what the caller got and how long it took.</summary>
+    public void OnCompleted(RequestOutcome outcome, TimeSpan duration)
+    {
+        if (outcome == RequestOutcome.Failure)
+        {
+            Interlocked.Increment(ref _callerFailures);
+        }
 
-    /// <summary>Runs one primary attempt through the breaker and records its outcome.</summary>
+        _latency.Record(duration);
+    }
+
+    /// <summary>Runs one primary attempt through the breaker (or as an override says) and records its outcome.</summary>
     public async ValueTask<AttemptResult> ExecuteAsync<TState>(
         Func<TState, ValueTask<AttemptResult>> attempt, TState state, CancellationToken cancellationToken)
     {
+        var result = await ExecuteCoreAsync(attempt, state, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _attemptResults[(int)result]);
+        return result;
+    }
+
+    private async ValueTask<AttemptResult> ExecuteCoreAsync<TState>(
+        Func<TState, ValueTask<AttemptResult>> attempt, TState state, CancellationToken cancellationToken)
+    {
         var breaker = _breaker;
+        switch (_policy.Override)
+        {
+            case BreakerOverride.ForceOpen:
+                Interlocked.Increment(ref _rejected);
+                return AttemptResult.Rejected;
+            case BreakerOverride.ForceClosed:
+                // Held closed: outcomes still feed the health window, never the breaker.
+                var forced = await attempt(state).ConfigureAwait(false);
+                if (forced.IsFailure())
+                {
+                    Interlocked.Increment(ref _attemptFailures);
+                }
+
+                breaker.Health.Record(forced);
+                return forced;
+        }
+
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {

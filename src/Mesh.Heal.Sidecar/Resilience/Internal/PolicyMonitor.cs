@@ -1,5 +1,5 @@
 using Mesh.Heal.Sidecar.Configuration;
-using Mesh.Heal.Sidecar.Configuration.Internal;
+using Mesh.Heal.Policy;
 using Microsoft.Extensions.Primitives;
 
 namespace Mesh.Heal.Sidecar.Resilience.Internal;
@@ -25,7 +25,7 @@ internal sealed partial class PolicyMonitor : IDisposable
         _registry = registry;
         _status = status;
         _logger = logger;
-        var (policy, errors) = PolicyConfigurationReader.Read(configuration, version: 1, PolicyConfigurationReader.KnownClusters(configuration));
+        var (policy, errors) = PolicyReader.Read(configuration, version: 1, PolicyReader.KnownClusters(configuration));
         if (policy is null)
         {
             throw new SidecarConfigurationException(errors);
@@ -50,8 +50,8 @@ internal sealed partial class PolicyMonitor : IDisposable
         lock (_lock)
         {
             var current = _registry.Policy;
-            var (policy, errors) = PolicyConfigurationReader.Read(
-                _configuration, current.Version + 1, PolicyConfigurationReader.KnownClusters(_configuration));
+            var (policy, errors) = PolicyReader.Read(
+                _configuration, current.Version + 1, PolicyReader.KnownClusters(_configuration));
             if (policy is null)
             {
                 _status.Reject("resilience policy rejected: " + string.Join("; ", errors));

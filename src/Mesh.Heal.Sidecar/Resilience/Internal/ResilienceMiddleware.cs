@@ -51,12 +51,9 @@ internal sealed partial class ResilienceMiddleware
         cluster.OnRequest();
         var start = _time.GetTimestamp();
         var outcome = await HandleAsync(request).ConfigureAwait(false);
-        if (outcome == RequestOutcome.Failure)
-        {
-            cluster.CountCallerFailure();
-        }
-
-        _metrics.RecordRequest(cluster.ClusterId, outcome, _time.GetElapsedTime(start));
+        var elapsed = _time.GetElapsedTime(start);
+        cluster.OnCompleted(outcome, elapsed);
+        _metrics.RecordRequest(cluster.ClusterId, outcome, elapsed);
     }
 
     private async ValueTask<RequestOutcome> HandleAsync(ResilientRequest request)

@@ -1,17 +1,19 @@
 using System.Globalization;
-using Mesh.Heal.Policy;
+using Microsoft.Extensions.Configuration;
 
-namespace Mesh.Heal.Sidecar.Configuration.Internal;
+namespace Mesh.Heal.Policy;
 
-/// <summary>Reads the <c>Resilience</c> configuration section into a <see cref="ResiliencePolicy"/>.</summary>
+/// <summary>Reads a resilience policy from configuration: the sidecar's <c>Resilience</c> section, or a policy document.</summary>
 /// <remarks>
 /// Parsing is done by hand rather than by the options binder so that a typo or an unparsable value is reported
-/// with its full path and the accepted values, instead of a binder exception or a silently ignored key.
+/// with its full path and the accepted values, instead of a binder exception or a silently ignored key. The sidecar's
+/// configuration file and the control plane's policy documents (YAML or JSON) go through this one reader, so both
+/// accept the same keys, durations and defaults.
 /// </remarks>
-internal static class PolicyConfigurationReader
+public static class PolicyReader
 {
     private static readonly string[] RootKeys = ["Defaults", "Clusters"];
-    private static readonly string[] ClusterKeys = ["CircuitBreaker", "Timeout", "Retry", "Fallback", "OutlierDetection"];
+    private static readonly string[] ClusterKeys = ["CircuitBreaker", "Timeout", "Retry", "Fallback", "OutlierDetection", "Override"];
     private static readonly string[] BreakerKeys =
         ["FailureRatio", "MinimumThroughput", "ConsecutiveFailures", "SamplingDuration", "BreakDuration", "SlowCallDuration", "DegradedRatio", "RecoveryDuration"];
     private static readonly string[] RetryKeys = ["MaxAttempts", "BudgetPercent"];
@@ -26,13 +28,23 @@ internal static class PolicyConfigurationReader
         return clusters.Exists() ? clusters.GetChildren().Select(c => c.Key).ToArray() : null;
     }
 
-    /// <summary>Reads and validates the policy; on any error the policy is null and every error is listed.</summary>
+    /// <summary>Reads and validates the <c>Resilience</c> section of <paramref name="root"/>; on any error the policy is null and every error is listed.</summary>
     public static (ResiliencePolicy? Policy, IReadOnlyList<PolicyError> Errors) Read(
-        IConfiguration root, long version, IReadOnlyCollection<string>? knownClusters)
+        IConfiguration root, long version, IReadOnlyCollection<string>? knownClusters) =>
+        Read(root.GetSection(ResiliencePolicyValidator.SectionName), ResiliencePolicyValidator.SectionName, version, knownClusters, otherKeys: []);
+
+    /// <summary>Reads and validates a policy whose <c>Defaults</c> and <c>Clusters</c> sit directly in <paramref name="section"/>.</summary>
+    /// <param name="section">The configuration that holds the policy.</param>
+    /// <param name="path">The path the validator's errors start with (empty for a document's root).</param>
+    /// <param name="version">The version the policy gets.</param>
+    /// <param name="knownClusters">The cluster ids that exist, or null to skip that check.</param>
+    /// <param name="otherKeys">Keys besides <c>Defaults</c> and <c>Clusters</c> accepted next to them (a document's <c>service</c>).</param>
+    public static (ResiliencePolicy? Policy, IReadOnlyList<PolicyError> Errors) Read(
+        IConfiguration section, string path, long version, IReadOnlyCollection<string>? knownClusters, IReadOnlyCollection<string> otherKeys)
     {
+        ArgumentNullException.ThrowIfNull(section);
         var errors = new List<PolicyError>();
-        var section = root.GetSection(ResiliencePolicyValidator.SectionName);
-        CheckKeys(section, RootKeys, errors);
+        CheckKeys(section, [.. RootKeys, .. otherKeys], errors);
         var defaults = ReadCluster(section.GetSection("Defaults"), new ClusterPolicy(), errors);
         var clusters = new Dictionary<string, ClusterPolicy>(StringComparer.OrdinalIgnoreCase);
         foreach (var child in section.GetSection("Clusters").GetChildren())
@@ -43,13 +55,13 @@ internal static class PolicyConfigurationReader
         var policy = new ResiliencePolicy { Version = version, Defaults = defaults, Clusters = clusters };
         if (errors.Count == 0)
         {
-            errors.AddRange(ResiliencePolicyValidator.Validate(policy, knownClusters));
+            errors.AddRange(ResiliencePolicyValidator.Validate(policy, knownClusters, path));
         }
 
         return errors.Count == 0 ? (policy, errors) : (null, errors);
     }
 
-    private static ClusterPolicy ReadCluster(IConfigurationSection section, ClusterPolicy inherited, List<PolicyError> errors)
+    private static ClusterPolicy ReadCluster(IConfiguration section, ClusterPolicy inherited, List<PolicyError> errors)
     {
         CheckKeys(section, ClusterKeys, errors);
         var cb = section.GetSection("CircuitBreaker");
@@ -85,6 +97,7 @@ internal static class PolicyConfigurationReader
                 MaxEjectionPercent = ReadInt(outlier, "MaxEjectionPercent", inherited.OutlierDetection.MaxEjectionPercent, errors),
             },
             Fallback = ReadFallback(section.GetSection("Fallback"), inherited.Fallback, errors),
+            Override = ReadOverride(section, inherited.Override, errors),
         };
     }
 
@@ -115,7 +128,27 @@ internal static class PolicyConfigurationReader
         return new FallbackPolicy { Cluster = section["Cluster"], Response = staticResponse };
     }
 
-    private static void CheckKeys(IConfigurationSection section, string[] accepted, List<PolicyError> errors)
+    private static BreakerOverride ReadOverride(IConfiguration section, BreakerOverride fallback, List<PolicyError> errors)
+    {
+        var raw = section["Override"];
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (BreakerOverrides.TryParse(raw, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new(PathOf(section, "Override"), $"'{raw}' is not an override; accepted: {BreakerOverrides.Accepted}"));
+        return fallback;
+    }
+
+    private static string PathOf(IConfiguration section, string key) =>
+        section is IConfigurationSection { Path.Length: > 0 } s ? $"{s.Path}:{key}" : key;
+
+    private static void CheckKeys(IConfiguration section, string[] accepted, List<PolicyError> errors)
     {
         foreach (var child in section.GetChildren())
         {
@@ -126,7 +159,7 @@ internal static class PolicyConfigurationReader
         }
     }
 
-    private static double ReadDouble(IConfigurationSection section, string key, double fallback, List<PolicyError> errors)
+    private static double ReadDouble(IConfiguration section, string key, double fallback, List<PolicyError> errors)
     {
         var raw = section[key];
         if (raw is null)
@@ -139,11 +172,11 @@ internal static class PolicyConfigurationReader
             return value;
         }
 
-        errors.Add(new($"{section.Path}:{key}", $"'{raw}' is not a number; accepted: a decimal such as 0.5"));
+        errors.Add(new(PathOf(section, key), $"'{raw}' is not a number; accepted: a decimal such as 0.5"));
         return fallback;
     }
 
-    private static int ReadInt(IConfigurationSection section, string key, int fallback, List<PolicyError> errors)
+    private static int ReadInt(IConfiguration section, string key, int fallback, List<PolicyError> errors)
     {
         var raw = section[key];
         if (raw is null)
@@ -156,14 +189,14 @@ internal static class PolicyConfigurationReader
             return value;
         }
 
-        errors.Add(new($"{section.Path}:{key}", $"'{raw}' is not a whole number; accepted: an integer such as 10"));
+        errors.Add(new(PathOf(section, key), $"'{raw}' is not a whole number; accepted: an integer such as 10"));
         return fallback;
     }
 
-    private static TimeSpan ReadDuration(IConfigurationSection section, string key, TimeSpan fallback, List<PolicyError> errors) =>
+    private static TimeSpan ReadDuration(IConfiguration section, string key, TimeSpan fallback, List<PolicyError> errors) =>
         ReadOptionalDuration(section, key, fallback, errors) ?? fallback;
 
-    private static TimeSpan? ReadOptionalDuration(IConfigurationSection section, string key, TimeSpan? fallback, List<PolicyError> errors)
+    private static TimeSpan? ReadOptionalDuration(IConfiguration section, string key, TimeSpan? fallback, List<PolicyError> errors)
     {
         var raw = section[key];
         if (raw is null)
@@ -181,7 +214,7 @@ internal static class PolicyConfigurationReader
             return value;
         }
 
-        errors.Add(new($"{section.Path}:{key}",
+        errors.Add(new(PathOf(section, key),
             $"'{raw}' is not a duration; accepted: hh:mm:ss[.fff] such as 00:00:02, or a number with ms, s, m or h such as 250ms"));
         return fallback;
     }

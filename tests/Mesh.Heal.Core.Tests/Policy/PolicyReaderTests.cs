@@ -1,9 +1,9 @@
-using Mesh.Heal.Sidecar.Configuration.Internal;
+using Mesh.Heal.Policy;
 using Microsoft.Extensions.Configuration;
 
-namespace Mesh.Heal.Sidecar.Tests.Configuration;
+namespace Mesh.Heal.Core.Tests.Policy;
 
-public class PolicyConfigurationReaderTests
+public class PolicyReaderTests
 {
     private static IConfiguration Config(params (string Key, string Value)[] pairs) =>
         new ConfigurationBuilder()
@@ -12,8 +12,8 @@ public class PolicyConfigurationReaderTests
                 .Append(KeyValuePair.Create("ReverseProxy:Clusters:backup:Destinations:d1:Address", (string?)"http://127.0.0.1:2/")))
             .Build();
 
-    private static (Mesh.Heal.Policy.ResiliencePolicy? Policy, IReadOnlyList<Mesh.Heal.Policy.PolicyError> Errors) Read(IConfiguration config) =>
-        PolicyConfigurationReader.Read(config, 1, PolicyConfigurationReader.KnownClusters(config));
+    private static (ResiliencePolicy? Policy, IReadOnlyList<PolicyError> Errors) Read(IConfiguration config) =>
+        PolicyReader.Read(config, 1, PolicyReader.KnownClusters(config));
 
     [Fact]
     public void Read_FullClusterPolicy_ReadsEverySetting()
@@ -57,6 +57,8 @@ public class PolicyConfigurationReaderTests
     [InlineData("Resilience:Clusters:backend:Fallback:Response:StatusCode", "700", "accepted: 100 to 599")]
     [InlineData("Resilience:Clusters:ghost:Timeout", "00:00:01", "no cluster 'ghost'")]
     [InlineData("Resilience:Clusters:backend:CircuitBreaker:FailureRate", "0.5", "unknown setting 'FailureRate'; accepted: FailureRatio")]
+    [InlineData("Resilience:Clusters:backend:Override", "forceHalfOpen", "accepted: none, forceOpen, forceClosed, forceFallback")]
+    [InlineData("Resilience:Clusters:backend:Override", "forceFallback", "forceFallback needs a Fallback")]
     public void Read_InvalidValue_ErrorNamesFieldAndAcceptedValues(string key, string value, string expected)
     {
         var (policy, errors) = Read(Config((key, value)));
@@ -104,4 +106,48 @@ public class PolicyConfigurationReaderTests
     [InlineData("-1s")]
     [InlineData("fast")]
     public void DurationParser_RejectedForms(string text) => Assert.False(DurationParser.TryParse(text, out _));
+
+    [Theory]
+    [InlineData("forceOpen", BreakerOverride.ForceOpen)]
+    [InlineData("FORCECLOSED", BreakerOverride.ForceClosed)]
+    [InlineData("none", BreakerOverride.None)]
+    public void Read_Override_IsParsedCaseInsensitively(string text, BreakerOverride expected)
+    {
+        var (policy, errors) = Read(Config(("Resilience:Clusters:backend:Override", text)));
+
+        Assert.Empty(errors);
+        Assert.Equal(expected, policy!.ForCluster("backend").Override);
+    }
+
+    [Fact]
+    public void Read_DocumentRoot_AcceptsOtherKeys_AndPathsHaveNoSectionPrefix()
+    {
+        var document = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["service"] = "orders",
+            ["clusters:backend:timeout"] = "2s",
+            ["clusters:backend:retry:maxAttempts"] = "0",
+            ["clusters:backend:override"] = "forceOpen",
+        }).Build();
+
+        var (policy, errors) = PolicyReader.Read(document, path: "", version: 7, knownClusters: null, otherKeys: ["service"]);
+
+        Assert.Null(policy);
+        Assert.Equal("Clusters:backend:Retry:MaxAttempts", Assert.Single(errors).Field);
+    }
+
+    [Fact]
+    public void Read_DocumentRoot_UnknownRootKey_IsNamed()
+    {
+        var document = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["servce"] = "orders",
+        }).Build();
+
+        var (_, errors) = PolicyReader.Read(document, path: "", version: 1, knownClusters: null, otherKeys: ["service"]);
+
+        var error = Assert.Single(errors);
+        Assert.Equal("servce", error.Field);
+        Assert.Contains("accepted: Defaults, Clusters, service", error.Message);
+    }
 }

@@ -1,10 +1,11 @@
 using System.Globalization;
 
-namespace Mesh.Heal.Sidecar.Configuration.Internal;
+namespace Mesh.Heal.Policy;
 
 /// <summary>Parses durations written as <c>hh:mm:ss[.fff]</c> or as a number with a unit (<c>250ms</c>, <c>2s</c>, <c>1m</c>, <c>1h</c>).</summary>
-internal static class DurationParser
+public static class DurationParser
 {
+    /// <summary>Parses <paramref name="text"/>; false when it is not a non-negative duration in one of the accepted forms.</summary>
     public static bool TryParse(string text, out TimeSpan value)
     {
         var span = text.AsSpan().Trim();
