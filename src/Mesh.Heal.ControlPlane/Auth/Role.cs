@@ -1,0 +1,14 @@
+namespace Mesh.Heal.ControlPlane.Auth;
+
+/// <summary>What a bearer token may do.</summary>
+public enum Role
+{
+    /// <summary>Open the policy and telemetry streams, nothing else.</summary>
+    Sidecar,
+
+    /// <summary>Read the MeshControl API.</summary>
+    Reader,
+
+    /// <summary>Read the API, change policy, act on actions (and open sidecar streams).</summary>
+    Admin,
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics.Metrics;
+
+namespace Mesh.Heal.ControlPlane.Hosting;
+
+/// <summary>The control plane's own metrics, exported at <c>/metrics</c>.</summary>
+/// <remarks>
+/// Prometheus names: <c>meshheal_controlplane_rejected_total{kind}</c> (bad or excess input, by kind),
+/// <c>meshheal_policy_pushes_total</c> (snapshots offered to sidecars), <c>meshheal_policy_answers_total{result=ack|nack|stale}</c>,
+/// <c>meshheal_telemetry_reports_total</c> (accepted reports), <c>meshheal_controlplane_streams{kind=policy|telemetry}</c>.
+/// </remarks>
+internal sealed class ControlPlaneMetrics
+{
+    public const string MeterName = "Mesh.Heal.ControlPlane";
+
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _pushes;
+    private readonly Counter<long> _answers;
+    private readonly Counter<long> _reports;
+    private long _policyStreams;
+    private long _telemetryStreams;
+
+    public ControlPlaneMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _rejected = meter.CreateCounter<long>("meshheal.controlplane.rejected", "{message}", "Input rejected or dropped, by kind.");
+        _pushes = meter.CreateCounter<long>("meshheal.policy.pushes", "{snapshot}", "Policy snapshots offered to sidecar streams.");
+        _answers = meter.CreateCounter<long>("meshheal.policy.answers", "{answer}", "ACKs and NACKs from sidecars.");
+        _reports = meter.CreateCounter<long>("meshheal.telemetry.reports", "{report}", "Telemetry reports accepted.");
+        meter.CreateObservableGauge(
+            "meshheal.controlplane.streams",
+            () => new[]
+            {
+                new Measurement<long>(Interlocked.Read(ref _policyStreams), new KeyValuePair<string, object?>("kind", "policy")),
+                new Measurement<long>(Interlocked.Read(ref _telemetryStreams), new KeyValuePair<string, object?>("kind", "telemetry")),
+            },
+            description: "Open sidecar streams.");
+    }
+
+    public void Rejected(string kind) => _rejected.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void Pushed(int sessions) => _pushes.Add(sessions);
+
+    public void Answer(string result) => _answers.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void ReportAccepted() => _reports.Add(1);
+
+    public void PolicyStream(int delta) => Interlocked.Add(ref _policyStreams, delta);
+
+    public void TelemetryStream(int delta) => Interlocked.Add(ref _telemetryStreams, delta);
+}

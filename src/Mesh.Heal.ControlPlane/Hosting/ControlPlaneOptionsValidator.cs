@@ -1,0 +1,100 @@
+using System.Net;
+using Mesh.Heal.Policy;
+
+namespace Mesh.Heal.ControlPlane.Hosting;
+
+/// <summary>Checks the control plane's settings at start-up; every error names the setting and the accepted values.</summary>
+internal static class ControlPlaneOptionsValidator
+{
+    public static IReadOnlyList<PolicyError> Validate(ControlPlaneOptions options, bool anyTokens)
+    {
+        var errors = new List<PolicyError>();
+        var grpc = Listen(options.GrpcUrl, "ControlPlane:GrpcUrl", allowHttps: true, errors);
+        var http = Listen(options.HttpUrl, "ControlPlane:HttpUrl", allowHttps: false, errors);
+        if (grpc is { } g && http is { } h && g.Port != 0 && g.Port == h.Port)
+        {
+            errors.Add(new("ControlPlane:HttpUrl", $"port {h.Port} is the gRPC port too; accepted: another port"));
+        }
+
+        if (grpc is { Https: true } && string.IsNullOrWhiteSpace(options.Tls.CertificatePath))
+        {
+            errors.Add(new("ControlPlane:Tls:CertificatePath", "is empty but ControlPlane:GrpcUrl is https://; accepted: a PEM certificate file"));
+        }
+
+        if (!anyTokens)
+        {
+            foreach (var (listen, field) in new[] { (grpc, "ControlPlane:GrpcUrl"), (http, "ControlPlane:HttpUrl") })
+            {
+                if (listen is { Address: var address } && (address is null || !IPAddress.IsLoopback(address)))
+                {
+                    errors.Add(new(field,
+                        "listens beyond loopback but no tokens are configured; accepted: a loopback address (127.0.0.1, [::1], localhost), " +
+                        "or set ControlPlane:Auth:AdminTokens, ReaderTokens and SidecarTokens"));
+                }
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.StorePath))
+        {
+            errors.Add(new("ControlPlane:StorePath", "is empty; accepted: a file path such as /var/lib/meshheal/controlplane.db"));
+        }
+
+        if (options.PolicyDirectory is { Length: > 0 } dir && !Directory.Exists(dir))
+        {
+            errors.Add(new("ControlPlane:PolicyDirectory", $"'{dir}' does not exist; accepted: an existing directory, or empty for none"));
+        }
+
+        if (options.PushDebounce < TimeSpan.Zero || options.PushDebounce > TimeSpan.FromSeconds(10))
+        {
+            errors.Add(new("ControlPlane:PushDebounce", $"{options.PushDebounce:c} is out of range; accepted: 00:00:00 to 00:00:10"));
+        }
+
+        var limits = options.Limits;
+        Range("ControlPlane:Limits:MaxMessageBytes", limits.MaxMessageBytes, 4096, 64 * 1024 * 1024);
+        Range("ControlPlane:Limits:MaxPolicyBytes", limits.MaxPolicyBytes, 1024, 4 * 1024 * 1024);
+        Range("ControlPlane:Limits:MaxReportsPerSecond", limits.MaxReportsPerSecond, 1, 1000);
+        Range("ControlPlane:Limits:MaxClustersPerReport", limits.MaxClustersPerReport, 1, 10_000);
+        return errors;
+
+        void Range(string field, int value, int min, int max)
+        {
+            if (value < min || value > max)
+            {
+                errors.Add(new(field, $"{value} is out of range; accepted: {min} to {max}"));
+            }
+        }
+    }
+
+    /// <summary>Parses a listen address: <c>http(s)://IP:port</c>, <c>localhost</c>, or <c>*</c> for every interface (Address null).</summary>
+    public static (IPAddress? Address, int Port, bool Https)? Listen(string url, string field, bool allowHttps, List<PolicyError> errors)
+    {
+        var accepted = allowHttps
+            ? "http://IP:port or https://IP:port (localhost, or * for every interface; port 0 for any free port)"
+            : "http://IP:port (localhost, or * for every interface; port 0 for any free port)";
+        var text = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && !(allowHttps && uri.Scheme == Uri.UriSchemeHttps))
+            || uri.AbsolutePath != "/" || (uri.IsDefaultPort && !text.Contains(":" + uri.Port, StringComparison.Ordinal)))
+        {
+            errors.Add(new(field, $"'{url}' is not a listen address; accepted: {accepted}"));
+            return null;
+        }
+
+        IPAddress? address;
+        if (uri.Host == "0.0.0.0")
+        {
+            address = null;
+        }
+        else if (uri.IsLoopback && !IPAddress.TryParse(uri.Host.Trim('[', ']'), out _))
+        {
+            address = IPAddress.Loopback;
+        }
+        else if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out address))
+        {
+            errors.Add(new(field, $"'{url}' is not a listen address; accepted: {accepted}"));
+            return null;
+        }
+
+        return (address, uri.Port, uri.Scheme == Uri.UriSchemeHttps);
+    }
+}

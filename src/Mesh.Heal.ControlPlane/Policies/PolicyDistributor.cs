@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Mesh.Heal.ControlPlane.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Heal.ControlPlane.Policies;
+
+/// <summary>Pushes each service's newest policy to every connected sidecar of that service.</summary>
+/// <remarks>
+/// Changes are coalesced per service: the first change arms a timer of <see cref="ControlPlaneOptions.PushDebounce"/>,
+/// further changes inside it ride along, and when it fires every session of the service is offered the newest snapshot.
+/// A session that connects is offered the newest snapshot at once.
+/// </remarks>
+internal sealed class PolicyDistributor : IDisposable
+{
+    private readonly PolicyService _policies;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _debounce;
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<PolicySession, byte>> _sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ITimer> _armed = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly ControlPlaneMetrics _metrics;
+
+    public PolicyDistributor(PolicyService policies, TimeProvider time, IOptions<ControlPlaneOptions> options, ControlPlaneMetrics metrics)
+    {
+        _policies = policies;
+        _time = time;
+        _metrics = metrics;
+        _debounce = options.Value.PushDebounce;
+        policies.Changed += OnChanged;
+    }
+
+    /// <summary>How many policy streams are open.</summary>
+    public int SessionCount => _sessions.Values.Sum(s => s.Count);
+
+    /// <summary>Registers a stream and offers it the service's newest snapshot.</summary>
+    public PolicySession Register(string service, string instance)
+    {
+        var session = new PolicySession(service, instance);
+        _sessions.GetOrAdd(service, _ => new()).TryAdd(session, 0);
+        if (_policies.Latest(service) is { } latest)
+        {
+            session.Offer(latest);
+        }
+
+        return session;
+    }
+
+    public void Unregister(PolicySession session)
+    {
+        session.Complete();
+        if (_sessions.TryGetValue(session.Service, out var sessions))
+        {
+            sessions.TryRemove(session, out _);
+        }
+    }
+
+    public void Dispose()
+    {
+        _policies.Changed -= OnChanged;
+        foreach (var timer in _armed.Values)
+        {
+            timer.Dispose();
+        }
+    }
+
+    private void OnChanged(string service)
+    {
+        if (_debounce <= TimeSpan.Zero)
+        {
+            Publish(service);
+            return;
+        }
+
+        lock (_lock)
+        {
+            // Only the first change of a burst arms the timer; when it fires it publishes whatever is newest then.
+            if (!_armed.ContainsKey(service))
+            {
+                _armed[service] = _time.CreateTimer(
+                    static s => ((Tuple<PolicyDistributor, string>)s!).Item1.Fire(((Tuple<PolicyDistributor, string>)s).Item2),
+                    Tuple.Create(this, service),
+                    _debounce,
+                    Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void Fire(string service)
+    {
+        lock (_lock)
+        {
+            if (_armed.Remove(service, out var timer))
+            {
+                timer.Dispose();
+            }
+        }
+
+        Publish(service);
+    }
+
+    private void Publish(string service)
+    {
+        if (_policies.Latest(service) is not { } latest || !_sessions.TryGetValue(service, out var sessions))
+        {
+            return;
+        }
+
+        foreach (var session in sessions.Keys)
+        {
+            session.Offer(latest);
+        }
+
+        _metrics.Pushed(sessions.Count);
+    }
+}

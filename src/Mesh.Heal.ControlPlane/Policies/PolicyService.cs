@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.Protocol.Mapping;
+using Microsoft.Extensions.Options;
+using Wire = Mesh.Heal.Protocol.V1;
+
+namespace Mesh.Heal.ControlPlane.Policies;
+
+/// <summary>Accepts policy documents from every source (API, meshctl, the policy directory), versions them, and tells
+/// listeners which service changed.</summary>
+/// <remarks>
+/// A document is validated before anything is stored; an invalid one leaves the version in force untouched. A document
+/// with the same rules as the newest version makes no new version, so re-applying a file or a periodic sync is free.
+/// </remarks>
+internal sealed partial class PolicyService
+{
+    private readonly MeshStore _store;
+    private readonly ControlPlaneMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly int _maxBytes;
+    private readonly Lock _submitLock = new();
+    private readonly ConcurrentDictionary<string, PolicySnapshotData> _latest = new(StringComparer.Ordinal);
+
+    public PolicyService(MeshStore store, ControlPlaneMetrics metrics, IOptions<ControlPlaneOptions> options, ILogger<PolicyService> logger)
+    {
+        _store = store;
+        _metrics = metrics;
+        _logger = logger;
+        _maxBytes = options.Value.Limits.MaxPolicyBytes;
+        foreach (var stored in store.LatestPolicies())
+        {
+            _latest[stored.Service] = ToSnapshot(stored);
+        }
+    }
+
+    /// <summary>Raised with the service's name after a new version is stored.</summary>
+    public event Action<string>? Changed;
+
+    /// <summary>The newest snapshot of <paramref name="service"/>, or null when it has no policy.</summary>
+    public PolicySnapshotData? Latest(string service) => _latest.GetValueOrDefault(service);
+
+    /// <summary>Validates and stores a document.</summary>
+    /// <param name="document">The YAML or JSON text.</param>
+    /// <param name="service">The service it is submitted for, or null to take it from the document.</param>
+    /// <param name="source">Where it came from: <c>api</c>, <c>file:&lt;path&gt;</c>.</param>
+    /// <param name="actor">Who submitted it, for the audit log.</param>
+    public PolicySubmission Submit(string document, string? service, string source, string actor)
+    {
+        var (name, policy, errors) = PolicyDocument.Parse(document, service, _maxBytes);
+        if (policy is null)
+        {
+            _metrics.Rejected("policy_invalid");
+            var reason = string.Join("; ", errors);
+            LogRejected(_logger, name ?? service ?? "(unknown)", source, reason);
+            _store.Audit(actor, "policy.rejected", name ?? service ?? string.Empty, source, reason);
+            return new PolicySubmission(null, false, errors);
+        }
+
+        var wire = PolicyMapping.ToWire(policy);
+        var json = JsonFormatter.Default.Format(wire);
+        StoredPolicy stored;
+        lock (_submitLock)
+        {
+            var current = _store.Policy(name!);
+            if (current is not null && current.PolicyJson == json)
+            {
+                return new PolicySubmission(current, false, []);
+            }
+
+            stored = _store.AddPolicy(name!, json, document, source, actor);
+            _latest[stored.Service] = ToSnapshot(stored);
+        }
+
+        _store.Audit(actor, "policy.changed", stored.Service, $"version {stored.Version}", $"source {source}");
+        LogStored(_logger, stored.Service, stored.Version, source);
+        Changed?.Invoke(stored.Service);
+        return new PolicySubmission(stored, true, []);
+    }
+
+    /// <summary>The wire policy of a stored version.</summary>
+    public static Wire.ServicePolicy Parse(StoredPolicy stored) => Wire.ServicePolicy.Parser.ParseJson(stored.PolicyJson);
+
+    private static PolicySnapshotData ToSnapshot(StoredPolicy stored) => new(stored.Service, stored.Version, Parse(stored));
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Policy of {Service} is now version {Version} (from {Source})")]
+    private static partial void LogStored(ILogger logger, string service, long version, string source);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Policy for {Service} from {Source} rejected: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string service, string source, string reason);
+}

@@ -1,0 +1,50 @@
+using System.Threading.Channels;
+
+namespace Mesh.Heal.ControlPlane.Policies;
+
+/// <summary>One connected sidecar's policy stream: the newest snapshot waiting to be sent, and what was sent last.</summary>
+/// <remarks>
+/// The slot holds one snapshot and a newer one replaces it, so a sidecar that reads slowly gets the newest version
+/// when it catches up, never a backlog, and it delays no one else: each session is written by its own loop.
+/// </remarks>
+internal sealed class PolicySession
+{
+    private readonly Channel<PolicySnapshotData> _pending = Channel.CreateBounded<PolicySnapshotData>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    private string? _sentNonce;
+
+    public PolicySession(string service, string instance)
+    {
+        Service = service;
+        Instance = instance;
+    }
+
+    public string Service { get; }
+
+    public string Instance { get; }
+
+    /// <summary>A unique id of this stream, so that a late end of an old stream does not mark a reconnected sidecar gone.</summary>
+    public string ConnectionId { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>The snapshots to send, newest only.</summary>
+    public ChannelReader<PolicySnapshotData> Pending => _pending.Reader;
+
+    /// <summary>The nonce of the last snapshot sent; only an answer naming it counts.</summary>
+    public string? SentNonce => Volatile.Read(ref _sentNonce);
+
+    /// <summary>The version of the last snapshot sent.</summary>
+    public long SentVersion { get; private set; }
+
+    /// <summary>Queues <paramref name="snapshot"/>, replacing any not yet sent.</summary>
+    public void Offer(PolicySnapshotData snapshot) => _pending.Writer.TryWrite(snapshot);
+
+    /// <summary>Records a snapshot as sent with <paramref name="nonce"/>.</summary>
+    public void MarkSent(long version, string nonce)
+    {
+        SentVersion = version;
+        Volatile.Write(ref _sentNonce, nonce);
+    }
+
+    public void Complete() => _pending.Writer.TryComplete();
+}

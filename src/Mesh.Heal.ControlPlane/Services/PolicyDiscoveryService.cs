@@ -1,0 +1,126 @@
+using Grpc.Core;
+using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.ControlPlane.Store;
+using Wire = Mesh.Heal.Protocol.V1;
+
+namespace Mesh.Heal.ControlPlane.Services;
+
+/// <summary>The sidecars' policy streams: the newest snapshot on connect and after every change; ACKs and NACKs recorded.</summary>
+internal sealed partial class PolicyDiscoveryService(
+    PolicyDistributor distributor, MeshStore store, ControlPlaneMetrics metrics, ILogger<PolicyDiscoveryService> logger)
+    : Wire.PolicyDiscovery.PolicyDiscoveryBase
+{
+    public override async Task Stream(
+        IAsyncStreamReader<Wire.PolicyRequest> requestStream, IServerStreamWriter<Wire.PolicySnapshot> responseStream, ServerCallContext context)
+    {
+        var cancel = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancel))
+        {
+            return;
+        }
+
+        var identity = requestStream.Current.Identity;
+        if (IdentityError(identity) is { } error)
+        {
+            metrics.Rejected("policy_stream_identity");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, error));
+        }
+
+        var session = distributor.Register(identity.Service, identity.Instance);
+        store.SidecarConnected(identity.Service, identity.Instance, identity.Zone, identity.SidecarVersion, session.ConnectionId);
+        metrics.PolicyStream(+1);
+        LogConnected(logger, identity.Service, identity.Instance, requestStream.Current.Version);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var writer = WriteAsync(session, responseStream, stop.Token);
+        try
+        {
+            while (await requestStream.MoveNext(cancel))
+            {
+                Answer(session, requestStream.Current);
+            }
+        }
+        catch (IOException) when (cancel.IsCancellationRequested)
+        {
+            // The sidecar went away mid-read.
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            distributor.Unregister(session);
+            await writer;
+            store.SidecarDisconnected(identity.Service, identity.Instance, session.ConnectionId);
+            metrics.PolicyStream(-1);
+            LogDisconnected(logger, identity.Service, identity.Instance);
+        }
+    }
+
+    private static string? IdentityError(Wire.SidecarIdentity? identity)
+    {
+        if (identity is null)
+        {
+            return "identity: missing on the first request; accepted: service and instance";
+        }
+
+        if (!PolicyDocument.IsServiceName(identity.Service))
+        {
+            return $"identity.service: '{identity.Service}' is not a service name; accepted: {PolicyDocument.ServiceNameRule}";
+        }
+
+        return string.IsNullOrWhiteSpace(identity.Instance) || identity.Instance.Length > 253
+            ? $"identity.instance: '{identity.Instance}'; accepted: 1 to 253 characters, unique per sidecar"
+            : null;
+    }
+
+    private void Answer(PolicySession session, Wire.PolicyRequest request)
+    {
+        // Only an answer to the last snapshot sent counts; an older one was overtaken by a newer push.
+        if (request.ResponseNonce.Length == 0 || request.ResponseNonce != session.SentNonce)
+        {
+            metrics.Answer("stale");
+            return;
+        }
+
+        if (request.ErrorDetail is { } detail)
+        {
+            var reason = detail.Fields.Count == 0 ? detail.Message : $"{detail.Message}: {string.Join("; ", detail.Fields.Select(f => $"{f.Field}: {f.Message}"))}";
+            store.RecordAck(session.Service, session.Instance, session.SentVersion, request.ResponseNonce, reason);
+            metrics.Answer("nack");
+            LogNack(logger, session.Service, session.Instance, session.SentVersion, reason);
+            return;
+        }
+
+        store.RecordAck(session.Service, session.Instance, request.Version, request.ResponseNonce, error: null);
+        metrics.Answer("ack");
+    }
+
+    private static async Task WriteAsync(PolicySession session, IServerStreamWriter<Wire.PolicySnapshot> stream, CancellationToken cancel)
+    {
+        try
+        {
+            await foreach (var snapshot in session.Pending.ReadAllAsync(cancel))
+            {
+                var nonce = Guid.NewGuid().ToString("N");
+                session.MarkSent(snapshot.Version, nonce);
+                await stream.WriteAsync(
+                    new Wire.PolicySnapshot { Version = snapshot.Version, Nonce = nonce, Service = snapshot.Service, Policy = snapshot.Policy }, cancel);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (InvalidOperationException) when (cancel.IsCancellationRequested)
+        {
+            // The call completed while a write was due.
+        }
+    }
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Sidecar {Service}/{Instance} connected (last applied version {Version})")]
+    private static partial void LogConnected(ILogger logger, string service, string instance, long version);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Sidecar {Service}/{Instance} disconnected")]
+    private static partial void LogDisconnected(ILogger logger, string service, string instance);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "Sidecar {Service}/{Instance} refused policy version {Version}: {Reason}")]
+    private static partial void LogNack(ILogger logger, string service, string instance, long version, string reason);
+}

@@ -1,0 +1,74 @@
+using Grpc.Core;
+using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.ControlPlane.Telemetry;
+using Mesh.Heal.ControlPlane.Telemetry.Internal;
+using Microsoft.Extensions.Options;
+using Wire = Mesh.Heal.Protocol.V1;
+
+namespace Mesh.Heal.ControlPlane.Services;
+
+/// <summary>The sidecars' telemetry streams: each report checked, rate-limited per stream, and summed into rollups.</summary>
+/// <remarks>A malformed or excess report is counted (<c>meshheal_controlplane_rejected_total</c>) and dropped; the stream goes on.</remarks>
+internal sealed partial class TelemetryService(
+    TelemetryAggregator aggregator, ControlPlaneMetrics metrics, TimeProvider time, IOptions<ControlPlaneOptions> options, ILogger<TelemetryService> logger)
+    : Wire.Telemetry.TelemetryBase
+{
+    public override async Task<Wire.ReportSummary> Report(IAsyncStreamReader<Wire.SidecarReport> requestStream, ServerCallContext context)
+    {
+        var limits = options.Value.Limits;
+        var bucket = new TokenBucket(limits.MaxReportsPerSecond, limits.MaxReportsPerSecond * 2, time);
+        var summary = new Wire.ReportSummary();
+        Wire.SidecarIdentity? identity = null;
+        metrics.TelemetryStream(+1);
+        try
+        {
+            await foreach (var report in requestStream.ReadAllAsync(context.CancellationToken))
+            {
+                if (identity is null)
+                {
+                    if (report.Identity is not { } id || !PolicyDocument.IsServiceName(id.Service) || string.IsNullOrWhiteSpace(id.Instance))
+                    {
+                        metrics.Rejected("telemetry_identity");
+                        throw new RpcException(new Status(
+                            StatusCode.InvalidArgument, "identity: the first report must name service and instance; accepted: " + PolicyDocument.ServiceNameRule));
+                    }
+
+                    identity = id;
+                }
+
+                if (!bucket.TryTake())
+                {
+                    summary.Rejected++;
+                    metrics.Rejected("telemetry_rate_limited");
+                    continue;
+                }
+
+                var errors = TelemetryValidator.Validate(report, limits.MaxClustersPerReport);
+                if (errors.Count > 0)
+                {
+                    summary.Rejected++;
+                    metrics.Rejected("telemetry_malformed");
+                    LogMalformed(logger, identity.Service, identity.Instance, string.Join("; ", errors));
+                    continue;
+                }
+
+                aggregator.Add(identity.Service, identity.Instance, report);
+                summary.Accepted++;
+                metrics.ReportAccepted();
+            }
+        }
+        catch (IOException) when (context.CancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            metrics.TelemetryStream(-1);
+        }
+
+        return summary;
+    }
+
+    [LoggerMessage(EventId = 220, Level = LogLevel.Debug, Message = "Dropped a malformed report from {Service}/{Instance}: {Reason}")]
+    private static partial void LogMalformed(ILogger logger, string service, string instance, string reason);
+}

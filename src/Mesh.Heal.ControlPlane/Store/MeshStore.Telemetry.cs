@@ -1,0 +1,127 @@
+using System.Globalization;
+
+namespace Mesh.Heal.ControlPlane.Store;
+
+internal sealed partial class MeshStore
+{
+    /// <summary>Adds the rows' counts to the stored buckets (creating them), in one transaction.</summary>
+    public void AddRollups(IReadOnlyCollection<TelemetryRollup> rows, IReadOnlyCollection<ResourceRollup> resources)
+    {
+        if (rows.Count == 0 && resources.Count == 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            using var tx = _connection.BeginTransaction();
+            foreach (var row in rows)
+            {
+                var existing = Query(
+                    "SELECT latency_counts FROM telemetry_rollups WHERE service = $s AND cluster = $c AND resolution = $r AND bucket = $b",
+                    r => r.GetString(0), ("$s", row.Service), ("$c", row.Cluster), ("$r", (long)row.Resolution.TotalSeconds), ("$b", row.Bucket.ToUnixTimeSeconds()))
+                    .FirstOrDefault();
+                var counts = existing is null ? row.LatencyCounts : Add(ParseCounts(existing), row.LatencyCounts);
+                Execute(
+                    """
+                    INSERT INTO telemetry_rollups (service, cluster, resolution, bucket, requests, success, server_errors, timeouts, transport_errors,
+                        slow, rejected, fallbacks, retries, caller_failures, latency_sum_ms, latency_counts, reports)
+                    VALUES ($s, $c, $r, $b, $req, $ok, $e5, $to, $te, $slow, $rej, $fb, $rt, $cf, $sum, $lc, $n)
+                    ON CONFLICT (service, cluster, resolution, bucket) DO UPDATE SET
+                        requests = requests + $req, success = success + $ok, server_errors = server_errors + $e5, timeouts = timeouts + $to,
+                        transport_errors = transport_errors + $te, slow = slow + $slow, rejected = rejected + $rej, fallbacks = fallbacks + $fb,
+                        retries = retries + $rt, caller_failures = caller_failures + $cf, latency_sum_ms = latency_sum_ms + $sum,
+                        latency_counts = $lc, reports = reports + $n
+                    """,
+                    ("$s", row.Service), ("$c", row.Cluster), ("$r", (long)row.Resolution.TotalSeconds), ("$b", row.Bucket.ToUnixTimeSeconds()),
+                    ("$req", row.Requests), ("$ok", row.Success), ("$e5", row.ServerErrors), ("$to", row.Timeouts), ("$te", row.TransportErrors),
+                    ("$slow", row.Slow), ("$rej", row.Rejected), ("$fb", row.Fallbacks), ("$rt", row.Retries), ("$cf", row.CallerFailures),
+                    ("$sum", row.LatencySumMs), ("$lc", FormatCounts(counts)), ("$n", row.Reports));
+            }
+
+            foreach (var row in resources)
+            {
+                Execute(
+                    """
+                    INSERT INTO resource_rollups (service, instance, target, resolution, bucket, samples, working_set_max, gc_heap_max, threads_max,
+                        handles_max, connections_max, memory_limit, max_handles)
+                    VALUES ($s, $i, $tg, $r, $b, $n, $ws, $gc, $th, $h, $c, $ml, $mh)
+                    ON CONFLICT (service, instance, target, resolution, bucket) DO UPDATE SET
+                        samples = samples + $n, working_set_max = MAX(working_set_max, $ws), gc_heap_max = MAX(gc_heap_max, $gc),
+                        threads_max = MAX(threads_max, $th), handles_max = MAX(handles_max, $h), connections_max = MAX(connections_max, $c),
+                        memory_limit = MAX(memory_limit, $ml), max_handles = MAX(max_handles, $mh)
+                    """,
+                    ("$s", row.Service), ("$i", row.Instance), ("$tg", row.Target), ("$r", (long)row.Resolution.TotalSeconds),
+                    ("$b", row.Bucket.ToUnixTimeSeconds()), ("$n", row.Samples), ("$ws", row.WorkingSetMax), ("$gc", row.GcHeapMax),
+                    ("$th", row.ThreadsMax), ("$h", row.HandlesMax), ("$c", row.ConnectionsMax), ("$ml", row.MemoryLimit), ("$mh", row.MaxHandles));
+            }
+
+            tx.Commit();
+        }
+    }
+
+    /// <summary>The rollups of <paramref name="service"/> at <paramref name="resolution"/> with buckets in [from, to), oldest first.</summary>
+    public IReadOnlyList<TelemetryRollup> Rollups(string service, TimeSpan resolution, DateTimeOffset from, DateTimeOffset to, string? cluster = null) =>
+        Query(
+            """
+            SELECT service, cluster, resolution, bucket, requests, success, server_errors, timeouts, transport_errors, slow, rejected, fallbacks,
+                retries, caller_failures, latency_sum_ms, latency_counts, reports
+            FROM telemetry_rollups
+            WHERE service = $s AND resolution = $r AND bucket >= $from AND bucket < $to AND ($c IS NULL OR cluster = $c)
+            ORDER BY bucket, cluster
+            """,
+            r => new TelemetryRollup(
+                r.GetString(0), r.GetString(1), TimeSpan.FromSeconds(r.GetInt64(2)), DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(3)),
+                r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11),
+                r.GetInt64(12), r.GetInt64(13), r.GetDouble(14), ParseCounts(r.GetString(15)), r.GetInt64(16)),
+            ("$s", service), ("$r", (long)resolution.TotalSeconds), ("$from", from.ToUnixTimeSeconds()), ("$to", to.ToUnixTimeSeconds()), ("$c", cluster));
+
+    /// <summary>The resource rollups of <paramref name="service"/> at <paramref name="resolution"/> with buckets in [from, to), oldest first.</summary>
+    public IReadOnlyList<ResourceRollup> ResourceRollups(string service, TimeSpan resolution, DateTimeOffset from, DateTimeOffset to) =>
+        Query(
+            """
+            SELECT service, instance, target, resolution, bucket, samples, working_set_max, gc_heap_max, threads_max, handles_max, connections_max,
+                memory_limit, max_handles
+            FROM resource_rollups WHERE service = $s AND resolution = $r AND bucket >= $from AND bucket < $to ORDER BY bucket, instance, target
+            """,
+            r => new ResourceRollup(
+                r.GetString(0), r.GetString(1), r.GetString(2), TimeSpan.FromSeconds(r.GetInt64(3)), DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(4)),
+                r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12)),
+            ("$s", service), ("$r", (long)resolution.TotalSeconds), ("$from", from.ToUnixTimeSeconds()), ("$to", to.ToUnixTimeSeconds()));
+
+    /// <summary>Deletes buckets older than their resolution's retention at <paramref name="now"/>.</summary>
+    /// <returns>How many rows were deleted.</returns>
+    public int PruneRollups(DateTimeOffset now, IReadOnlyList<(TimeSpan Resolution, TimeSpan Retention)> retention)
+    {
+        var deleted = 0;
+        lock (_lock)
+        {
+            foreach (var (resolution, keep) in retention)
+            {
+                var cutoff = (now - keep).ToUnixTimeSeconds();
+                foreach (var table in (string[])["telemetry_rollups", "resource_rollups"])
+                {
+                    deleted += Execute($"DELETE FROM {table} WHERE resolution = $r AND bucket < $cut", ("$r", (long)resolution.TotalSeconds), ("$cut", cutoff));
+                }
+            }
+        }
+
+        return deleted;
+    }
+
+    private static long[] ParseCounts(string text) =>
+        text.Length == 0 ? [] : text.Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+
+    private static string FormatCounts(long[] counts) => string.Join(',', counts.Select(c => c.ToString(CultureInfo.InvariantCulture)));
+
+    private static long[] Add(long[] a, long[] b)
+    {
+        var sum = new long[Math.Max(a.Length, b.Length)];
+        for (var i = 0; i < sum.Length; i++)
+        {
+            sum[i] = (i < a.Length ? a[i] : 0) + (i < b.Length ? b[i] : 0);
+        }
+
+        return sum;
+    }
+}

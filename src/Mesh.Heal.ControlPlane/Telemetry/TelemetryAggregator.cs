@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.Protocol.Mapping;
+using Mesh.Heal.TimeSeries;
+using Wire = Mesh.Heal.Protocol.V1;
+
+namespace Mesh.Heal.ControlPlane.Telemetry;
+
+/// <summary>Sums accepted reports into 1 s, 1 min and 1 h buckets in memory until they are flushed to the store, and
+/// keeps each sidecar's newest cluster states.</summary>
+/// <remarks>
+/// Buckets follow the control plane's clock at receipt, not the sidecar's, so a sidecar with a skewed clock cannot
+/// put counts in the past or the future. Every report is added to its bucket at each resolution, so the coarse rollups
+/// are exact sums, not re-aggregations.
+/// </remarks>
+internal sealed class TelemetryAggregator
+{
+    /// <summary>The resolutions kept, and for how long.</summary>
+    public static readonly IReadOnlyList<(TimeSpan Resolution, TimeSpan Retention)> Resolutions =
+    [
+        (TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
+        (TimeSpan.FromMinutes(1), TimeSpan.FromDays(7)),
+        (TimeSpan.FromHours(1), TimeSpan.FromDays(400)),
+    ];
+
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private Dictionary<(string Service, string Cluster, long Resolution, long Bucket), Sums> _pending = [];
+    private Dictionary<(string Service, string Instance, string Target, long Resolution, long Bucket), ResourceRollup> _resources = [];
+    private readonly ConcurrentDictionary<(string Service, string Instance), SidecarLiveState> _live = new();
+
+    public TelemetryAggregator(TimeProvider time) => _time = time;
+
+    /// <summary>Adds one validated report of <paramref name="service"/>/<paramref name="instance"/>.</summary>
+    public void Add(string service, string instance, Wire.SidecarReport report)
+    {
+        var now = _time.GetUtcNow();
+        var states = new Dictionary<string, (Health.HealthState?, Health.BreakerState?)>(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            foreach (var (resolution, _) in Resolutions)
+            {
+                var seconds = (long)resolution.TotalSeconds;
+                var bucket = now.ToUnixTimeSeconds() / seconds * seconds;
+                foreach (var c in report.Clusters)
+                {
+                    var key = (service, c.Cluster, seconds, bucket);
+                    if (!_pending.TryGetValue(key, out var sums))
+                    {
+                        _pending[key] = sums = new Sums();
+                    }
+
+                    sums.Add(c);
+                }
+
+                AddResources(service, instance, "sidecar", seconds, bucket, report.SidecarResources);
+                AddResources(service, instance, "service", seconds, bucket, report.ServiceResources);
+            }
+        }
+
+        foreach (var c in report.Clusters)
+        {
+            states[c.Cluster] = (PolicyMapping.FromWire(c.Health), PolicyMapping.FromWire(c.Breaker));
+        }
+
+        _live[(service, instance)] = new SidecarLiveState(service, instance, now, report.PolicyVersion, states);
+    }
+
+    /// <summary>The newest report's states of one sidecar, or null when it has not reported.</summary>
+    public SidecarLiveState? Live(string service, string instance) => _live.GetValueOrDefault((service, instance));
+
+    /// <summary>Takes every pending bucket, leaving none.</summary>
+    public (IReadOnlyCollection<TelemetryRollup> Rollups, IReadOnlyCollection<ResourceRollup> Resources) Drain()
+    {
+        Dictionary<(string, string, long, long), Sums> pending;
+        Dictionary<(string, string, string, long, long), ResourceRollup> resources;
+        lock (_lock)
+        {
+            (pending, _pending) = (_pending, []);
+            (resources, _resources) = (_resources, []);
+        }
+
+        var rows = pending.Select(kv => kv.Value.ToRollup(kv.Key.Item1, kv.Key.Item2, kv.Key.Item3, kv.Key.Item4)).ToList();
+        return (rows, resources.Values);
+    }
+
+    private void AddResources(string service, string instance, string target, long resolution, long bucket, Wire.ResourceSample? sample)
+    {
+        if (sample is null)
+        {
+            return;
+        }
+
+        var key = (service, instance, target, resolution, bucket);
+        var row = new ResourceRollup(
+            service, instance, target, TimeSpan.FromSeconds(resolution), DateTimeOffset.FromUnixTimeSeconds(bucket), 1, sample.WorkingSetBytes,
+            sample.GcHeapBytes, sample.Threads, sample.OpenHandles, sample.Connections, sample.MemoryLimitBytes, sample.MaxHandles);
+        if (_resources.TryGetValue(key, out var existing))
+        {
+            row = existing with
+            {
+                Samples = existing.Samples + 1,
+                WorkingSetMax = Math.Max(existing.WorkingSetMax, row.WorkingSetMax),
+                GcHeapMax = Math.Max(existing.GcHeapMax, row.GcHeapMax),
+                ThreadsMax = Math.Max(existing.ThreadsMax, row.ThreadsMax),
+                HandlesMax = Math.Max(existing.HandlesMax, row.HandlesMax),
+                ConnectionsMax = Math.Max(existing.ConnectionsMax, row.ConnectionsMax),
+                MemoryLimit = Math.Max(existing.MemoryLimit, row.MemoryLimit),
+                MaxHandles = Math.Max(existing.MaxHandles, row.MaxHandles),
+            };
+        }
+
+        _resources[key] = row;
+    }
+
+    private sealed class Sums
+    {
+        private readonly long[] _counts = new long[10];
+        private readonly long[] _latency = new long[LatencyHistogram.BucketCount];
+        private double _latencySum;
+        private long _reports;
+
+        public void Add(Wire.ClusterReport c)
+        {
+            _counts[0] += c.Requests;
+            _counts[1] += c.Success;
+            _counts[2] += c.ServerErrors;
+            _counts[3] += c.Timeouts;
+            _counts[4] += c.TransportErrors;
+            _counts[5] += c.Slow;
+            _counts[6] += c.Rejected;
+            _counts[7] += c.Fallbacks;
+            _counts[8] += c.Retries;
+            _counts[9] += c.CallerFailures;
+            for (var i = 0; i < c.LatencyCounts.Count; i++)
+            {
+                _latency[i] += c.LatencyCounts[i];
+            }
+
+            _latencySum += c.LatencySumMs;
+            _reports++;
+        }
+
+        public TelemetryRollup ToRollup(string service, string cluster, long resolution, long bucket) =>
+            new(service, cluster, TimeSpan.FromSeconds(resolution), DateTimeOffset.FromUnixTimeSeconds(bucket), _counts[0], _counts[1], _counts[2],
+                _counts[3], _counts[4], _counts[5], _counts[6], _counts[7], _counts[8], _counts[9], _latencySum, _latency, _reports);
+    }
+}
