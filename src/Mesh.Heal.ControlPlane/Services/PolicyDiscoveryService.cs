@@ -32,9 +32,12 @@ internal sealed partial class PolicyDiscoveryService(
         metrics.PolicyStream(+1);
         LogConnected(logger, identity.Service, identity.Instance, requestStream.Current.Version);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var writer = WriteAsync(session, responseStream, stop.Token);
+        Task writer = Task.CompletedTask;
         try
         {
+            // Headers now tell the sidecar the stream is accepted, even before a policy exists for its service.
+            await context.WriteResponseHeadersAsync([]);
+            writer = WriteAsync(session, responseStream, stop.Token);
             while (await requestStream.MoveNext(cancel))
             {
                 Answer(session, requestStream.Current);

@@ -6,6 +6,9 @@ public sealed record ResiliencePolicy
     /// <summary>The policy version: increases with every accepted change.</summary>
     public long Version { get; init; }
 
+    /// <summary>Where the policy came from; not part of its rules.</summary>
+    public PolicySource Source { get; init; }
+
     /// <summary>The policy of clusters that have no entry of their own.</summary>
     public ClusterPolicy Defaults { get; init; } = new();
 

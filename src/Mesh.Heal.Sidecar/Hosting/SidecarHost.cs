@@ -3,6 +3,8 @@ using Mesh.Heal.Policy;
 using Mesh.Heal.Sidecar.Admin.Internal;
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Configuration.Internal;
+using Mesh.Heal.Sidecar.PolicySync;
+using Mesh.Heal.Sidecar.PolicySync.Internal;
 using Mesh.Heal.Sidecar.Resilience.Internal;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration.Json;
@@ -62,8 +64,11 @@ public static class SidecarHost
     /// <summary>Maps the admin listener and the proxy pipeline.</summary>
     public static WebApplication UseMeshHealSidecar(this WebApplication app)
     {
-        // Read the policy now, so that an invalid one stops start-up instead of the first request.
+        // Read the policy now, so that an invalid one stops start-up instead of the first request; then the last
+        // control-plane policy accepted, which stands until the control plane answers.
         _ = app.Services.GetRequiredService<PolicyMonitor>();
+        app.Services.GetRequiredService<ControlPlaneStatus>().Configured = app.Services.GetRequiredService<ControlPlaneConnection>().Configured;
+        app.Services.GetRequiredService<PolicySnapshotApplier>().LoadLastKnownGood();
         var endpoints = app.Services.GetRequiredService<SidecarEndpoints>();
         app.MapWhen(
             context => context.Connection.LocalPort == endpoints.AdminPort,
@@ -108,12 +113,29 @@ public static class SidecarHost
     {
         var options = new SidecarOptions();
         section.Bind(options);
+        var errors = new List<PolicyError>();
         if (string.IsNullOrWhiteSpace(options.Service))
         {
-            throw new SidecarConfigurationException([new PolicyError("Sidecar:Service", "is empty; accepted: the service's name, such as orders")]);
+            errors.Add(new PolicyError("Sidecar:Service", "is empty; accepted: the service's name, such as orders"));
         }
 
-        return options;
+        if (options.ControlPlaneUrl is { Length: > 0 } url
+            && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add(new PolicyError("Sidecar:ControlPlaneUrl", $"'{url}' is not a control plane address; accepted: http://host:port or https://host:port"));
+        }
+
+        if (options.TelemetryInterval < TimeSpan.FromMilliseconds(100) || options.TelemetryInterval > TimeSpan.FromMinutes(1))
+        {
+            errors.Add(new PolicyError("Sidecar:TelemetryInterval", $"{options.TelemetryInterval:c} is out of range; accepted: 00:00:00.1 to 00:01:00"));
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Instance))
+        {
+            errors.Add(new PolicyError("Sidecar:Instance", "is empty; accepted: a name unique per sidecar, such as the pod name"));
+        }
+
+        return errors.Count == 0 ? options : throw new SidecarConfigurationException(errors);
     }
 
     private static (IPAddress? Address, int Port) ParseBinding(string url, string field)

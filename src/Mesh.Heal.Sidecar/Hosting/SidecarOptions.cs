@@ -20,4 +20,28 @@ public sealed class SidecarOptions
     /// <summary>Where the admin endpoints listen: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/admin/state</c>.</summary>
     /// <remarks>Default <c>http://127.0.0.1:15000</c> (loopback only).</remarks>
     public string AdminUrl { get; set; } = "http://127.0.0.1:15000";
+
+    /// <summary>The control plane's gRPC address (<c>http://host:15010</c>, or <c>https://</c>); turns on the policy and telemetry streams.</summary>
+    /// <remarks>Default none: the sidecar runs on its local configuration only.</remarks>
+    public string? ControlPlaneUrl { get; set; }
+
+    /// <summary>The bearer token sent to the control plane (a sidecar token). Default none.</summary>
+    public string? ControlPlaneToken { get; set; }
+
+    /// <summary>Where the last accepted control-plane policy is kept, and read at start-up while the control plane is away.</summary>
+    /// <remarks>Default none: nothing is persisted.</remarks>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>This sidecar's name in the control plane: unique per sidecar, such as the pod name.</summary>
+    /// <remarks>Default: the host name, the process id and a random suffix.</remarks>
+    public string Instance { get; set; } = $"{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}-{Random.Shared.Next(0x10000):x4}";
+
+    /// <summary>The zone the sidecar runs in, reported to the control plane. Default empty.</summary>
+    public string Zone { get; set; } = string.Empty;
+
+    /// <summary>How often telemetry is reported. Default 1 s; accepted 100 ms to 1 min.</summary>
+    public TimeSpan TelemetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The process id of the service this sidecar fronts, whose resources are reported too. Default none.</summary>
+    public int? ServicePid { get; set; }
 }

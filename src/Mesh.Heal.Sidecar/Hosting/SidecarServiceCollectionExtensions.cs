@@ -1,5 +1,7 @@
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.OutlierDetection.Internal;
+using Mesh.Heal.Sidecar.PolicySync;
+using Mesh.Heal.Sidecar.PolicySync.Internal;
 using Mesh.Heal.Sidecar.Resilience.Internal;
 using Mesh.Heal.Sidecar.Telemetry.Internal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,6 +22,13 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton<ClusterResilienceRegistry>();
         services.TryAddSingleton<PolicyMonitor>();
         services.TryAddSingleton<SidecarMetrics>();
+        services.TryAddSingleton<ControlPlaneStatus>();
+        services.TryAddSingleton<ControlPlaneConnection>();
+        services.TryAddSingleton<PolicySnapshotApplier>();
+        services.TryAddSingleton<TelemetryReportBuilder>();
+        services.TryAddSingleton(new ReconnectBackoff());
+        services.AddHostedService<PolicySyncClient>();
+        services.AddHostedService<TelemetryReporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, ConsecutiveFailuresPolicy>());
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))

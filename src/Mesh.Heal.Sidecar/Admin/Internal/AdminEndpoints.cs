@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Mesh.Heal.Sidecar.Configuration;
+using Mesh.Heal.Policy;
 using Mesh.Heal.Sidecar.Hosting;
+using Mesh.Heal.Sidecar.PolicySync;
 using Mesh.Heal.Sidecar.Resilience.Internal;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
@@ -51,14 +53,26 @@ internal static class AdminEndpoints
         var lookup = services.GetRequiredService<IProxyStateLookup>();
         var status = services.GetRequiredService<ConfigReloadStatus>();
         var options = services.GetRequiredService<IOptions<SidecarOptions>>().Value;
+        var controlPlane = services.GetRequiredService<ControlPlaneStatus>();
 
         context.Response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
         json.WriteString("service", options.Service);
+        json.WriteString("instance", options.Instance);
         json.WriteNumber("policyVersion", registry.Policy.Version);
+        json.WriteString("policySource", registry.Policy.Source.ToString());
         json.WriteString("lastPolicyError", status.LastRejection);
         json.WriteNumber("policyRejections", status.Rejections);
+        json.WriteStartObject("controlPlane");
+        json.WriteBoolean("configured", controlPlane.Configured);
+        json.WriteBoolean("connected", controlPlane.Connected);
+        json.WriteNumber("connects", controlPlane.Connects);
+        json.WriteString("lastError", controlPlane.LastError);
+        json.WriteNumber("lastAckVersion", controlPlane.LastAckVersion);
+        json.WriteNumber("lastNackVersion", controlPlane.LastNackVersion);
+        json.WriteString("lastNackReason", controlPlane.LastNackReason);
+        json.WriteEndObject();
         json.WriteStartObject("clusters");
         foreach (var clusterState in lookup.GetClusters().OrderBy(c => c.ClusterId, StringComparer.Ordinal))
         {
@@ -74,6 +88,7 @@ internal static class AdminEndpoints
             json.WriteNumber("retries", cluster.Retries);
             json.WriteNumber("callerFailures", cluster.CallerFailures);
             json.WriteString("fallback", cluster.Policy.Fallback?.HeaderValue);
+            json.WriteString("override", BreakerOverrides.ToName(cluster.Policy.Override));
             json.WriteStartObject("destinations");
             foreach (var destination in clusterState.DestinationsState.AllDestinations)
             {

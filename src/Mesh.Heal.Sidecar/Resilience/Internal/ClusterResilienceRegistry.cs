@@ -36,6 +36,22 @@ internal sealed partial class ClusterResilienceRegistry
         }
     }
 
+    /// <summary>Applies a policy from the sidecar's own configuration, unless a control-plane policy is in force.</summary>
+    /// <returns>False when a control-plane (or last-known-good) policy is in force, which local changes do not replace.</returns>
+    public bool TryApplyLocal(ResiliencePolicy policy)
+    {
+        lock (_lock)
+        {
+            if (_policy.Source != PolicySource.Local)
+            {
+                return false;
+            }
+
+            Apply(policy);
+            return true;
+        }
+    }
+
     /// <summary>Makes <paramref name="policy"/> the policy in force for every cluster.</summary>
     public void Apply(ResiliencePolicy policy)
     {

@@ -63,7 +63,12 @@ internal sealed partial class PolicyMonitor : IDisposable
                 return;
             }
 
-            _registry.Apply(policy);
+            if (!_registry.TryApplyLocal(policy))
+            {
+                LogLocalIgnored(_logger, current.Source, current.Version);
+                return;
+            }
+
             LogApplied(_logger, policy.Version);
         }
     }

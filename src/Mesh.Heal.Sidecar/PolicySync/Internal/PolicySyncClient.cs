@@ -1,0 +1,83 @@
+using Grpc.Core;
+using Mesh.Heal.Policy;
+using Mesh.Heal.Sidecar.Resilience.Internal;
+using Wire = Mesh.Heal.Protocol.V1;
+
+namespace Mesh.Heal.Sidecar.PolicySync.Internal;
+
+/// <summary>Keeps one policy stream open to the control plane: applies each snapshot and answers it with an ACK or a NACK.</summary>
+/// <remarks>
+/// The first request names this sidecar and the version it runs (a control-plane or last-known-good version, or 0).
+/// When the stream fails it reconnects after <see cref="ReconnectBackoff"/>; the policy in force keeps running
+/// meanwhile, and the backoff starts over once a stream is accepted.
+/// </remarks>
+internal sealed partial class PolicySyncClient(
+    ControlPlaneConnection connection, PolicySnapshotApplier applier, ClusterResilienceRegistry registry, ControlPlaneStatus status,
+    ReconnectBackoff backoff, TimeProvider time, ILogger<PolicySyncClient> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!connection.Configured)
+        {
+            return;
+        }
+
+        var attempt = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunStreamAsync(() => attempt = 0, stoppingToken);
+                status.OnDisconnected("the control plane closed the stream");
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (RpcException ex)
+            {
+                status.OnDisconnected($"{ex.StatusCode}: {ex.Status.Detail}");
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException)
+            {
+                status.OnDisconnected(ex.Message);
+            }
+
+            var delay = backoff.Delay(attempt++);
+            LogReconnecting(logger, status.LastError ?? "stream ended", delay.TotalMilliseconds);
+            try
+            {
+                await Task.Delay(delay, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task RunStreamAsync(Action onAccepted, CancellationToken stoppingToken)
+    {
+        using var call = connection.PolicyClient.Stream(connection.Headers, cancellationToken: stoppingToken);
+        var inForce = registry.Policy;
+        await call.RequestStream.WriteAsync(
+            new Wire.PolicyRequest { Identity = connection.Identity, Version = inForce.Source == PolicySource.Local ? 0 : inForce.Version },
+            stoppingToken);
+
+        // The control plane sends its headers once it has accepted the stream (token and identity checked).
+        await call.ResponseHeadersAsync;
+        status.OnConnected();
+        onAccepted();
+        LogConnected(logger);
+        await foreach (var snapshot in call.ResponseStream.ReadAllAsync(stoppingToken))
+        {
+            await call.RequestStream.WriteAsync(applier.Apply(snapshot), stoppingToken);
+        }
+    }
+
+    [LoggerMessage(EventId = 150, Level = LogLevel.Information, Message = "Policy stream to the control plane open")]
+    private static partial void LogConnected(ILogger logger);
+
+    [LoggerMessage(EventId = 151, Level = LogLevel.Warning, Message = "Policy stream to the control plane down ({Reason}); reconnecting in {DelayMs:0} ms, the policy in force stays")]
+    private static partial void LogReconnecting(ILogger logger, string reason, double delayMs);
+}
