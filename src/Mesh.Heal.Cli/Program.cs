@@ -1,3 +1,4 @@
+using Mesh.Heal.Cli.Control;
 using Mesh.Heal.Cli.Demo;
 
 const string Usage = """
@@ -5,9 +6,19 @@ const string Usage = """
 
     usage:
       meshctl demo [--duration 30s] [--rate 200] [--quiet]
-          A local mesh on 127.0.0.1: a primary and a backup service with a real sidecar in front. Traffic runs at a
-          fixed rate; the primary is killed a third of the way in and revived at two thirds. Prints a per-second
+          A local mesh on 127.0.0.1: a control plane, a primary and a backup service, and a real sidecar in front.
+          Traffic runs at a fixed rate; a policy change pushed through the control plane gives the sidecar its
+          fallback live; the primary is killed a third of the way in and revived at two thirds. Prints a per-second
           view and the availability callers saw, against the same traffic sent straight to the primary.
+
+      Talking to a control plane (--server <grpc url>, default http://127.0.0.1:15010; --token <token>; or the
+      environment variables MESHHEAL_SERVER and MESHHEAL_TOKEN; --json for scripts):
+      meshctl status                     services, sidecars, acked policy versions, last NACKs, cluster health
+      meshctl services                   one line per service
+      meshctl policy get <service>       the newest policy document and its version
+      meshctl policy apply -f <file>     store a YAML or JSON policy document (- for stdin); exits 1 when rejected
+      meshctl issues | actions | audit   issues, healing actions, the audit log
+      meshctl approve|reject|rollback <action id> [--reason <text>]
       meshctl upstream [--port 18080] [--name primary]
           A tiny HTTP service on 127.0.0.1 that answers every request with {"servedBy":"<name>"}: something to put
           a sidecar in front of, or to benchmark against. Runs until Ctrl+C.
@@ -18,6 +29,11 @@ if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
 {
     Console.WriteLine(Usage);
     return args.Length == 0 ? 2 : 0;
+}
+
+if (ControlCommands.Verbs.Contains(args[0]))
+{
+    return await ControlCommands.RunAsync(args, Console.Out, Console.Error, Environment.GetEnvironmentVariable);
 }
 
 switch (args[0])
@@ -70,6 +86,6 @@ switch (args[0])
         return 0;
 
     default:
-        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: demo, upstream, help");
+        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: {string.Join(", ", ControlCommands.Verbs)}, demo, upstream, help");
         return 2;
 }

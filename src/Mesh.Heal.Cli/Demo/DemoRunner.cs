@@ -1,13 +1,17 @@
 using System.Globalization;
 using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.Sidecar.Hosting;
+using Wire = Mesh.Heal.Protocol.V1;
 
 namespace Mesh.Heal.Cli.Demo;
 
 /// <summary>
-/// <c>meshctl demo</c>: a primary and a backup service with a real sidecar in front, steady traffic, the primary
-/// killed a third of the way in and revived at two thirds, and the same traffic sent straight to the primary for
-/// comparison.
+/// <c>meshctl demo</c>: a control plane, a primary and a backup service with a real sidecar in front, steady traffic,
+/// a fallback policy pushed through the control plane at a sixth of the run, the primary killed a third of the way in
+/// and revived at two thirds, and the same traffic sent straight to the primary for comparison.
 /// </summary>
 internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimeProvider time)
 {
@@ -20,14 +24,24 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
         var directory = Directory.CreateTempSubdirectory("meshheal-demo-");
         try
         {
+            await using var controlPlane = ControlPlaneHost.Build(
+                [
+                    "--ControlPlane:GrpcUrl=http://127.0.0.1:0", "--ControlPlane:HttpUrl=http://127.0.0.1:0",
+                    "--ControlPlane:StorePath=" + Path.Combine(directory.FullName, "controlplane.db"),
+                ],
+                builder => builder.Logging.ClearProviders());
+            await controlPlane.StartAsync(cancellationToken);
+            var controlPlaneUri = controlPlane.Services.GetRequiredService<ControlPlaneEndpoints>().GrpcUri;
+
             var configPath = Path.Combine(directory.FullName, "sidecar.json");
-            await File.WriteAllTextAsync(configPath, SidecarConfig(primary.Address, backup.Address), cancellationToken);
+            await File.WriteAllTextAsync(configPath, SidecarConfig(primary.Address, backup.Address, controlPlaneUri), cancellationToken);
             await using var sidecar = SidecarHost.Build(
                 ["--config", configPath],
                 builder => builder.Logging.ClearProviders());
             await sidecar.StartAsync(cancellationToken);
             var endpoints = sidecar.Services.GetRequiredService<SidecarEndpoints>();
-            return await DriveAsync(primary, backup, endpoints, cancellationToken);
+            using var channel = GrpcChannel.ForAddress(controlPlaneUri);
+            return await DriveAsync(primary, backup, endpoints, new Wire.MeshControl.MeshControlClient(channel), controlPlaneUri, cancellationToken);
         }
         finally
         {
@@ -35,10 +49,10 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
         }
     }
 
-    /// <summary>The sidecar's configuration: a route to the primary, the backup as its fallback.</summary>
-    internal static string SidecarConfig(string primary, string backup) => JsonSerializer.Serialize(new
+    /// <summary>The sidecar's configuration: a route to the primary with a breaker but no fallback, and the control plane to listen to.</summary>
+    internal static string SidecarConfig(string primary, string backup, Uri controlPlane) => JsonSerializer.Serialize(new
     {
-        Sidecar = new { Service = "demo", ListenUrl = "http://127.0.0.1:0", AdminUrl = "http://127.0.0.1:0" },
+        Sidecar = new { Service = "demo", Instance = "demo-1", ListenUrl = "http://127.0.0.1:0", AdminUrl = "http://127.0.0.1:0", ControlPlaneUrl = controlPlane.ToString() },
         ReverseProxy = new
         {
             Routes = new { all = new { ClusterId = "primary", Match = new { Path = "{**catch-all}" } } },
@@ -57,27 +71,41 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
                     CircuitBreaker = new { FailureRatio = 0.5, MinimumThroughput = 10, SamplingDuration = "00:00:01", BreakDuration = "00:00:01", RecoveryDuration = "00:00:02" },
                     Timeout = "00:00:01",
                     Retry = new { MaxAttempts = 2, BudgetPercent = 20 },
-                    Fallback = new { Cluster = "backup" },
                 },
             },
         },
     });
 
-    private async Task<DemoSummary> DriveAsync(DemoUpstream primary, DemoUpstream backup, SidecarEndpoints endpoints, CancellationToken cancellationToken)
+    /// <summary>The policy the demo pushes through the control plane: the same breaker, and the backup as the fallback.</summary>
+    internal const string PushedPolicy = """
+        service: demo
+        clusters:
+          primary:
+            circuitBreaker: { failureRatio: 0.5, minimumThroughput: 10, samplingDuration: 1s, breakDuration: 1s, recoveryDuration: 2s }
+            timeout: 1s
+            retry: { maxAttempts: 2, budgetPercent: 20 }
+            fallback: { cluster: backup }
+        """;
+
+    private async Task<DemoSummary> DriveAsync(
+        DemoUpstream primary, DemoUpstream backup, SidecarEndpoints endpoints, Wire.MeshControl.MeshControlClient control, Uri controlPlane,
+        CancellationToken cancellationToken)
     {
         using var viaSidecar = new HttpClient { BaseAddress = endpoints.ProxyUri, Timeout = TimeSpan.FromSeconds(5) };
         using var direct = new HttpClient { BaseAddress = new Uri(primary.Address), Timeout = TimeSpan.FromSeconds(5) };
         using var admin = new HttpClient { BaseAddress = endpoints.AdminUri, Timeout = TimeSpan.FromSeconds(5) };
         var seconds = (int)Math.Ceiling(options.Duration.TotalSeconds);
+        var pushAt = TimeSpan.FromSeconds(seconds / 6.0);
         var killAt = TimeSpan.FromSeconds(seconds / 3.0);
         var reviveAt = TimeSpan.FromSeconds(seconds * 2 / 3.0);
         var buckets = Enumerable.Range(0, seconds).Select(_ => new SecondBucket()).ToArray();
         var summary = new DemoSummary();
 
-        output.WriteLine($"Mesh.Heal demo: a sidecar in front of a primary service with a backup as fallback, {options.Rate} requests/s for {seconds} s");
-        output.WriteLine($"  primary {primary.Address}   backup {backup.Address}");
+        output.WriteLine($"Mesh.Heal demo: a sidecar in front of a primary service, steered by a control plane, {options.Rate} requests/s for {seconds} s");
+        output.WriteLine($"  primary {primary.Address}   backup {backup.Address}   control plane {controlPlane}");
         output.WriteLine($"  sidecar {endpoints.ProxyUri}   admin {endpoints.AdminUri}admin/state");
-        output.WriteLine($"  script: the primary is killed at {killAt.TotalSeconds:0.#} s and revived at {reviveAt.TotalSeconds:0.#} s; the same traffic also goes straight to the primary");
+        output.WriteLine($"  script: at {pushAt.TotalSeconds:0.#} s a policy giving the primary the backup as fallback is pushed through the control plane;");
+        output.WriteLine($"          the primary is killed at {killAt.TotalSeconds:0.#} s and revived at {reviveAt.TotalSeconds:0.#} s; the same traffic also goes straight to the primary");
         output.WriteLine();
         if (!options.Quiet)
         {
@@ -86,6 +114,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
 
         var start = time.GetTimestamp();
         TimeSpan Elapsed() => time.GetElapsedTime(start);
+        var pushed = false;
+        Task push = Task.CompletedTask;
         var killed = false;
         var revived = false;
         var inFlight = new List<Task>();
@@ -102,6 +132,13 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
             }
 
             var now = Elapsed();
+            if (!pushed && now >= pushAt)
+            {
+                pushed = true;
+                summary.PolicyPushedAt = now;
+                push = PushPolicyAsync(control, admin, summary, cancellationToken);
+            }
+
             if (!killed && now >= killAt)
             {
                 await primary.KillAsync();
@@ -132,6 +169,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
         }
 
         await Task.WhenAll(inFlight);
+        await push;
         await Task.Delay(TimeSpan.FromMilliseconds(200), time, CancellationToken.None);
         summary.StopWatching = true;
         await watcher;
@@ -157,7 +195,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
             return;
         }
 
-        var marker = summary.KilledAt is { } k && (int)k.TotalSeconds == second ? "  << primary killed" :
+        var marker = summary.PolicyPushedAt is { } p && (int)p.TotalSeconds == second ? "  << fallback policy pushed via the control plane" :
+            summary.KilledAt is { } k && (int)k.TotalSeconds == second ? "  << primary killed" :
             summary.RevivedAt is { } r && (int)r.TotalSeconds == second ? "  << primary revived" : string.Empty;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {second + 1,3}s | {bucket.Ok,17} {bucket.Fallback,9} {bucket.Failed,7} | {bucket.DirectOk,10} {bucket.DirectFailed,7} | {summary.CurrentHealth,-11} {summary.CurrentBreaker,-8}{marker}"));
@@ -200,6 +239,39 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             Interlocked.Increment(ref bucket.DirectFailed);
+        }
+    }
+
+    /// <summary>Stores the fallback policy through MeshControl (as <c>meshctl policy apply</c> does) and times until the sidecar runs it.</summary>
+    private async Task PushPolicyAsync(Wire.MeshControl.MeshControlClient control, HttpClient admin, DemoSummary summary, CancellationToken cancellationToken)
+    {
+        var start = time.GetTimestamp();
+        try
+        {
+            var stored = await control.PutPolicyAsync(
+                new Wire.PutPolicyRequest
+                {
+                    Service = "demo",
+                    Document = new Google.Api.HttpBody { ContentType = "application/yaml", Data = Google.Protobuf.ByteString.CopyFromUtf8(PushedPolicy) },
+                },
+                cancellationToken: cancellationToken);
+            summary.PolicyVersion = stored.Version;
+            while (time.GetElapsedTime(start) < TimeSpan.FromSeconds(5))
+            {
+                using var state = JsonDocument.Parse(await admin.GetStringAsync("/admin/state", cancellationToken));
+                if (state.RootElement.GetProperty("policyVersion").GetInt64() == stored.Version
+                    && state.RootElement.GetProperty("policySource").GetString() == "ControlPlane")
+                {
+                    summary.PolicyPropagation = time.GetElapsedTime(start);
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(5), time, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is RpcException or HttpRequestException or JsonException)
+        {
+            summary.LastError = "policy push: " + ex.Message;
         }
     }
 

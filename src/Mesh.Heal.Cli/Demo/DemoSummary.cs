@@ -17,6 +17,15 @@ internal sealed class DemoSummary
 
     public long DirectFailed { get; private set; }
 
+    /// <summary>When the fallback policy was submitted to the control plane.</summary>
+    public TimeSpan? PolicyPushedAt { get; set; }
+
+    /// <summary>The version the control plane gave the pushed policy.</summary>
+    public long PolicyVersion { get; set; }
+
+    /// <summary>From submitting the policy until the sidecar's <c>/admin/state</c> showed it in force.</summary>
+    public TimeSpan? PolicyPropagation { get; set; }
+
     public TimeSpan? KilledAt { get; set; }
 
     public TimeSpan? RevivedAt { get; set; }
@@ -90,6 +99,13 @@ internal sealed class DemoSummary
         output.WriteLine(string.Create(c, $"  availability          {Availability * 100:0.000} % seen by callers through the sidecar"));
         output.WriteLine(string.Create(c, $"  without the sidecar   {DirectTotal} requests straight to the primary, {DirectFailed} failed ({DirectAvailability * 100:0.000} % available)"));
         output.WriteLine(string.Create(c, $"  failed requests       {FailureReduction * 100:0.0} % fewer through the sidecar"));
+        if (PolicyPushedAt is not null)
+        {
+            output.WriteLine(PolicyPropagation is { } propagation
+                ? string.Create(c, $"  policy push           version {PolicyVersion} (fallback: backup) in force on the sidecar {propagation.TotalMilliseconds:0} ms after it was submitted to the control plane")
+                : "  policy push           the sidecar did not apply the pushed policy");
+        }
+
         if (KilledAt is { } killed)
         {
             output.WriteLine(BreakerOpenedAt is { } opened

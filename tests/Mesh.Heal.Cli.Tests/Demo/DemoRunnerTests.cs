@@ -5,7 +5,7 @@ namespace Mesh.Heal.Cli.Tests.Demo;
 public class DemoRunnerTests
 {
     [Fact]
-    public async Task Run_PrimaryKilledAndRevived_CallersSeeNoFailures_AndTheClusterHeals()
+    public async Task Run_FallbackPushedThenPrimaryKilledAndRevived_CallersSeeNoFailures_AndTheClusterHeals()
     {
         var output = new StringWriter();
         var options = new DemoOptions { Duration = TimeSpan.FromSeconds(12), Rate = 100 };
@@ -19,6 +19,9 @@ public class DemoRunnerTests
         Assert.True(summary.Availability >= 0.999, $"availability {summary.Availability:P3}\n{text}");
         Assert.True(summary.FailureReduction >= 0.8, $"reduction {summary.FailureReduction:P1}\n{text}");
         Assert.True(summary.Fallback > 100, text);
+        // The fallback exists only because the control plane pushed it: without the push the kill would fail requests.
+        Assert.NotNull(summary.PolicyPropagation);
+        Assert.Equal(1, summary.PolicyVersion);
         Assert.NotNull(summary.BreakerOpenedAt);
         Assert.NotNull(summary.RecoveredAt);
         Assert.Contains("Recovering", summary.HealthSeen);

@@ -1,0 +1,234 @@
+using System.Globalization;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+using Wire = Mesh.Heal.Protocol.V1;
+
+namespace Mesh.Heal.Cli.Control;
+
+/// <summary>meshctl's control-plane verbs: status, services, policy get/apply, issues, actions, approve, reject, rollback, audit.</summary>
+/// <remarks>Exit codes: 0 done, 1 the control plane refused or could not be reached, 2 the command line is wrong.</remarks>
+internal static class ControlCommands
+{
+    public static readonly string[] Verbs = ["status", "services", "policy", "issues", "actions", "approve", "reject", "rollback", "audit"];
+
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithIndentation().WithFormatDefaultValues(true));
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, Func<string, string?> environment)
+    {
+        if (!ControlArguments.TryParse(args, environment, out var a, out var problem))
+        {
+            await error.WriteLineAsync($"meshctl {args[0]}: {problem}");
+            return 2;
+        }
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 160;
+        using var channel = GrpcChannel.ForAddress(a.Server);
+        var client = new Wire.MeshControl.MeshControlClient(channel);
+        var headers = new Metadata();
+        if (a.Token is { Length: > 0 } token)
+        {
+            headers.Add("authorization", "Bearer " + token);
+        }
+
+        var call = new CallOptions(headers, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(30));
+        try
+        {
+            IMessage result;
+            switch (a.Verb, a.Operands.Count)
+            {
+                case ("status", 0):
+                case ("services", 0):
+                    var status = await client.GetStatusAsync(new Wire.GetStatusRequest(), call);
+                    result = status;
+                    if (!a.Json)
+                    {
+                        Render(console, status, detailed: a.Verb == "status");
+                    }
+
+                    break;
+                case ("policy", 2) when a.Operands[0] == "get":
+                    var policy = await client.GetPolicyAsync(new Wire.GetPolicyRequest { Service = a.Operands[1] }, call);
+                    result = policy;
+                    if (!a.Json)
+                    {
+                        console.WriteLine($"{policy.Service} version {policy.Version} ({policy.Source}, by {policy.Author}, {Time(policy.CreatedAt)})");
+                        console.WriteLine();
+                        console.Write(new Text(policy.Document));
+                        console.WriteLine();
+                    }
+
+                    break;
+                case ("policy", 1) when a.Operands[0] == "apply" && a.File is { } path:
+                    string document;
+                    try
+                    {
+                        document = path == "-" ? await Console.In.ReadToEndAsync() : await File.ReadAllTextAsync(path);
+                    }
+                    catch (IOException ex)
+                    {
+                        await error.WriteLineAsync($"meshctl policy apply: -f '{path}' could not be read: {ex.Message}");
+                        return 2;
+                    }
+
+                    var applied = await client.PutPolicyAsync(
+                        new Wire.PutPolicyRequest
+                        {
+                            Document = new Google.Api.HttpBody { ContentType = path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "application/json" : "application/yaml", Data = ByteString.CopyFromUtf8(document) },
+                        },
+                        call);
+                    result = applied;
+                    if (!a.Json)
+                    {
+                        console.WriteLine(applied.Changed
+                            ? $"{applied.Service}: policy version {applied.Version} stored; pushing to the service's sidecars"
+                            : $"{applied.Service}: unchanged, version {applied.Version} stays");
+                    }
+
+                    break;
+                case ("issues", 0):
+                    var issues = await client.ListIssuesAsync(new Wire.ListIssuesRequest(), call);
+                    result = issues;
+                    if (!a.Json)
+                    {
+                        Table(console, ["id", "service", "kind", "severity", "state", "seen", "last seen", "summary"], issues.Issues.Select(i => new[]
+                        {
+                            i.Id, i.Service, i.Kind, i.Severity, i.State, i.Occurrences.ToString(CultureInfo.InvariantCulture), Time(i.LastSeen), i.Summary,
+                        }));
+                    }
+
+                    break;
+                case ("actions", 0):
+                    var actions = await client.ListActionsAsync(new Wire.ListActionsRequest(), call);
+                    result = actions;
+                    if (!a.Json)
+                    {
+                        Table(console, ["id", "service", "agent", "kind", "risk", "mode", "state", "description"], actions.Actions.Select(x => new[]
+                        {
+                            x.Id, x.Service, x.Agent, x.Kind, x.Risk, x.Mode + (x.DryRun ? " (dry run)" : string.Empty), x.State, x.Description,
+                        }));
+                    }
+
+                    break;
+                case ("approve" or "reject" or "rollback", 1):
+                    var request = new Wire.ActionRequest { Id = a.Operands[0], Reason = a.Reason ?? string.Empty };
+                    var action = a.Verb switch
+                    {
+                        "approve" => await client.ApproveActionAsync(request, call),
+                        "reject" => await client.RejectActionAsync(request, call),
+                        _ => await client.RollbackActionAsync(request, call),
+                    };
+                    result = action;
+                    if (!a.Json)
+                    {
+                        console.WriteLine($"{action.Id}: {action.State}");
+                    }
+
+                    break;
+                case ("audit", 0):
+                    var audit = await client.ListAuditAsync(new Wire.ListAuditRequest(), call);
+                    result = audit;
+                    if (!a.Json)
+                    {
+                        Table(console, ["at", "actor", "kind", "subject", "detail"], audit.Entries.Select(e => new[] { Time(e.At), e.Actor, e.Kind, e.Subject, e.Detail }));
+                    }
+
+                    break;
+                default:
+                    await error.WriteLineAsync($"meshctl {a.Verb}: {Usage(a.Verb)}");
+                    return 2;
+            }
+
+            if (a.Json)
+            {
+                await output.WriteLineAsync(Json.Format(result));
+            }
+
+            return 0;
+        }
+        catch (RpcException ex)
+        {
+            await error.WriteLineAsync($"meshctl {a.Verb}: {ex.StatusCode}: {ex.Status.Detail}");
+            return 1;
+        }
+    }
+
+    private static string Usage(string verb) => verb switch
+    {
+        "policy" => "usage: meshctl policy get <service> | meshctl policy apply -f <file.yaml|file.json|->",
+        "approve" or "reject" or "rollback" => $"usage: meshctl {verb} <action id> [--reason <text>]",
+        _ => $"usage: meshctl {verb} (no operands)",
+    };
+
+    private static void Render(IAnsiConsole console, Wire.MeshStatus status, bool detailed)
+    {
+        if (status.Services.Count == 0)
+        {
+            console.WriteLine("no services yet: no sidecar has connected and no policy was applied");
+            return;
+        }
+
+        Table(console, ["service", "policy", "sidecars", "up to date", "nacked", "open issues", "active healings"], status.Services.Select(s => new[]
+        {
+            s.Name,
+            s.PolicyVersion == 0 ? "-" : "v" + s.PolicyVersion.ToString(CultureInfo.InvariantCulture),
+            $"{s.Sidecars.Count(x => x.Connected)}/{s.Sidecars.Count} connected",
+            s.Sidecars.Count(x => x.Connected && !x.OutOfDate).ToString(CultureInfo.InvariantCulture),
+            s.Sidecars.Count(x => x.LastNack is { } n && n.Version > x.AckedVersion).ToString(CultureInfo.InvariantCulture),
+            s.OpenIssues.ToString(CultureInfo.InvariantCulture),
+            s.ActiveHealings.ToString(CultureInfo.InvariantCulture),
+        }));
+        if (!detailed)
+        {
+            return;
+        }
+
+        console.WriteLine();
+        Table(console, ["service", "sidecar", "zone", "connected", "acked", "last NACK", "clusters"], status.Services.SelectMany(s => s.Sidecars.Select(x => new[]
+        {
+            s.Name,
+            x.Instance,
+            x.Zone,
+            x.Connected ? "yes" : "no (" + Time(x.LastSeen) + ")",
+            "v" + x.AckedVersion.ToString(CultureInfo.InvariantCulture) + (x.OutOfDate ? " (out of date)" : string.Empty),
+            x.LastNack is { } n ? $"v{n.Version}: {n.Error}" : "-",
+            string.Join(", ", x.Clusters.Select(c => $"{c.Cluster} {Name(c.Health.ToString())}/{Name(c.Breaker.ToString())}")),
+        })));
+    }
+
+    private static void Table(IAnsiConsole console, string[] columns, IEnumerable<string[]> rows)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        foreach (var column in columns)
+        {
+            table.AddColumn(column);
+        }
+
+        var any = false;
+        foreach (var row in rows)
+        {
+            table.AddRow(row.Select(cell => (IRenderable)new Text(cell)).ToArray());
+            any = true;
+        }
+
+        if (!any)
+        {
+            console.WriteLine("(none)");
+            return;
+        }
+
+        console.Write(table);
+    }
+
+    private static string Name(string enumName) => enumName.Replace("Unspecified", "?", StringComparison.Ordinal);
+
+    private static string Time(Timestamp? at) =>
+        at is null ? "-" : at.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}
