@@ -8,13 +8,15 @@ namespace Mesh.Heal.ControlPlane.Services;
 
 /// <summary>The sidecars' policy streams: the newest snapshot on connect and after every change; ACKs and NACKs recorded.</summary>
 internal sealed partial class PolicyDiscoveryService(
-    PolicyDistributor distributor, MeshStore store, ControlPlaneMetrics metrics, ILogger<PolicyDiscoveryService> logger)
+    PolicyDistributor distributor, MeshStore store, ControlPlaneMetrics metrics, IHostApplicationLifetime lifetime, ILogger<PolicyDiscoveryService> logger)
     : Wire.PolicyDiscovery.PolicyDiscoveryBase
 {
     public override async Task Stream(
         IAsyncStreamReader<Wire.PolicyRequest> requestStream, IServerStreamWriter<Wire.PolicySnapshot> responseStream, ServerCallContext context)
     {
-        var cancel = context.CancellationToken;
+        // Streams end when the host stops, so a shutdown is not held up by sidecars that never hang up.
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var cancel = call.Token;
         if (!await requestStream.MoveNext(cancel))
         {
             return;
@@ -43,9 +45,9 @@ internal sealed partial class PolicyDiscoveryService(
                 Answer(session, requestStream.Current);
             }
         }
-        catch (IOException) when (cancel.IsCancellationRequested)
+        catch (Exception ex) when ((ex is IOException or OperationCanceledException) && cancel.IsCancellationRequested)
         {
-            // The sidecar went away mid-read.
+            // The sidecar went away mid-read, or the host is stopping.
         }
         finally
         {

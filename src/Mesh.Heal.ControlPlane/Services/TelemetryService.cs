@@ -11,7 +11,8 @@ namespace Mesh.Heal.ControlPlane.Services;
 /// <summary>The sidecars' telemetry streams: each report checked, rate-limited per stream, and summed into rollups.</summary>
 /// <remarks>A malformed or excess report is counted (<c>meshheal_controlplane_rejected_total</c>) and dropped; the stream goes on.</remarks>
 internal sealed partial class TelemetryService(
-    TelemetryAggregator aggregator, ControlPlaneMetrics metrics, TimeProvider time, IOptions<ControlPlaneOptions> options, ILogger<TelemetryService> logger)
+    TelemetryAggregator aggregator, ControlPlaneMetrics metrics, TimeProvider time, IOptions<ControlPlaneOptions> options,
+    IHostApplicationLifetime lifetime, ILogger<TelemetryService> logger)
     : Wire.Telemetry.TelemetryBase
 {
     public override async Task<Wire.ReportSummary> Report(IAsyncStreamReader<Wire.SidecarReport> requestStream, ServerCallContext context)
@@ -20,10 +21,11 @@ internal sealed partial class TelemetryService(
         var bucket = new TokenBucket(limits.MaxReportsPerSecond, limits.MaxReportsPerSecond * 2, time);
         var summary = new Wire.ReportSummary();
         Wire.SidecarIdentity? identity = null;
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         metrics.TelemetryStream(+1);
         try
         {
-            await foreach (var report in requestStream.ReadAllAsync(context.CancellationToken))
+            await foreach (var report in requestStream.ReadAllAsync(call.Token))
             {
                 if (identity is null)
                 {
@@ -58,8 +60,9 @@ internal sealed partial class TelemetryService(
                 metrics.ReportAccepted();
             }
         }
-        catch (IOException) when (context.CancellationToken.IsCancellationRequested)
+        catch (Exception ex) when ((ex is IOException or OperationCanceledException) && call.IsCancellationRequested)
         {
+            // The sidecar went away, or the host is stopping.
         }
         finally
         {
