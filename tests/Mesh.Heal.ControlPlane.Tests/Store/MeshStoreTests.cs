@@ -1,0 +1,86 @@
+using Mesh.Heal.ControlPlane.Store;
+
+namespace Mesh.Heal.ControlPlane.Tests.Store;
+
+public class MeshStoreTests
+{
+    [Fact]
+    public void Open_RunsMigrationsOnce_AndAReopenKeepsEverything()
+    {
+        var test = new TestStore();
+        Assert.Equal(1, test.Store.SchemaVersion);
+        test.Store.AddPolicy("orders", "{}", "service: orders", "api", "alice");
+        test.Store.SidecarConnected("orders", "orders-1", "zone-a", "1.0", "c1");
+        test.Store.RecordAck("orders", "orders-1", 1, "n1", error: null);
+        test.Store.Audit("alice", "policy.changed", "orders", "version 1", "source api");
+
+        using var reopened = test.Reopen();
+
+        Assert.Equal(1, reopened.Store.SchemaVersion);
+        Assert.Equal(1, reopened.Store.Policy("orders")!.Version);
+        var sidecar = Assert.Single(reopened.Store.Sidecars("orders"));
+        Assert.False(sidecar.Connected);
+        Assert.Equal(1, sidecar.AckedVersion);
+        Assert.Single(reopened.Store.AuditLog("orders", 10));
+    }
+
+    [Fact]
+    public void Nack_IsRecordedBesideTheAckedVersion_AndInTheHistory()
+    {
+        using var test = new TestStore();
+        test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "c1");
+        test.Store.RecordAck("orders", "orders-1", 1, "n1", error: null);
+        test.Store.RecordAck("orders", "orders-1", 2, "n2", error: "no cluster 'nowhere'");
+
+        var sidecar = Assert.Single(test.Store.Sidecars());
+        Assert.Equal(1, sidecar.AckedVersion);
+        Assert.Equal(2, sidecar.NackVersion);
+        Assert.Equal("no cluster 'nowhere'", sidecar.NackError);
+        Assert.Equal([false, true], test.Store.AckHistory("orders", "orders-1").Select(a => a.Ack));
+    }
+
+    [Fact]
+    public void Disconnect_OfAnOldStream_DoesNotMarkAReconnectedSidecarGone()
+    {
+        using var test = new TestStore();
+        test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "old");
+        test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "new");
+
+        test.Store.SidecarDisconnected("orders", "orders-1", "old");
+
+        Assert.True(Assert.Single(test.Store.Sidecars()).Connected);
+    }
+
+    [Fact]
+    public void Flow_Action_Proposed_Approved_NotApprovedTwice_RolledBackOnlyAfterApplied()
+    {
+        using var test = new TestStore();
+        var action = test.Store.AddAction(null, "orders", "circuit-breaker", "fallback.activate", "serve from backup", "medium", automatic: false, dryRun: false, "", "deactivate");
+        Assert.Equal(ActionStates.Proposed, action.State);
+
+        var (from, to) = ActionStates.Transition("approve");
+        var (approved, moved) = test.Store.MoveAction(action.Id, from, to);
+        Assert.True(moved);
+        Assert.Equal(ActionStates.Approved, approved!.State);
+        Assert.False(test.Store.MoveAction(action.Id, from, to).Moved);
+
+        var rollback = ActionStates.Transition("rollback");
+        Assert.False(test.Store.MoveAction(action.Id, rollback.From, rollback.To).Moved);
+        Assert.Null(test.Store.MoveAction("act-missing", from, to).Action);
+    }
+
+    [Fact]
+    public void Issue_SameFingerprint_CountsOccurrences()
+    {
+        using var test = new TestStore();
+        var first = test.Store.UpsertIssue("orders/backend/degraded", "orders", ["orders"], "degradation", "warning", "5% errors");
+        test.Time.Advance(TimeSpan.FromMinutes(1));
+        var again = test.Store.UpsertIssue("orders/backend/degraded", "orders", ["orders", "payments"], "degradation", "critical", "30% errors");
+
+        Assert.Equal(first.Id, again.Id);
+        Assert.Equal(2, again.Occurrences);
+        Assert.Equal("critical", again.Severity);
+        Assert.Equal(["orders", "payments"], again.Services);
+        Assert.True(again.LastSeen > first.FirstSeen);
+    }
+}

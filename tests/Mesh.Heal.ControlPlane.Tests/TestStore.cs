@@ -1,0 +1,48 @@
+using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.ControlPlane.Store;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Mesh.Heal.ControlPlane.Tests;
+
+/// <summary>A real SQLite store in a temporary directory, on a fake clock.</summary>
+internal sealed class TestStore : IDisposable
+{
+    public TestStore(FakeTimeProvider? time = null, string? directory = null)
+    {
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
+        Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("meshheal-store-").FullName;
+        Store = new MeshStore(Path.Combine(Directory, "cp.db"), Time);
+    }
+
+    public FakeTimeProvider Time { get; }
+
+    public string Directory { get; }
+
+    public MeshStore Store { get; }
+
+    public static ControlPlaneMetrics Metrics() => new(new TestMeterFactory());
+
+    public PolicyService Policies(ControlPlaneOptions? options = null) =>
+        new(Store, Metrics(), Options.Create(options ?? new ControlPlaneOptions()), NullLogger<PolicyService>.Instance);
+
+    /// <summary>Closes the store and opens the same file again, as a restart does.</summary>
+    public TestStore Reopen()
+    {
+        Store.Dispose();
+        return new TestStore(Time, Directory);
+    }
+
+    public void Dispose() => Store.Dispose();
+
+    private sealed class TestMeterFactory : System.Diagnostics.Metrics.IMeterFactory
+    {
+        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new(options);
+
+        public void Dispose()
+        {
+        }
+    }
+}
