@@ -30,8 +30,9 @@ internal sealed partial class PolicySyncClient(
                 await RunStreamAsync(() => attempt = 0, stoppingToken);
                 status.OnDisconnected("the control plane closed the stream");
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException)
             {
+                // Stopping cancels the call, which gRPC reports as a cancelled RpcException: no reconnect, no warning.
                 break;
             }
             catch (RpcException ex)

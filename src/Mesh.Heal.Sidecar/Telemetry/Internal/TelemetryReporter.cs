@@ -50,7 +50,7 @@ internal sealed partial class TelemetryReporter(
                     attempt = 0;
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException)
             {
                 break;
             }
