@@ -99,10 +99,7 @@ public static partial class ControlPlaneHost
             grpc.EnableDetailedErrors = false;
         }).AddJsonTranscoding();
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck("store", () =>
-        {
-            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy();
-        });
+        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ControlPlaneMetrics.MeterName).AddPrometheusExporter());
         return services;
     }

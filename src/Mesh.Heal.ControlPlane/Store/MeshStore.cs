@@ -175,6 +175,13 @@ internal sealed partial class MeshStore : IDisposable
         }
     }
 
+    /// <summary>Reads the schema version and takes the write lock for a moment: throws when the file cannot be read or written.</summary>
+    public void Check() => Locked(() =>
+    {
+        _ = SchemaVersion;
+        Execute("BEGIN IMMEDIATE; ROLLBACK;");
+    });
+
     internal void Locked(Action action)
     {
         lock (_lock)
