@@ -1,30 +1,45 @@
 # syntax=docker/dockerfile:1
-# One image for Mesh.Heal. Default entry point: the sidecar (reads /etc/meshheal/sidecar.json when mounted).
+# One image for both roles of Mesh.Heal, and meshctl. The first argument picks the role:
 #   docker build -t meshheal .
-#   docker run -v $PWD/deploy/examples/sidecar.json:/etc/meshheal/sidecar.json meshheal --config /etc/meshheal/sidecar.json
-# meshctl is in the image too: docker run --entrypoint /app/meshctl meshheal demo
+#   docker run meshheal control-plane            (needs tokens to listen beyond loopback: ControlPlane__Auth__*Tokens__0)
+#   docker run -v $PWD/deploy/examples/sidecar.json:/etc/meshheal/sidecar.json meshheal sidecar --config /etc/meshheal/sidecar.json
+#   docker run meshheal meshctl demo
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore layer first: it changes only when a project file or a package version changes.
 COPY Directory.Build.props Directory.Packages.props BannedSymbols.txt .editorconfig ./
 COPY src/Mesh.Heal.Core/Mesh.Heal.Core.csproj src/Mesh.Heal.Core/
+COPY src/Mesh.Heal.Protocol/Mesh.Heal.Protocol.csproj src/Mesh.Heal.Protocol/
 COPY src/Mesh.Heal.Sidecar/Mesh.Heal.Sidecar.csproj src/Mesh.Heal.Sidecar/
+COPY src/Mesh.Heal.ControlPlane/Mesh.Heal.ControlPlane.csproj src/Mesh.Heal.ControlPlane/
 COPY src/Mesh.Heal.Cli/Mesh.Heal.Cli.csproj src/Mesh.Heal.Cli/
+# meshctl references every other project, so restoring it restores them all.
 RUN dotnet restore src/Mesh.Heal.Cli/Mesh.Heal.Cli.csproj
+# The protocol project compiles the contracts in proto/.
+COPY proto/ proto/
 COPY src/ src/
 RUN dotnet publish src/Mesh.Heal.Sidecar/Mesh.Heal.Sidecar.csproj -c Release --no-restore -o /out/sidecar \
+ && dotnet publish src/Mesh.Heal.ControlPlane/Mesh.Heal.ControlPlane.csproj -c Release --no-restore -o /out/control-plane \
  && dotnet publish src/Mesh.Heal.Cli/Mesh.Heal.Cli.csproj -c Release --no-restore -o /out/cli
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /out/sidecar /app/sidecar
+COPY --from=build /out/control-plane /app/control-plane
 COPY --from=build /out/cli /app/cli
-RUN printf '#!/bin/sh\nexec dotnet /app/cli/Mesh.Heal.Cli.dll "$@"\n' > /app/meshctl && chmod +x /app/meshctl
-# In a pod the proxy and the admin listener must be reachable on the pod's address (kubelet probes, callers).
+COPY --chmod=755 deploy/docker/meshheal.sh /app/meshheal
+# The store and the sidecar's last-known-good policy live under /var/lib/meshheal (a volume in Kubernetes).
+RUN mkdir -p /var/lib/meshheal/sidecar && chown -R "$APP_UID" /var/lib/meshheal
+# In a pod every listener must be reachable on the pod's address (kubelet probes, callers, Prometheus).
 ENV Sidecar__ListenUrl=http://*:15001 \
     Sidecar__AdminUrl=http://*:15000 \
+    Sidecar__StateDirectory=/var/lib/meshheal/sidecar \
+    ControlPlane__GrpcUrl=http://*:15010 \
+    ControlPlane__HttpUrl=http://*:15080 \
+    ControlPlane__StorePath=/var/lib/meshheal/controlplane.db \
     DOTNET_gcServer=0
-EXPOSE 15001 15000
+EXPOSE 15001 15000 15010 15080
 USER $APP_UID
-ENTRYPOINT ["dotnet", "/app/sidecar/Mesh.Heal.Sidecar.dll"]
+ENTRYPOINT ["/app/meshheal"]
+CMD ["sidecar"]

@@ -1,0 +1,16 @@
+#!/bin/sh
+# The image's entry point: the first argument picks the role, the rest go to that program.
+#   meshheal sidecar --config /etc/meshheal/sidecar.json
+#   meshheal control-plane
+#   meshheal meshctl status
+set -e
+role=${1:-}
+[ $# -gt 0 ] && shift
+case "$role" in
+  sidecar)       exec dotnet /app/sidecar/Mesh.Heal.Sidecar.dll "$@" ;;
+  control-plane) exec dotnet /app/control-plane/Mesh.Heal.ControlPlane.dll "$@" ;;
+  meshctl)       exec dotnet /app/cli/meshctl.dll "$@" ;;
+  *)
+    echo "meshheal: the first argument is the role; accepted: sidecar, control-plane, meshctl (got '${role}')" >&2
+    exit 2 ;;
+esac

@@ -1,0 +1,286 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.Sidecar.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace Mesh.Heal.IntegrationTests.Deploy;
+
+/// <summary>The deployment files are checked against what the programs actually read: the Dockerfile builds every
+/// project it needs, each container runs a role of the image with settings its program binds, ports and probes land on
+/// the listeners that serve them, and mounted policies and configs are valid.</summary>
+public class DeployTests
+{
+    private static readonly Dictionary<string, (string Section, Type Options, string[] Listeners, string MetricsListener, string[] ProbePaths)> Roles = new()
+    {
+        ["sidecar"] = ("Sidecar", typeof(SidecarOptions), ["ListenUrl", "AdminUrl"], "AdminUrl", ["/healthz", "/readyz"]),
+        ["control-plane"] = ("ControlPlane", typeof(ControlPlaneOptions), ["GrpcUrl", "HttpUrl"], "HttpUrl", ["/healthz"]),
+    };
+
+    private static readonly IReadOnlyList<Node> All = Manifests.Kubernetes();
+
+    [Fact]
+    public void Dockerfile_RestoresEveryProjectItPublishes_AndTheEntryScriptStartsWhatWasPublished()
+    {
+        var dockerfile = Manifests.Dockerfile();
+        var restore = dockerfile.IndexOf("RUN dotnet restore", StringComparison.Ordinal);
+        var publishes = Regex.Matches(dockerfile, @"dotnet publish (src/[^/]+/[^ ]+\.csproj) .*?-o (/out/\S+)");
+        Assert.True(restore > 0 && publishes.Count >= 3, "the Dockerfile restores, then publishes the sidecar, the control plane and meshctl");
+
+        var roles = Manifests.EntryRoles();
+        Assert.Superset(new HashSet<string> { "sidecar", "control-plane", "meshctl" }, roles.Keys.ToHashSet());
+        foreach (Match publish in publishes)
+        {
+            var project = publish.Groups[1].Value;
+            foreach (var needed in ProjectClosure(project))
+            {
+                var copy = dockerfile.IndexOf($"COPY {needed} ", StringComparison.Ordinal);
+                Assert.True(copy >= 0 && copy < restore, $"{needed} (needed by {project}) is copied before the restore");
+            }
+
+            var output = publish.Groups[2].Value;
+            var app = Regex.Match(dockerfile, $@"COPY --from=build {Regex.Escape(output)} (\S+)");
+            Assert.True(app.Success, $"the runtime stage copies {output}");
+            var dll = $"{app.Groups[1].Value}/{AssemblyName(project)}.dll";
+            Assert.Contains(dll, roles.Values);
+        }
+
+        var protoCopy = dockerfile.IndexOf("COPY proto/ proto/", StringComparison.Ordinal);
+        Assert.InRange(protoCopy, restore, publishes[0].Index);
+        var entry = Regex.Match(dockerfile, @"ENTRYPOINT \[""([^""]+)""\]").Groups[1].Value;
+        Assert.Matches($@"COPY (--chmod=755 )?deploy/docker/meshheal.sh {Regex.Escape(entry)}\n", dockerfile);
+        Assert.Contains(Regex.Match(dockerfile, @"CMD \[""([^""]+)""").Groups[1].Value, roles.Keys);
+    }
+
+    [Fact]
+    public void Containers_RunARoleOfTheImage_WithSettingsTheProgramBinds_PortsAndProbesOnItsListeners()
+    {
+        var containers = MeshHealContainers().ToList();
+        Assert.Equal(["control-plane", "sidecar"], containers.Select(c => c.Role).Distinct().Order(StringComparer.Ordinal));
+        foreach (var (deployment, container, role) in containers)
+        {
+            var (section, type, listeners, metricsListener, probePaths) = Roles[role];
+            var env = Environment(container);
+            var config = new ConfigurationBuilder().AddInMemoryCollection(env.Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), (string?)kv.Value))).Build();
+            var options = Activator.CreateInstance(type)!;
+            var bind = Record.Exception(() => config.GetSection(section).Bind(options, o => o.ErrorOnUnknownConfiguration = true));
+            Assert.True(bind is null, $"{container}: {bind?.Message}");
+            var other = Roles.Single(r => r.Key != role).Value.Section + "__";
+            Assert.All(container["env"].Items.Select(e => e["name"].Text), k => Assert.False(k.StartsWith(other, StringComparison.Ordinal), $"{container}: {k} is another role's setting"));
+
+            var ports = container["ports"].Items.ToDictionary(p => p["name"].Text, p => Convert.ToInt32(p["containerPort"].Value));
+            var listening = listeners.ToDictionary(l => l, l => Port(config[$"{section}:{l}"]!));
+            Assert.Equal(listening.Values.Order(), ports.Values.Order());
+            foreach (var probe in new[] { "readinessProbe", "livenessProbe" }.Select(container.Get).OfType<Node>())
+            {
+                var get = probe["httpGet"];
+                Assert.Equal(listening[metricsListener], ResolvePort(get["port"], ports));
+                Assert.Contains(get["path"].Text, probePaths);
+            }
+
+            var annotations = deployment["spec"]["template"]["metadata"]["annotations"];
+            Assert.Equal(listening[metricsListener], int.Parse(annotations["prometheus.io/port"].Text, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal("/metrics", annotations["prometheus.io/path"].Text);
+        }
+    }
+
+    [Fact]
+    public void FilesTheContainersRead_AreMounted_FromKeysThatExist()
+    {
+        foreach (var (deployment, container, role) in MeshHealContainers())
+        {
+            var env = Environment(container);
+            var files = env.Values.Where(v => v.StartsWith("file:", StringComparison.Ordinal)).Select(v => v[5..]).ToList();
+            var args = container["args"].Items.Select(a => a.Text).ToList();
+            if (args.IndexOf("--config") is var c and >= 0)
+            {
+                files.Add(args[c + 1]);
+            }
+
+            foreach (var file in files)
+            {
+                var (volume, key) = Mounted(deployment, container, file);
+                Assert.True(key is null || SourceKeys(deployment, volume).Contains(key), $"{container}: {file} is key '{key}' of volume '{volume["name"].Text}', which has no such key");
+            }
+
+            var section = Roles[role].Section + "__";
+            foreach (var directory in env.Where(kv => kv.Key.StartsWith(section, StringComparison.Ordinal)
+                && (kv.Key.EndsWith("Directory", StringComparison.Ordinal) || kv.Key.EndsWith("StorePath", StringComparison.Ordinal))).Select(kv => kv.Value))
+            {
+                Mounted(deployment, container, directory);
+            }
+        }
+    }
+
+    [Fact]
+    public void MountedPolicies_AreValid_AndTheSidecarConfigStartsASidecar()
+    {
+        var checkedPolicies = 0;
+        var checkedConfigs = 0;
+        foreach (var (deployment, container, role) in MeshHealContainers())
+        {
+            var env = Environment(container);
+            if (role == "control-plane" && env.GetValueOrDefault("ControlPlane__PolicyDirectory") is { } directory)
+            {
+                var (volume, _) = Mounted(deployment, container, directory);
+                foreach (var (name, document) in ConfigMap(deployment, volume)["data"].Entries)
+                {
+                    var (_, policy, errors) = PolicyDocument.Parse(document.Text, service: null, maxBytes: new ControlPlaneOptions().Limits.MaxPolicyBytes);
+                    Assert.True(policy is not null, $"{document}: {string.Join("; ", errors)}");
+                    checkedPolicies++;
+                }
+            }
+
+            var args = container["args"].Items.Select(a => a.Text).ToList();
+            if (role == "sidecar" && args.IndexOf("--config") is var c and >= 0)
+            {
+                var (volume, key) = Mounted(deployment, container, args[c + 1]);
+                var path = Path.Combine(Directory.CreateTempSubdirectory("meshheal-deploy-").FullName, key!);
+                File.WriteAllText(path, ConfigMap(deployment, volume)["data"][key!].Text);
+                var build = Record.Exception(() =>
+                {
+                    using var app = SidecarHost.Build(["--config", path, "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0"]);
+                });
+                Assert.True(build is null, $"{container}: {build?.Message}");
+                checkedConfigs++;
+            }
+        }
+
+        Assert.True(checkedPolicies > 0 && checkedConfigs > 0, "the manifests mount at least one policy and one sidecar config");
+    }
+
+    [Fact]
+    public void Services_TargetContainerPorts_AndSidecarsReachTheControlPlanesGrpcListener()
+    {
+        var deployments = Kind("Deployment").ToList();
+        foreach (var service in Kind("Service"))
+        {
+            var selector = service["spec"]["selector"].Entries.ToDictionary(e => e.Key, e => e.Value.Text);
+            var target = deployments.Single(d => Namespace(d) == Namespace(service)
+                && selector.All(s => d["spec"]["template"]["metadata"]["labels"].Get(s.Key)?.Text == s.Value));
+            var ports = target["spec"]["template"]["spec"]["containers"].Items.SelectMany(c => c.Get("ports")?.Items ?? [])
+                .ToDictionary(p => p["name"].Text, p => Convert.ToInt32(p["containerPort"].Value));
+            foreach (var port in service["spec"]["ports"].Items)
+            {
+                ResolvePort(port["targetPort"], ports);
+            }
+        }
+
+        var (controlPlane, cpContainer, _) = MeshHealContainers().Single(c => c.Role == "control-plane");
+        var grpcPort = Port(Environment(cpContainer)["ControlPlane__GrpcUrl"]);
+        foreach (var (_, sidecar, _) in MeshHealContainers().Where(c => c.Role == "sidecar"))
+        {
+            var url = new Uri(Environment(sidecar)["Sidecar__ControlPlaneUrl"]);
+            var host = url.Host.Split('.');
+            var service = Kind("Service").Single(s => s["metadata"]["name"].Text == host[0] && Namespace(s) == host[1]);
+            Assert.Equal(Namespace(controlPlane), Namespace(service));
+            var port = service["spec"]["ports"].Items.Single(p => Convert.ToInt32(p["port"].Value) == url.Port);
+            Assert.Equal(grpcPort, ResolvePort(port["targetPort"], cpContainer["ports"].Items.ToDictionary(p => p["name"].Text, p => Convert.ToInt32(p["containerPort"].Value))));
+        }
+
+        var sidecarTokens = Kind("Secret").Where(s => s["metadata"]["name"].Text == "meshheal-sidecar-token").Select(s => s["stringData"]["token"].Text);
+        var controlPlaneToken = Kind("Secret").Single(s => s["metadata"]["name"].Text == "meshheal-tokens")["stringData"]["sidecar"].Text;
+        Assert.All(sidecarTokens, t => Assert.Equal(controlPlaneToken, t));
+    }
+
+    [Fact]
+    public void PrometheusConfig_KeepsAnnotatedPods_AndItsLocalTargetsAreTheDefaultListeners()
+    {
+        var config = Manifests.Documents(Manifests.PathOf("deploy/prometheus/prometheus.yml")).Single();
+        var jobs = config["scrape_configs"].Items.ToDictionary(j => j["job_name"].Text);
+        Assert.Contains(jobs["meshheal-pods"]["relabel_configs"].Items, r =>
+            r["source_labels"].Items.Single().Text == "__meta_kubernetes_pod_annotation_prometheus_io_scrape" && r["action"].Text == "keep");
+        var targets = jobs["meshheal-local"]["static_configs"].Items.SelectMany(s => s["targets"].Items.Select(t => t.Text)).ToList();
+        Assert.Contains($"127.0.0.1:{Port(new ControlPlaneOptions().HttpUrl)}", targets);
+        Assert.Contains($"127.0.0.1:{Port(new SidecarOptions().AdminUrl)}", targets);
+    }
+
+    private static IEnumerable<(Node Deployment, Node Container, string Role)> MeshHealContainers()
+    {
+        var roles = Manifests.EntryRoles();
+        foreach (var deployment in Kind("Deployment"))
+        {
+            foreach (var container in deployment["spec"]["template"]["spec"]["containers"].Items.Where(c => c["image"].Text.Contains("/meshheal:", StringComparison.Ordinal)))
+            {
+                var role = container["args"].Items.First().Text;
+                Assert.True(roles.ContainsKey(role) && Roles.ContainsKey(role), $"{container}.args[0]: '{role}' is not a role of the image's entry script");
+                yield return (deployment, container, role);
+            }
+        }
+    }
+
+    /// <summary>The image's environment with the container's on top; values from secrets or the downward API are placeholders.</summary>
+    private static Dictionary<string, string> Environment(Node container)
+    {
+        var env = Manifests.ImageEnvironment();
+        foreach (var e in container.Get("env")?.Items ?? [])
+        {
+            env[e["name"].Text] = e.Get("value")?.Text ?? "from-" + e["valueFrom"].Entries.Single().Key;
+        }
+
+        return env;
+    }
+
+    private static (Node Volume, string? Key) Mounted(Node deployment, Node container, string path)
+    {
+        var mount = container["volumeMounts"].Items.Where(m => path == m["mountPath"].Text || path.StartsWith(m["mountPath"].Text.TrimEnd('/') + "/", StringComparison.Ordinal))
+            .MaxBy(m => m["mountPath"].Text.Length);
+        Assert.True(mount is not null, $"{container}: {path} is on no volume mount");
+        var volume = deployment["spec"]["template"]["spec"]["volumes"].Items.Single(v => v["name"].Text == mount["name"].Text);
+        var rest = path.Length > mount["mountPath"].Text.Length ? path[(mount["mountPath"].Text.TrimEnd('/').Length + 1)..] : null;
+        return (volume, rest);
+    }
+
+    private static IEnumerable<string> SourceKeys(Node deployment, Node volume)
+    {
+        if (volume.Get("secret") is { } secret)
+        {
+            var found = Kind("Secret").Single(s => s["metadata"]["name"].Text == secret["secretName"].Text && Namespace(s) == Namespace(deployment));
+            return (found.Get("stringData") ?? found["data"]).Entries.Select(e => e.Key);
+        }
+
+        return volume.Get("configMap") is not null ? ConfigMap(deployment, volume)["data"].Entries.Select(e => e.Key) : [];
+    }
+
+    private static Node ConfigMap(Node deployment, Node volume) =>
+        Kind("ConfigMap").Single(m => m["metadata"]["name"].Text == volume["configMap"]["name"].Text && Namespace(m) == Namespace(deployment));
+
+    private static IEnumerable<Node> Kind(string kind) => All.Where(d => d.Get("kind")?.Text == kind);
+
+    private static string Namespace(Node resource) => resource["metadata"].Get("namespace")?.Text ?? "default";
+
+    private static int ResolvePort(Node port, Dictionary<string, int> ports) => port.Value switch
+    {
+        string name when !int.TryParse(name, out _) => ports.TryGetValue(name, out var p) ? p : throw new Xunit.Sdk.XunitException($"{port}: no container port named '{name}'"),
+        var number => Assert.Single(ports.Values, v => v == Convert.ToInt32(number)),
+    };
+
+    private static int Port(string url) => new Uri(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal)).Port;
+
+    private static string AssemblyName(string project) =>
+        XDocument.Load(Manifests.PathOf(project)).Descendants("AssemblyName").SingleOrDefault()?.Value ?? Path.GetFileNameWithoutExtension(project);
+
+    /// <summary>The project and every project it references, transitively, as repository paths.</summary>
+    private static IEnumerable<string> ProjectClosure(string project)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<string>([project]);
+        while (queue.TryDequeue(out var next))
+        {
+            if (!seen.Add(next))
+            {
+                continue;
+            }
+
+            var directory = Path.GetDirectoryName(Manifests.PathOf(next))!;
+            foreach (var reference in XDocument.Load(Manifests.PathOf(next)).Descendants("ProjectReference"))
+            {
+                var full = Path.GetFullPath(Path.Combine(directory, reference.Attribute("Include")!.Value.Replace('\\', '/')));
+                queue.Enqueue(Path.GetRelativePath(Manifests.Root, full).Replace('\\', '/'));
+            }
+        }
+
+        return seen;
+    }
+}

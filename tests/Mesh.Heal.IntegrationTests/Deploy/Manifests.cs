@@ -1,0 +1,89 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.Serialization;
+
+namespace Mesh.Heal.IntegrationTests.Deploy;
+
+/// <summary>The repository's deployment files, read as a deployer would: Kubernetes manifests, the Dockerfile and its entry script.</summary>
+internal static partial class Manifests
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string PathOf(string relative) => Path.Combine(Root, relative);
+
+    /// <summary>Every YAML document of every file in <c>deploy/kubernetes</c>.</summary>
+    public static IReadOnlyList<Node> Kubernetes() =>
+        Directory.GetFiles(PathOf("deploy/kubernetes"), "*.yaml").Order(StringComparer.Ordinal).SelectMany(Documents).ToList();
+
+    public static IEnumerable<Node> Documents(string path)
+    {
+        var deserializer = new DeserializerBuilder().Build();
+        var parser = new Parser(new StringReader(File.ReadAllText(path)));
+        parser.Consume<StreamStart>();
+        while (parser.Accept<DocumentStart>(out _))
+        {
+            if (deserializer.Deserialize<object>(parser) is { } document)
+            {
+                yield return new Node(document, Path.GetFileName(path));
+            }
+        }
+    }
+
+    /// <summary>The image's default environment: the <c>ENV</c> instruction of the runtime stage.</summary>
+    public static Dictionary<string, string> ImageEnvironment()
+    {
+        var text = Dockerfile();
+        var env = text[text.LastIndexOf("\nENV ", StringComparison.Ordinal)..];
+        env = env[..env.IndexOf("\nEXPOSE", StringComparison.Ordinal)];
+        return EnvPair().Matches(env).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value, StringComparer.Ordinal);
+    }
+
+    public static string Dockerfile() => File.ReadAllText(PathOf("Dockerfile")).Replace("\\\n", " \n", StringComparison.Ordinal);
+
+    /// <summary>The roles the entry script accepts, with the program each starts.</summary>
+    public static Dictionary<string, string> EntryRoles() =>
+        RoleLine().Matches(File.ReadAllText(PathOf("deploy/docker/meshheal.sh"))).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value, StringComparer.Ordinal);
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Mesh.Heal.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Mesh.Heal.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"([A-Za-z_][A-Za-z0-9_]*)=(\S+)")]
+    private static partial Regex EnvPair();
+
+    [GeneratedRegex(@"^\s*([a-z-]+)\)\s+exec dotnet (\S+)", RegexOptions.Multiline)]
+    private static partial Regex RoleLine();
+}
+
+/// <summary>A YAML value with the path that reached it, so a failed assertion says where to look.</summary>
+internal sealed class Node(object? value, string path)
+{
+    public object? Value { get; } = value;
+
+    public string Path { get; } = path;
+
+    public Node this[string key] => Value is Dictionary<object, object> map && map.TryGetValue(key, out var v)
+        ? new Node(v, $"{Path}.{key}")
+        : throw new Xunit.Sdk.XunitException($"{Path}: no '{key}'");
+
+    public Node? Get(string key) => Value is Dictionary<object, object> map && map.TryGetValue(key, out var v) ? new Node(v, $"{Path}.{key}") : null;
+
+    public IEnumerable<Node> Items => Value is List<object> list ? list.Select((v, i) => new Node(v, $"{Path}[{i}]")) : [];
+
+    public IEnumerable<(string Key, Node Value)> Entries =>
+        Value is Dictionary<object, object> map ? map.Select(kv => ((string)kv.Key, new Node(kv.Value, $"{Path}.{kv.Key}"))) : [];
+
+    public string Text => Value as string ?? throw new Xunit.Sdk.XunitException($"{Path}: not a string");
+
+    public override string ToString() => Path;
+}
