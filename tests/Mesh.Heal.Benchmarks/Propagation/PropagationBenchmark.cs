@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Grpc.Net.Client;
+using Mesh.Heal.Sidecar.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Wire = Mesh.Heal.Protocol.V1;
+
+namespace Mesh.Heal.Benchmarks.Propagation;
+
+/// <summary>Measures how long a policy change takes from <c>PUT /v1/policies</c> until every sidecar's ACK is recorded.</summary>
+/// <remarks>
+/// The end of each change is read from the control plane itself: the newest <c>acked_at</c> of the sidecars in
+/// <c>GetStatus</c>, on the same clock as the instant before the PUT. Changes run one after another, each once the
+/// previous one has converged, so the figure includes the push debounce (50 ms by default).
+/// </remarks>
+internal static class PropagationBenchmark
+{
+    private const string Service = "bench";
+
+    public static async Task<int> RunAsync(PropagationOptions options, TextWriter output)
+    {
+        await output.WriteLineAsync($"policy propagation: {options.Changes} changes per case, control plane {options.ControlPlane}");
+        await output.WriteLineAsync($"{Environment.ProcessorCount} cores; every process on 127.0.0.1; each case on a fresh control plane process and store");
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("case                      |   p50 ms |   p99 ms |   max ms | CP RSS idle MiB | CP RSS streams open MiB | CP peak MiB | per stream KiB");
+        var failed = false;
+        foreach (var @case in options.Cases)
+        {
+            try
+            {
+                var row = await RunCaseAsync(@case, options);
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{@case,-25} | {row.P50,8:0.0} | {row.P99,8:0.0} | {row.Max,8:0.0} | {row.IdleRss,15:0.0} | {row.OpenRss,23:0.0} | {row.Peak,11:0.0} | {(row.OpenRss - row.IdleRss) * 1024 / @case.Streams,14:0.0}"));
+            }
+            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+            {
+                await output.WriteLineAsync($"{@case,-25} | failed: {ex.Message}");
+                failed = true;
+            }
+        }
+
+        return failed ? 1 : 0;
+    }
+
+    private static async Task<(double P50, double P99, double Max, double IdleRss, double OpenRss, double Peak)> RunCaseAsync(
+        PropagationCase @case, PropagationOptions options)
+    {
+        await using var controlPlane = await ControlPlaneProcess.StartAsync(options.ControlPlane);
+        using var http = new HttpClient { BaseAddress = controlPlane.HttpUri, Timeout = TimeSpan.FromSeconds(30) };
+        using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri);
+        var control = new Wire.MeshControl.MeshControlClient(channel);
+        var version = await PutAsync(http, 0);
+        var idle = controlPlane.Memory().Rss;
+
+        var tracker = new AckTracker();
+        var simulated = new List<SimulatedSidecar>();
+        var real = new List<WebApplication>();
+        var directory = Directory.CreateTempSubdirectory("meshheal-bench-sidecars-").FullName;
+        try
+        {
+            for (var i = 0; i < @case.Streams; i++)
+            {
+                if (@case.Real)
+                {
+                    real.Add(await StartSidecarAsync(controlPlane.GrpcUri, $"real-{i}", directory));
+                }
+                else
+                {
+                    simulated.Add(new SimulatedSidecar(controlPlane.GrpcUri, Service, $"sim-{i}", tracker.OnAck));
+                }
+            }
+
+            await ConvergedAsync(control, @case.Streams, version, TimeSpan.FromSeconds(120));
+            var open = controlPlane.Memory().Rss;
+            var samples = new List<double>(options.Changes);
+            for (var change = 1; change <= options.Changes; change++)
+            {
+                var acked = tracker.Expect(version + 1, @case.Streams);
+                var start = DateTimeOffset.UtcNow;
+                version = await PutAsync(http, change);
+                if (!@case.Real)
+                {
+                    await acked.WaitAsync(TimeSpan.FromSeconds(60));
+                }
+
+                var last = await ConvergedAsync(control, @case.Streams, version, TimeSpan.FromSeconds(60));
+                samples.Add((last - start).TotalMilliseconds);
+            }
+
+            var peak = controlPlane.Memory().Peak;
+            samples.Sort();
+            return (Percentile(samples, 0.50), Percentile(samples, 0.99), samples[^1], idle, open, peak);
+        }
+        finally
+        {
+            foreach (var sidecar in simulated)
+            {
+                await sidecar.DisposeAsync();
+            }
+
+            foreach (var app in real)
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Waits until every sidecar of the service is connected and has ACKed <paramref name="version"/>; returns the newest ACK time.</summary>
+    private static async Task<DateTimeOffset> ConvergedAsync(Wire.MeshControl.MeshControlClient control, int streams, long version, TimeSpan deadline)
+    {
+        var clock = Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(streams > 50 ? 20 : 5);
+        while (true)
+        {
+            var status = await control.GetStatusAsync(new Wire.GetStatusRequest { Service = Service });
+            var sidecars = status.Services.SingleOrDefault()?.Sidecars.Where(s => s.Connected).ToList() ?? [];
+            if (sidecars.Count == streams && sidecars.All(s => s.AckedVersion == version))
+            {
+                return sidecars.Max(s => s.AckedAt.ToDateTimeOffset());
+            }
+
+            if (clock.Elapsed > deadline)
+            {
+                throw new TimeoutException(
+                    $"{sidecars.Count(s => s.AckedVersion == version)} of {streams} sidecars ACKed version {version} within {deadline.TotalSeconds} s ({sidecars.Count} connected)");
+            }
+
+            await Task.Delay(pause);
+        }
+    }
+
+    private static async Task<long> PutAsync(HttpClient http, int change)
+    {
+        var yaml = $"service: {Service}\nclusters:\n  backend:\n    timeout: {1000 + change}ms\n";
+        using var content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
+        using var response = await http.PutAsync($"/v1/policies/{Service}", content);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"PUT /v1/policies/{Service}: {(int)response.StatusCode} {body}");
+        }
+
+        return JsonDocument.Parse(body).RootElement.GetProperty("version").GetInt64();
+    }
+
+    private static async Task<WebApplication> StartSidecarAsync(Uri controlPlane, string instance, string directory)
+    {
+        var config = Path.Combine(directory, instance + ".json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            Sidecar = new { Service },
+            ReverseProxy = new
+            {
+                Routes = new { all = new { ClusterId = "backend", Match = new { Path = "{**catch-all}" } } },
+                Clusters = new { backend = new { Destinations = new { d1 = new { Address = "http://127.0.0.1:9/" } } } },
+            },
+        }));
+        var app = SidecarHost.Build(
+            [
+                "--config", config, "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0",
+                "--Sidecar:ControlPlaneUrl=" + controlPlane, "--Sidecar:Instance=" + instance, "--Logging:LogLevel:Default=Warning",
+            ],
+            builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync();
+        return app;
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    /// <summary>Completes when <c>count</c> streams have ACKed the expected version.</summary>
+    private sealed class AckTracker
+    {
+        private long _target;
+        private int _remaining;
+        private TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Expect(long version, int count)
+        {
+            _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _remaining, count);
+            Volatile.Write(ref _target, version);
+            return _done.Task;
+        }
+
+        public void OnAck(long version)
+        {
+            if (version == Volatile.Read(ref _target) && Interlocked.Decrement(ref _remaining) == 0)
+            {
+                _done.TrySetResult();
+            }
+        }
+    }
+}

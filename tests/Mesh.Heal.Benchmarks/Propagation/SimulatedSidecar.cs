@@ -1,0 +1,50 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Wire = Mesh.Heal.Protocol.V1;
+
+namespace Mesh.Heal.Benchmarks.Propagation;
+
+/// <summary>A bare policy stream on its own HTTP/2 connection that ACKs every snapshot, as a sidecar does once it has applied it.</summary>
+internal sealed class SimulatedSidecar : IAsyncDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly Task _run;
+    private readonly CancellationTokenSource _stop = new();
+    private long _acked;
+
+    public SimulatedSidecar(Uri controlPlane, string service, string instance, Action<long> onAck)
+    {
+        // One channel per stream: every sidecar has its own connection to the control plane.
+        _channel = GrpcChannel.ForAddress(controlPlane, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler() });
+        _run = RunAsync(service, instance, onAck);
+    }
+
+    public long Acked => Interlocked.Read(ref _acked);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _run;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException)
+        {
+        }
+
+        _channel.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync(string service, string instance, Action<long> onAck)
+    {
+        using var call = new Wire.PolicyDiscovery.PolicyDiscoveryClient(_channel).Stream(cancellationToken: _stop.Token);
+        await call.RequestStream.WriteAsync(new Wire.PolicyRequest { Identity = new Wire.SidecarIdentity { Service = service, Instance = instance } });
+        await foreach (var snapshot in call.ResponseStream.ReadAllAsync(_stop.Token))
+        {
+            await call.RequestStream.WriteAsync(new Wire.PolicyRequest { Version = snapshot.Version, ResponseNonce = snapshot.Nonce });
+            Interlocked.Exchange(ref _acked, snapshot.Version);
+            onAck(snapshot.Version);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Policy propagation latency (PUT /v1/policies until every sidecar's ACK is recorded) and the control plane's memory,
+# for 10 real sidecars, 10 simulated streams and 1,000 simulated streams. Everything runs on 127.0.0.1.
+# Usage: tests/bench/policy-propagation.sh [changes per case, default 100] [cases, default 10:real,10:simulated,1000:simulated]
+# Bounded: each case makes the given number of changes, waiting at most 60 s for each, then stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+changes=${1:-100}; cases=${2:-10:real,10:simulated,1000:simulated}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+dotnet publish src/Mesh.Heal.ControlPlane -c Release -o "$out/cp" --verbosity quiet >/dev/null
+dotnet build tests/Mesh.Heal.Benchmarks -c Release --verbosity quiet >/dev/null
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+dotnet tests/Mesh.Heal.Benchmarks/bin/Release/net10.0/Mesh.Heal.Benchmarks.dll propagation \
+  --control-plane "$out/cp/Mesh.Heal.ControlPlane.dll" --changes "$changes" --cases "$cases"
