@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Mesh.Heal.Cli.Control;
+using Mesh.Heal.IntegrationTests.Support;
+
+namespace Mesh.Heal.IntegrationTests.Cli;
+
+/// <summary>meshctl's control-plane verbs against a real control plane over gRPC, as an operator runs them.</summary>
+[Collection(nameof(IntegrationCollection))]
+public class MeshctlTests
+{
+    private const string Admin = "admin-token-0123456789";
+    private const string Reader = "reader-token-0123456789";
+
+    [Fact]
+    public async Task PolicyApply_StoresAVersion_GetShowsIt_AndAnInvalidFileExitsOneNamingTheField()
+    {
+        await using var controlPlane = await StartAsync();
+        var directory = Directory.CreateTempSubdirectory("meshheal-meshctl-").FullName;
+        var good = Path.Combine(directory, "orders.yaml");
+        await File.WriteAllTextAsync(good, "service: orders\nclusters:\n  backend:\n    timeout: 2s\n");
+        var bad = Path.Combine(directory, "bad.json");
+        await File.WriteAllTextAsync(bad, """{ "service": "orders", "clusters": { "backend": { "retry": { "maxAttempts": 99 } } } }""");
+
+        var applied = await RunAsync(controlPlane, Admin, "policy", "apply", "-f", good);
+        var again = await RunAsync(controlPlane, Admin, "policy", "apply", "-f", good);
+        var rejected = await RunAsync(controlPlane, Admin, "policy", "apply", "-f", bad);
+        var got = await RunAsync(controlPlane, Reader, "policy", "get", "orders", "--json");
+
+        Assert.Equal((0, "orders: policy version 1 stored; pushing to the service's sidecars"), (applied.Code, applied.Out.Trim()));
+        Assert.Equal((0, "orders: unchanged, version 1 stays"), (again.Code, again.Out.Trim()));
+        Assert.Equal(1, rejected.Code);
+        Assert.Contains("Clusters:backend:Retry:MaxAttempts", rejected.Err, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("accepted: 1 to 10", rejected.Err, StringComparison.Ordinal);
+        Assert.Equal(0, got.Code);
+        var policy = JsonDocument.Parse(got.Out).RootElement;
+        Assert.Equal("1", policy.GetProperty("version").GetString());
+        Assert.Equal("2s", policy.GetProperty("policy").GetProperty("clusters").GetProperty("backend").GetProperty("timeout").GetString());
+    }
+
+    [Fact]
+    public async Task Status_ListsTheConnectedSidecar_WithItsAckedVersion()
+    {
+        await using var controlPlane = await StartAsync();
+        await using var mesh = Support.Mesh.Start();
+        await mesh.AddSidecarAsync(controlPlane, "orders-1", token: Admin);
+        var version = await controlPlane.PutPolicyAsync("orders", "service: orders\nclusters:\n  backend:\n    timeout: 3s\n", Admin);
+        await Wait.UntilAsync(() => Task.FromResult(controlPlane.Store.Sidecars("orders").Any(s => s.AckedVersion == version)), "the sidecar ACKed");
+
+        var table = await RunAsync(controlPlane, Reader, "status");
+        var json = await RunAsync(controlPlane, Reader, "status", "--json");
+
+        Assert.Equal(0, table.Code);
+        Assert.Matches(@"orders\s+v1\s+1/1 connected\s+1\s+0", table.Out);
+        Assert.Matches(@"orders-1\s+\S*\s+yes\s+v1\s", table.Out);
+        var sidecar = JsonDocument.Parse(json.Out).RootElement.GetProperty("services")[0].GetProperty("sidecars")[0];
+        Assert.Equal(("orders-1", "1", false), (sidecar.GetProperty("instance").GetString(), sidecar.GetProperty("ackedVersion").GetString(), sidecar.GetProperty("outOfDate").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task Approve_MovesAProposedAction_AuditsIt_AndRefusesWhatCannotMove()
+    {
+        await using var controlPlane = await StartAsync();
+        var action = controlPlane.Store.AddAction(
+            null, "orders", "circuit-breaker", "policy.fallback", "turn the fallback on", "medium", automatic: false, dryRun: false, diff: "", rollbackPlan: "turn it off");
+
+        var asReader = await RunAsync(controlPlane, Reader, "approve", action.Id);
+        var approved = await RunAsync(controlPlane, Admin, "approve", action.Id, "--reason", "on call agrees");
+        var twice = await RunAsync(controlPlane, Admin, "reject", action.Id);
+        var missing = await RunAsync(controlPlane, Admin, "approve", "act-nope");
+        var unknownOption = await RunAsync(controlPlane, Admin, "approve", action.Id, "--force");
+        var audit = await RunAsync(controlPlane, Reader, "audit");
+
+        Assert.Equal(1, asReader.Code);
+        Assert.Contains("PermissionDenied", asReader.Err, StringComparison.Ordinal);
+        Assert.Equal((0, $"{action.Id}: approved"), (approved.Code, approved.Out.Trim()));
+        Assert.Equal(1, twice.Code);
+        Assert.Contains("is approved; reject accepts an action that is proposed", twice.Err, StringComparison.Ordinal);
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("NotFound", missing.Err, StringComparison.Ordinal);
+        Assert.Equal(2, unknownOption.Code);
+        Assert.Contains("action.approve", audit.Out, StringComparison.Ordinal);
+        Assert.Contains("on call agrees", audit.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnreachableControlPlane_ExitsOne_AndSaysSo()
+    {
+        await using var controlPlane = await StartAsync();
+        var server = controlPlane.GrpcUri.ToString();
+        await controlPlane.StopAsync();
+
+        var (code, _, err) = await RunAsync(server, null, "status");
+
+        Assert.Equal(1, code);
+        Assert.Contains("Unavailable", err, StringComparison.Ordinal);
+    }
+
+    private static Task<TestControlPlane> StartAsync() =>
+        TestControlPlane.StartAsync("--ControlPlane:Auth:AdminTokens:0=" + Admin, "--ControlPlane:Auth:ReaderTokens:0=" + Reader);
+
+    private static Task<(int Code, string Out, string Err)> RunAsync(TestControlPlane controlPlane, string? token, params string[] args) =>
+        RunAsync(controlPlane.GrpcUri.ToString(), token, args);
+
+    private static async Task<(int Code, string Out, string Err)> RunAsync(string server, string? token, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await ControlCommands.RunAsync(args, output, error, name => name switch
+        {
+            "MESHHEAL_SERVER" => server,
+            "MESHHEAL_TOKEN" => token,
+            _ => null,
+        });
+        return (code, output.ToString(), error.ToString());
+    }
+}
