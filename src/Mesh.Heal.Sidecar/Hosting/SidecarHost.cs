@@ -125,6 +125,19 @@ public static class SidecarHost
             errors.Add(new PolicyError("Sidecar:ControlPlaneUrl", $"'{url}' is not a control plane address; accepted: http://host:port or https://host:port"));
         }
 
+        if (options.ControlPlaneCertificateAuthority is { Length: > 0 } ca)
+        {
+            const string Field = "Sidecar:ControlPlaneCertificateAuthority";
+            if (!Uri.TryCreate(options.ControlPlaneUrl, UriKind.Absolute, out var https) || https.Scheme != Uri.UriSchemeHttps)
+            {
+                errors.Add(new PolicyError(Field, "is set but Sidecar:ControlPlaneUrl is not https://; accepted: an https:// control plane address, or no certificate authority"));
+            }
+            else if (ControlPlaneConnection.LoadRoots(ca) is { Error: { } error })
+            {
+                errors.Add(new PolicyError(Field, $"'{ca}': {error}; accepted: a PEM file with one or more CA certificates"));
+            }
+        }
+
         if (options.TelemetryInterval < TimeSpan.FromMilliseconds(100) || options.TelemetryInterval > TimeSpan.FromMinutes(1))
         {
             errors.Add(new PolicyError("Sidecar:TelemetryInterval", $"{options.TelemetryInterval:c} is out of range; accepted: 00:00:00.1 to 00:01:00"));

@@ -25,6 +25,10 @@ public sealed class SidecarOptions
     /// <remarks>Default none: the sidecar runs on its local configuration only.</remarks>
     public string? ControlPlaneUrl { get; set; }
 
+    /// <summary>A PEM file of the certificate authorities that sign the control plane's certificate, for an <c>https://</c> <see cref="ControlPlaneUrl"/>.</summary>
+    /// <remarks>Default none: the system's trusted roots. When set, only these roots are trusted for the control plane; its host name is still checked.</remarks>
+    public string? ControlPlaneCertificateAuthority { get; set; }
+
     /// <summary>The bearer token sent to the control plane (a sidecar token). Default none.</summary>
     public string? ControlPlaneToken { get; set; }
 

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Mesh.Heal.Sidecar.Hosting;
@@ -24,18 +26,26 @@ internal sealed class ControlPlaneConnection : IDisposable
             return;
         }
 
-        _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
+        var handler = new SocketsHttpHandler
         {
-            HttpHandler = new SocketsHttpHandler
+            KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            EnableMultipleHttp2Connections = true,
+        };
+        if (o.ControlPlaneCertificateAuthority is { Length: > 0 } ca)
+        {
+            // Validated at start-up, so the file loads here.
+            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
             {
-                KeepAlivePingDelay = TimeSpan.FromSeconds(10),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                EnableMultipleHttp2Connections = true,
-            },
-            MaxReceiveMessageSize = 4 * 1024 * 1024,
-        });
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            handler.SslOptions.CertificateChainPolicy.CustomTrustStore.AddRange(LoadRoots(ca).Roots!);
+        }
+
+        _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 4 * 1024 * 1024 });
         if (o.ControlPlaneToken is { Length: > 0 } token)
         {
             _headers.Add("authorization", "Bearer " + token);
@@ -63,6 +73,21 @@ internal sealed class ControlPlaneConnection : IDisposable
     public Wire.Telemetry.TelemetryClient TelemetryClient => new(_channel ?? throw NotConfigured());
 
     public void Dispose() => _channel?.Dispose();
+
+    /// <summary>Reads the CA certificates of a PEM file; Error says why it could not.</summary>
+    public static (X509Certificate2Collection? Roots, string? Error) LoadRoots(string path)
+    {
+        try
+        {
+            var roots = new X509Certificate2Collection();
+            roots.ImportFromPemFile(path);
+            return roots.Count == 0 ? (null, "holds no certificate") : (roots, null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            return (null, ex.Message);
+        }
+    }
 
     private static InvalidOperationException NotConfigured() => new("Sidecar:ControlPlaneUrl is not set");
 }
