@@ -151,6 +151,25 @@ public class DeployTests
     }
 
     [Fact]
+    public void Examples_ThePolicyIsValid_AndTheSidecarConfigBuildsASidecar()
+    {
+        var policies = Directory.GetFiles(Manifests.PathOf("deploy/examples"), "*.yaml");
+        Assert.NotEmpty(policies);
+        foreach (var file in policies)
+        {
+            var (_, policy, errors) = PolicyDocument.Parse(File.ReadAllText(file), service: null, maxBytes: new ControlPlaneOptions().Limits.MaxPolicyBytes);
+            Assert.True(policy is not null, $"{file}: {string.Join("; ", errors)}");
+        }
+
+        var build = Record.Exception(() =>
+        {
+            using var app = SidecarHost.Build(
+                ["--config", Manifests.PathOf("deploy/examples/sidecar.json"), "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0"]);
+        });
+        Assert.Null(build);
+    }
+
+    [Fact]
     public void Services_TargetContainerPorts_AndSidecarsReachTheControlPlanesGrpcListener()
     {
         var deployments = Kind("Deployment").ToList();
