@@ -93,8 +93,10 @@ public class ProxyTests
         var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new HealthCheckRequest()));
 
         Assert.Equal(trailersOnly ? Grpc.Core.StatusCode.Unavailable : Grpc.Core.StatusCode.Internal, error.StatusCode);
-        var state = await sidecar.ClusterStateAsync("backend");
-        Assert.Equal(1, state.GetProperty("failures").GetInt64());
+        // The outcome is recorded once the forwarded response completes, which can be just after the caller read the trailers.
+        await TestSidecar.WaitUntilAsync(
+            async () => (await sidecar.ClusterStateAsync("backend")).GetProperty("failures").GetInt64() >= 1, "the failed call was counted");
+        Assert.Equal(1, (await sidecar.ClusterStateAsync("backend")).GetProperty("failures").GetInt64());
     }
 
     [Fact]
