@@ -90,6 +90,8 @@ public static partial class ControlPlaneHost
         services.TryAddSingleton<PolicyDistributor>();
         services.TryAddSingleton<TelemetryAggregator>();
         services.TryAddSingleton<AuthInterceptor>();
+        services.TryAddSingleton<PolicyAnswerWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<PolicyAnswerWriter>());
         services.AddHostedService<RollupWriter>();
         services.AddHostedService<PolicyDirectoryWatcher>();
         services.AddGrpc(grpc =>

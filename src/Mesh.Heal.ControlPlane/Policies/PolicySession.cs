@@ -13,6 +13,7 @@ internal sealed class PolicySession
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
     private string? _sentNonce;
+    private string? _answeredNonce;
 
     public PolicySession(string service, string instance)
     {
@@ -38,6 +39,19 @@ internal sealed class PolicySession
 
     /// <summary>Queues <paramref name="snapshot"/>, replacing any not yet sent.</summary>
     public void Offer(PolicySnapshotData snapshot) => _pending.Writer.TryWrite(snapshot);
+
+    /// <summary>Whether <paramref name="nonce"/> names the last snapshot sent and was not answered yet; true once per snapshot.</summary>
+    /// <remarks>Called from the stream's one read loop only.</remarks>
+    public bool TryAnswer(string nonce)
+    {
+        if (nonce.Length == 0 || nonce != SentNonce || nonce == _answeredNonce)
+        {
+            return false;
+        }
+
+        _answeredNonce = nonce;
+        return true;
+    }
 
     /// <summary>Records a snapshot as sent with <paramref name="nonce"/>.</summary>
     public void MarkSent(long version, string nonce)

@@ -8,7 +8,7 @@ namespace Mesh.Heal.ControlPlane.Services;
 
 /// <summary>The sidecars' policy streams: the newest snapshot on connect and after every change; ACKs and NACKs recorded.</summary>
 internal sealed partial class PolicyDiscoveryService(
-    PolicyDistributor distributor, MeshStore store, ControlPlaneMetrics metrics, IHostApplicationLifetime lifetime, ILogger<PolicyDiscoveryService> logger)
+    PolicyDistributor distributor, MeshStore store, PolicyAnswerWriter answers, ControlPlaneMetrics metrics, IHostApplicationLifetime lifetime, ILogger<PolicyDiscoveryService> logger)
     : Wire.PolicyDiscovery.PolicyDiscoveryBase
 {
     public override async Task Stream(
@@ -79,8 +79,8 @@ internal sealed partial class PolicyDiscoveryService(
 
     private void Answer(PolicySession session, Wire.PolicyRequest request)
     {
-        // Only an answer to the last snapshot sent counts; an older one was overtaken by a newer push.
-        if (request.ResponseNonce.Length == 0 || request.ResponseNonce != session.SentNonce)
+        // Only the first answer to the last snapshot sent counts; an older one was overtaken by a newer push.
+        if (!session.TryAnswer(request.ResponseNonce))
         {
             metrics.Answer("stale");
             return;
@@ -89,13 +89,13 @@ internal sealed partial class PolicyDiscoveryService(
         if (request.ErrorDetail is { } detail)
         {
             var reason = detail.Fields.Count == 0 ? detail.Message : $"{detail.Message}: {string.Join("; ", detail.Fields.Select(f => $"{f.Field}: {f.Message}"))}";
-            store.RecordAck(session.Service, session.Instance, session.SentVersion, request.ResponseNonce, reason);
+            answers.Record(session.Service, session.Instance, session.SentVersion, request.ResponseNonce, reason);
             metrics.Answer("nack");
             LogNack(logger, session.Service, session.Instance, session.SentVersion, reason);
             return;
         }
 
-        store.RecordAck(session.Service, session.Instance, request.Version, request.ResponseNonce, error: null);
+        answers.Record(session.Service, session.Instance, session.SentVersion, request.ResponseNonce, error: null);
         metrics.Answer("ack");
     }
 

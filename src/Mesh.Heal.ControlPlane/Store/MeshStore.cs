@@ -99,22 +99,50 @@ internal sealed partial class MeshStore : IDisposable
             "UPDATE sidecars SET connected = 0, connection_id = NULL, last_seen = $t WHERE service = $s AND instance = $i AND connection_id = $c",
             ("$s", service), ("$i", instance), ("$c", connectionId), ("$t", Now())));
 
-    /// <summary>Records an ACK (<paramref name="error"/> null) or a NACK, in the history and on the sidecar.</summary>
-    public void RecordAck(string service, string instance, long version, string nonce, string? error)
+    /// <summary>Records an ACK (<paramref name="error"/> null) or a NACK, in the history and on the sidecar, at the store's clock.</summary>
+    public void RecordAck(string service, string instance, long version, string nonce, string? error) =>
+        RecordAnswers([new PolicyAnswer(service, instance, version, nonce, error, _time.GetUtcNow())]);
+
+    /// <summary>Records ACKs and NACKs in one transaction: at a thousand sidecars a commit per answer would dominate a push.</summary>
+    public void RecordAnswers(IReadOnlyList<PolicyAnswer> answers)
     {
         lock (_lock)
         {
             using var tx = _connection.BeginTransaction();
-            var now = Now();
-            Execute(
+            using var history = Command(
                 "INSERT INTO policy_acks (service, instance, version, nonce, ack, error, at) VALUES ($s, $i, $v, $n, $a, $e, $t)",
-                ("$s", service), ("$i", instance), ("$v", version), ("$n", nonce), ("$a", error is null ? 1 : 0), ("$e", error), ("$t", now));
-            Execute(
-                error is null
-                    ? "UPDATE sidecars SET acked_version = $v, acked_at = $t, last_seen = $t WHERE service = $s AND instance = $i"
-                    : "UPDATE sidecars SET nack_version = $v, nack_error = $e, nack_at = $t, last_seen = $t WHERE service = $s AND instance = $i",
-                ("$s", service), ("$i", instance), ("$v", version), ("$e", error), ("$t", now));
+                [("$s", null), ("$i", null), ("$v", null), ("$n", null), ("$a", null), ("$e", null), ("$t", null)]);
+            using var ack = Command(
+                "UPDATE sidecars SET acked_version = $v, acked_at = $t, last_seen = $t WHERE service = $s AND instance = $i",
+                [("$s", null), ("$i", null), ("$v", null), ("$t", null)]);
+            using var nack = Command(
+                "UPDATE sidecars SET nack_version = $v, nack_error = $e, nack_at = $t, last_seen = $t WHERE service = $s AND instance = $i",
+                [("$s", null), ("$i", null), ("$v", null), ("$e", null), ("$t", null)]);
+            foreach (var answer in answers)
+            {
+                var at = answer.At.ToUnixTimeMilliseconds();
+                Run(history, answer.Service, answer.Instance, answer.Version, answer.Nonce, answer.Error is null ? 1 : 0, (object?)answer.Error ?? DBNull.Value, at);
+                if (answer.Error is null)
+                {
+                    Run(ack, answer.Service, answer.Instance, answer.Version, at);
+                }
+                else
+                {
+                    Run(nack, answer.Service, answer.Instance, answer.Version, answer.Error, at);
+                }
+            }
+
             tx.Commit();
+        }
+
+        static void Run(SqliteCommand command, params object[] values)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                command.Parameters[i].Value = values[i];
+            }
+
+            command.ExecuteNonQuery();
         }
     }
 
