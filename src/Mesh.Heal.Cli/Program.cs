@@ -19,9 +19,11 @@ const string Usage = """
       meshctl policy apply -f <file>     store a YAML or JSON policy document (- for stdin); exits 1 when rejected
       meshctl issues | actions | audit   issues, healing actions, the audit log
       meshctl approve|reject|rollback <action id> [--reason <text>]
-      meshctl upstream [--port 18080] [--name primary]
+      meshctl upstream [--port 18080] [--name primary] [--call <url>]
           A tiny HTTP service on 127.0.0.1 that answers every request with {"servedBy":"<name>"}: something to put
-          a sidecar in front of, or to benchmark against. Runs until Ctrl+C.
+          a sidecar in front of, or to benchmark against. Runs until Ctrl+C. Faults on demand:
+          PUT /_meshheal/fault?status=503&ratio=0.5&delay=2s, DELETE /_meshheal/fault. With --call, every request
+          first calls <url> (a dependency, or a sidecar in front of one) and gets 502 when that fails.
       meshctl help
     """;
 
@@ -59,6 +61,7 @@ switch (args[0])
     case "upstream":
         var port = 18080;
         var name = "primary";
+        Uri? call = null;
         for (var i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -69,13 +72,16 @@ switch (args[0])
                 case "--name" when i + 1 < args.Length:
                     name = args[++i];
                     break;
+                case "--call" when i + 1 < args.Length && Uri.TryCreate(args[i + 1], UriKind.Absolute, out call) && call.Scheme is "http" or "https":
+                    i++;
+                    break;
                 default:
-                    await Console.Error.WriteLineAsync($"meshctl upstream: '{args[i]}' is not accepted; accepted: --port 0-65535, --name <text>");
+                    await Console.Error.WriteLineAsync($"meshctl upstream: '{args[i]}' is not accepted; accepted: --port 0-65535, --name <text>, --call <http url>");
                     return 2;
             }
         }
 
-        await using (var upstream = await DemoUpstream.StartAsync(name, port))
+        await using (var upstream = await DemoUpstream.StartAsync(name, port, call))
         {
             Console.WriteLine($"upstream '{name}' listening on {upstream.Address}; Ctrl+C to stop");
             var stopped = new TaskCompletionSource();
