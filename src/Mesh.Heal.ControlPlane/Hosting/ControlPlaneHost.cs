@@ -68,6 +68,9 @@ public static partial class ControlPlaneHost
             LogAuthOff(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ControlPlaneHost).FullName!));
         }
 
+        app.Lifetime.ApplicationStarted.Register(() => LogListening(
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ControlPlaneHost).FullName!), endpoints.GrpcUri, endpoints.HttpUri));
+
         // Open the store and load the newest policies now, so a broken store stops start-up rather than the first call.
         _ = app.Services.GetRequiredService<PolicyDistributor>();
         app.MapGrpcService<PolicyDiscoveryService>();
@@ -118,6 +121,10 @@ public static partial class ControlPlaneHost
                 "ControlPlane:Tls:CertificatePath", $"'{tls.CertificatePath}' could not be loaded with key '{tls.KeyPath ?? "(in the same file)"}': {ex.Message}; accepted: PEM certificate and key files")]);
         }
     }
+
+    // Ports chosen by the OS (port 0) are known only here; scripts and the chaos harness read this line.
+    [LoggerMessage(EventId = 241, Level = LogLevel.Information, Message = "Control plane listening: grpc {Grpc} http {Http}")]
+    private static partial void LogListening(ILogger logger, Uri grpc, Uri http);
 
     [LoggerMessage(EventId = 240, Level = LogLevel.Warning, Message = "No tokens are configured: authentication is off, so the control plane listens on loopback only")]
     private static partial void LogAuthOff(ILogger logger);

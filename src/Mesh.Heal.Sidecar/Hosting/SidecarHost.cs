@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Mesh.Heal.Sidecar.Hosting;
 
 /// <summary>Builds the sidecar: YARP with Mesh.Heal's resilience pipeline, and the admin listener.</summary>
-public static class SidecarHost
+public static partial class SidecarHost
 {
     /// <summary>Builds a sidecar from command-line arguments (<c>--config file.json</c>, <c>--Section:Key=value</c>).</summary>
     /// <exception cref="SidecarConfigurationException">The configuration or the policy is invalid; the message names each setting.</exception>
@@ -70,6 +70,10 @@ public static class SidecarHost
         app.Services.GetRequiredService<ControlPlaneStatus>().Configured = app.Services.GetRequiredService<ControlPlaneConnection>().Configured;
         app.Services.GetRequiredService<PolicySnapshotApplier>().LoadLastKnownGood();
         var endpoints = app.Services.GetRequiredService<SidecarEndpoints>();
+        var service = app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value.Service;
+        app.Lifetime.ApplicationStarted.Register(() => LogListening(
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SidecarHost).FullName!),
+            service, endpoints.ProxyUri, endpoints.Http2ProxyUri?.ToString() ?? "none", endpoints.AdminUri));
         app.MapWhen(
             context => context.Connection.LocalPort == endpoints.AdminPort,
             admin =>
@@ -205,4 +209,8 @@ public static class SidecarHost
 
         return listen!;
     }
+
+    // Ports chosen by the OS (port 0) are known only here; scripts and the chaos harness read this line.
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Sidecar of {Service} listening: proxy {Proxy} h2c {Http2Proxy} admin {Admin}")]
+    private static partial void LogListening(ILogger logger, string service, Uri proxy, string http2Proxy, Uri admin);
 }
