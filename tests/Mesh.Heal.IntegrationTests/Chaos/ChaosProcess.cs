@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Mesh.Heal.Chaos;
+
+/// <summary>One of Mesh.Heal's programs (sidecar, control plane, meshctl upstream) as a real process on 127.0.0.1.</summary>
+/// <remarks>Ports are chosen by the OS; the program's own "listening" line says which, and <see cref="StartAsync"/> waits for it.</remarks>
+internal sealed class ChaosProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(30);
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    private ChaosProcess(Process process, string name)
+    {
+        _process = process;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    public bool Exited => _process.HasExited;
+
+    /// <summary>What the process printed so far, for a failure message.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output.TakeLast(40));
+            }
+        }
+    }
+
+    /// <summary>Starts <paramref name="program"/> and waits for a line matching <paramref name="ready"/>; returns the match.</summary>
+    public static async Task<(ChaosProcess Process, Match Ready)> StartAsync(string name, string program, IEnumerable<string> args, Regex ready)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(program);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_gcServer"] = "0";
+        var found = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var chaos = new ChaosProcess(process, name);
+        void OnLine(object? sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is not { } line)
+            {
+                return;
+            }
+
+            lock (chaos._output)
+            {
+                chaos._output.Add(line);
+            }
+
+            if (ready.Match(line) is { Success: true } match)
+            {
+                found.TrySetResult(match);
+            }
+        }
+
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += OnLine;
+        process.Exited += (_, _) => found.TrySetException(new InvalidOperationException($"{name} exited with code {process.ExitCode}:\n{chaos.Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            return (chaos, await found.Task.WaitAsync(StartDeadline));
+        }
+        catch (TimeoutException)
+        {
+            await chaos.DisposeAsync();
+            throw new TimeoutException($"{name} did not say it was listening within {StartDeadline.TotalSeconds} s:\n{chaos.Output}");
+        }
+    }
+
+    /// <summary>Kills the process at once (SIGKILL), as a crash or an OOM kill does.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Resident memory in MiB, from /proc.</summary>
+    public double RssMb() => Proc("VmRSS");
+
+    /// <summary>Peak resident memory in MiB, from /proc.</summary>
+    public double PeakRssMb() => Proc("VmHWM");
+
+    /// <summary>CPU time used so far (user and system).</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    private double Proc(string key)
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith(key + ":", StringComparison.Ordinal));
+        return double.Parse(line[(key.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+    }
+}

@@ -1,0 +1,191 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Mesh.Heal.Chaos;
+
+/// <summary><c>meshctl upstream</c> as a process: killed and restarted on the same port, told to fail or slow down.</summary>
+internal sealed partial class UpstreamProcess : IAsyncDisposable
+{
+    private static readonly HttpClient Control = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly string _name;
+    private readonly Uri? _call;
+    private ChaosProcess _process;
+
+    private UpstreamProcess(string name, Uri? call, ChaosProcess process, int port)
+    {
+        _name = name;
+        _call = call;
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Address => $"http://127.0.0.1:{Port}/";
+
+    public static async Task<UpstreamProcess> StartAsync(string name, Uri? call = null, int port = 0)
+    {
+        var (process, ready) = await StartProcessAsync(name, call, port);
+        return new UpstreamProcess(name, call, process, int.Parse(ready.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public Task KillAsync() => _process.KillAsync();
+
+    /// <summary>A new process on the same port, as a restarted pod behind a stable address.</summary>
+    public async Task RestartAsync()
+    {
+        await _process.DisposeAsync();
+        (_process, _) = await StartProcessAsync(_name, _call, Port);
+    }
+
+    /// <summary>Sets a fault: <c>status=503&amp;ratio=0.5</c>, <c>delay=3s</c>.</summary>
+    public async Task FaultAsync(string query)
+    {
+        using var response = await Control.PutAsync($"{Address}_meshheal/fault?{query}", null);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async Task HealAsync()
+    {
+        using var response = await Control.DeleteAsync($"{Address}_meshheal/fault");
+        response.EnsureSuccessStatusCode();
+    }
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    private static Task<(ChaosProcess, Match)> StartProcessAsync(string name, Uri? call, int port) => ChaosProcess.StartAsync(
+        "upstream " + name,
+        Programs.Meshctl,
+        ["upstream", "--name", name, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. call is null ? Array.Empty<string>() : ["--call", call.ToString()]],
+        Listening());
+
+    [GeneratedRegex(@"listening on http://127\.0\.0\.1:(\d+)/")]
+    private static partial Regex Listening();
+}
+
+/// <summary>A sidecar process with its configuration file.</summary>
+internal sealed partial class SidecarProcess : IAsyncDisposable
+{
+    private readonly ChaosProcess _process;
+    private readonly HttpClient _admin;
+
+    private SidecarProcess(ChaosProcess process, Uri proxy, Uri admin)
+    {
+        _process = process;
+        Proxy = proxy;
+        _admin = new HttpClient { BaseAddress = admin, Timeout = TimeSpan.FromSeconds(5) };
+    }
+
+    public Uri Proxy { get; }
+
+    public ChaosProcess Process => _process;
+
+    public static async Task<SidecarProcess> StartAsync(string name, string configJson, string directory, params string[] args)
+    {
+        var path = Path.Combine(directory, name + ".json");
+        await File.WriteAllTextAsync(path, configJson);
+        var (process, ready) = await ChaosProcess.StartAsync(
+            "sidecar " + name,
+            Programs.Sidecar,
+            ["--config", path, "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0", "--Sidecar:Instance=" + name,
+             "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Mesh.Heal.Sidecar.Hosting.SidecarHost=Information", .. args],
+            Listening());
+        return new SidecarProcess(process, new Uri(ready.Groups[1].Value), new Uri(ready.Groups[2].Value));
+    }
+
+    /// <summary>The sidecar's <c>/admin/state</c>.</summary>
+    public async Task<JsonElement> StateAsync()
+    {
+        using var response = await _admin.GetAsync("/admin/state");
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _admin.Dispose();
+        await _process.DisposeAsync();
+    }
+
+    [GeneratedRegex(@"listening: proxy (\S+) h2c \S+ admin (\S+)")]
+    private static partial Regex Listening();
+}
+
+/// <summary>A control plane process with its store in a directory; killed and restarted on the same ports and store.</summary>
+internal sealed partial class ControlPlaneProcess : IAsyncDisposable
+{
+    private readonly string _directory;
+    private readonly string[] _args;
+    private ChaosProcess _process;
+
+    private ControlPlaneProcess(ChaosProcess process, string directory, string[] args, Uri grpc, Uri http)
+    {
+        _process = process;
+        _directory = directory;
+        _args = args;
+        GrpcUri = grpc;
+        HttpUri = http;
+        Http = new HttpClient { BaseAddress = http, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri GrpcUri { get; }
+
+    public Uri HttpUri { get; }
+
+    public HttpClient Http { get; }
+
+    public ChaosProcess Process => _process;
+
+    public static async Task<ControlPlaneProcess> StartAsync(string directory, params string[] args)
+    {
+        var (process, ready) = await StartProcessAsync(directory, 0, 0, args);
+        return new ControlPlaneProcess(process, directory, args, new Uri(ready.Groups[1].Value), new Uri(ready.Groups[2].Value));
+    }
+
+    public Task KillAsync() => _process.KillAsync();
+
+    /// <summary>A new process on the same ports and store.</summary>
+    public async Task RestartAsync()
+    {
+        await _process.DisposeAsync();
+        (_process, _) = await StartProcessAsync(_directory, GrpcUri.Port, HttpUri.Port, _args);
+    }
+
+    /// <summary>PUTs a YAML policy document; returns the version, or throws with the control plane's answer.</summary>
+    public async Task<long> PutPolicyAsync(string service, string yaml)
+    {
+        using var content = new StringContent(yaml, System.Text.Encoding.UTF8, "application/yaml");
+        using var response = await Http.PutAsync($"/v1/policies/{service}", content);
+        var body = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode
+            ? JsonDocument.Parse(body).RootElement.GetProperty("version").GetInt64()
+            : throw new InvalidOperationException($"PUT /v1/policies/{service}: {(int)response.StatusCode} {body}");
+    }
+
+    /// <summary><c>GET /v1/mesh/status</c>.</summary>
+    public async Task<JsonElement> StatusAsync()
+    {
+        using var response = await Http.GetAsync("/v1/mesh/status");
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _process.DisposeAsync();
+    }
+
+    private static Task<(ChaosProcess, Match)> StartProcessAsync(string directory, int grpcPort, int httpPort, string[] args) => ChaosProcess.StartAsync(
+        "control plane",
+        Programs.ControlPlane,
+        [
+            $"--ControlPlane:GrpcUrl=http://127.0.0.1:{grpcPort}", $"--ControlPlane:HttpUrl=http://127.0.0.1:{httpPort}",
+            "--ControlPlane:StorePath=" + Path.Combine(directory, "controlplane.db"), "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Mesh.Heal.ControlPlane.Hosting.ControlPlaneHost=Information", .. args,
+        ],
+        Listening());
+
+    [GeneratedRegex(@"Control plane listening: grpc (\S+) http (\S+)")]
+    private static partial Regex Listening();
+}

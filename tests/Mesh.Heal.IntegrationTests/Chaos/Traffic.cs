@@ -1,0 +1,111 @@
+using System.Diagnostics;
+
+namespace Mesh.Heal.Chaos;
+
+/// <summary>What a caller got.</summary>
+internal enum Outcome
+{
+    /// <summary>2xx from the primary.</summary>
+    Primary,
+
+    /// <summary>2xx served by a fallback (the sidecar's <c>x-meshheal-fallback</c> header).</summary>
+    Fallback,
+
+    /// <summary>Anything else: an error status, a refused or reset connection, or no answer within the caller's deadline.</summary>
+    Failed,
+}
+
+/// <summary>One request: which target, when it was sent (from the start of the run), how long it took, what the caller got.</summary>
+internal readonly record struct Sample(int Target, TimeSpan SentAt, TimeSpan Latency, Outcome Outcome);
+
+/// <summary>A step of a fault script: run at <see cref="At"/>; the time it finished is what the figures count from.</summary>
+internal sealed record ScriptStep(TimeSpan At, string Label, Func<Task> Action);
+
+/// <summary>Open-loop traffic at a fixed rate to several targets at once (the same request to each, every tick), with a fault script.</summary>
+/// <remarks>
+/// Open loop: a slow answer does not slow the sending, as with real callers, so a hanging upstream shows as queued
+/// requests. A target with several addresses is a caller balancing round robin over replicas by itself.
+/// </remarks>
+internal sealed class Traffic(IReadOnlyList<Uri[]> targets, int rate, TimeSpan duration, TimeSpan callerDeadline)
+{
+    public const string FallbackHeader = "x-meshheal-fallback";
+
+    /// <summary>Runs the traffic and the script on <paramref name="clock"/>; returns every request and when each step finished.</summary>
+    public async Task<(IReadOnlyList<Sample> Samples, IReadOnlyDictionary<string, TimeSpan> Done)> RunAsync(
+        IReadOnlyList<ScriptStep> script, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        var samples = new List<Sample>((int)(rate * duration.TotalSeconds * targets.Count) + 16);
+        var done = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var steps = new List<Task>();
+        var inFlight = new List<Task>();
+        var next = 0;
+        var total = (long)(rate * duration.TotalSeconds);
+        for (long i = 0; i < total && !cancellationToken.IsCancellationRequested; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate);
+            if (due - clock.Elapsed is { } wait && wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+
+            while (next < script.Count && clock.Elapsed >= script[next].At)
+            {
+                steps.Add(RunStepAsync(script[next++], clock, done));
+            }
+
+            for (var t = 0; t < targets.Count; t++)
+            {
+                var addresses = targets[t];
+                inFlight.Add(SendAsync(client, new Uri(addresses[(int)(i % addresses.Length)], "/orders/1"), t, clock, samples));
+            }
+
+            if (inFlight.Count >= 1024)
+            {
+                inFlight.RemoveAll(x => x.IsCompleted);
+            }
+        }
+
+        await Task.WhenAll(inFlight);
+        await Task.WhenAll(steps);
+        lock (samples)
+        {
+            return (samples.OrderBy(s => s.SentAt).ToList(), done);
+        }
+    }
+
+    private static async Task RunStepAsync(ScriptStep step, Stopwatch clock, Dictionary<string, TimeSpan> done)
+    {
+        await step.Action();
+        lock (done)
+        {
+            done[step.Label] = clock.Elapsed;
+        }
+    }
+
+    private async Task SendAsync(HttpClient client, Uri uri, int target, Stopwatch clock, List<Sample> samples)
+    {
+        var sentAt = clock.Elapsed;
+        Outcome outcome;
+        using (var deadline = new CancellationTokenSource(callerDeadline))
+        {
+            try
+            {
+                using var response = await client.GetAsync(uri, deadline.Token);
+                await response.Content.LoadIntoBufferAsync(deadline.Token);
+                outcome = !response.IsSuccessStatusCode ? Outcome.Failed
+                    : response.Headers.Contains(FallbackHeader) ? Outcome.Fallback : Outcome.Primary;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+            {
+                outcome = Outcome.Failed;
+            }
+        }
+
+        var sample = new Sample(target, sentAt, clock.Elapsed - sentAt, outcome);
+        lock (samples)
+        {
+            samples.Add(sample);
+        }
+    }
+}
