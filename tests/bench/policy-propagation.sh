@@ -6,10 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 changes=${1:-100}; cases=${2:-10:real,10:simulated,1000:simulated}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-dotnet publish src/Mesh.Heal.ControlPlane -c Release -o "$out/cp" --verbosity quiet >/dev/null
-dotnet build tests/Mesh.Heal.Benchmarks -c Release --verbosity quiet >/dev/null
+# A thousand streams are a thousand connections on each side.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-dotnet tests/Mesh.Heal.Benchmarks/bin/Release/net10.0/Mesh.Heal.Benchmarks.dll propagation \
-  --control-plane "$out/cp/Mesh.Heal.ControlPlane.dll" --changes "$changes" --cases "$cases"
+dotnet run -c Release --project tests/Mesh.Heal.Benchmarks -- propagation --changes "$changes" --cases "$cases"

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Grpc.Net.Client;
+using Mesh.Heal.Chaos;
 using Mesh.Heal.Sidecar.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,7 @@ internal static class PropagationBenchmark
 
     public static async Task<int> RunAsync(PropagationOptions options, TextWriter output)
     {
-        await output.WriteLineAsync($"policy propagation: {options.Changes} changes per case, control plane {options.ControlPlane}");
+        await output.WriteLineAsync($"policy propagation: {options.Changes} changes per case, control plane {Programs.ControlPlane}");
         await output.WriteLineAsync($"{Environment.ProcessorCount} cores; every process on 127.0.0.1; each case on a fresh control plane process and store");
         await output.WriteLineAsync();
         await output.WriteLineAsync("case                      |   p50 ms |   p99 ms |   max ms | CP RSS idle MiB | CP RSS streams open MiB | CP peak MiB | per stream KiB");
@@ -48,12 +49,13 @@ internal static class PropagationBenchmark
     private static async Task<(double P50, double P99, double Max, double IdleRss, double OpenRss, double Peak)> RunCaseAsync(
         PropagationCase @case, PropagationOptions options)
     {
-        await using var controlPlane = await ControlPlaneProcess.StartAsync(options.ControlPlane);
+        var store = Directory.CreateTempSubdirectory("meshheal-bench-cp-").FullName;
+        await using var controlPlane = await ControlPlaneProcess.StartAsync(store);
         using var http = new HttpClient { BaseAddress = controlPlane.HttpUri, Timeout = TimeSpan.FromSeconds(30) };
         using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri);
         var control = new Wire.MeshControl.MeshControlClient(channel);
         var version = await PutAsync(http, 0);
-        var idle = controlPlane.Memory().Rss;
+        var idle = controlPlane.Process.RssMb();
 
         var tracker = new AckTracker();
         var simulated = new List<SimulatedSidecar>();
@@ -74,7 +76,7 @@ internal static class PropagationBenchmark
             }
 
             await ConvergedAsync(control, @case.Streams, version, TimeSpan.FromSeconds(120));
-            var open = controlPlane.Memory().Rss;
+            var open = controlPlane.Process.RssMb();
             var samples = new List<double>(options.Changes);
             for (var change = 1; change <= options.Changes; change++)
             {
@@ -90,7 +92,7 @@ internal static class PropagationBenchmark
                 samples.Add((last - start).TotalMilliseconds);
             }
 
-            var peak = controlPlane.Memory().Peak;
+            var peak = controlPlane.Process.PeakRssMb();
             samples.Sort();
             return (Percentile(samples, 0.50), Percentile(samples, 0.99), samples[^1], idle, open, peak);
         }
@@ -108,6 +110,7 @@ internal static class PropagationBenchmark
             }
 
             Directory.Delete(directory, recursive: true);
+            Directory.Delete(store, recursive: true);
         }
     }
 

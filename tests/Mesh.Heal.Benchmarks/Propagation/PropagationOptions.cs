@@ -8,12 +8,11 @@ internal sealed record PropagationCase(int Streams, bool Real)
     public override string ToString() => $"{Streams} {(Real ? "real sidecars" : "simulated streams")}";
 }
 
-internal sealed record PropagationOptions(string ControlPlane, IReadOnlyList<PropagationCase> Cases, int Changes)
+internal sealed record PropagationOptions(IReadOnlyList<PropagationCase> Cases, int Changes)
 {
     public static bool TryParse(ReadOnlySpan<string> args, out PropagationOptions options, out string error)
     {
         options = null!;
-        string? controlPlane = null;
         var cases = new List<PropagationCase> { new(10, true), new(10, false), new(1000, false) };
         var changes = 100;
         for (var i = 0; i < args.Length; i++)
@@ -21,16 +20,13 @@ internal sealed record PropagationOptions(string ControlPlane, IReadOnlyList<Pro
             var value = i + 1 < args.Length ? args[i + 1] : null;
             switch (args[i])
             {
-                case "--control-plane" when value is not null:
-                    controlPlane = value;
-                    break;
                 case "--changes" when value is not null && int.TryParse(value, CultureInfo.InvariantCulture, out changes) && changes is >= 1 and <= 10_000:
                     break;
                 case "--cases" when value is not null && ParseCases(value) is { } parsed:
                     cases = parsed;
                     break;
                 default:
-                    error = $"'{args[i]}{(value is null ? string.Empty : " " + value)}' is not accepted; accepted: --control-plane <dll>, "
+                    error = $"'{args[i]}{(value is null ? string.Empty : " " + value)}' is not accepted; accepted: "
                         + "--cases N:real|simulated[,...] (N 1 to 5000; real at most 50), --changes 1-10000";
                     return false;
             }
@@ -38,13 +34,7 @@ internal sealed record PropagationOptions(string ControlPlane, IReadOnlyList<Pro
             i++;
         }
 
-        if (controlPlane is null || !File.Exists(controlPlane))
-        {
-            error = $"--control-plane: '{controlPlane}' is not a file; accepted: the path of a built Mesh.Heal.ControlPlane.dll";
-            return false;
-        }
-
-        options = new PropagationOptions(Path.GetFullPath(controlPlane), cases, changes);
+        options = new PropagationOptions(cases, changes);
         error = string.Empty;
         return true;
     }
