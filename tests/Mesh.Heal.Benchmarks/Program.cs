@@ -1,19 +1,25 @@
 using Mesh.Heal.Benchmarks.Chaos;
+using Mesh.Heal.Benchmarks.Load;
 using Mesh.Heal.Benchmarks.Propagation;
 
 const string Usage = """
-    Mesh.Heal benchmark drivers (each prints its figures and stops by itself; everything runs on 127.0.0.1):
+    Mesh.Heal benchmark drivers (each prints its figures and stops by itself; everything runs on 127.0.0.1).
+    Run them Release: dotnet run -c Release --project tests/Mesh.Heal.Benchmarks -- <command>
+      chaos [--scenario <name>] [--json out.json] [--rate 200] [--duration 20s]
+          The chaos scenarios of the integration tests, longer: real processes, the same traffic through the sidecar and
+          direct, a fault script; prints availability, failed requests with and without the sidecar, time to 100 %
+          fallback and to full recovery, p50/p99 during the fault, per scenario and in sum.
+      load [--seconds 10] [--connections 32] [--rounds 3] [--rate 1000] [--fixed-seconds 10] [--json out.json]
+          wrk (installed with apt-get as root, or asked for) against one tiny upstream four ways, alternating in one run:
+          direct, bare YARP, the sidecar with its default policy, nginx; requests/s, p50/p99, proxy CPU and RSS, the
+          ratios sidecar/nginx and sidecar/bare YARP, then a fixed-rate run for the p99 each hop adds.
       propagation [--cases 10:real,10:simulated,1000:simulated] [--changes 100]
           Policy propagation: from PUT /v1/policies until every sidecar's ACK is recorded by the control plane,
           p50/p99 over the changes, and the control plane's memory with the streams open. Each case starts a fresh
           control plane process; "real" cases run real sidecars in this process, "simulated" ones open bare policy
-          streams that ACK every snapshot (one HTTP/2 connection each, like a sidecar).
-          tests/bench/policy-propagation.sh runs it.
-      chaos [--scenario <name>] [--json out.json] [--rate 200] [--duration 20s]
-          The chaos scenarios of the integration tests, longer: real processes, the same traffic through the sidecar and
-          direct, a fault script; prints availability, failed requests with and without the sidecar, time to 100 %
-          fallback and to full recovery, p50/p99 during the fault, per scenario and in sum. Run it Release:
-          dotnet run -c Release --project tests/Mesh.Heal.Benchmarks -- chaos
+          streams that ACK every snapshot (one HTTP/2 connection each, like a sidecar). tests/bench/policy-propagation.sh runs it.
+      bare-yarp <upstream url>
+          YARP with one route and nothing of Mesh.Heal (the load benchmark starts it as a process).
     """;
 
 if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
@@ -34,7 +40,11 @@ switch (args[0])
         return await PropagationBenchmark.RunAsync(options, Console.Out);
     case "chaos":
         return await ChaosBenchmark.RunAsync(args.AsMemory(1), Console.Out);
+    case "load":
+        return await LoadBenchmark.RunAsync(args.AsMemory(1), Console.Out);
+    case "bare-yarp" when args.Length == 2:
+        return await BareYarp.RunAsync(args[1]);
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: propagation, chaos");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, bare-yarp <upstream url>");
         return 2;
 }

@@ -19,6 +19,9 @@ internal sealed class ChaosProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
     public bool Exited => _process.HasExited;
 
     /// <summary>What the process printed so far, for a failure message.</summary>

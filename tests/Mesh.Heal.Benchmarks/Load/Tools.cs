@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace Mesh.Heal.Benchmarks.Load;
+
+/// <summary>The Debian programs the load benchmark drives: installed with apt-get when running as root, as tests/run.sh does.</summary>
+internal static class Tools
+{
+    /// <summary>Makes sure each command exists; returns an error naming what to install when it cannot.</summary>
+    public static async Task<string?> EnsureAsync(params (string Command, string Package)[] tools)
+    {
+        var missing = tools.Where(t => Which(t.Command) is null).Select(t => t.Package).ToList();
+        if (missing.Count == 0)
+        {
+            return null;
+        }
+
+        if (Environment.UserName != "root" || Which("apt-get") is null)
+        {
+            return $"missing {string.Join(' ', missing)}; install them (sudo apt-get install {string.Join(' ', missing)}) and run again";
+        }
+
+        await Console.Error.WriteLineAsync($"installing {string.Join(' ', missing)} with apt-get");
+        var code = await RunAsync("sh", "-c", $"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {string.Join(' ', missing)} >/dev/null");
+        return code == 0 && tools.All(t => Which(t.Command) is not null) ? null : $"apt-get could not install {string.Join(' ', missing)}";
+    }
+
+    public static string? Which(string command) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Append("/usr/sbin").Append("/sbin")
+            .Select(dir => Path.Combine(dir, command)).FirstOrDefault(File.Exists);
+
+    /// <summary>Runs a command to its end and returns its exit code.</summary>
+    public static async Task<int> RunAsync(string file, params string[] args) => (await RunWithOutputAsync(file, args)).Code;
+
+    /// <summary>Runs a command to its end and returns its exit code and what it printed.</summary>
+    public static async Task<(int Code, string Output)> RunWithOutputAsync(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await error);
+    }
+}
