@@ -112,6 +112,13 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
             output.WriteLine("  time |   via sidecar: ok  fallback  failed |  direct: ok  failed | health      breaker");
         }
 
+        // A few requests down both paths first, so the first second shows the mesh rather than JIT and new connections.
+        for (var i = 0; i < 20; i++)
+        {
+            await WarmUpAsync(viaSidecar, cancellationToken);
+            await WarmUpAsync(direct, cancellationToken);
+        }
+
         var start = time.GetTimestamp();
         TimeSpan Elapsed() => time.GetElapsedTime(start);
         var pushed = false;
@@ -186,6 +193,17 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
 
         summary.Print(output);
         return summary;
+    }
+
+    private static async Task WarmUpAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await client.GetAsync("/warm-up", cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+        }
     }
 
     private void PrintSecond(int second, SecondBucket bucket, DemoSummary summary)
