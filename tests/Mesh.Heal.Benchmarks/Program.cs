@@ -1,5 +1,6 @@
 using Mesh.Heal.Benchmarks.Chaos;
 using Mesh.Heal.Benchmarks.Load;
+using Mesh.Heal.Benchmarks.Micro;
 using Mesh.Heal.Benchmarks.Propagation;
 
 const string Usage = """
@@ -18,6 +19,9 @@ const string Usage = """
           p50/p99 over the changes, and the control plane's memory with the streams open. Each case starts a fresh
           control plane process; "real" cases run real sidecars in this process, "simulated" ones open bare policy
           streams that ACK every snapshot (one HTTP/2 connection each, like a sidecar). tests/bench/policy-propagation.sh runs it.
+      micro [BenchmarkDotNet arguments, such as --filter *]
+          BenchmarkDotNet micro benchmarks of the sidecar's hot path: the breaker's decision, an attempt through the
+          breaker, recording the outcome, the fallback choice while Recovering.
       bare-yarp <upstream url>
           YARP with one route and nothing of Mesh.Heal (the load benchmark starts it as a process).
     """;
@@ -42,9 +46,12 @@ switch (args[0])
         return await ChaosBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "load":
         return await LoadBenchmark.RunAsync(args.AsMemory(1), Console.Out);
+    case "micro":
+        BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks)]).Run(args.Length > 1 ? args[1..] : ["--filter", "*"]);
+        return 0;
     case "bare-yarp" when args.Length == 2:
         return await BareYarp.RunAsync(args[1]);
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, bare-yarp <upstream url>");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, micro, bare-yarp <upstream url>");
         return 2;
 }
