@@ -107,10 +107,10 @@ internal static partial class LoadBenchmark
             var peakBefore = ProcessStats.RssMb(pids);
             var (samples, _) = await new Traffic([[address]], rate, TimeSpan.FromSeconds(fixedSeconds), TimeSpan.FromSeconds(5)).RunAsync([], Stopwatch.StartNew(), CancellationToken.None);
             var latencies = samples.Select(s => s.Latency.TotalMilliseconds).Order().ToList();
-            fixedP99[name] = latencies[Math.Clamp((int)Math.Ceiling(0.99 * latencies.Count) - 1, 0, latencies.Count - 1)];
+            fixedP99[name] = ScenarioResult.Percentile(latencies, 0.99);
             var failed = samples.Count(s => s.Outcome == Outcome.Failed);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"  {name,-8} p50 {latencies[latencies.Count / 2]:0.000} ms  p99 {fixedP99[name]:0.000} ms  failed {failed}  {(pids.Count == 0 ? string.Empty : $"RSS {ProcessStats.RssMb(pids):0.0} MiB")}"));
+                $"  {name,-8} p50 {ScenarioResult.Percentile(latencies, 0.5):0.000} ms  p99 {fixedP99[name]:0.000} ms  failed {failed}  {(pids.Count == 0 ? string.Empty : $"RSS {ProcessStats.RssMb(pids):0.0} MiB")}"));
         }
 
         var added = fixedP99["sidecar"] - fixedP99["direct"];
@@ -144,10 +144,10 @@ internal static partial class LoadBenchmark
             throw new InvalidOperationException($"wrk against {address} failed ({code}): {text}");
         }
 
-        return (double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture), Percentile(text, "50%"), Percentile(text, "99%"));
+        return (double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture), WrkPercentile(text, "50%"), WrkPercentile(text, "99%"));
     }
 
-    private static double Percentile(string text, string label)
+    private static double WrkPercentile(string text, string label)
     {
         var match = Regex.Match(text, $@"^\s*{Regex.Escape(label)}\s+([\d.]+)(us|ms|s)\s*$", RegexOptions.Multiline);
         var value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);

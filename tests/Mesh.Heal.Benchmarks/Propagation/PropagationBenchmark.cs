@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Grpc.Net.Client;
 using Mesh.Heal.Chaos;
 using Mesh.Heal.Sidecar.Hosting;
@@ -51,10 +49,9 @@ internal static class PropagationBenchmark
     {
         var store = Directory.CreateTempSubdirectory("meshheal-bench-cp-").FullName;
         await using var controlPlane = await ControlPlaneProcess.StartAsync(store);
-        using var http = new HttpClient { BaseAddress = controlPlane.HttpUri, Timeout = TimeSpan.FromSeconds(30) };
         using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri);
         var control = new Wire.MeshControl.MeshControlClient(channel);
-        var version = await PutAsync(http, 0);
+        var version = await PutAsync(controlPlane, 0);
         var idle = controlPlane.Process.RssMb();
 
         var tracker = new AckTracker();
@@ -82,7 +79,7 @@ internal static class PropagationBenchmark
             {
                 var acked = tracker.Expect(version + 1, @case.Streams);
                 var start = DateTimeOffset.UtcNow;
-                version = await PutAsync(http, change);
+                version = await PutAsync(controlPlane, change);
                 if (!@case.Real)
                 {
                     await acked.WaitAsync(TimeSpan.FromSeconds(60));
@@ -94,7 +91,7 @@ internal static class PropagationBenchmark
 
             var peak = controlPlane.Process.PeakRssMb();
             samples.Sort();
-            return (Percentile(samples, 0.50), Percentile(samples, 0.99), samples[^1], idle, open, peak);
+            return (ScenarioResult.Percentile(samples, 0.50), ScenarioResult.Percentile(samples, 0.99), samples[^1], idle, open, peak);
         }
         finally
         {
@@ -138,32 +135,14 @@ internal static class PropagationBenchmark
         }
     }
 
-    private static async Task<long> PutAsync(HttpClient http, int change)
-    {
-        var yaml = $"service: {Service}\nclusters:\n  backend:\n    timeout: {1000 + change}ms\n";
-        using var content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
-        using var response = await http.PutAsync($"/v1/policies/{Service}", content);
-        var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"PUT /v1/policies/{Service}: {(int)response.StatusCode} {body}");
-        }
-
-        return JsonDocument.Parse(body).RootElement.GetProperty("version").GetInt64();
-    }
+    /// <summary>Each change sets another timeout, so every PUT makes a new version.</summary>
+    private static Task<long> PutAsync(ControlPlaneProcess controlPlane, int change) =>
+        controlPlane.PutPolicyAsync(Service, $"service: {Service}\nclusters:\n  backend:\n    timeout: {1000 + change}ms\n");
 
     private static async Task<WebApplication> StartSidecarAsync(Uri controlPlane, string instance, string directory)
     {
         var config = Path.Combine(directory, instance + ".json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
-        {
-            Sidecar = new { Service },
-            ReverseProxy = new
-            {
-                Routes = new { all = new { ClusterId = "backend", Match = new { Path = "{**catch-all}" } } },
-                Clusters = new { backend = new { Destinations = new { d1 = new { Address = "http://127.0.0.1:9/" } } } },
-            },
-        }));
+        await File.WriteAllTextAsync(config, ChaosMesh.SidecarConfig(Service, ("backend", ["http://127.0.0.1:9/"]), new { }));
         var app = SidecarHost.Build(
             [
                 "--config", config, "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0",
@@ -173,8 +152,6 @@ internal static class PropagationBenchmark
         await app.StartAsync();
         return app;
     }
-
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     /// <summary>Completes when <c>count</c> streams have ACKed the expected version.</summary>
     private sealed class AckTracker

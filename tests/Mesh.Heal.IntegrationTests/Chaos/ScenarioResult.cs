@@ -71,7 +71,8 @@ internal sealed record ScenarioResult(
 
     private static string Ms(double? value) => value is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v:0} ms") : "n/a";
 
-    private static double Percentile(List<double> sorted, double p) =>
+    /// <summary>The nearest-rank percentile <paramref name="p"/> (0 to 1) of ascending <paramref name="sorted"/>; 0 when empty.</summary>
+    public static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted.Count == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     /// <summary>Milliseconds from <paramref name="from"/> to the first point before <paramref name="to"/> that meets <paramref name="state"/>.</summary>

@@ -121,7 +121,7 @@ internal static class Scenarios
             "c",
             cancellationToken);
         var during = samples.Where(s => s.Target == 0 && s.SentAt >= done["fault"] && s.SentAt < done["heal"]).Select(s => s.Latency.TotalMilliseconds).Order().ToList();
-        var p99 = during.Count == 0 ? 0 : during[Math.Clamp((int)Math.Ceiling(0.99 * during.Count) - 1, 0, during.Count - 1)];
+        var p99 = ScenarioResult.Percentile(during, 0.99);
         var stateA = (await sidecarA.StateAsync()).GetProperty("clusters").GetProperty("b");
         return ScenarioResult.From("cascade", samples, done["fault"], done["heal"], health,
         [

@@ -8,7 +8,7 @@ namespace Mesh.Heal.IntegrationTests.Deploy;
 /// <summary>The repository's deployment files, read as a deployer would: Kubernetes manifests, the Dockerfile and its entry script.</summary>
 internal static partial class Manifests
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => Mesh.Heal.Chaos.Programs.Root;
 
     public static string PathOf(string relative) => Path.Combine(Root, relative);
 
@@ -44,19 +44,6 @@ internal static partial class Manifests
     /// <summary>The roles the entry script accepts, with the program each starts.</summary>
     public static Dictionary<string, string> EntryRoles() =>
         RoleLine().Matches(File.ReadAllText(PathOf("deploy/docker/meshheal.sh"))).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value, StringComparer.Ordinal);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Mesh.Heal.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Mesh.Heal.sln not found above " + AppContext.BaseDirectory);
-    }
 
     [GeneratedRegex(@"([A-Za-z_][A-Za-z0-9_]*)=(\S+)")]
     private static partial Regex EnvPair();
