@@ -160,14 +160,57 @@ public class ClusterResilienceTests
         Assert.Equal(HealthState.Failed, cluster.Health);
         Assert.Equal(AttemptResult.Rejected, await Run(cluster, AttemptResult.Success));
 
-        _time.Advance(TimeSpan.FromSeconds(2)); // the break ends: straight into the ramp
+        _time.Advance(TimeSpan.FromSeconds(2)); // the break ends: Recovering, waiting for one probe before the ramp
         await Eventually(() => cluster.Health == HealthState.Recovering);
         Assert.Equal(BreakerState.Closed, cluster.BreakerState);
+        Assert.Equal(0, cluster.HealthMachine.PrimaryShare);
+        Assert.Equal([true, false, false], new[] { cluster.ShouldTryPrimary(), cluster.ShouldTryPrimary(), cluster.ShouldTryPrimary() });
+
+        Assert.Equal(AttemptResult.Success, await Run(cluster, AttemptResult.Success)); // the probe passes: the ramp starts
         Assert.InRange(cluster.HealthMachine.PrimaryShare, 0.09, 0.11);
-        Assert.Equal(AttemptResult.Success, await Run(cluster, AttemptResult.Success));
 
         _time.Advance(TimeSpan.FromSeconds(4));
         Assert.Equal(HealthState.Healthy, cluster.Health);
+    }
+
+    [Fact]
+    public async Task Flow_RunOfFailures_FailedProbe_TripsAgainAtOnce_WithNoOtherRequestOnThePrimary()
+    {
+        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker with { ConsecutiveFailures = 5 } });
+        await RunMany(cluster, AttemptResult.Success, 50);
+        await RunMany(cluster, AttemptResult.Timeout, 5);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Eventually(() => cluster.Health == HealthState.Recovering);
+
+        Assert.True(cluster.ShouldTryPrimary());
+        Assert.False(cluster.ShouldTryPrimary());
+        await Run(cluster, AttemptResult.Timeout); // the probe fails: one failure is enough
+
+        Assert.Equal(HealthState.Failed, cluster.Health);
+        Assert.Equal(BreakerState.Open, cluster.BreakerState);
+
+        _time.Advance(TimeSpan.FromSeconds(2)); // the next break ends: another single probe
+        await Eventually(() => cluster.Health == HealthState.Recovering);
+        Assert.Equal([true, false], new[] { cluster.ShouldTryPrimary(), cluster.ShouldTryPrimary() });
+    }
+
+    [Fact]
+    public async Task Probe_WithoutAVerdict_IsGivenToAnotherRequest()
+    {
+        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker with { ConsecutiveFailures = 5 } });
+        await RunMany(cluster, AttemptResult.Success, 50);
+        await RunMany(cluster, AttemptResult.Timeout, 5);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Eventually(() => cluster.Health == HealthState.Recovering);
+
+        Assert.True(cluster.ShouldTryPrimary());
+        cluster.HealthMachine.Record(AttemptResult.ClientAborted); // the caller left: no verdict
+        Assert.True(cluster.ShouldTryPrimary());
+        Assert.False(cluster.ShouldTryPrimary());
+
+        _time.Advance(Breaker.BreakDuration + TimeSpan.FromMilliseconds(1)); // a probe that never came back
+        Assert.True(cluster.ShouldTryPrimary());
+        Assert.Equal(HealthState.Recovering, cluster.Health);
     }
 
     [Theory]

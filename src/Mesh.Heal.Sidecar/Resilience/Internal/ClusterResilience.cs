@@ -296,9 +296,15 @@ internal sealed class ClusterResilience
         public async ValueTask OnFailureAsync()
         {
             // Exactly one thread sees the count reach the threshold; it stays above it until a success or the release.
-            if (_consecutiveToTrip == 0
-                || Interlocked.Increment(ref _consecutive) != _consecutiveToTrip
-                || StateProvider.CircuitState != CircuitState.Closed)
+            // The probe after a trip is a run of one: if it fails, the breaker trips again at once.
+            var probing = Health.IsProbing;
+            if (_consecutiveToTrip == 0 && !probing)
+            {
+                return;
+            }
+
+            var consecutive = Interlocked.Increment(ref _consecutive);
+            if (!(probing || consecutive == _consecutiveToTrip) || StateProvider.CircuitState != CircuitState.Closed)
             {
                 return;
             }
@@ -323,6 +329,7 @@ internal sealed class ClusterResilience
             Volatile.Write(ref _consecutive, 0);
             Interlocked.CompareExchange(ref _trip, null, trip);
             trip.Release?.Dispose();
+            Health.ProbeOnNextClose();
             await ManualControl.CloseAsync().ConfigureAwait(false);
         }
 

@@ -10,7 +10,9 @@ namespace Mesh.Heal.Sidecar.Resilience.Internal;
 /// failure ratio of primary attempts over the sampling window. While Recovering, <see cref="ShouldTryPrimary"/>
 /// sends a share of traffic to the primary that grows linearly from <see cref="InitialRecoveryShare"/> to all of it
 /// over <see cref="CircuitBreakerPolicy.RecoveryDuration"/>; the rest goes to the fallback. A relapse opens the
-/// breaker again and so returns to Failed. One lock guards the state; the hot path reads a volatile field.
+/// breaker again and so returns to Failed. After a run-of-failures trip no probe has passed yet, so the ramp waits for
+/// one: a single request tries the primary while the rest go to the fallback, and only when it succeeds does the ramp
+/// start (a failed probe trips the breaker again). One lock guards the state; the hot path reads a volatile field.
 /// </remarks>
 internal sealed class HealthStateMachine
 {
@@ -26,6 +28,15 @@ internal sealed class HealthStateMachine
     private long _recoveringSince;
     private long _rampCounter;
     private long _transitions;
+    private bool _probeOnNextClose;
+
+    // NoProbe, or a probe awaited / in flight since _probeStarted (while Recovering after a run-of-failures trip).
+    private int _probe;
+    private long _probeStarted;
+
+    private const int NoProbe = 0;
+    private const int ProbeAwaited = 1;
+    private const int ProbeInFlight = 2;
 
     public HealthStateMachine(CircuitBreakerPolicy policy, TimeProvider time, Action<HealthState, HealthState>? onTransition = null)
     {
@@ -53,8 +64,11 @@ internal sealed class HealthStateMachine
     /// <summary>How many transitions happened since this machine was created.</summary>
     public long Transitions => Interlocked.Read(ref _transitions);
 
-    /// <summary>The share of traffic the primary gets now: 1 except while Recovering.</summary>
-    public double PrimaryShare => _state == HealthState.Recovering ? ShareAt(_time.GetTimestamp()) : 1;
+    /// <summary>The share of traffic the primary gets now: 1 except while Recovering, 0 while a probe is awaited.</summary>
+    public double PrimaryShare => _state != HealthState.Recovering ? 1 : Volatile.Read(ref _probe) != NoProbe ? 0 : ShareAt(_time.GetTimestamp());
+
+    /// <summary>Whether the one probe after a run-of-failures trip is on its way to the primary.</summary>
+    public bool IsProbing => Volatile.Read(ref _probe) == ProbeInFlight;
 
     /// <summary>Whether this request should try the primary (true) or go to the fallback (false, only while Recovering).</summary>
     public bool ShouldTryPrimary()
@@ -62,6 +76,11 @@ internal sealed class HealthStateMachine
         if (_state != HealthState.Recovering)
         {
             return true;
+        }
+
+        if (Volatile.Read(ref _probe) != NoProbe)
+        {
+            return TryTakeProbe();
         }
 
         var share = ShareAt(_time.GetTimestamp());
@@ -81,6 +100,8 @@ internal sealed class HealthStateMachine
     {
         if (result is AttemptResult.Rejected or AttemptResult.ClientAborted)
         {
+            // A probe that never reached a verdict: let the next request probe.
+            Interlocked.CompareExchange(ref _probe, ProbeAwaited, ProbeInFlight);
             return;
         }
 
@@ -88,6 +109,14 @@ internal sealed class HealthStateMachine
         lock (_lock)
         {
             var now = _time.GetTimestamp();
+            if (_probe != NoProbe && !result.IsFailure())
+            {
+                // The probe (or any attempt) passed: the ramp starts now. A failed probe trips the breaker again, which ends Recovering.
+                _probe = NoProbe;
+                _recoveringSince = now;
+                _rampCounter = 0;
+            }
+
             _window.Record(now, result.IsFailure());
             from = _state;
             to = Evaluate_NeedsLock(now);
@@ -98,6 +127,15 @@ internal sealed class HealthStateMachine
 
     /// <summary>The breaker opened (or was isolated): the fallback serves.</summary>
     public void OnBreakerOpened() => MoveTo(HealthState.Failed, startRamp: false);
+
+    /// <summary>The next close ends a run-of-failures trip, which no probe has passed: Recovering waits for one first.</summary>
+    public void ProbeOnNextClose()
+    {
+        lock (_lock)
+        {
+            _probeOnNextClose = true;
+        }
+    }
 
     /// <summary>The breaker closed after a passing probe: ramp traffic back.</summary>
     public void OnBreakerClosed() => MoveTo(HealthState.Recovering, startRamp: true);
@@ -112,18 +150,46 @@ internal sealed class HealthStateMachine
             {
                 if (from != HealthState.Failed)
                 {
+                    _probeOnNextClose = false;
                     return;
                 }
 
                 _recoveringSince = _time.GetTimestamp();
                 _rampCounter = 0;
                 _window.Clear();
+                _probe = _probeOnNextClose ? ProbeAwaited : NoProbe;
             }
+            else
+            {
+                _probe = NoProbe;
+            }
+
+            _probeOnNextClose = false;
 
             SetState_NeedsLock(target);
         }
 
         Notify(from, target);
+    }
+
+    /// <summary>Gives the probe to exactly one request; a probe in flight longer than a break is taken as lost.</summary>
+    private bool TryTakeProbe()
+    {
+        var now = _time.GetTimestamp();
+        if (Interlocked.CompareExchange(ref _probe, ProbeInFlight, ProbeAwaited) == ProbeAwaited)
+        {
+            Interlocked.Exchange(ref _probeStarted, now);
+            return true;
+        }
+
+        var started = Interlocked.Read(ref _probeStarted);
+        if (Volatile.Read(ref _probe) == ProbeInFlight && _time.GetElapsedTime(started, now) > _policy.BreakDuration
+            && Interlocked.CompareExchange(ref _probeStarted, now, started) == started)
+        {
+            return true;
+        }
+
+        return false;
     }
 
     private HealthState Evaluate()
@@ -146,7 +212,7 @@ internal sealed class HealthStateMachine
         {
             case HealthState.Failed:
                 return state;
-            case HealthState.Recovering when ShareAt(now) < 1:
+            case HealthState.Recovering when _probe != NoProbe || ShareAt(now) < 1:
                 return state;
         }
 
