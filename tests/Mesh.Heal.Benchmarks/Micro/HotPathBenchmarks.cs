@@ -26,8 +26,7 @@ public class HotPathBenchmarks
     {
         _closed = new ClusterResilience("backend", new ClusterPolicy(), TimeProvider.System);
 
-        // A window of successes, then a run of failures trips the breaker (before the ratio could); the break passes
-        // and the cluster stays at the start of the ramp, its clock stopped.
+        // A window of successes, then a run of failures trips the breaker (before the ratio could), and the break passes.
         var time = new FakeTimeProvider();
         _recovering = new ClusterResilience("backend", new ClusterPolicy(), time);
         for (var i = 0; i < 100; i++)
@@ -46,6 +45,9 @@ public class HotPathBenchmarks
         {
             throw new InvalidOperationException($"expected Recovering, got {_recovering.Health}");
         }
+
+        // The probe passes, so the ramp starts: 10 % of requests to the primary, its clock stopped there.
+        _recovering.ExecuteAsync(Success, 0, CancellationToken.None).AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>Whether a request goes to the primary: a volatile read while closed.</summary>
