@@ -48,6 +48,17 @@ public class ClusterResilienceTests
         }
     }
 
+    /// <summary>A window of successes, a run of timeouts that trips the breaker, and the break waited out: Recovering, awaiting its probe.</summary>
+    private async Task<ClusterResilience> TripByRunThenReleaseAsync()
+    {
+        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker with { ConsecutiveFailures = 5 } });
+        await RunMany(cluster, AttemptResult.Success, 50);
+        await RunMany(cluster, AttemptResult.Timeout, 5);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Eventually(() => cluster.Health == HealthState.Recovering);
+        return cluster;
+    }
+
     /// <summary>Opens the breaker on the ratio, waits out the break and lets a probe pass: the cluster is Recovering.</summary>
     private async Task OpenThenProbeIntoRecoveringAsync(ClusterResilience cluster)
     {
@@ -176,11 +187,7 @@ public class ClusterResilienceTests
     [Fact]
     public async Task Flow_RunOfFailures_FailedProbe_TripsAgainAtOnce_WithNoOtherRequestOnThePrimary()
     {
-        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker with { ConsecutiveFailures = 5 } });
-        await RunMany(cluster, AttemptResult.Success, 50);
-        await RunMany(cluster, AttemptResult.Timeout, 5);
-        _time.Advance(TimeSpan.FromSeconds(2));
-        await Eventually(() => cluster.Health == HealthState.Recovering);
+        var cluster = await TripByRunThenReleaseAsync();
 
         Assert.True(cluster.ShouldTryPrimary());
         Assert.False(cluster.ShouldTryPrimary());
@@ -197,11 +204,7 @@ public class ClusterResilienceTests
     [Fact]
     public async Task Probe_WithoutAVerdict_IsGivenToAnotherRequest()
     {
-        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker with { ConsecutiveFailures = 5 } });
-        await RunMany(cluster, AttemptResult.Success, 50);
-        await RunMany(cluster, AttemptResult.Timeout, 5);
-        _time.Advance(TimeSpan.FromSeconds(2));
-        await Eventually(() => cluster.Health == HealthState.Recovering);
+        var cluster = await TripByRunThenReleaseAsync();
 
         Assert.True(cluster.ShouldTryPrimary());
         cluster.HealthMachine.Record(AttemptResult.ClientAborted); // the caller left: no verdict
@@ -252,11 +255,7 @@ public class ClusterResilienceTests
     [Fact]
     public async Task RunOfFailures_WhileRecovering_OpensAgain()
     {
-        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker with { ConsecutiveFailures = 5 } });
-        await RunMany(cluster, AttemptResult.Success, 50);
-        await RunMany(cluster, AttemptResult.Timeout, 5);
-        _time.Advance(TimeSpan.FromSeconds(2));
-        await Eventually(() => cluster.Health == HealthState.Recovering);
+        var cluster = await TripByRunThenReleaseAsync();
 
         await RunMany(cluster, AttemptResult.Timeout, 5);
 
