@@ -13,7 +13,7 @@ const string Usage = """
       load [--seconds 10] [--connections 32] [--rounds 3] [--rate 1000] [--fixed-seconds 10] [--json out.json]
           wrk (installed with apt-get as root, or asked for) against one tiny upstream four ways, alternating in one run:
           direct, bare YARP, the sidecar with its default policy, nginx; requests/s, p50/p99, proxy CPU and RSS, the
-          ratios sidecar/nginx and sidecar/bare YARP, then a fixed-rate run for the p99 each hop adds.
+          ratios sidecar/nginx and sidecar/bare YARP, then a fixed-rate run with hey for the p99 each hop adds.
       propagation [--cases 10:real,10:simulated,1000:simulated] [--changes 100]
           Policy propagation: from PUT /v1/policies until every sidecar's ACK is recorded by the control plane,
           p50/p99 over the changes, and the control plane's memory with the streams open. Each case starts a fresh
