@@ -99,11 +99,7 @@ internal sealed partial class MeshStore : IDisposable
             "UPDATE sidecars SET connected = 0, connection_id = NULL, last_seen = $t WHERE service = $s AND instance = $i AND connection_id = $c",
             ("$s", service), ("$i", instance), ("$c", connectionId), ("$t", Now())));
 
-    /// <summary>Records an ACK (<paramref name="error"/> null) or a NACK, in the history and on the sidecar, at the store's clock.</summary>
-    public void RecordAck(string service, string instance, long version, string nonce, string? error) =>
-        RecordAnswers([new PolicyAnswer(service, instance, version, nonce, error, _time.GetUtcNow())]);
-
-    /// <summary>Records ACKs and NACKs in one transaction: at a thousand sidecars a commit per answer would dominate a push.</summary>
+    /// <summary>Records ACKs (<see cref="PolicyAnswer.Error"/> null) and NACKs, in the history and on the sidecar, in one transaction: at a thousand sidecars a commit per answer would dominate a push.</summary>
     public void RecordAnswers(IReadOnlyList<PolicyAnswer> answers)
     {
         lock (_lock)

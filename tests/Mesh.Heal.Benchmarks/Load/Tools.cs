@@ -20,16 +20,13 @@ internal static class Tools
         }
 
         await Console.Error.WriteLineAsync($"installing {string.Join(' ', missing)} with apt-get");
-        var code = await RunAsync("sh", "-c", $"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {string.Join(' ', missing)} >/dev/null");
+        var (code, _) = await RunWithOutputAsync("sh", "-c", $"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {string.Join(' ', missing)} >/dev/null");
         return code == 0 && tools.All(t => Which(t.Command) is not null) ? null : $"apt-get could not install {string.Join(' ', missing)}";
     }
 
     public static string? Which(string command) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Append("/usr/sbin").Append("/sbin")
             .Select(dir => Path.Combine(dir, command)).FirstOrDefault(File.Exists);
-
-    /// <summary>Runs a command to its end and returns its exit code.</summary>
-    public static async Task<int> RunAsync(string file, params string[] args) => (await RunWithOutputAsync(file, args)).Code;
 
     /// <summary>Runs a command to its end and returns its exit code and what it printed.</summary>
     public static async Task<(int Code, string Output)> RunWithOutputAsync(string file, params string[] args)

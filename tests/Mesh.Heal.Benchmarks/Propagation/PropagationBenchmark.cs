@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Grpc.Net.Client;
+using Mesh.Heal.Benchmarks.Load;
 using Mesh.Heal.Chaos;
 using Mesh.Heal.Sidecar.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -52,7 +53,7 @@ internal static class PropagationBenchmark
         using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri);
         var control = new Wire.MeshControl.MeshControlClient(channel);
         var version = await PutAsync(controlPlane, 0);
-        var idle = controlPlane.Process.RssMb();
+        var idle = ProcessStats.RssMb([controlPlane.Process.Id]);
 
         var tracker = new AckTracker();
         var simulated = new List<SimulatedSidecar>();
@@ -73,7 +74,7 @@ internal static class PropagationBenchmark
             }
 
             await ConvergedAsync(control, @case.Streams, version, TimeSpan.FromSeconds(120));
-            var open = controlPlane.Process.RssMb();
+            var open = ProcessStats.RssMb([controlPlane.Process.Id]);
             var samples = new List<double>(options.Changes);
             for (var change = 1; change <= options.Changes; change++)
             {
@@ -89,7 +90,7 @@ internal static class PropagationBenchmark
                 samples.Add((last - start).TotalMilliseconds);
             }
 
-            var peak = controlPlane.Process.PeakRssMb();
+            var peak = ProcessStats.RssMb([controlPlane.Process.Id], peak: true);
             samples.Sort();
             return (ScenarioResult.Percentile(samples, 0.50), ScenarioResult.Percentile(samples, 0.99), samples[^1], idle, open, peak);
         }

@@ -10,7 +10,6 @@ internal sealed class SimulatedSidecar : IAsyncDisposable
     private readonly GrpcChannel _channel;
     private readonly Task _run;
     private readonly CancellationTokenSource _stop = new();
-    private long _acked;
 
     public SimulatedSidecar(Uri controlPlane, string service, string instance, Action<long> onAck)
     {
@@ -18,8 +17,6 @@ internal sealed class SimulatedSidecar : IAsyncDisposable
         _channel = GrpcChannel.ForAddress(controlPlane, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler() });
         _run = RunAsync(service, instance, onAck);
     }
-
-    public long Acked => Interlocked.Read(ref _acked);
 
     public async ValueTask DisposeAsync()
     {
@@ -43,7 +40,6 @@ internal sealed class SimulatedSidecar : IAsyncDisposable
         await foreach (var snapshot in call.ResponseStream.ReadAllAsync(_stop.Token))
         {
             await call.RequestStream.WriteAsync(new Wire.PolicyRequest { Version = snapshot.Version, ResponseNonce = snapshot.Nonce });
-            Interlocked.Exchange(ref _acked, snapshot.Version);
             onAck(snapshot.Version);
         }
     }

@@ -11,7 +11,7 @@ public class MeshStoreTests
         Assert.Equal(1, test.Store.SchemaVersion);
         test.Store.AddPolicy("orders", "{}", "service: orders", "api", "alice");
         test.Store.SidecarConnected("orders", "orders-1", "zone-a", "1.0", "c1");
-        test.Store.RecordAck("orders", "orders-1", 1, "n1", error: null);
+        test.Store.RecordAnswers([new PolicyAnswer("orders", "orders-1", 1, "n1", null, test.Time.GetUtcNow())]);
         test.Store.Audit("alice", "policy.changed", "orders", "version 1", "source api");
 
         using var reopened = test.Reopen();
@@ -29,8 +29,8 @@ public class MeshStoreTests
     {
         using var test = new TestStore();
         test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "c1");
-        test.Store.RecordAck("orders", "orders-1", 1, "n1", error: null);
-        test.Store.RecordAck("orders", "orders-1", 2, "n2", error: "no cluster 'nowhere'");
+        test.Store.RecordAnswers([new PolicyAnswer("orders", "orders-1", 1, "n1", null, test.Time.GetUtcNow())]);
+        test.Store.RecordAnswers([new PolicyAnswer("orders", "orders-1", 2, "n2", "no cluster 'nowhere'", test.Time.GetUtcNow())]);
 
         var sidecar = Assert.Single(test.Store.Sidecars());
         Assert.Equal(1, sidecar.AckedVersion);

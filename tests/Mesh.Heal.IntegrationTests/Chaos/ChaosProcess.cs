@@ -22,8 +22,6 @@ internal sealed class ChaosProcess : IAsyncDisposable
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 
-    public bool Exited => _process.HasExited;
-
     /// <summary>What the process printed so far, for a failure message.</summary>
     public string Output
     {
@@ -95,28 +93,9 @@ internal sealed class ChaosProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Resident memory in MiB, from /proc.</summary>
-    public double RssMb() => Proc("VmRSS");
-
-    /// <summary>Peak resident memory in MiB, from /proc.</summary>
-    public double PeakRssMb() => Proc("VmHWM");
-
-    /// <summary>CPU time used so far (user and system).</summary>
-    public TimeSpan CpuTime()
-    {
-        _process.Refresh();
-        return _process.TotalProcessorTime;
-    }
-
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
         _process.Dispose();
-    }
-
-    private double Proc(string key)
-    {
-        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith(key + ":", StringComparison.Ordinal));
-        return double.Parse(line[(key.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024;
     }
 }

@@ -64,7 +64,7 @@ internal static class Scenarios
         }
 
         checks.Add(NoSecondOutage(health, done["heal"]));
-        checks.Add(Check("no failure after the heal", samples.Count(s => s.Target == 0 && s.SentAt >= done["heal"] && s.Outcome == Outcome.Failed) == 0, "counted"));
+        checks.Add(Check("no failure after the heal", samples.Count(s => s.Target == ScenarioResult.WithSidecar && s.SentAt >= done["heal"] && s.Outcome == Outcome.Failed) == 0, "counted"));
         return ScenarioResult.From(name, samples, done["fault"], done["heal"], health, checks);
     }
 
@@ -120,7 +120,7 @@ internal static class Scenarios
             sidecarB,
             "c",
             cancellationToken);
-        var during = samples.Where(s => s.Target == 0 && s.SentAt >= done["fault"] && s.SentAt < done["heal"]).Select(s => s.Latency.TotalMilliseconds).Order().ToList();
+        var during = samples.Where(s => s.Target == ScenarioResult.WithSidecar && s.SentAt >= done["fault"] && s.SentAt < done["heal"]).Select(s => s.Latency.TotalMilliseconds).Order().ToList();
         var p99 = ScenarioResult.Percentile(during, 0.99);
         var stateA = (await sidecarA.StateAsync()).GetProperty("clusters").GetProperty("b");
         return ScenarioResult.From("cascade", samples, done["fault"], done["heal"], health,
@@ -217,7 +217,7 @@ internal static class Scenarios
 
     private static ScenarioCheck Availability(IReadOnlyList<Sample> samples)
     {
-        var with = samples.Where(s => s.Target == 0).ToList();
+        var with = samples.Where(s => s.Target == ScenarioResult.WithSidecar).ToList();
         var failed = with.Count(s => s.Outcome == Outcome.Failed);
         var availability = with.Count == 0 ? 0 : 1 - (double)failed / with.Count;
         var first = string.Join(", ", with.Where(s => s.Outcome == Outcome.Failed).Take(5).Select(s => string.Create(
