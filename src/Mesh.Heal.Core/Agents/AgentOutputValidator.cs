@@ -36,6 +36,7 @@ public static partial class AgentOutputValidator
         }
 
         var kinds = output.Findings.Select(f => f.Kind).ToHashSet(StringComparer.Ordinal);
+        var findings = output.Findings.Select(f => (f.Kind, f.Subject)).ToHashSet();
         for (var i = 0; i < output.Actions.Count; i++)
         {
             var a = output.Actions[i];
@@ -54,6 +55,21 @@ public static partial class AgentOutputValidator
             if (a.FindingKind.Length > 0 && !kinds.Contains(a.FindingKind))
             {
                 errors.Add(new($"{field}.findingKind", $"'{a.FindingKind}' is not among the findings; accepted: {string.Join(", ", kinds.Order(StringComparer.Ordinal))}"));
+            }
+            else if (a.FindingKind.Length > 0 && !findings.Contains((a.FindingKind, a.FindingSubject)))
+            {
+                errors.Add(new($"{field}.findingSubject", $"'{a.FindingSubject}' is not the subject of a '{a.FindingKind}' finding; accepted: "
+                    + string.Join(", ", output.Findings.Where(f => f.Kind == a.FindingKind).Select(f => $"'{f.Subject}'"))));
+            }
+
+            if (!NamePattern().IsMatch(a.Actuator))
+            {
+                errors.Add(new($"{field}.actuator", $"'{a.Actuator}' is not a name; accepted: an actuator's name, such as policy"));
+            }
+
+            foreach (var edge in a.Signal.Where(e => e.Split('/') is not [{ Length: > 0 }, { Length: > 0 }]))
+            {
+                errors.Add(new($"{field}.signal", $"'{edge}' is not an edge; accepted: caller/cluster"));
             }
         }
 

@@ -11,6 +11,9 @@ public sealed record Finding(string Kind, string Subject, string Summary, Findin
     /// <summary>The figures behind the finding, by name (<c>failureRatio</c>: <c>0.42</c>), as shown to operators.</summary>
     public IReadOnlyDictionary<string, string> Evidence { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>The other services it involves (the callers at risk of a cascade), besides the one it is about.</summary>
+    public IReadOnlyList<string> Services { get; init; } = [];
+
     /// <summary>The key that merges the same finding across runs and sidecars into one issue.</summary>
     /// <remarks>Agent, service, kind and subject: the summary and the figures change from run to run, the fingerprint does not.</remarks>
     public string Fingerprint(string agent, string service) => $"{agent}/{service}/{Kind}/{Subject}";

@@ -11,8 +11,27 @@ public sealed record HealingAction(string Kind, string Target, string Descriptio
     /// <summary>The finding it answers (its <see cref="Finding.Kind"/>), or empty.</summary>
     public string FindingKind { get; init; } = string.Empty;
 
+    /// <summary>The <see cref="Finding.Subject"/> of the finding it answers; with <see cref="FindingKind"/> it names the issue the healing belongs to.</summary>
+    public string FindingSubject { get; init; } = string.Empty;
+
+    /// <summary>Which actuator carries it out.</summary>
+    /// <remarks>Default <c>policy</c>: <see cref="Changes"/> are configuration paths in <see cref="Target"/>'s policy document.</remarks>
+    public string Actuator { get; init; } = "policy";
+
+    /// <summary>What the actuator sets, by path (<c>clusters:c:override</c>: <c>forceFallback</c>); a null value removes the path.</summary>
+    public IReadOnlyDictionary<string, string?> Changes { get; init; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The edges (<c>caller/cluster</c>) whose failures, as their callers saw them, judge the healing before and after.</summary>
+    public IReadOnlyList<string> Signal { get; init; } = [];
+
+    /// <summary>Whether it only holds until its issue resolves, when the coordinator undoes it (a forced fallback, a tightened timeout).</summary>
+    public bool Temporary { get; init; }
+
     /// <summary>The change as a diff (a policy document, a patch), or null when there is none to show.</summary>
     public string? Diff { get; init; }
+
+    /// <summary>What makes two proposals the same healing: kind, target and the paths changed, not the values.</summary>
+    public string Key => $"{Kind}:{Target}:{string.Join(',', Changes.Keys.Select(k => k.ToLowerInvariant()).Order(StringComparer.Ordinal))}";
 
     /// <summary>Whether the coordinator may apply it without an operator: low risk and not in dry-run.</summary>
     public bool AppliesAutomatically(bool dryRun) => Risk == ActionRisk.Low && !dryRun;

@@ -34,4 +34,17 @@ public static class DurationParser
         value = default;
         return false;
     }
+
+    /// <summary>Writes <paramref name="value"/> in the shortest unit form <see cref="TryParse"/> reads back exactly: <c>250ms</c>, <c>2s</c>, <c>5m</c>.</summary>
+    public static string Format(TimeSpan value)
+    {
+        var ms = value.TotalMilliseconds;
+        return ms switch
+        {
+            _ when ms % 3_600_000 == 0 && ms > 0 => (ms / 3_600_000).ToString(CultureInfo.InvariantCulture) + "h",
+            _ when ms % 60_000 == 0 && ms > 0 => (ms / 60_000).ToString(CultureInfo.InvariantCulture) + "m",
+            _ when ms % 1_000 == 0 => (ms / 1_000).ToString(CultureInfo.InvariantCulture) + "s",
+            _ => ms.ToString("0.###", CultureInfo.InvariantCulture) + "ms",
+        };
+    }
 }

@@ -16,6 +16,9 @@ public class AgentOutputTests
         new("fallback.activate", "orders/backend", "serve backend's callers from backup", ActionRisk.Low, "set override: none on orders/backend")
         {
             FindingKind = "breaker.degraded",
+            FindingSubject = "backend",
+            Changes = new Dictionary<string, string?> { ["clusters:backend:override"] = "forceFallback" },
+            Signal = ["orders/backend"],
         };
 
     [Fact]
@@ -32,13 +35,17 @@ public class AgentOutputTests
         var output = new AgentOutput("Circuit Breaker", "", AgentStatus.Ok, Now)
         {
             Findings = [Degraded(FindingSeverity.Critical) with { Kind = "Degraded!", Summary = " ", Confidence = 1.5 }],
-            Actions = [Fallback() with { Target = "", RollbackPlan = "", FindingKind = "memory.leak" }],
+            Actions =
+            [
+                Fallback() with { Target = "", RollbackPlan = "", FindingKind = "memory.leak", Actuator = "Policy!", Signal = ["orders"] },
+                Fallback() with { FindingSubject = "frontend" },
+            ],
         };
 
         var errors = AgentOutputValidator.Validate(output);
 
         Assert.Equal(
-            ["actions[0].findingKind", "actions[0].rollbackPlan", "actions[0].target", "agent", "findings[0].confidence", "findings[0].kind", "findings[0].summary", "service", "status"],
+            ["actions[0].actuator", "actions[0].findingKind", "actions[0].rollbackPlan", "actions[0].signal", "actions[0].target", "actions[1].findingSubject", "agent", "findings[0].confidence", "findings[0].kind", "findings[0].summary", "service", "status"],
             errors.Select(e => e.Field).Order(StringComparer.Ordinal));
         Assert.Contains(errors, e => e.Field == "status" && e.Message.Contains("accepted: Critical", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Field == "actions[0].rollbackPlan" && e.Message.Contains("every action has one", StringComparison.Ordinal));
@@ -53,6 +60,15 @@ public class AgentOutputTests
     public void StatusFor_IsTheGravestFinding(FindingSeverity[] severities, AgentStatus expected)
     {
         Assert.Equal(expected, AgentOutput.StatusFor(severities.Select(s => Degraded(s))));
+    }
+
+    [Fact]
+    public void Key_IsTheSameForTheSameChangeWithOtherValues()
+    {
+        var tighter = Fallback() with { Changes = new Dictionary<string, string?> { ["Clusters:Backend:Override"] = "forceOpen" }, Description = "other words" };
+
+        Assert.Equal(Fallback().Key, tighter.Key);
+        Assert.NotEqual(Fallback().Key, (Fallback() with { Target = "billing/backend" }).Key);
     }
 
     [Fact]
