@@ -58,16 +58,18 @@ public sealed class CircuitBreakerAgent : IHealingAgent
         }
 
         findings.AddRange(LocalFailures(service, verdict));
-        if (state is UpstreamState.Failing or UpstreamState.Slow or UpstreamState.Held)
+        if (state is UpstreamState.Failing or UpstreamState.Slow)
         {
             foreach (var risk in risks.Where(r => r.Score >= _options.ActionRisk))
             {
                 findings.Add(CascadeFinding(service, risk));
-                if (state != UpstreamState.Held)
-                {
-                    actions.AddRange(Mitigations(service, risk));
-                }
+                actions.AddRange(Mitigations(service, risk));
             }
+        }
+        else if (hold is { } held)
+        {
+            // The risk is mitigated, not gone: keep its issue (and the healings that hold it) until the hold ends.
+            findings.AddRange(held.Targets.Select(t => HeldFinding(service, t, held.Length)));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -96,7 +98,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
 
     /// <summary>How long the current hold lasts and when it began, while every caller of <paramref name="service"/> is held on
     /// its fallback by this agent and the hold has not run out; otherwise null.</summary>
-    private (DateTimeOffset Since, TimeSpan Length, RecoveryEstimate Estimate)? Hold(
+    private (DateTimeOffset Since, TimeSpan Length, RecoveryEstimate Estimate, IReadOnlyList<string> Targets)? Hold(
         MeshSnapshot snapshot, string service, FleetVerdict verdict, IReadOnlyList<Outage> outages, bool open)
     {
         if (!open || verdict.Observers.Count > 0 || verdict.Forced.Count == 0)
@@ -118,7 +120,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
         var holds = ours.Count(a => a.CreatedAt >= snapshot.Time - TimeSpan.FromHours(1));
         var baseHold = Clamp(estimate.Remaining is { } r ? (snapshot.Time - since) + r : _options.MinimumHold);
         var length = Clamp(baseHold * Math.Pow(2, Math.Max(0, holds - 1)));
-        return snapshot.Time - since < length ? (since, length, estimate) : null;
+        return snapshot.Time - since < length ? (since, length, estimate, inForce.Select(a => a.Target).Distinct(StringComparer.Ordinal).ToList()) : null;
     }
 
     private RecoveryEstimate Estimate(MeshSnapshot snapshot, string service, FleetVerdict verdict, IReadOnlyList<Outage> outages, DateTimeOffset? heldSince)
@@ -134,7 +136,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
 
     private Finding Unhealthy(
         MeshSnapshot snapshot, string service, UpstreamState state, FleetVerdict verdict, IReadOnlyList<Outage> outages,
-        (DateTimeOffset Since, TimeSpan Length, RecoveryEstimate Estimate)? hold)
+        (DateTimeOffset Since, TimeSpan Length, RecoveryEstimate Estimate, IReadOnlyList<string> Targets)? hold)
     {
         var evidence = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -152,7 +154,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
         switch (state)
         {
             case UpstreamState.Held:
-                var (since, length, estimate) = hold!.Value;
+                var (since, length, estimate, _) = hold!.Value;
                 estimate.AddTo(evidence);
                 evidence["heldSince"] = since.ToString("O", CultureInfo.InvariantCulture);
                 evidence["hold"] = RecoveryEstimate.Format(length);
@@ -224,6 +226,21 @@ public sealed class CircuitBreakerAgent : IHealingAgent
         {
             Evidence = evidence,
             Services = risk.Path.Split(" <- ").ToList(),
+        };
+    }
+
+    private static Finding HeldFinding(string service, string target, TimeSpan hold)
+    {
+        var caller = target.Split('/')[0];
+        return new Finding(
+            "cascade.risk",
+            caller,
+            $"{caller} is held on its fallback for {target[(caller.Length + 1)..]} while nobody can see {service}; released after {RecoveryEstimate.Format(hold)} so its breaker probes again",
+            FindingSeverity.Warning,
+            0.5)
+        {
+            Evidence = new Dictionary<string, string>(StringComparer.Ordinal) { ["path"] = $"{service} <- {caller}", ["fallback"] = "held", ["hold"] = RecoveryEstimate.Format(hold) },
+            Services = [service, caller],
         };
     }
 

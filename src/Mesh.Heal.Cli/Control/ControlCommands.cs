@@ -110,9 +110,10 @@ internal static class ControlCommands
                     result = actions;
                     if (!a.Json)
                     {
-                        Table(console, ["id", "service", "agent", "kind", "risk", "mode", "state", "description"], actions.Actions.Select(x => new[]
+                        Table(console, ["id", "service", "kind", "target", "risk", "mode", "state", "verdict", "description"], actions.Actions.Select(x => new[]
                         {
-                            x.Id, x.Service, x.Agent, x.Kind, x.Risk, x.Mode + (x.DryRun ? " (dry run)" : string.Empty), x.State, x.Description,
+                            x.Id, x.Service, x.Kind, x.Target, x.Risk, x.Mode + (x.DryRun ? " (dry run)" : string.Empty), x.State,
+                            x.Verdict.Length == 0 ? "-" : x.SignalAfter.Length == 0 ? x.Verdict : $"{x.Verdict} ({x.SignalBefore} -> {x.SignalAfter})", x.Description,
                         }));
                     }
 
@@ -175,16 +176,22 @@ internal static class ControlCommands
             return;
         }
 
-        Table(console, ["service", "policy", "sidecars", "up to date", "nacked", "open issues", "active healings"], status.Services.Select(s => new[]
-        {
-            s.Name,
-            s.PolicyVersion == 0 ? "-" : "v" + s.PolicyVersion.ToString(CultureInfo.InvariantCulture),
-            $"{s.Sidecars.Count(x => x.Connected)}/{s.Sidecars.Count} connected",
-            s.Sidecars.Count(x => x.Connected && !x.OutOfDate).ToString(CultureInfo.InvariantCulture),
-            s.Sidecars.Count(x => x.LastNack is { } n && n.Version > x.AckedVersion).ToString(CultureInfo.InvariantCulture),
-            s.OpenIssues.ToString(CultureInfo.InvariantCulture),
-            s.ActiveHealings.ToString(CultureInfo.InvariantCulture),
-        }));
+        Table(
+            console,
+            ["service", "health", "agents", "policy", "sidecars", "out of date", "nacked", "open issues", "active healings", "recovery"],
+            status.Services.Select(s => new[]
+            {
+                s.Name,
+                s.Health == Wire.HealthState.Unspecified ? "unknown" : s.Health.ToString().ToLowerInvariant(),
+                s.AgentStatus.Length == 0 ? "-" : s.AgentStatus,
+                s.PolicyVersion == 0 ? "-" : "v" + s.PolicyVersion.ToString(CultureInfo.InvariantCulture),
+                $"{s.Sidecars.Count(x => x.Connected)}/{s.Sidecars.Count} connected",
+                s.OutOfDateSidecars.ToString(CultureInfo.InvariantCulture),
+                s.Sidecars.Count(x => x.LastNack is { } n && n.Version > x.AckedVersion).ToString(CultureInfo.InvariantCulture),
+                s.OpenIssues.ToString(CultureInfo.InvariantCulture),
+                s.ActiveHealings.ToString(CultureInfo.InvariantCulture),
+                s.RecoveryEstimate.Length == 0 ? "-" : s.RecoveryEstimate,
+            }));
         if (!detailed)
         {
             return;

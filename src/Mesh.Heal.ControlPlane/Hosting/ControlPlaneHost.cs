@@ -1,6 +1,9 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Mesh.Heal.Agents;
+using Mesh.Heal.Agents.CircuitBreaker;
 using Mesh.Heal.ControlPlane.Auth;
+using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Services;
 using Mesh.Heal.ControlPlane.Store;
@@ -97,6 +100,14 @@ public static partial class ControlPlaneHost
         services.AddHostedService(sp => sp.GetRequiredService<PolicyAnswerWriter>());
         services.AddHostedService<RollupWriter>();
         services.AddHostedService<PolicyDirectoryWatcher>();
+        services.TryAddSingleton(options.Agents.CircuitBreaker);
+        services.TryAddSingleton<SnapshotBuilder>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, PolicyActuator>());
+        services.TryAddSingleton<HealingCoordinator>();
+        services.AddHostedService(sp => sp.GetRequiredService<HealingCoordinator>());
+
+        // The agents: one line each.
+        services.AddHealingAgent<CircuitBreakerAgent>();
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<AuthInterceptor>();
@@ -106,6 +117,14 @@ public static partial class ControlPlaneHost
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ControlPlaneMetrics.MeterName).AddPrometheusExporter());
+        return services;
+    }
+
+    /// <summary>Registers an agent with the coordinator.</summary>
+    internal static IServiceCollection AddHealingAgent<TAgent>(this IServiceCollection services)
+        where TAgent : class, IHealingAgent
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHealingAgent, TAgent>());
         return services;
     }
 

@@ -26,6 +26,12 @@ public sealed class ControlPlaneOptions
     /// <summary>Bearer tokens and their roles.</summary>
     public AuthOptions Auth { get; set; } = new();
 
+    /// <summary>The coordinator: schedule, dry-run, verification.</summary>
+    public Healing.HealingOptions Healing { get; set; } = new();
+
+    /// <summary>The agents' thresholds.</summary>
+    public Healing.AgentOptions Agents { get; set; } = new();
+
     /// <summary>The certificate of the gRPC listener when it is <c>https://</c>.</summary>
     public TlsOptions Tls { get; set; } = new();
 

@@ -54,7 +54,44 @@ internal static class ControlPlaneOptionsValidator
         Range("ControlPlane:Limits:MaxPolicyBytes", limits.MaxPolicyBytes, 1024, 4 * 1024 * 1024);
         Range("ControlPlane:Limits:MaxReportsPerSecond", limits.MaxReportsPerSecond, 1, 1000);
         Range("ControlPlane:Limits:MaxClustersPerReport", limits.MaxClustersPerReport, 1, 10_000);
+        var healing = options.Healing;
+        Duration("ControlPlane:Healing:Interval", healing.Interval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
+        Duration("ControlPlane:Healing:AgentBudget", healing.AgentBudget, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
+        Duration("ControlPlane:Healing:LiveWindow", healing.LiveWindow, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(4));
+        Duration("ControlPlane:Healing:VerificationWindow", healing.VerificationWindow, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
+        Duration("ControlPlane:Healing:VerificationSettle", healing.VerificationSettle, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        Duration("ControlPlane:Healing:ResolveAfter", healing.ResolveAfter, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        Duration("ControlPlane:Healing:Cooldown", healing.Cooldown, TimeSpan.Zero, TimeSpan.FromDays(1));
+        Duration("ControlPlane:Healing:History", healing.History, TimeSpan.Zero, TimeSpan.FromHours(1));
+        if (!(healing.WorseMargin is >= 0 and <= 1))
+        {
+            errors.Add(new("ControlPlane:Healing:WorseMargin", $"{healing.WorseMargin} is out of range; accepted: 0 to 1"));
+        }
+
+        var cb = options.Agents.CircuitBreaker;
+        Range("ControlPlane:Agents:CircuitBreaker:MinimumAttempts", cb.MinimumAttempts, 1, 1_000_000);
+        foreach (var (field, value) in new[]
+        {
+            ("FailingRatio", cb.FailingRatio), ("DegradedRatio", cb.DegradedRatio), ("Quorum", cb.Quorum), ("ActionRisk", cb.ActionRisk),
+            ("TransitiveDecay", cb.TransitiveDecay), ("TightenShare", cb.TightenShare),
+        })
+        {
+            if (!(value is > 0 and <= 1))
+            {
+                errors.Add(new("ControlPlane:Agents:CircuitBreaker:" + field, $"{value} is out of range; accepted: above 0, at most 1"));
+            }
+        }
+
+        Duration("ControlPlane:Agents:CircuitBreaker:MinimumHold", cb.MinimumHold, TimeSpan.FromSeconds(1), cb.MaximumHold);
         return errors;
+
+        void Duration(string field, TimeSpan value, TimeSpan min, TimeSpan max)
+        {
+            if (value < min || value > max)
+            {
+                errors.Add(new(field, $"{value:c} is out of range; accepted: {min:c} to {max:c}"));
+            }
+        }
 
         void Range(string field, int value, int min, int max)
         {

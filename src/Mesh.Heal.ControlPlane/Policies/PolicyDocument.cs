@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Mesh.Heal.Policy;
 using YamlDotNet.Core;
@@ -58,6 +60,50 @@ internal static partial class PolicyDocument
         var (policy, policyErrors) = PolicyReader.Read(root, path: string.Empty, version: 0, knownClusters: null, otherKeys: ["service"]);
         errors.AddRange(policyErrors);
         return errors.Count == 0 ? (effective, policy, errors) : (effective, null, errors);
+    }
+
+    /// <summary>Sets configuration paths (<c>clusters:c:override</c>) in a document and returns it as JSON, with each path's value before.</summary>
+    /// <remarks>
+    /// Paths match case-insensitively, as the reader reads them; a null value removes the path. The result is read the same
+    /// way as the original except for the changed paths, so applying the returned previous values undoes the change even
+    /// when other paths changed in between.
+    /// </remarks>
+    public static (string Document, IReadOnlyDictionary<string, string?> Previous) Patch(string text, IReadOnlyDictionary<string, string?> changes)
+    {
+        var data = Flatten(text);
+        var previous = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (path, value) in changes)
+        {
+            previous[path] = data.GetValueOrDefault(path);
+            if (value is null)
+            {
+                data.Remove(path);
+            }
+            else
+            {
+                data[path] = value;
+            }
+        }
+
+        var root = new JsonObject(new JsonNodeOptions { PropertyNameCaseInsensitive = true });
+        foreach (var (path, value) in data.OrderBy(d => d.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            var node = root;
+            var segments = path.Split(':');
+            foreach (var segment in segments[..^1])
+            {
+                if (node[segment] is not JsonObject child)
+                {
+                    node[segment] = child = new JsonObject(new JsonNodeOptions { PropertyNameCaseInsensitive = true });
+                }
+
+                node = child;
+            }
+
+            node[segments[^1]] = value;
+        }
+
+        return (root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), previous);
     }
 
     /// <summary>Whether <paramref name="name"/> is an acceptable service name.</summary>

@@ -2,6 +2,8 @@ using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mesh.Heal.ControlPlane.Auth;
+using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.ControlPlane.Healing.Internal;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
@@ -12,7 +14,7 @@ namespace Mesh.Heal.ControlPlane.Services;
 
 /// <summary>The operators' API: mesh status, policies, issues, actions and the audit log (gRPC and HTTP/JSON).</summary>
 internal sealed class MeshControlService(
-    MeshStore store, PolicyService policies, TelemetryAggregator telemetry, TimeProvider time) : Wire.MeshControl.MeshControlBase
+    MeshStore store, PolicyService policies, TelemetryAggregator telemetry, HealingCoordinator coordinator, TimeProvider time) : Wire.MeshControl.MeshControlBase
 {
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
@@ -22,22 +24,34 @@ internal sealed class MeshControlService(
         var filter = request.Service.Length == 0 ? null : request.Service;
         var sidecars = store.Sidecars(filter);
         var names = store.Services().Where(s => filter is null || s == filter).Union(sidecars.Select(s => s.Service)).Order(StringComparer.Ordinal);
-        var status = new Wire.MeshStatus { Time = Timestamp.FromDateTimeOffset(time.GetUtcNow()) };
-        foreach (var name in names)
+        var now = time.GetUtcNow();
+        var status = new Wire.MeshStatus { Time = Timestamp.FromDateTimeOffset(now) };
+        var outputs = coordinator.Outputs;
+        var live = sidecars.Select(s => telemetry.Live(s.Service, s.Instance)).OfType<SidecarLiveState>().ToList();
+        foreach (var name in names.Union(outputs.Keys.Select(k => k.Service).Where(s => filter is null || s == filter)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             var latest = policies.Latest(name)?.Version ?? 0;
+            var open = store.Issues(name, "open", MaxLimit).Concat(store.Issues(name, "mitigated", MaxLimit)).ToList();
             var service = new Wire.ServiceStatus
             {
                 Name = name,
                 PolicyVersion = latest,
-                OpenIssues = store.Issues(name, "open", MaxLimit).Count,
-                ActiveHealings = store.Actions(name, ActionStates.Approved, MaxLimit).Count + store.Actions(name, ActionStates.Applied, MaxLimit).Count,
+                OpenIssues = open.Count,
+                ActiveHealings = store.Actions(name, ActionStates.Approved, MaxLimit).Count + store.Actions(name, ActionStates.Applied, MaxLimit).Count
+                    + store.Actions(name, ActionStates.Succeeded, MaxLimit).Count(a => ActionDetails.Parse(a.Details).Temporary),
+                Health = Health(live, name),
+                AgentStatus = outputs.Where(o => o.Key.Service == name).Select(o => o.Value.Status).DefaultIfEmpty().Max() is var worst && outputs.Any(o => o.Key.Service == name)
+                    ? worst.ToString().ToLowerInvariant()
+                    : string.Empty,
+                RecoveryEstimate = open.Select(i => Details(i.Details)).Where(d => d.Evidence.ContainsKey("recovery.eta"))
+                    .Select(d => $"{d.Evidence["recovery.eta"]} (confidence {d.Evidence.GetValueOrDefault("recovery.confidence", "?")})").FirstOrDefault() ?? string.Empty,
             };
             foreach (var sidecar in sidecars.Where(s => s.Service == name))
             {
                 service.Sidecars.Add(ToWire(sidecar, latest, telemetry.Live(name, sidecar.Instance)));
             }
 
+            service.OutOfDateSidecars = service.Sidecars.Count(s => s.OutOfDate);
             status.Services.Add(service);
         }
 
@@ -81,7 +95,11 @@ internal sealed class MeshControlService(
                 State = issue.State, Summary = issue.Summary, FirstSeen = Timestamp.FromDateTimeOffset(issue.FirstSeen),
                 LastSeen = Timestamp.FromDateTimeOffset(issue.LastSeen), Occurrences = issue.Occurrences,
             };
+            var details = Details(issue.Details);
             wire.Services.Add(issue.Services);
+            wire.Evidence.Add(details.Evidence);
+            wire.Confidence = details.Confidence;
+            wire.Agent = details.Agent ?? string.Empty;
             response.Issues.Add(wire);
         }
 
@@ -95,11 +113,22 @@ internal sealed class MeshControlService(
         return Task.FromResult(response);
     }
 
-    public override Task<Wire.Action> ApproveAction(Wire.ActionRequest request, ServerCallContext context) => Move(request, "approve", context);
+    /// <remarks>An approved action is applied by the coordinator, which this wakes.</remarks>
+    public override Task<Wire.Action> ApproveAction(Wire.ActionRequest request, ServerCallContext context)
+    {
+        var action = Move(request, "approve", context);
+        coordinator.Wake();
+        return action;
+    }
 
     public override Task<Wire.Action> RejectAction(Wire.ActionRequest request, ServerCallContext context) => Move(request, "reject", context);
 
-    public override Task<Wire.Action> RollbackAction(Wire.ActionRequest request, ServerCallContext context) => Move(request, "rollback", context);
+    /// <remarks>The coordinator undoes the change through its actuator, then records the move.</remarks>
+    public override async Task<Wire.Action> RollbackAction(Wire.ActionRequest request, ServerCallContext context)
+    {
+        var (action, moved) = await coordinator.RollbackAsync(request.Id, AuthInterceptor.Actor(context), request.Reason, context.CancellationToken);
+        return ToWire(Checked(action, moved, request.Id, "rollback"));
+    }
 
     public override Task<Wire.ListAuditResponse> ListAudit(Wire.ListAuditRequest request, ServerCallContext context)
     {
@@ -112,21 +141,24 @@ internal sealed class MeshControlService(
         return Task.FromResult(response);
     }
 
+    private static StoredAction Checked(StoredAction? action, bool moved, string id, string verb)
+    {
+        if (action is null)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"no action '{id}'"));
+        }
+
+        return moved
+            ? action
+            : throw new RpcException(new Status(
+                StatusCode.FailedPrecondition, $"action '{action.Id}' is {action.State}; {verb} accepts an action that is {string.Join(" or ", ActionStates.Transition(verb).From)}"));
+    }
+
     private Task<Wire.Action> Move(Wire.ActionRequest request, string verb, ServerCallContext context)
     {
         var (from, to) = ActionStates.Transition(verb);
-        var (action, moved) = store.MoveAction(request.Id, from, to);
-        if (action is null)
-        {
-            throw new RpcException(new Status(StatusCode.NotFound, $"no action '{request.Id}'"));
-        }
-
-        if (!moved)
-        {
-            throw new RpcException(new Status(
-                StatusCode.FailedPrecondition, $"action '{action.Id}' is {action.State}; {verb} accepts an action that is {string.Join(" or ", from)}"));
-        }
-
+        var (stored, moved) = store.MoveAction(request.Id, from, to);
+        var action = Checked(stored, moved, request.Id, verb);
         var reason = request.Reason.Length == 0 ? string.Empty : $": {request.Reason}";
         store.Audit(AuthInterceptor.Actor(context), "action." + verb, action.Service, action.Id, $"{action.Kind} {string.Join('|', from)} -> {to}{reason}");
         return Task.FromResult(ToWire(action));
@@ -176,12 +208,39 @@ internal sealed class MeshControlService(
         Changed = changed,
     };
 
-    private static Wire.Action ToWire(StoredAction a) => new()
+    private static Wire.Action ToWire(StoredAction a)
     {
-        Id = a.Id, IssueId = a.IssueId ?? string.Empty, Service = a.Service, Agent = a.Agent, Kind = a.Kind, Description = a.Description,
-        Risk = a.Risk, Mode = a.Mode, State = a.State, DryRun = a.DryRun, Diff = a.Diff, RollbackPlan = a.RollbackPlan,
-        CreatedAt = Timestamp.FromDateTimeOffset(a.CreatedAt), UpdatedAt = Timestamp.FromDateTimeOffset(a.UpdatedAt),
-    };
+        var details = ActionDetails.Parse(a.Details);
+        return new()
+        {
+            Id = a.Id, IssueId = a.IssueId ?? string.Empty, Service = a.Service, Agent = a.Agent, Kind = a.Kind, Description = a.Description,
+            Risk = a.Risk, Mode = a.Mode, State = a.State, DryRun = a.DryRun, Diff = a.Diff, RollbackPlan = a.RollbackPlan,
+            CreatedAt = Timestamp.FromDateTimeOffset(a.CreatedAt), UpdatedAt = Timestamp.FromDateTimeOffset(a.UpdatedAt),
+            Target = details.Target, Verdict = details.Verdict ?? string.Empty, SignalBefore = details.Before?.ToString() ?? string.Empty,
+            SignalAfter = details.After?.ToString() ?? string.Empty,
+        };
+    }
+
+    /// <summary>The state most of <paramref name="service"/>'s callers report for it, the graver on a tie; unspecified when none reports it.</summary>
+    private static Wire.HealthState Health(IEnumerable<SidecarLiveState> live, string service) =>
+        live.Select(l => l.Clusters.TryGetValue(service, out var c) ? c.Health : null)
+            .OfType<Health.HealthState>()
+            .GroupBy(h => h)
+            .OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key)
+            .Select(g => PolicyMapping.ToWire(g.Key))
+            .FirstOrDefault();
+
+    private static IssueDetails Details(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize<IssueDetails>(json, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)) ?? new IssueDetails();
+
+    private sealed class IssueDetails
+    {
+        public double Confidence { get; set; }
+
+        public Dictionary<string, string> Evidence { get; set; } = [];
+
+        public string? Agent { get; set; }
+    }
 
     private static string? Empty(string value) => value.Length == 0 ? null : value;
 

@@ -3,39 +3,48 @@ namespace Mesh.Heal.ControlPlane.Store;
 internal sealed partial class MeshStore
 {
     /// <summary>Records a finding under its fingerprint: a new open issue, or one more occurrence of an existing one.</summary>
-    public StoredIssue UpsertIssue(string fingerprint, string service, IReadOnlyList<string> services, string kind, string severity, string summary)
+    /// <remarks>A resolved issue seen again opens again; an open or mitigated one keeps its state. <paramref name="details"/> (JSON) replaces the last.</remarks>
+    public StoredIssue UpsertIssue(
+        string fingerprint, string service, IReadOnlyList<string> services, string kind, string severity, string summary, string details = "{}")
     {
         lock (_lock)
         {
             var now = Now();
             Execute(
                 """
-                INSERT INTO issues (id, fingerprint, service, services, kind, severity, state, summary, first_seen, last_seen)
-                VALUES ($id, $f, $s, $ss, $k, $sev, 'open', $sum, $t, $t)
+                INSERT INTO issues (id, fingerprint, service, services, kind, severity, state, summary, first_seen, last_seen, details)
+                VALUES ($id, $f, $s, $ss, $k, $sev, 'open', $sum, $t, $t, $d)
                 ON CONFLICT (fingerprint) DO UPDATE SET occurrences = occurrences + 1, last_seen = $t, severity = $sev, summary = $sum,
-                    services = $ss, state = CASE WHEN state = 'resolved' THEN 'open' ELSE state END
+                    services = $ss, details = $d, state = CASE WHEN state = 'resolved' THEN 'open' ELSE state END
                 """,
                 ("$id", NewId("iss")), ("$f", fingerprint), ("$s", service), ("$ss", string.Join(',', services)), ("$k", kind), ("$sev", severity),
-                ("$sum", summary), ("$t", now));
+                ("$sum", summary), ("$t", now), ("$d", details));
             return Issues(null, null, 1, fingerprint)[0];
         }
     }
 
+    /// <summary>Sets an issue's state (open, mitigated, resolved).</summary>
+    public void SetIssueState(string id, string state) => Locked(() => Execute("UPDATE issues SET state = $st WHERE id = $id", ("$st", state), ("$id", id)));
+
+    public StoredIssue? Issue(string id) =>
+        Query(
+            "SELECT id, fingerprint, service, services, kind, severity, state, summary, first_seen, last_seen, occurrences, details FROM issues WHERE id = $id",
+            ReadIssue, ("$id", id)).FirstOrDefault();
+
     public IReadOnlyList<StoredIssue> Issues(string? service, string? state, int limit, string? fingerprint = null) =>
         Query(
             """
-            SELECT id, fingerprint, service, services, kind, severity, state, summary, first_seen, last_seen, occurrences FROM issues
+            SELECT id, fingerprint, service, services, kind, severity, state, summary, first_seen, last_seen, occurrences, details FROM issues
             WHERE ($s IS NULL OR service = $s) AND ($st IS NULL OR state = $st) AND ($f IS NULL OR fingerprint = $f)
             ORDER BY last_seen DESC LIMIT $l
             """,
-            r => new StoredIssue(
-                r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries), r.GetString(4),
-                r.GetString(5), r.GetString(6), r.GetString(7), FromMs(r.GetInt64(8)), FromMs(r.GetInt64(9)), r.GetInt64(10)),
+            ReadIssue,
             ("$s", service), ("$st", state), ("$f", fingerprint), ("$l", limit));
 
     /// <summary>Stores a new action in the state its mode gives it (proposed, or approved for an automatic one).</summary>
     public StoredAction AddAction(
-        string? issueId, string service, string agent, string kind, string description, string risk, bool automatic, bool dryRun, string diff, string rollbackPlan)
+        string? issueId, string service, string agent, string kind, string description, string risk, bool automatic, bool dryRun, string diff, string rollbackPlan,
+        string key = "", string details = "{}")
     {
         lock (_lock)
         {
@@ -43,29 +52,37 @@ internal sealed partial class MeshStore
             var now = Now();
             Execute(
                 """
-                INSERT INTO actions (id, issue_id, service, agent, kind, description, risk, mode, state, dry_run, diff, rollback_plan, created_at, updated_at)
-                VALUES ($id, $iss, $s, $ag, $k, $d, $r, $m, $st, $dry, $diff, $rb, $t, $t)
+                INSERT INTO actions (id, issue_id, service, agent, kind, description, risk, mode, state, dry_run, diff, rollback_plan, created_at, updated_at,
+                    action_key, details)
+                VALUES ($id, $iss, $s, $ag, $k, $d, $r, $m, $st, $dry, $diff, $rb, $t, $t, $key, $det)
                 """,
                 ("$id", id), ("$iss", issueId), ("$s", service), ("$ag", agent), ("$k", kind), ("$d", description), ("$r", risk),
                 ("$m", automatic ? "auto" : "proposed"), ("$st", automatic ? ActionStates.Approved : ActionStates.Proposed), ("$dry", dryRun ? 1 : 0),
-                ("$diff", diff), ("$rb", rollbackPlan), ("$t", now));
+                ("$diff", diff), ("$rb", rollbackPlan), ("$t", now), ("$key", key), ("$det", details));
             return Action(id)!;
         }
     }
 
     public StoredAction? Action(string id) => Actions(null, null, 1, id).FirstOrDefault();
 
-    public IReadOnlyList<StoredAction> Actions(string? service, string? state, int limit, string? id = null) =>
+    public IReadOnlyList<StoredAction> Actions(string? service, string? state, int limit, string? id = null, string? key = null, string? issueId = null) =>
         Query(
             """
-            SELECT id, issue_id, service, agent, kind, description, risk, mode, state, dry_run, diff, rollback_plan, created_at, updated_at FROM actions
-            WHERE ($s IS NULL OR service = $s) AND ($st IS NULL OR state = $st) AND ($id IS NULL OR id = $id)
+            SELECT id, issue_id, service, agent, kind, description, risk, mode, state, dry_run, diff, rollback_plan, created_at, updated_at, action_key, details
+            FROM actions
+            WHERE ($s IS NULL OR service = $s) AND ($st IS NULL OR state = $st) AND ($id IS NULL OR id = $id) AND ($key IS NULL OR action_key = $key)
+                AND ($iss IS NULL OR issue_id = $iss)
             ORDER BY created_at DESC LIMIT $l
             """,
             r => new StoredAction(
                 r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
-                r.GetString(7), r.GetString(8), r.GetInt64(9) == 1, r.GetString(10), r.GetString(11), FromMs(r.GetInt64(12)), FromMs(r.GetInt64(13))),
-            ("$s", service), ("$st", state), ("$id", id), ("$l", limit));
+                r.GetString(7), r.GetString(8), r.GetInt64(9) == 1, r.GetString(10), r.GetString(11), FromMs(r.GetInt64(12)), FromMs(r.GetInt64(13)),
+                r.GetString(14), r.GetString(15)),
+            ("$s", service), ("$st", state), ("$id", id), ("$l", limit), ("$key", key), ("$iss", issueId));
+
+    /// <summary>Replaces an action's details (what the actuator needs to undo it, the verification's figures).</summary>
+    public void SetActionDetails(string id, string details) =>
+        Locked(() => Execute("UPDATE actions SET details = $d WHERE id = $id", ("$d", details), ("$id", id)));
 
     /// <summary>Moves an action from one of <paramref name="from"/> to <paramref name="to"/>, atomically.</summary>
     /// <returns>The action after the move, or its unchanged self when it was in another state; null when there is no such action.</returns>
@@ -83,6 +100,10 @@ internal sealed partial class MeshStore
             return (Action(id), true);
         }
     }
+
+    private static StoredIssue ReadIssue(Microsoft.Data.Sqlite.SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries), r.GetString(4),
+        r.GetString(5), r.GetString(6), r.GetString(7), FromMs(r.GetInt64(8)), FromMs(r.GetInt64(9)), r.GetInt64(10), r.GetString(11));
 
     private static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 }

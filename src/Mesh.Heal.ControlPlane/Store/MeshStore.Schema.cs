@@ -115,5 +115,10 @@ internal sealed partial class MeshStore
             subject TEXT NOT NULL,
             detail TEXT NOT NULL);
         """,
+        """
+        ALTER TABLE actions ADD COLUMN action_key TEXT NOT NULL DEFAULT '';
+        CREATE INDEX actions_by_key ON actions (action_key, updated_at);
+        CREATE INDEX actions_by_state ON actions (state);
+        """,
     ];
 }

@@ -15,4 +15,6 @@ internal sealed record StoredAction(
     string Diff,
     string RollbackPlan,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string Key,
+    string Details);

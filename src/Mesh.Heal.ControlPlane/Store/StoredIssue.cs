@@ -12,4 +12,5 @@ internal sealed record StoredIssue(
     string Summary,
     DateTimeOffset FirstSeen,
     DateTimeOffset LastSeen,
-    long Occurrences);
+    long Occurrences,
+    string Details);

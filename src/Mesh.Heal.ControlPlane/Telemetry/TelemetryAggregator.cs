@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using Mesh.Heal.Agents;
 using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.ControlPlane.Telemetry.Internal;
 using Mesh.Heal.Protocol.Mapping;
 using Mesh.Heal.TimeSeries;
 using Wire = Mesh.Heal.Protocol.V1;
@@ -28,6 +30,13 @@ internal sealed class TelemetryAggregator
     private Dictionary<(string Service, string Cluster, long Resolution, long Bucket), Sums> _pending = [];
     private Dictionary<(string Service, string Instance, string Target, long Resolution, long Bucket), ResourceRollup> _resources = [];
     private readonly ConcurrentDictionary<(string Service, string Instance), SidecarLiveState> _live = new();
+    private readonly ConcurrentDictionary<(string Service, string Instance), RecentReports> _recent = new();
+
+    /// <summary>How long each sidecar's own reports are kept for <see cref="Window"/>.</summary>
+    public static readonly TimeSpan RecentRetention = TimeSpan.FromMinutes(5);
+
+    /// <summary>Raised after a report in which some cluster's health or breaker state differs from the sidecar's previous report.</summary>
+    public event Action<string, string>? StateChanged;
 
     public TelemetryAggregator(TimeProvider time) => _time = time;
 
@@ -63,7 +72,33 @@ internal sealed class TelemetryAggregator
             states[c.Cluster] = (PolicyMapping.FromWire(c.Health), PolicyMapping.FromWire(c.Breaker));
         }
 
+        _recent.GetOrAdd((service, instance), _ => new RecentReports()).Add(now, report, RecentRetention);
+        var previous = _live.GetValueOrDefault((service, instance));
         _live[(service, instance)] = new SidecarLiveState(service, instance, now, report.PolicyVersion, states);
+        if (previous is not null && states.Any(s => !previous.Clusters.TryGetValue(s.Key, out var before) || before != s.Value))
+        {
+            StateChanged?.Invoke(service, instance);
+        }
+    }
+
+    /// <summary>What each sidecar instance reported of each cluster in [<paramref name="from"/>, <paramref name="to"/>), with its newest states.</summary>
+    public IReadOnlyList<(SidecarLiveState Live, string Cluster, EdgeCounts Counts, long[] Latency)> Window(DateTimeOffset from, DateTimeOffset to)
+    {
+        var rows = new List<(SidecarLiveState, string, EdgeCounts, long[])>();
+        foreach (var ((service, instance), recent) in _recent)
+        {
+            if (!_live.TryGetValue((service, instance), out var live) || live.ReportedAt < from)
+            {
+                continue;
+            }
+
+            foreach (var (cluster, (counts, latency)) in recent.Sum(from, to))
+            {
+                rows.Add((live, cluster, counts, latency));
+            }
+        }
+
+        return rows;
     }
 
     /// <summary>The newest report's states of one sidecar, or null when it has not reported.</summary>

@@ -124,6 +124,7 @@ public class CircuitBreakerAgentTests
         var finding = Assert.Single(during.Findings, f => f.Kind == "upstream.unhealthy");
         Assert.Equal("held", finding.Evidence["state"]);
         Assert.Equal("30s", finding.Evidence["hold"]);
+        Assert.Equal("held", during.Findings.Single(f => f.Kind == "cascade.risk" && f.Subject == "b").Evidence["fallback"]);
         Assert.Empty(during.Actions);
         Assert.Empty(after.Findings);
     }
@@ -144,7 +145,7 @@ public class CircuitBreakerAgentTests
             ],
         };
 
-        var finding = Analyze(snapshot, "c").Findings.Single();
+        var finding = Analyze(snapshot, "c").Findings.Single(f => f.Kind == "upstream.unhealthy");
 
         Assert.Equal("60s", finding.Evidence["hold"]);
     }

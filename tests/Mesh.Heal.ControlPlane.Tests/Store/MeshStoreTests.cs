@@ -8,7 +8,7 @@ public class MeshStoreTests
     public void Open_RunsMigrationsOnce_AndAReopenKeepsEverything()
     {
         var test = new TestStore();
-        Assert.Equal(1, test.Store.SchemaVersion);
+        Assert.Equal(2, test.Store.SchemaVersion);
         test.Store.AddPolicy("orders", "{}", "service: orders", "api", "alice");
         test.Store.SidecarConnected("orders", "orders-1", "zone-a", "1.0", "c1");
         test.Store.RecordAnswers([new PolicyAnswer("orders", "orders-1", 1, "n1", null, test.Time.GetUtcNow())]);
@@ -16,7 +16,7 @@ public class MeshStoreTests
 
         using var reopened = test.Reopen();
 
-        Assert.Equal(1, reopened.Store.SchemaVersion);
+        Assert.Equal(2, reopened.Store.SchemaVersion);
         Assert.Equal(1, reopened.Store.Policy("orders")!.Version);
         var sidecar = Assert.Single(reopened.Store.Sidecars("orders"));
         Assert.False(sidecar.Connected);

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Mesh.Heal.Agents;
+
+namespace Mesh.Heal.ControlPlane.Healing.Internal;
+
+/// <summary>What the coordinator keeps with a stored action: how to apply and undo it, and how its verification went. Stored as JSON.</summary>
+internal sealed class ActionDetails
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public string Actuator { get; set; } = "policy";
+
+    public string Target { get; set; } = string.Empty;
+
+    public Dictionary<string, string?> Changes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public List<string> Signal { get; set; } = [];
+
+    public bool Temporary { get; set; }
+
+    /// <summary>The evidence of the finding it answers, when it was proposed.</summary>
+    public Dictionary<string, string> Evidence { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>What undoing it puts back; set once applied.</summary>
+    public Dictionary<string, string?>? Previous { get; set; }
+
+    public DateTimeOffset? AppliedAt { get; set; }
+
+    public SignalReading? Before { get; set; }
+
+    public SignalReading? After { get; set; }
+
+    /// <summary>better, no worse, worse, too little traffic, or why it was undone.</summary>
+    public string? Verdict { get; set; }
+
+    public static ActionDetails From(HealingAction action, Finding? finding) => new()
+    {
+        Actuator = action.Actuator,
+        Target = action.Target,
+        Changes = new(action.Changes, StringComparer.OrdinalIgnoreCase),
+        Signal = [.. action.Signal],
+        Temporary = action.Temporary,
+        Evidence = finding is null ? new(StringComparer.Ordinal) : new(finding.Evidence, StringComparer.Ordinal),
+    };
+
+    public static ActionDetails Parse(string json) => JsonSerializer.Deserialize<ActionDetails>(json, Json) ?? new ActionDetails();
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}
+
+/// <summary>The caller-seen failures of a healing's signal edges over a window.</summary>
+internal sealed record SignalReading(long Requests, long CallerFailures)
+{
+    public double Ratio => Requests == 0 ? 0 : (double)CallerFailures / Requests;
+
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Ratio:P1} caller failures over {Requests} requests");
+}

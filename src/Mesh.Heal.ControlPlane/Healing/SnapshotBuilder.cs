@@ -1,0 +1,104 @@
+using Mesh.Heal.Agents;
+using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.ControlPlane.Telemetry;
+using Mesh.Heal.TimeSeries;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Heal.ControlPlane.Healing;
+
+/// <summary>Builds the <see cref="MeshSnapshot"/> the agents read, from the live telemetry and the store.</summary>
+/// <remarks>
+/// A cluster is taken to front the service of the same name (the convention of the example deployments); a cluster with
+/// no service of its name is an upstream of its own. The per-second history is read from the store at most every
+/// <see cref="HistoryRefresh"/>: it only has to show past outages, and reading an hour of it every run would be waste.
+/// </remarks>
+internal sealed class SnapshotBuilder(MeshStore store, TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, TimeProvider time)
+{
+    public static readonly TimeSpan HistoryRefresh = TimeSpan.FromSeconds(10);
+
+    private readonly Dictionary<(string Service, long Version), PolicyView> _policies = [];
+    private IReadOnlyDictionary<string, IReadOnlyList<EdgeSample>> _history = new Dictionary<string, IReadOnlyList<EdgeSample>>();
+    private DateTimeOffset _historyAt = DateTimeOffset.MinValue;
+
+    public MeshSnapshot Build()
+    {
+        var healing = options.Value.Healing;
+        var now = time.GetUtcNow();
+        var policies = store.LatestPolicies().Select(View).Where(v => v is not null).ToDictionary(v => v!.Service, v => v!, StringComparer.Ordinal);
+        var rows = telemetry.Window(now - healing.LiveWindow, now.AddTicks(1));
+        var sidecars = store.Sidecars();
+        var services = store.Services()
+            .Concat(policies.Keys)
+            .Concat(sidecars.Select(s => s.Service))
+            .Concat(rows.Select(r => r.Live.Service))
+            .Concat(rows.Select(r => r.Cluster))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var edges = rows.Select(r =>
+        {
+            r.Live.Clusters.TryGetValue(r.Cluster, out var states);
+            return new EdgeObservation(
+                r.Live.Service, r.Live.Instance, r.Cluster, r.Cluster, states.Health, states.Breaker, r.Counts,
+                LatencyHistogram.Quantile(r.Latency, 0.5), LatencyHistogram.Quantile(r.Latency, 0.99));
+        }).ToList();
+        if (now - _historyAt >= HistoryRefresh)
+        {
+            _history = History(sidecars.Select(s => s.Service).Distinct(StringComparer.Ordinal), now - healing.History, now);
+            _historyAt = now;
+        }
+
+        var open = store.Issues(null, "open", 10_000).Concat(store.Issues(null, "mitigated", 10_000)).Select(i => i.Fingerprint).ToHashSet(StringComparer.Ordinal);
+        var actions = store.Actions(null, null, 500)
+            .Where(a => a.CreatedAt >= now - TimeSpan.FromHours(6))
+            .Select(a => new RecentAction(a.Key, a.Kind, Healing.Internal.ActionDetails.Parse(a.Details).Target, a.State, a.CreatedAt, a.UpdatedAt))
+            .ToList();
+        return new MeshSnapshot(now)
+        {
+            Services = services,
+            Edges = edges,
+            LiveWindow = healing.LiveWindow,
+            Policies = policies,
+            History = _history,
+            OpenIssues = open,
+            Actions = actions,
+        };
+    }
+
+    private PolicyView? View(StoredPolicy stored)
+    {
+        if (_policies.TryGetValue((stored.Service, stored.Version), out var view))
+        {
+            return view;
+        }
+
+        var (_, policy, _) = PolicyDocument.Parse(stored.Document, stored.Service, int.MaxValue);
+        if (policy is null)
+        {
+            return null;
+        }
+
+        view = new PolicyView(stored.Service, stored.Version, policy, stored.CreatedAt);
+        _policies[(stored.Service, stored.Version)] = view;
+        return view;
+    }
+
+    private Dictionary<string, IReadOnlyList<EdgeSample>> History(IEnumerable<string> services, DateTimeOffset from, DateTimeOffset to)
+    {
+        var history = new Dictionary<string, IReadOnlyList<EdgeSample>>(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            foreach (var cluster in store.Rollups(service, TimeSpan.FromSeconds(1), from, to).GroupBy(r => r.Cluster))
+            {
+                history[$"{service}/{cluster.Key}"] = cluster
+                    .OrderBy(r => r.Bucket)
+                    .Select(r => new EdgeSample(r.Bucket, r.Success + r.Slow + r.ServerErrors + r.Timeouts + r.TransportErrors, r.ServerErrors + r.Timeouts + r.TransportErrors))
+                    .ToList();
+            }
+        }
+
+        return history;
+    }
+}

@@ -1,0 +1,214 @@
+using Mesh.Heal.Agents;
+using Mesh.Heal.Agents.CircuitBreaker;
+using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.ControlPlane.Telemetry;
+using Mesh.Heal.Policy;
+using Mesh.Heal.TimeSeries;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Wire = Mesh.Heal.Protocol.V1;
+
+namespace Mesh.Heal.ControlPlane.Tests.Healing;
+
+/// <summary>The coordinator with the real store, policy service, aggregator and circuit breaker agent, on a fake clock:
+/// telemetry goes in as sidecar reports, healings come out as policy versions.</summary>
+public class HealingCoordinatorTests : IDisposable
+{
+    private const string CascadePolicyB = "service: b\nclusters:\n  c:\n    timeout: 5s\n    fallback: { response: { statusCode: 200, body: degraded } }\n";
+    private const string CascadePolicyA = "service: a\nclusters:\n  b:\n    timeout: 1s\n";
+
+    private readonly TestStore _test = new();
+    private readonly TelemetryAggregator _telemetry;
+    private readonly PolicyService _policies;
+
+    public HealingCoordinatorTests()
+    {
+        _telemetry = new TelemetryAggregator(_test.Time);
+        _policies = _test.Policies();
+    }
+
+    public void Dispose() => _test.Dispose();
+
+    [Fact]
+    public async Task Flow_Cascade_Applied_Verified_Mitigated_ThenResolved_AndUndone()
+    {
+        _policies.Submit(CascadePolicyB, null, "api", "alice");
+        _policies.Submit(CascadePolicyA, null, "api", "alice");
+        var coordinator = Coordinator();
+
+        // c answers in 3 s; b waits up to 5 s, so a, which waits 1 s, times out on every call.
+        await RunAsync(coordinator, 3, () => { Slow("b", "c"); Failing("a", "b", timeouts: true); });
+
+        var issues = _test.Store.Issues(null, null, 10);
+        Assert.Contains(issues, i => i.Kind == "upstream.unhealthy" && i.Service == "c");
+        var cascade = Assert.Single(issues, i => i.Fingerprint == "circuit-breaker/c/cascade.risk/b");
+        Assert.Equal(["c", "b"], cascade.Services);
+        var applied = _test.Store.Actions(null, ActionStates.Applied, 10);
+        Assert.Equal(["fallback.activate", "timeout.tighten"], applied.Select(a => a.Kind).Order());
+        Assert.All(applied, a => Assert.Equal(cascade.Id, a.IssueId));
+        var policy = Policy("b").ForCluster("c");
+        Assert.Equal((BreakerOverride.ForceFallback, TimeSpan.FromMilliseconds(500)), (policy.Override, policy.Timeout));
+
+        // b now answers from its fallback at once, so a stops failing.
+        await RunAsync(coordinator, 13, () => { Held("b", "c"); Healthy("a", "b"); });
+
+        Assert.True(_test.Store.Actions(null, null, 10).All(a => a.State == ActionStates.Succeeded), string.Join("\n", _test.Store.AuditLog(null, 100).Select(e => $"{e.At:ss} {e.Kind} {e.Detail}")));
+        Assert.Equal("mitigated", _test.Store.Issue(cascade.Id)!.State);
+        var audit = _test.Store.AuditLog(null, 100).Select(e => e.Kind).ToList();
+        Assert.Contains("issue.opened", audit);
+        Assert.Contains("action.applied", audit);
+        Assert.Contains("action.verified", audit);
+        Assert.Contains("issue.mitigated", audit);
+        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.verified" && e.Detail.Contains("better; before 50.0 % caller failures", StringComparison.Ordinal));
+
+        // Nobody sees c while b is held; after the hold (30 s) the verdict is released, the issue resolves and the healings are undone.
+        await RunAsync(coordinator, 40, () => { Held("b", "c"); Healthy("a", "b"); });
+
+        Assert.Equal("resolved", _test.Store.Issue(cascade.Id)!.State);
+        Assert.All(_test.Store.Actions(null, null, 10), a => Assert.Equal(ActionStates.RolledBack, a.State));
+        policy = Policy("b").ForCluster("c");
+        Assert.Equal((BreakerOverride.None, TimeSpan.FromSeconds(5)), (policy.Override, policy.Timeout));
+        Assert.Equal(5, _policies.Latest("b")!.Version);
+    }
+
+    [Fact]
+    public async Task Verify_AHealingThatMakesThingsWorse_IsRolledBack_AndNotProposedAgain()
+    {
+        // b's fallback is a cluster that is down: forcing it turns 60 % failures into 100 %.
+        _policies.Submit("service: b\nclusters:\n  c:\n    fallback: { cluster: backup }\n", null, "api", "alice");
+        _policies.Submit(CascadePolicyA, null, "api", "alice");
+        var coordinator = Coordinator();
+
+        await RunAsync(coordinator, 3, () => { Failing("b", "c", ratio: 0.6); Failing("a", "b", ratio: 0.6); });
+        var action = Assert.Single(_test.Store.Actions(null, ActionStates.Applied, 10));
+        Assert.Equal("fallback.activate", action.Kind);
+        await RunAsync(coordinator, 13, () => { Failing("b", "c", ratio: 1, attempts: false); Failing("a", "b", ratio: 1); });
+
+        action = _test.Store.Action(action.Id)!;
+        Assert.True(action.State == ActionStates.RolledBack, string.Join("\n", _test.Store.AuditLog(null, 100).Select(e => $"{e.Kind} {e.Detail}")));
+        Assert.Equal(BreakerOverride.None, Policy("b").ForCluster("c").Override);
+        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.rolled-back" && e.Detail.Contains("rolled back automatically", StringComparison.Ordinal));
+
+        await RunAsync(coordinator, 5, () => { Failing("b", "c", ratio: 0.6); Failing("a", "b", ratio: 0.6); });
+        Assert.Single(_test.Store.Actions(null, null, 10));
+    }
+
+    [Fact]
+    public async Task DryRun_RecordsEverything_AndAppliesNothing()
+    {
+        _policies.Submit(CascadePolicyB, null, "api", "alice");
+        _policies.Submit(CascadePolicyA, null, "api", "alice");
+        var coordinator = Coordinator(o => o.Healing.DryRunServices = ["c"]);
+
+        await RunAsync(coordinator, 5, () => { Slow("b", "c"); Failing("a", "b", timeouts: true); });
+
+        var actions = _test.Store.Actions(null, null, 10);
+        Assert.Equal(2, actions.Count);
+        Assert.All(actions, a => Assert.True(a.DryRun && a.State == ActionStates.Proposed));
+        Assert.Equal(1, _policies.Latest("b")!.Version);
+        Assert.Equal(2, _test.Store.AuditLog(null, 100).Count(e => e.Kind == "action.dry-run" && e.Detail.Contains("would apply automatically", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task RunOnce_AFailingAgent_IsAFinding_AndTheOthersGoOn()
+    {
+        _policies.Submit(CascadePolicyB, null, "api", "alice");
+        var coordinator = Coordinator(agents: [new ThrowingAgent(), new CircuitBreakerAgent()]);
+
+        await RunAsync(coordinator, 2, () => Failing("b", "c", ratio: 1));
+
+        var failed = _test.Store.Issues(null, null, 20).Where(i => i.Kind == "agent.failed").ToList();
+        Assert.NotEmpty(failed);
+        Assert.Contains("threw InvalidOperationException: broken on purpose", failed[0].Summary, StringComparison.Ordinal);
+        Assert.Contains(_test.Store.Issues(null, null, 20), i => i.Kind == "upstream.unhealthy" && i.Service == "c");
+    }
+
+    [Fact]
+    public async Task Rollback_ByAnOperator_UndoesThePolicyChange_AndIsNotProposedAgainAtOnce()
+    {
+        _policies.Submit(CascadePolicyB, null, "api", "alice");
+        _policies.Submit(CascadePolicyA, null, "api", "alice");
+        var coordinator = Coordinator();
+        await RunAsync(coordinator, 3, () => { Slow("b", "c"); Failing("a", "b", timeouts: true); });
+        var fallback = _test.Store.Actions(null, ActionStates.Applied, 10).Single(a => a.Kind == "fallback.activate");
+
+        var (action, moved) = await coordinator.RollbackAsync(fallback.Id, "alice", "testing", CancellationToken.None);
+        await RunAsync(coordinator, 2, () => { Slow("b", "c"); Failing("a", "b", timeouts: true); });
+
+        Assert.True(moved);
+        Assert.Equal(ActionStates.RolledBack, action!.State);
+        Assert.Equal(BreakerOverride.None, Policy("b").ForCluster("c").Override);
+        Assert.Single(_test.Store.Actions(null, null, 10), a => a.Kind == "fallback.activate");
+        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Actor == "alice" && e.Kind == "action.rolled-back");
+    }
+
+    private HealingCoordinator Coordinator(Action<ControlPlaneOptions>? configure = null, IHealingAgent[]? agents = null)
+    {
+        var options = new ControlPlaneOptions();
+        options.Healing.LiveWindow = TimeSpan.FromSeconds(3);
+        options.Healing.VerificationWindow = TimeSpan.FromSeconds(5);
+        options.Healing.ResolveAfter = TimeSpan.FromSeconds(3);
+        configure?.Invoke(options);
+        var wrapped = Options.Create(options);
+        return new HealingCoordinator(
+            agents ?? [new CircuitBreakerAgent(options.Agents.CircuitBreaker)], [new PolicyActuator(_test.Store, _policies)],
+            new SnapshotBuilder(_test.Store, _telemetry, wrapped, _test.Time), _test.Store, _telemetry, wrapped, _test.Time,
+            NullLogger<HealingCoordinator>.Instance);
+    }
+
+    /// <summary>For each of <paramref name="seconds"/> seconds: the sidecars report, then the coordinator runs.</summary>
+    private async Task RunAsync(HealingCoordinator coordinator, int seconds, Action report)
+    {
+        for (var i = 0; i < seconds; i++)
+        {
+            _test.Time.Advance(TimeSpan.FromSeconds(1));
+            report();
+            await coordinator.RunOnceAsync(CancellationToken.None);
+        }
+    }
+
+    private ResiliencePolicy Policy(string service) => PolicyDocument.Parse(_test.Store.Policy(service)!.Document, service, int.MaxValue).Policy!;
+
+    private void Slow(string caller, string cluster) => Add(caller, cluster, new Wire.ClusterReport { Requests = 40, Success = 40 }, latencyMs: 3000);
+
+    private void Healthy(string caller, string cluster) => Add(caller, cluster, new Wire.ClusterReport { Requests = 40, Success = 40 }, latencyMs: 5);
+
+    private void Held(string caller, string cluster) => Add(caller, cluster, new Wire.ClusterReport { Requests = 40, Fallbacks = 40 }, latencyMs: 1);
+
+    private void Failing(string caller, string cluster, double ratio = 1, bool timeouts = false, bool attempts = true)
+    {
+        var failed = (long)Math.Round(40 * ratio);
+        var report = timeouts
+            ? new Wire.ClusterReport { Requests = 40, Timeouts = failed, Success = 40 - failed, CallerFailures = failed }
+            : attempts
+                ? new Wire.ClusterReport { Requests = 40, ServerErrors = failed, Success = 40 - failed, CallerFailures = failed }
+                : new Wire.ClusterReport { Requests = 40, Fallbacks = 40, CallerFailures = failed };
+        Add(caller, cluster, report, latencyMs: timeouts ? 1000 : 5);
+    }
+
+    private void Add(string caller, string cluster, Wire.ClusterReport c, double latencyMs)
+    {
+        c.Cluster = cluster;
+        c.Health = Wire.HealthState.Healthy;
+        c.Breaker = Wire.BreakerState.Closed;
+        var counts = new long[LatencyHistogram.BucketCount];
+        var bucket = LatencyHistogram.BoundsMs.ToList().FindIndex(b => latencyMs <= b);
+        counts[bucket < 0 ? counts.Length - 1 : bucket] = c.Requests;
+        c.LatencyCounts.Add(counts);
+        var report = new Wire.SidecarReport();
+        report.LatencyBoundsMs.Add(LatencyHistogram.BoundsMs);
+        report.Clusters.Add(c);
+        _telemetry.Add(caller, caller + "-1", report);
+    }
+
+    private sealed class ThrowingAgent : IHealingAgent
+    {
+        public string Name => "broken";
+
+        public AgentOutput Analyze(MeshSnapshot snapshot, string service, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("broken on purpose");
+    }
+}
