@@ -350,7 +350,8 @@ internal sealed partial class HealingCoordinator : BackgroundService
 
     private async Task UndoAsync(StoredAction action, string actor, string reason, bool worse, CancellationToken cancellationToken)
     {
-        var details = ActionDetails.Parse(action.Details);
+        // The stored details, not the caller's copy: verification may just have added its figures.
+        var details = ActionDetails.Parse((_store.Action(action.Id) ?? action).Details);
         try
         {
             if (details.Previous is { } previous && _actuators.GetValueOrDefault(details.Actuator) is { } actuator)

@@ -27,7 +27,7 @@ internal sealed class ChaosMesh : IAsyncDisposable
     public async Task<SidecarProcess> SidecarAsync(string name, string config, params string[] args) =>
         Own(await SidecarProcess.StartAsync(name, config, Directory, args));
 
-    public async Task<ControlPlaneProcess> ControlPlaneAsync() => Own(await ControlPlaneProcess.StartAsync(Directory));
+    public async Task<ControlPlaneProcess> ControlPlaneAsync(params string[] args) => Own(await ControlPlaneProcess.StartAsync(Directory, args));
 
     /// <summary>A sidecar's configuration: one route to <paramref name="primary"/>, the other clusters, and the primary's policy.</summary>
     /// <param name="service">The service the sidecar belongs to.</param>
@@ -47,6 +47,10 @@ internal sealed class ChaosMesh : IAsyncDisposable
             },
             Resilience = new { Clusters = new Dictionary<string, object> { [primary.Id] = policy } },
         }, IgnoreNulls);
+
+    /// <summary>A control-plane policy document (JSON, which is YAML) giving <paramref name="service"/>'s <paramref name="cluster"/> <paramref name="policy"/>.</summary>
+    public static string PolicyDocument(string service, string cluster, object policy) =>
+        JsonSerializer.Serialize(new { service, clusters = new Dictionary<string, object> { [cluster] = policy } }, IgnoreNulls);
 
     private static readonly JsonSerializerOptions IgnoreNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 

@@ -57,6 +57,9 @@ internal sealed record ScenarioResult(
             checks);
     }
 
+    /// <summary>What target 1 is: <c>direct</c> (no sidecar), or another baseline such as <c>sidecars alone</c> (no agent).</summary>
+    public string Baseline { get; init; } = "direct";
+
     public bool AllChecksPassed => Checks.All(c => c.Passed);
 
     /// <summary>A markdown table row in the column order of <see cref="TableHeader"/>.</summary>

@@ -5,7 +5,7 @@ namespace Mesh.Heal.Chaos;
 
 /// <summary>The chaos scenarios: each starts real processes on 127.0.0.1, drives the same traffic through the sidecar and
 /// direct, injects its fault on a script, and returns the figures and its own checks.</summary>
-internal static class Scenarios
+internal static partial class Scenarios
 {
     /// <summary>The promise of the product, in the form CI can check with a few hundred requests: at least 99.95 %, or
     /// no more than one failed request (one in 600 is 99.83 %, within the noise of a short run).</summary>
@@ -23,6 +23,10 @@ internal static class Scenarios
         ("control-plane-killed", "the control plane is killed, the primary dies while it is away, the control plane comes back", ControlPlaneKilledAsync),
         ("bad-policy", "a policy the sidecar cannot apply is pushed: NACKed, the old policy stays, traffic unaffected", BadPolicyAsync),
         ("recovery", "the primary comes back: the ramp brings traffic back without a second outage", RecoveryAsync),
+        ("cascade-agent", "A -> B -> C, C hangs 3 s; B waits 5 s, A only 1 s: the agent against the sidecars alone", CascadeAgentAsync),
+        ("flapping", "C fails every other second: the agent must not answer each flap", FlappingAsync),
+        ("healing-worse", "C fails 60 %; B's fallback is down, so forcing it makes things worse: rolled back", HealingWorseAsync),
+        ("dry-run", "the cascade with the coordinator in dry-run: everything recorded, nothing applied", DryRunAsync),
     ];
 
     public static Task<ScenarioResult> RunAsync(string name, ChaosSettings settings, CancellationToken cancellationToken = default) =>
