@@ -11,6 +11,7 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props BannedSymbols.txt .editorconfig ./
 COPY src/Mesh.Heal.Core/Mesh.Heal.Core.csproj src/Mesh.Heal.Core/
 COPY src/Mesh.Heal.Protocol/Mesh.Heal.Protocol.csproj src/Mesh.Heal.Protocol/
+COPY src/Mesh.Heal.Agents/Mesh.Heal.Agents.csproj src/Mesh.Heal.Agents/
 COPY src/Mesh.Heal.Sidecar/Mesh.Heal.Sidecar.csproj src/Mesh.Heal.Sidecar/
 COPY src/Mesh.Heal.ControlPlane/Mesh.Heal.ControlPlane.csproj src/Mesh.Heal.ControlPlane/
 COPY src/Mesh.Heal.Cli/Mesh.Heal.Cli.csproj src/Mesh.Heal.Cli/

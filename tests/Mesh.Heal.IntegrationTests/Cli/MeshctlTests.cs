@@ -49,23 +49,29 @@ public class MeshctlTests
         var table = await RunAsync(controlPlane, Reader, "status");
         var json = await RunAsync(controlPlane, Reader, "status", "--json");
 
-        Assert.Equal(0, table.Code);
-        Assert.Matches(@"orders\s+v1\s+1/1 connected\s+1\s+0", table.Out);
+        Assert.True(table.Code == 0, table.Out);
+        Assert.Matches(@"orders\s+\S+\s+\S+\s+v1\s+1/1\s+connected\s+0\s+0", table.Out);
         Assert.Matches(@"orders-1\s+\S*\s+yes\s+v1\s", table.Out);
         var sidecar = JsonDocument.Parse(json.Out).RootElement.GetProperty("services")[0].GetProperty("sidecars")[0];
         Assert.Equal(("orders-1", "1", false), (sidecar.GetProperty("instance").GetString(), sidecar.GetProperty("ackedVersion").GetString(), sidecar.GetProperty("outOfDate").GetBoolean()));
     }
 
     [Fact]
-    public async Task Approve_MovesAProposedAction_AuditsIt_AndRefusesWhatCannotMove()
+    public async Task Flow_Approve_AppliesThePolicyChange_Rollback_UndoesIt_AndWhatCannotMoveIsRefused()
     {
         await using var controlPlane = await StartAsync();
+        await controlPlane.PutPolicyAsync("orders", "service: orders\nclusters:\n  backend:\n    timeout: 3s\n", Admin);
         var action = controlPlane.Store.AddAction(
-            null, "orders", "circuit-breaker", "policy.fallback", "turn the fallback on", "medium", automatic: false, dryRun: false, diff: "", rollbackPlan: "turn it off");
+            null, "orders", "circuit-breaker", "timeout.tighten", "cut the timeout", "medium", automatic: false, dryRun: false, diff: "timeout: 3s -> 1s",
+            rollbackPlan: "set it back", key: "timeout.tighten:orders/backend:clusters:backend:timeout",
+            details: """{"actuator":"policy","target":"orders/backend","changes":{"clusters:backend:timeout":"1s"},"signal":["orders/backend"]}""");
 
         var asReader = await RunAsync(controlPlane, Reader, "approve", action.Id);
         var approved = await RunAsync(controlPlane, Admin, "approve", action.Id, "--reason", "on call agrees");
-        var twice = await RunAsync(controlPlane, Admin, "reject", action.Id);
+        await Wait.UntilAsync(() => Task.FromResult(controlPlane.Store.Action(action.Id)!.State == "applied"), "the coordinator applied the approved action");
+        var applied = controlPlane.Store.Policy("orders")!;
+        var reject = await RunAsync(controlPlane, Admin, "reject", action.Id);
+        var rolledBack = await RunAsync(controlPlane, Admin, "rollback", action.Id, "--reason", "not needed");
         var missing = await RunAsync(controlPlane, Admin, "approve", "act-nope");
         var unknownOption = await RunAsync(controlPlane, Admin, "approve", action.Id, "--force");
         var audit = await RunAsync(controlPlane, Reader, "audit");
@@ -73,13 +79,20 @@ public class MeshctlTests
         Assert.Equal(1, asReader.Code);
         Assert.Contains("PermissionDenied", asReader.Err, StringComparison.Ordinal);
         Assert.Equal((0, $"{action.Id}: approved"), (approved.Code, approved.Out.Trim()));
-        Assert.Equal(1, twice.Code);
-        Assert.Contains("is approved; reject accepts an action that is proposed", twice.Err, StringComparison.Ordinal);
+        Assert.Equal(2, applied.Version);
+        Assert.Contains("\"1s\"", applied.Document, StringComparison.Ordinal);
+        Assert.Equal(1, reject.Code);
+        Assert.Contains("is applied; reject accepts an action that is proposed", reject.Err, StringComparison.Ordinal);
+        Assert.Equal((0, $"{action.Id}: rolled_back"), (rolledBack.Code, rolledBack.Out.Trim()));
+        Assert.Equal(3, controlPlane.Store.Policy("orders")!.Version);
+        Assert.Contains("\"3s\"", controlPlane.Store.Policy("orders")!.Document, StringComparison.Ordinal);
         Assert.Equal(1, missing.Code);
         Assert.Contains("NotFound", missing.Err, StringComparison.Ordinal);
         Assert.Equal(2, unknownOption.Code);
         Assert.Contains("action.approve", audit.Out, StringComparison.Ordinal);
         Assert.Contains("on call agrees", audit.Out, StringComparison.Ordinal);
+        Assert.Contains("action.applied", audit.Out, StringComparison.Ordinal);
+        Assert.Contains("action.rolled-back", audit.Out, StringComparison.Ordinal);
     }
 
     [Fact]
