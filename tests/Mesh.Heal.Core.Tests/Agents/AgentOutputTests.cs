@@ -38,7 +38,7 @@ public class AgentOutputTests
             Actions =
             [
                 Fallback() with { Target = "", RollbackPlan = "", FindingKind = "memory.leak", Actuator = "Policy!", Signal = ["orders"] },
-                Fallback() with { FindingSubject = "frontend" },
+                Fallback() with { FindingKind = "Degraded!", FindingSubject = "frontend" },
             ],
         };
 

@@ -52,7 +52,9 @@ public class MeshctlTests
         Assert.True(table.Code == 0, table.Out);
         Assert.Matches(@"orders\s+\S+\s+\S+\s+v1\s+1/1\s+connected\s+0\s+0", table.Out);
         Assert.Matches(@"orders-1\s+\S*\s+yes\s+v1\s", table.Out);
-        var sidecar = JsonDocument.Parse(json.Out).RootElement.GetProperty("services")[0].GetProperty("sidecars")[0];
+        // The agents may list the sidecar's upstream cluster as a service of its own; the sidecar is under orders.
+        var orders = JsonDocument.Parse(json.Out).RootElement.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "orders");
+        var sidecar = orders.GetProperty("sidecars")[0];
         Assert.Equal(("orders-1", "1", false), (sidecar.GetProperty("instance").GetString(), sidecar.GetProperty("ackedVersion").GetString(), sidecar.GetProperty("outOfDate").GetBoolean()));
     }
 
