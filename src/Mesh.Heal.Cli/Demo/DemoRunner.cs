@@ -28,6 +28,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
                 [
                     "--ControlPlane:GrpcUrl=http://127.0.0.1:0", "--ControlPlane:HttpUrl=http://127.0.0.1:0",
                     "--ControlPlane:StorePath=" + Path.Combine(directory.FullName, "controlplane.db"),
+                    "--ControlPlane:Healing:Interval=00:00:01", "--ControlPlane:Healing:LiveWindow=00:00:03", "--ControlPlane:Healing:ResolveAfter=00:00:03",
                 ],
                 builder => builder.Logging.ClearProviders());
             await controlPlane.StartAsync(cancellationToken);
@@ -191,6 +192,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
             summary.Add(bucket);
         }
 
+        await AgentsSawAsync(control, summary, cancellationToken);
         summary.Print(output);
         return summary;
     }
@@ -290,6 +292,28 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
         catch (Exception ex) when (ex is RpcException or HttpRequestException or JsonException)
         {
             summary.LastError = "policy push: " + ex.Message;
+        }
+    }
+
+    /// <summary>What the control plane's agents made of the run: its issues and the audit trail of its healings, as <c>meshctl issues</c> and <c>audit</c> show them.</summary>
+    private async Task AgentsSawAsync(Wire.MeshControl.MeshControlClient control, DemoSummary summary, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var issue in (await control.ListIssuesAsync(new Wire.ListIssuesRequest(), cancellationToken: cancellationToken)).Issues.Reverse())
+            {
+                summary.Agents.Add($"issue {issue.Kind} on {issue.Service} ({issue.Severity}, {issue.State}, seen {issue.Occurrences}x): {issue.Summary}");
+            }
+
+            foreach (var entry in (await control.ListAuditAsync(new Wire.ListAuditRequest(), cancellationToken: cancellationToken)).Entries.Reverse()
+                .Where(e => e.Kind.StartsWith("action.", StringComparison.Ordinal)))
+            {
+                summary.Agents.Add($"{entry.Kind} by {entry.Actor}: {entry.Detail}");
+            }
+        }
+        catch (RpcException ex)
+        {
+            summary.LastError = "issues: " + ex.Status.Detail;
         }
     }
 

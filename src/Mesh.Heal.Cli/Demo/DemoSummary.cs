@@ -44,6 +44,9 @@ internal sealed class DemoSummary
 
     public string? LastError { get; set; }
 
+    /// <summary>What the control plane's agents recorded: issues, then healing steps, one line each.</summary>
+    public List<string> Agents { get; } = [];
+
     public bool StopWatching
     {
         get => _stopWatching;
@@ -121,6 +124,9 @@ internal sealed class DemoSummary
         }
 
         output.WriteLine($"  health states seen    {string.Join(" -> ", new[] { "Healthy", "Degraded", "Failed", "Recovering" }.Where(HealthSeen.Contains))}");
+        output.WriteLine(Agents.Count == 0
+            ? "  the agents            recorded nothing"
+            : "  the agents            " + string.Join("\n                        ", Agents));
         if (Failed > 0 && LastError is not null)
         {
             output.WriteLine($"  last error            {LastError}");

@@ -27,6 +27,7 @@ public class DemoRunnerTests
         Assert.Contains("Recovering", summary.HealthSeen);
         Assert.Contains("<< primary killed", text);
         Assert.Contains("availability          ", text);
+        Assert.Contains("issue upstream.unhealthy on primary", text);
     }
 
     [Theory]

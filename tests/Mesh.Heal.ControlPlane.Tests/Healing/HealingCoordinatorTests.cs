@@ -35,12 +35,10 @@ public class HealingCoordinatorTests : IDisposable
     [Fact]
     public async Task Flow_Cascade_Applied_Verified_Mitigated_ThenResolved_AndUndone()
     {
-        _policies.Submit(CascadePolicyB, null, "api", "alice");
-        _policies.Submit(CascadePolicyA, null, "api", "alice");
+        SubmitCascadePolicies();
         var coordinator = Coordinator();
 
-        // c answers in 3 s; b waits up to 5 s, so a, which waits 1 s, times out on every call.
-        await RunAsync(coordinator, 3, () => { Slow("b", "c"); Failing("a", "b", timeouts: true); });
+        await RunAsync(coordinator, 3, CascadeFault);
 
         var issues = _test.Store.Issues(null, null, 10);
         Assert.Contains(issues, i => i.Kind == "upstream.unhealthy" && i.Service == "c");
@@ -99,11 +97,10 @@ public class HealingCoordinatorTests : IDisposable
     [Fact]
     public async Task DryRun_RecordsEverything_AndAppliesNothing()
     {
-        _policies.Submit(CascadePolicyB, null, "api", "alice");
-        _policies.Submit(CascadePolicyA, null, "api", "alice");
+        SubmitCascadePolicies();
         var coordinator = Coordinator(o => o.Healing.DryRunServices = ["c"]);
 
-        await RunAsync(coordinator, 5, () => { Slow("b", "c"); Failing("a", "b", timeouts: true); });
+        await RunAsync(coordinator, 5, CascadeFault);
 
         var actions = _test.Store.Actions(null, null, 10);
         Assert.Equal(2, actions.Count);
@@ -129,14 +126,13 @@ public class HealingCoordinatorTests : IDisposable
     [Fact]
     public async Task Rollback_ByAnOperator_UndoesThePolicyChange_AndIsNotProposedAgainAtOnce()
     {
-        _policies.Submit(CascadePolicyB, null, "api", "alice");
-        _policies.Submit(CascadePolicyA, null, "api", "alice");
+        SubmitCascadePolicies();
         var coordinator = Coordinator();
-        await RunAsync(coordinator, 3, () => { Slow("b", "c"); Failing("a", "b", timeouts: true); });
+        await RunAsync(coordinator, 3, CascadeFault);
         var fallback = _test.Store.Actions(null, ActionStates.Applied, 10).Single(a => a.Kind == "fallback.activate");
 
         var (action, moved) = await coordinator.RollbackAsync(fallback.Id, "alice", "testing", CancellationToken.None);
-        await RunAsync(coordinator, 2, () => { Slow("b", "c"); Failing("a", "b", timeouts: true); });
+        await RunAsync(coordinator, 2, CascadeFault);
 
         Assert.True(moved);
         Assert.Equal(ActionStates.RolledBack, action!.State);
@@ -168,6 +164,19 @@ public class HealingCoordinatorTests : IDisposable
             report();
             await coordinator.RunOnceAsync(CancellationToken.None);
         }
+    }
+
+    private void SubmitCascadePolicies()
+    {
+        _policies.Submit(CascadePolicyB, null, "api", "alice");
+        _policies.Submit(CascadePolicyA, null, "api", "alice");
+    }
+
+    /// <summary>c answers in 3 s; b waits up to 5 s, so a, which waits 1 s, times out on every call.</summary>
+    private void CascadeFault()
+    {
+        Slow("b", "c");
+        Failing("a", "b", timeouts: true);
     }
 
     private ResiliencePolicy Policy(string service) => PolicyDocument.Parse(_test.Store.Policy(service)!.Document, service, int.MaxValue).Policy!;
