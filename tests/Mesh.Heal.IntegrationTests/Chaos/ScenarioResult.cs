@@ -64,7 +64,7 @@ internal sealed record ScenarioResult(
 
     /// <summary>A markdown table row in the column order of <see cref="TableHeader"/>.</summary>
     public string TableRow() => string.Create(CultureInfo.InvariantCulture,
-        $"| {Name} | {Availability * 100:0.000} % | {FailedWithSidecar} | {FailedDirect} | {(ReductionPercent is { } r ? $"{r:0.0} %" : "n/a")} | {Ms(TimeToFallbackMs)} | {Ms(TimeToRecoveryMs)} | {P50Ms:0.0} | {P99Ms:0.0} | {(AllChecksPassed ? "yes" : "NO: " + string.Join("; ", Checks.Where(c => !c.Passed).Select(c => c.Name)))} |");
+        $"| {Name}{(Baseline == "direct" ? string.Empty : $" (target 1: {Baseline})")} | {Availability * 100:0.000} % | {FailedWithSidecar} | {FailedDirect} | {(ReductionPercent is { } r ? $"{r:0.0} %" : "n/a")} | {Ms(TimeToFallbackMs)} | {Ms(TimeToRecoveryMs)} | {P50Ms:0.0} | {P99Ms:0.0} | {(AllChecksPassed ? "yes" : "NO: " + string.Join("; ", Checks.Where(c => !c.Passed).Select(c => c.Name)))} |");
 
     public static string TableHeader =>
         "| scenario | availability | failed with sidecar | failed direct | reduction | to 100% fallback | to full recovery | p50 ms (fault) | p99 ms (fault) | checks |\n" +
