@@ -36,6 +36,9 @@ internal static partial class Scenarios
             cancellationToken);
         var withAgent = Failed(samples, ScenarioResult.WithSidecar);
         var sidecarsAlone = Failed(samples, ScenarioResult.Direct);
+
+        // A healing applied near the end of the traffic is verified a few seconds later.
+        await EventuallyAsync(async () => (await StoryAsync(controlPlane)).Audit.Contains("action.verified", StringComparison.Ordinal));
         var story = await StoryAsync(controlPlane);
         return ScenarioResult.From("cascade-agent", samples, done["fault"], done["heal"], health,
         [
@@ -130,8 +133,8 @@ internal static partial class Scenarios
         ]);
     }
 
-    /// <summary>The healing scenarios need time for the agent to see, act and verify: twice the run.</summary>
-    private static ChaosSettings Longer(ChaosSettings settings) => settings with { Duration = settings.Duration * 2 };
+    /// <summary>The healing scenarios need time for the agent to see (a 3 s hang shows only when calls end), act and verify: three times the run.</summary>
+    private static ChaosSettings Longer(ChaosSettings settings) => settings with { Duration = settings.Duration * 3 };
 
     /// <summary>C &lt;- B (sidecar) &lt;- A (sidecar); with a control plane the sidecars connect and get their policies from it.</summary>
     private static async Task<(Uri A, SidecarProcess SidecarB, long VersionB)> ChainAsync(
