@@ -138,12 +138,20 @@ internal sealed class ResilientRequest
 
     private AttemptResult Classify(bool timedOut, TimeSpan elapsed)
     {
+        // A failure the upstream answered in full counts even when the caller hung up right after reading it: a gRPC
+        // client resets the stream once a trailers-only answer (the status in its headers) has ended it.
+        var forwarderError = Context.Features.Get<IForwarderErrorFeature>();
+        if (forwarderError is null && UpstreamFailure.IsFailedResponse(Context))
+        {
+            return AttemptResult.ServerError;
+        }
+
         if (_callerAborted.IsCancellationRequested)
         {
             return AttemptResult.ClientAborted;
         }
 
-        if (Context.Features.Get<IForwarderErrorFeature>() is { } error)
+        if (forwarderError is { } error)
         {
             if (timedOut)
             {
@@ -163,11 +171,6 @@ internal sealed class ResilientRequest
                     NeverReachedUpstream = IsConnectFailure(error.Exception);
                     return AttemptResult.TransportError;
             }
-        }
-
-        if (UpstreamFailure.IsFailedResponse(Context))
-        {
-            return AttemptResult.ServerError;
         }
 
         return Policy.CircuitBreaker.SlowCallDuration is { } slow && elapsed >= slow ? AttemptResult.Slow : AttemptResult.Success;
