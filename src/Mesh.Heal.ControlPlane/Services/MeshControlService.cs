@@ -32,6 +32,7 @@ internal sealed class MeshControlService(
         {
             var latest = policies.Latest(name)?.Version ?? 0;
             var open = store.Issues(name, "open", MaxLimit).Concat(store.Issues(name, "mitigated", MaxLimit)).ToList();
+            var verdicts = outputs.Where(o => o.Key.Service == name).Select(o => o.Value.Status).ToList();
             var service = new Wire.ServiceStatus
             {
                 Name = name,
@@ -40,9 +41,7 @@ internal sealed class MeshControlService(
                 ActiveHealings = store.Actions(name, ActionStates.Approved, MaxLimit).Count + store.Actions(name, ActionStates.Applied, MaxLimit).Count
                     + store.Actions(name, ActionStates.Succeeded, MaxLimit).Count(a => ActionDetails.Parse(a.Details).Temporary),
                 Health = Health(live, name),
-                AgentStatus = outputs.Where(o => o.Key.Service == name).Select(o => o.Value.Status).DefaultIfEmpty().Max() is var worst && outputs.Any(o => o.Key.Service == name)
-                    ? worst.ToString().ToLowerInvariant()
-                    : string.Empty,
+                AgentStatus = verdicts.Count == 0 ? string.Empty : verdicts.Max().ToString().ToLowerInvariant(),
                 RecoveryEstimate = open.Select(i => Details(i.Details)).Where(d => d.Evidence.ContainsKey("recovery.eta"))
                     .Select(d => $"{d.Evidence["recovery.eta"]} (confidence {d.Evidence.GetValueOrDefault("recovery.confidence", "?")})").FirstOrDefault() ?? string.Empty,
             };
@@ -230,8 +229,9 @@ internal sealed class MeshControlService(
             .Select(g => PolicyMapping.ToWire(g.Key))
             .FirstOrDefault();
 
-    private static IssueDetails Details(string json) =>
-        System.Text.Json.JsonSerializer.Deserialize<IssueDetails>(json, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)) ?? new IssueDetails();
+    private static readonly System.Text.Json.JsonSerializerOptions DetailsJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    private static IssueDetails Details(string json) => System.Text.Json.JsonSerializer.Deserialize<IssueDetails>(json, DetailsJson) ?? new IssueDetails();
 
     private sealed class IssueDetails
     {
