@@ -1,3 +1,4 @@
+using Mesh.Heal.Cli.Analyze;
 using Mesh.Heal.Cli.Control;
 using Mesh.Heal.Cli.Demo;
 
@@ -24,6 +25,12 @@ const string Usage = """
           a sidecar in front of, or to benchmark against. Runs until Ctrl+C. Faults on demand:
           PUT /_meshheal/fault?status=503&ratio=0.5&delay=2s, DELETE /_meshheal/fault. With --call, every request
           first calls <url> (a dependency, or a sidecar in front of one) and gets 502 when that fails.
+      meshctl analyze anomalies <file.csv|->
+          Reads timestamp,value rows (ISO 8601 or Unix seconds) and writes timestamp,value,anomaly_score rows: the
+          control plane's streaming detector (level, daily and weekly seasons, level shifts); a score over 0.5 is an anomaly.
+      meshctl analyze resources <file.csv|-> --limit <value> [--json]
+          The resource exhaustion predictor on a memory, handle or connection series: leak or not (sawtooth, warm-up,
+          step, stable), the trend of the troughs, the time until the limit with its 95 % interval, and the severity.
       meshctl help
     """;
 
@@ -40,6 +47,8 @@ if (ControlCommands.Verbs.Contains(args[0]))
 
 switch (args[0])
 {
+    case "analyze":
+        return await AnalyzeCommands.RunAsync(args, Console.In, Console.Out, Console.Error);
     case "demo":
         if (!DemoArguments.TryParse(args.AsSpan(1), out var options, out var error))
         {
@@ -92,6 +101,6 @@ switch (args[0])
         return 0;
 
     default:
-        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: {string.Join(", ", ControlCommands.Verbs)}, demo, upstream, help");
+        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: {string.Join(", ", ControlCommands.Verbs)}, analyze, demo, upstream, help");
         return 2;
 }

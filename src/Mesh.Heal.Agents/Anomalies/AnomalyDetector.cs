@@ -1,0 +1,199 @@
+using Mesh.Heal.TimeSeries;
+
+namespace Mesh.Heal.Agents.Anomalies;
+
+/// <summary>A streaming anomaly detector for one metric series: a robust Holt–Winters model (level, daily and weekly
+/// seasons) whose residual, over a robust scale, becomes a score in [0, 1] for each point.</summary>
+/// <remarks>
+/// <para>
+/// Each point is compared with level + daily season + weekly season. The residual updates the model only after it is
+/// clipped to ±<see cref="AnomalyDetectorOptions.ClipAt"/> scales (Huber), so a spike does not teach the model that spikes
+/// are normal. The scale is an exponentially weighted mean absolute residual (×1.25 ≈ σ for normal noise).
+/// </para>
+/// <para>
+/// Seasons follow the timestamps, not the point count: the daily season has up to 288 slots (5 min each, or the series'
+/// step when it is coarser), each set on its first visit and then corrected at <see cref="AnomalyDetectorOptions.SeasonRate"/>
+/// per day; the weekly one has 168 hourly slots and learns, at the same pace per visit, what the daily one leaves. A level shift is adopted after
+/// <see cref="AnomalyDetectorOptions.ShiftAfter"/> points in a row out of bounds on the same side: those points score high,
+/// the ones after are normal again.
+/// </para>
+/// <para>Not thread-safe; one instance per series.</para>
+/// </remarks>
+public sealed class AnomalyDetector
+{
+    private const int DailySlots = 288;
+    private const int WeeklySlots = 168;
+    private static readonly TimeSpan Day = TimeSpan.FromDays(1);
+
+    private readonly AnomalyDetectorOptions _options;
+    private readonly double[] _daily = new double[DailySlots];
+    private readonly bool[] _seen = new bool[DailySlots];
+    private readonly double[] _weekly = new double[WeeklySlots];
+    private readonly List<double> _warmUp = [];
+    private readonly List<double> _run = [];
+    private DateTimeOffset _first;
+    private double _level;
+    private double _scale;
+    private long _count;
+    private int _runSign;
+    private int _slots = DailySlots;
+    private double _seasonRate;
+    private double _weeklyRate;
+
+    /// <summary>Creates a detector with <paramref name="options"/> (or the defaults).</summary>
+    public AnomalyDetector(AnomalyDetectorOptions? options = null)
+    {
+        _options = options ?? new AnomalyDetectorOptions();
+        _seasonRate = _weeklyRate = _options.SeasonRate;
+    }
+
+    /// <summary>What the model expected at the last point.</summary>
+    public double Expected { get; private set; }
+
+    /// <summary>Adds the next point (timestamps rising) and returns its anomaly score in [0, 1].</summary>
+    public double Update(DateTimeOffset time, double value)
+    {
+        if (double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return 0;
+        }
+
+        if (_count++ == 0)
+        {
+            _first = time;
+        }
+
+        if (_warmUp.Count < _options.WarmUpPoints)
+        {
+            if (_count == 2)
+            {
+                Calibrate(time - _first);
+            }
+
+            _warmUp.Add(value);
+            if (_warmUp.Count == _options.WarmUpPoints)
+            {
+                _level = Trend.Median([.. _warmUp]);
+                _scale = 1.25 * Trend.Median(_warmUp.Select(v => Math.Abs(v - _level)).ToList());
+            }
+
+            Expected = value;
+            return 0;
+        }
+
+        var daily = (int)(time.UtcDateTime.TimeOfDay.Ticks * _slots / Day.Ticks);
+        var weekly = (int)time.UtcDateTime.DayOfWeek * 24 + time.UtcDateTime.Hour;
+        Expected = _level + _daily[daily] + _weekly[weekly];
+        var residual = value - Expected;
+        var scale = Math.Max(_scale, Floor());
+        var z = residual / scale;
+        var score = Score(Math.Abs(z));
+
+        if (Math.Abs(z) > _options.ClipAt)
+        {
+            var sign = Math.Sign(z);
+            if (sign != _runSign)
+            {
+                _run.Clear();
+                _runSign = sign;
+            }
+
+            _run.Add(residual);
+            if (_run.Count >= _options.ShiftAfter)
+            {
+                _level += Trend.Median(_run);
+                _run.Clear();
+                _runSign = 0;
+                return score;
+            }
+        }
+        else
+        {
+            _run.Clear();
+            _runSign = 0;
+        }
+
+        var clipped = Math.Clamp(residual, -_options.ClipAt * scale, _options.ClipAt * scale);
+        _level += _options.LevelRate * clipped;
+        var rest = clipped * (1 - _options.LevelRate);
+        if (!_seen[daily])
+        {
+            // A slot's first visit sets it: waiting for a rate to pull it from zero would take weeks at a coarse step.
+            _seen[daily] = true;
+            _daily[daily] += rest;
+        }
+        else
+        {
+            _daily[daily] += _seasonRate * rest;
+            _weekly[weekly] += _weeklyRate * rest * (1 - _seasonRate);
+        }
+
+        _scale += _options.ScaleRate * (1.25 * Math.Abs(clipped) - _scale);
+        return score;
+    }
+
+    /// <summary>Scores every point of <paramref name="points"/> with a fresh detector.</summary>
+    public static IReadOnlyList<double> ScoreAll(IReadOnlyList<SeriesPoint> points, AnomalyDetectorOptions? options = null)
+    {
+        var detector = new AnomalyDetector(options);
+        var scores = new double[points.Count];
+        for (var i = 0; i < points.Count; i++)
+        {
+            scores[i] = detector.Update(points[i].Time, points[i].Value);
+        }
+
+        return scores;
+    }
+
+    // 0 up to ClipAt scales, then rising to 1: about 0.39 one scale past it, 0.86 two past, 0.99 three past.
+    private double Score(double z)
+    {
+        var over = Math.Max(0, z - _options.ClipAt);
+        return 1 - Math.Exp(-over * over / 2);
+    }
+
+    // A series that barely moves (a constant thread count) would otherwise call a change of one an anomaly of 100 scales.
+    private double Floor() => Math.Max(1e-9, Math.Abs(_level) * _options.MinimumRelativeScale);
+
+    // Slots no finer than the step; a slot seen many times per day learns at SeasonRate per day, not per point.
+    private void Calibrate(TimeSpan step)
+    {
+        if (step <= TimeSpan.Zero)
+        {
+            step = TimeSpan.FromSeconds(1);
+        }
+
+        _slots = (int)Math.Clamp(Day.Ticks / step.Ticks, 1, DailySlots);
+        var pointsPerSlot = Math.Max(1, Day.Ticks / _slots / (double)step.Ticks);
+        _seasonRate = _options.SeasonRate / pointsPerSlot;
+        _weeklyRate = _options.SeasonRate / Math.Max(1, TimeSpan.FromHours(1).Ticks / (double)step.Ticks);
+    }
+}
+
+/// <summary>How an <see cref="AnomalyDetector"/> learns and scores.</summary>
+public sealed class AnomalyDetectorOptions
+{
+    /// <summary>Points used to start the level and scale; they score 0. Default 30.</summary>
+    public int WarmUpPoints { get; set; } = 30;
+
+    /// <summary>How fast the level follows the series, per point. Default 0.02.</summary>
+    public double LevelRate { get; set; } = 0.02;
+
+    /// <summary>How fast a season slot follows what the level leaves. Default 0.2.</summary>
+    public double SeasonRate { get; set; } = 0.2;
+
+    /// <summary>How fast the scale follows the residuals. Default 0.02.</summary>
+    public double ScaleRate { get; set; } = 0.02;
+
+    /// <summary>Residuals are clipped to this many scales before they update the model; the score starts above it. Default 3.</summary>
+    public double ClipAt { get; set; } = 3;
+
+    /// <summary>After this many points in a row past <see cref="ClipAt"/> on one side, the level moves to them. Default 5.</summary>
+    public int ShiftAfter { get; set; } = 5;
+
+    /// <summary>The scale is never taken below this share of the level. Default 0.01.</summary>
+    public double MinimumRelativeScale { get; set; } = 0.01;
+
+    /// <summary>The score from which a point is an anomaly. Default 0.5 (about 4.2 scales out).</summary>
+    public double Threshold { get; set; } = 0.5;
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text.Json;
+using Mesh.Heal.Agents.Anomalies;
+using Mesh.Heal.Agents.Resources;
+
+namespace Mesh.Heal.Cli.Analyze;
+
+/// <summary><c>meshctl analyze</c>: the agents' detectors on a user's own CSV, with no control plane.</summary>
+/// <remarks>Exit codes: 0 done, 1 the file held no usable row, 2 the command line is wrong or the file cannot be read.</remarks>
+internal static class AnalyzeCommands
+{
+    public const string Usage = "accepted: analyze anomalies <file.csv|->, analyze resources <file.csv|-> --limit <value> [--json]";
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader input, TextWriter output, TextWriter error)
+    {
+        if (args.Count < 3 || args[1] is not ("anomalies" or "resources"))
+        {
+            await error.WriteLineAsync("meshctl analyze: " + Usage);
+            return 2;
+        }
+
+        var command = "meshctl analyze " + args[1];
+        double? limit = null;
+        var json = false;
+        for (var i = 3; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--json" when args[1] == "resources":
+                    json = true;
+                    break;
+                case "--limit" when args[1] == "resources" && i + 1 < args.Count:
+                    if (!TryQuantity(args[++i], out var parsed) || parsed <= 0)
+                    {
+                        await error.WriteLineAsync($"{command}: --limit '{args[i]}' is not accepted; accepted: a positive number, optionally with KiB, MiB, GiB, KB, MB or GB");
+                        return 2;
+                    }
+
+                    limit = parsed;
+                    break;
+                default:
+                    await error.WriteLineAsync($"{command}: '{args[i]}' is not accepted; " + Usage);
+                    return 2;
+            }
+        }
+
+        if (args[1] == "resources" && limit is null)
+        {
+            await error.WriteLineAsync($"{command}: --limit is required: the value the resource must stay under (bytes, handles, connections)");
+            return 2;
+        }
+
+        SeriesCsv csv;
+        try
+        {
+            using var reader = args[2] == "-" ? null : new StreamReader(args[2]);
+            csv = SeriesCsv.Read(reader ?? input);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"{command}: '{args[2]}' could not be read: {ex.Message}");
+            return 2;
+        }
+
+        await csv.ReportDroppedAsync(command, error);
+        if (csv.Points.Count == 0)
+        {
+            await error.WriteLineAsync($"{command}: '{args[2]}' has no 'timestamp,value' row");
+            return 1;
+        }
+
+        if (args[1] == "anomalies")
+        {
+            var scores = AnomalyDetector.ScoreAll(csv.Points);
+            await output.WriteLineAsync("timestamp,value,anomaly_score");
+            for (var i = 0; i < scores.Count; i++)
+            {
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{csv.Stamps[i]},{csv.Points[i].Value:R},{scores[i]:0.0000}"));
+            }
+
+            return 0;
+        }
+
+        var verdict = LeakDetector.Analyze(csv.Points, limit);
+        await output.WriteLineAsync(json ? Json(verdict) : Table(verdict, limit!.Value, csv.Points.Count));
+        return 0;
+    }
+
+    private static string Json(LeakVerdict v) => JsonSerializer.Serialize(
+        new
+        {
+            leak = v.Leak,
+            kind = v.KindName,
+            slopePerHour = v.SlopePerHour,
+            timeToExhaustionHours = v.TimeToExhaustionHours,
+            lower = v.LowerHours,
+            upper = v.UpperHours,
+            severity = v.Severity.ToString().ToLowerInvariant(),
+            confidence = v.Confidence,
+            level = v.Level,
+        },
+        JsonOptions);
+
+    private static string Table(LeakVerdict v, double limit, int points)
+    {
+        static string Hours(double? h) => h is not { } x ? "-" : double.IsPositiveInfinity(x) ? "never" : x < 48 ? $"{x:0.0} h" : $"{x / 24:0.0} d";
+        var rows = new (string, string)[]
+        {
+            ("verdict", v.Leak ? "leak" : "no leak"),
+            ("shape", v.KindName),
+            ("trend of the troughs", string.Create(CultureInfo.InvariantCulture, $"{v.SlopePerHour:0.###} per hour")),
+            ("limit", limit.ToString("0.###", CultureInfo.InvariantCulture)),
+            ("time to exhaustion", Hours(v.TimeToExhaustionHours)),
+            ("interval (95 %)", v.TimeToExhaustionHours is null ? "-" : $"{Hours(v.LowerHours)} to {Hours(v.UpperHours ?? double.PositiveInfinity)}"),
+            ("severity", v.Severity.ToString().ToLowerInvariant()),
+            ("points", points.ToString(CultureInfo.InvariantCulture)),
+        };
+        return string.Join(Environment.NewLine, rows.Select(r => $"{r.Item1,-22}{r.Item2}"));
+    }
+
+    private static bool TryQuantity(string text, out double value)
+    {
+        (string Suffix, double Factor)[] units = [("KiB", 1024), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1e3), ("MB", 1e6), ("GB", 1e9)];
+        var (number, factor) = units.Where(u => text.EndsWith(u.Suffix, StringComparison.OrdinalIgnoreCase))
+            .Select(u => (text[..^u.Suffix.Length], u.Factor)).FirstOrDefault((text, 1));
+        var ok = double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+        value *= factor;
+        return ok;
+    }
+}
