@@ -1,6 +1,9 @@
+using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.ControlPlane.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -27,6 +30,16 @@ internal sealed class TestStore : IDisposable
 
     public PolicyService Policies(ControlPlaneOptions? options = null) =>
         new(Store, Metrics(), Options.Create(options ?? new ControlPlaneOptions()), NullLogger<PolicyService>.Instance);
+
+    /// <summary>The coordinator's snapshot builder over this store, with its anomaly monitor and resource collector.</summary>
+    public (SnapshotBuilder Builder, AnomalyMonitor Anomalies, ResourceCollector Resources) Snapshots(
+        TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, HttpClient? http = null)
+    {
+        var anomalies = new AnomalyMonitor(telemetry);
+        var resources = new ResourceCollector(
+            Store, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<ResourceCollector>.Instance);
+        return (new SnapshotBuilder(Store, telemetry, anomalies, resources, options, Time), anomalies, resources);
+    }
 
     /// <summary>Closes the store and opens the same file again, as a restart does.</summary>
     public TestStore Reopen()

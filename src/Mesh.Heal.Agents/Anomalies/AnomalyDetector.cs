@@ -153,7 +153,7 @@ public sealed class AnomalyDetector
     }
 
     // A series that barely moves (a constant thread count) would otherwise call a change of one an anomaly of 100 scales.
-    private double Floor() => Math.Max(1e-9, Math.Abs(_level) * _options.MinimumRelativeScale);
+    private double Floor() => Math.Max(Math.Max(1e-9, _options.MinimumScale), Math.Abs(_level) * _options.MinimumRelativeScale);
 
     // Slots no finer than the step; a slot seen many times per day learns at SeasonRate per day, not per point.
     private void Calibrate(TimeSpan step)
@@ -193,6 +193,9 @@ public sealed class AnomalyDetectorOptions
 
     /// <summary>The scale is never taken below this share of the level. Default 0.01.</summary>
     public double MinimumRelativeScale { get; set; } = 0.01;
+
+    /// <summary>The scale is never taken below this, in the series' unit: what change is too small to matter. Default 0.</summary>
+    public double MinimumScale { get; set; }
 
     /// <summary>The score from which a point is an anomaly. Default 0.5 (about 4.2 scales out).</summary>
     public double Threshold { get; set; } = 0.5;

@@ -27,6 +27,15 @@ public sealed record MeshSnapshot(DateTimeOffset Time)
     /// <summary>The healings of the last hours, newest first.</summary>
     public IReadOnlyList<RecentAction> Actions { get; init; } = [];
 
+    /// <summary>Resource series of every instance that reports them (sidecar samples, Prometheus), oldest point first.</summary>
+    public IReadOnlyList<ResourceSeries> Resources { get; init; } = [];
+
+    /// <summary>Anomalous points the streaming detectors scored within the live window, newest per series.</summary>
+    public IReadOnlyList<AnomalyReading> Anomalies { get; init; } = [];
+
+    /// <summary>How each service with a cleanup configured gets one (<c>webhook</c>, <c>command</c>, <c>kubernetes</c>), by service.</summary>
+    public IReadOnlyDictionary<string, string> Cleanups { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>The observations of the callers of <paramref name="service"/>.</summary>
     public IEnumerable<EdgeObservation> CallersOf(string service) => Edges.Where(e => e.Upstream == service);
 
@@ -54,4 +63,7 @@ public sealed record RecentAction(string Key, string Kind, string Target, string
 {
     /// <summary>Whether it is in force: applied, or applied and verified.</summary>
     public bool InForce => State is "applied" or "succeeded";
+
+    /// <summary>Whether it is still on its way: proposed, approved, or applied and not yet verified.</summary>
+    public bool InFlight => State is "proposed" or "approved" or "applied";
 }

@@ -15,8 +15,8 @@ namespace Mesh.Heal.ControlPlane.Healing;
 /// It knows nothing of any agent: it runs <see cref="IHealingAgent"/>s on a <see cref="MeshSnapshot"/>, each under
 /// <see cref="HealingOptions.AgentBudget"/>, and an agent that throws, overruns or returns an invalid output becomes an
 /// <c>agent.failed</c> finding while the others go on. An issue no agent reports for <see cref="HealingOptions.ResolveAfter"/>
-/// is resolved, and its temporary healings undone. A low-risk action is applied at once unless a dry-run covers it;
-/// the rest wait for <c>approve</c>. The same healing (<see cref="HealingAction.Key"/>) is not proposed again while one is
+/// is resolved, and its temporary healings undone. An action up to <see cref="HealingOptions.AutoApplyRisk"/> (low by
+/// default) is applied at once unless a dry-run covers it; the rest wait for <c>approve</c>. The same healing (<see cref="HealingAction.Key"/>) is not proposed again while one is
 /// pending or in force, nor within <see cref="HealingOptions.Cooldown"/> of being rolled back or rejected. Every step is
 /// written to the audit log with its evidence.
 /// </remarks>
@@ -31,6 +31,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
     private readonly SnapshotBuilder _snapshots;
     private readonly MeshStore _store;
     private readonly TelemetryAggregator _telemetry;
+    private readonly AnomalyMonitor _anomalies;
     private readonly HealingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<HealingCoordinator> _logger;
@@ -39,13 +40,14 @@ internal sealed partial class HealingCoordinator : BackgroundService
 
     public HealingCoordinator(
         IEnumerable<IHealingAgent> agents, IEnumerable<IActuator> actuators, SnapshotBuilder snapshots, MeshStore store, TelemetryAggregator telemetry,
-        IOptions<ControlPlaneOptions> options, TimeProvider time, ILogger<HealingCoordinator> logger)
+        AnomalyMonitor anomalies, IOptions<ControlPlaneOptions> options, TimeProvider time, ILogger<HealingCoordinator> logger)
     {
         _agents = agents.ToList();
         _actuators = actuators.ToDictionary(a => a.Name, StringComparer.Ordinal);
         _snapshots = snapshots;
         _store = store;
         _telemetry = telemetry;
+        _anomalies = anomalies;
         _options = options.Value.Healing;
         _time = time;
         _logger = logger;
@@ -65,6 +67,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
         }
 
         _telemetry.StateChanged += OnStateChanged;
+        _anomalies.Anomalous += OnAnomalous;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -93,6 +96,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
         finally
         {
             _telemetry.StateChanged -= OnStateChanged;
+            _anomalies.Anomalous -= OnAnomalous;
         }
     }
 
@@ -170,6 +174,8 @@ internal sealed partial class HealingCoordinator : BackgroundService
     }
 
     private void OnStateChanged(string service, string instance) => Wake();
+
+    private void OnAnomalous(string service) => Wake();
 
     private async Task<AgentOutput> RunAgentAsync(IHealingAgent agent, MeshSnapshot snapshot, string service, CancellationToken cancellationToken)
     {
@@ -264,7 +270,8 @@ internal sealed partial class HealingCoordinator : BackgroundService
         var latest = _store.Actions(null, null, 1, key: action.Key).FirstOrDefault();
         if (latest is not null)
         {
-            var pending = latest.State is ActionStates.Proposed or ActionStates.Approved or ActionStates.Applied or ActionStates.Succeeded;
+            var pending = latest.State is ActionStates.Proposed or ActionStates.Approved or ActionStates.Applied
+                || (latest.State == ActionStates.Succeeded && !ActionDetails.Parse(latest.Details).OneShot);
             // Undone because its issue resolved: free to come back with the issue. Undone for any other reason: not for a while.
             var cooling = latest.State is ActionStates.Rejected or ActionStates.Failed
                 || (latest.State == ActionStates.RolledBack && ActionDetails.Parse(latest.Details).Verdict != ResolvedReason);
@@ -278,13 +285,13 @@ internal sealed partial class HealingCoordinator : BackgroundService
         var issue = finding is null ? null : issues.GetValueOrDefault(finding.Fingerprint(output.Agent, output.Service));
         var dryRun = _options.DryRun || _options.DryRunServices.Contains(output.Service, StringComparer.Ordinal)
             || _options.DryRunAgents.Contains(output.Agent, StringComparer.Ordinal);
-        var automatic = action.AppliesAutomatically(dryRun);
+        var automatic = action.AppliesAutomatically(dryRun, _options.AutoApplyRisk);
         var stored = _store.AddAction(
             issue?.Id, output.Service, output.Agent, action.Kind, action.Description, action.Risk.ToString().ToLowerInvariant(), automatic, dryRun,
             action.Diff ?? string.Empty, action.RollbackPlan, action.Key, ActionDetails.From(action, finding).ToJson());
-        var why = dryRun && action.Risk == ActionRisk.Low
+        var why = dryRun && action.AppliesAutomatically(false, _options.AutoApplyRisk)
             ? "dry-run: would apply automatically, nothing applied"
-            : automatic ? "low risk: applying automatically" : $"{stored.Risk} risk: waiting for approval";
+            : automatic ? $"{stored.Risk} risk: applying automatically" : $"{stored.Risk} risk: waiting for approval";
         _store.Audit(output.Agent, dryRun ? "action.dry-run" : "action.proposed", output.Service, stored.Id,
             $"{action.Kind} on {action.Target}: {action.Description}; {why}; diff {action.Diff ?? "none"}; evidence {Evidence(finding?.Evidence)}");
     }

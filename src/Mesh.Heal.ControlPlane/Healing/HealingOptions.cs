@@ -1,4 +1,6 @@
+using Mesh.Heal.Agents;
 using Mesh.Heal.Agents.CircuitBreaker;
+using Mesh.Heal.Agents.Resources;
 
 namespace Mesh.Heal.ControlPlane.Healing;
 
@@ -16,6 +18,11 @@ public sealed class HealingOptions
 
     /// <summary>The window of live telemetry the agents judge. Default 10 s.</summary>
     public TimeSpan LiveWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The highest risk applied without an operator's approval. Default <see cref="ActionRisk.Low"/>.</summary>
+    /// <remarks>Medium lets resource cleanups and breaker tunings apply by themselves; high is refused by validation: a
+    /// code change or a restart of a service's only replica always waits for a person.</remarks>
+    public ActionRisk AutoApplyRisk { get; set; } = ActionRisk.Low;
 
     /// <summary>Dry-run everywhere: nothing is applied automatically, everything is recorded. Default false.</summary>
     public bool DryRun { get; set; }
@@ -50,4 +57,7 @@ public sealed class AgentOptions
 {
     /// <summary>The circuit breaker agent's thresholds.</summary>
     public CircuitBreakerAgentOptions CircuitBreaker { get; set; } = new();
+
+    /// <summary>The resource exhaustion agent's windows and thresholds.</summary>
+    public ResourceExhaustionAgentOptions Resources { get; set; } = new();
 }

@@ -1,6 +1,7 @@
 using Mesh.Heal.Agents;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
 using Mesh.Heal.TimeSeries;
@@ -14,7 +15,8 @@ namespace Mesh.Heal.ControlPlane.Healing;
 /// no service of its name is an upstream of its own. The per-second history is read from the store at most every
 /// <see cref="HistoryRefresh"/>: it only has to show past outages, and reading an hour of it every run would be waste.
 /// </remarks>
-internal sealed class SnapshotBuilder(MeshStore store, TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, TimeProvider time)
+internal sealed class SnapshotBuilder(
+    MeshStore store, TelemetryAggregator telemetry, AnomalyMonitor anomalies, ResourceCollector resources, IOptions<ControlPlaneOptions> options, TimeProvider time)
 {
     public static readonly TimeSpan HistoryRefresh = TimeSpan.FromSeconds(10);
 
@@ -34,6 +36,7 @@ internal sealed class SnapshotBuilder(MeshStore store, TelemetryAggregator telem
             .Concat(sidecars.Select(s => s.Service))
             .Concat(rows.Select(r => r.Live.Service))
             .Concat(rows.Select(r => r.Cluster))
+            .Concat(options.Value.Resources.Services.Keys)
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToList();
@@ -64,6 +67,11 @@ internal sealed class SnapshotBuilder(MeshStore store, TelemetryAggregator telem
             History = _history,
             OpenIssues = open,
             Actions = actions,
+            Resources = resources.Series(services, now),
+            Anomalies = anomalies.Readings(now - healing.LiveWindow),
+            Cleanups = options.Value.Resources.Services
+                .Where(s => s.Value.Cleanup is not null)
+                .ToDictionary(s => s.Key, s => s.Value.Cleanup!.Method, StringComparer.Ordinal),
         };
     }
 

@@ -2,9 +2,12 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Heal.Agents;
 using Mesh.Heal.Agents.CircuitBreaker;
+using Mesh.Heal.Agents.Resources;
 using Mesh.Heal.ControlPlane.Auth;
 using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Services;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
@@ -101,6 +104,14 @@ public static partial class ControlPlaneHost
         services.AddHostedService<RollupWriter>();
         services.AddHostedService<PolicyDirectoryWatcher>();
         services.TryAddSingleton(options.Agents.CircuitBreaker);
+        services.TryAddSingleton(options.Agents.Resources);
+        services.TryAddSingleton<AnomalyMonitor>();
+        services.TryAddSingleton(_ => new PrometheusClient(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }));
+        services.TryAddSingleton<ResourceCollector>();
+        services.AddHostedService(sp => sp.GetRequiredService<ResourceCollector>());
+        services.TryAddSingleton<KubernetesApi>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, CleanupActuator>(sp => new CleanupActuator(
+            new HttpClient(), sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<IOptions<ControlPlaneOptions>>(), sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton<SnapshotBuilder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, PolicyActuator>());
         services.TryAddSingleton<HealingCoordinator>();
@@ -108,6 +119,7 @@ public static partial class ControlPlaneHost
 
         // The agents: one line each.
         services.AddHealingAgent<CircuitBreakerAgent>();
+        services.AddHealingAgent<ResourceExhaustionAgent>();
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<AuthInterceptor>();

@@ -32,6 +32,12 @@ public sealed class ControlPlaneOptions
     /// <summary>The agents' thresholds.</summary>
     public Healing.AgentOptions Agents { get; set; } = new();
 
+    /// <summary>Resource series from Prometheus, limits, and how leaking replicas are cleaned up.</summary>
+    public Resources.ResourceOptions Resources { get; set; } = new();
+
+    /// <summary>The Kubernetes API, for pod evictions (and scaling).</summary>
+    public Resources.KubernetesOptions Kubernetes { get; set; } = new();
+
     /// <summary>The certificate of the gRPC listener when it is <c>https://</c>.</summary>
     public TlsOptions Tls { get; set; } = new();
 

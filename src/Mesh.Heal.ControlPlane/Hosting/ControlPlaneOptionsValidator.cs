@@ -1,4 +1,6 @@
 using System.Net;
+using Mesh.Heal.Agents;
+using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.Policy;
 
 namespace Mesh.Heal.ControlPlane.Hosting;
@@ -83,6 +85,59 @@ internal static class ControlPlaneOptionsValidator
         }
 
         Duration("ControlPlane:Agents:CircuitBreaker:MinimumHold", cb.MinimumHold, TimeSpan.FromSeconds(1), cb.MaximumHold);
+        if (healing.AutoApplyRisk > ActionRisk.Medium)
+        {
+            errors.Add(new("ControlPlane:Healing:AutoApplyRisk", $"{healing.AutoApplyRisk} is not accepted; accepted: Low, Medium (high-risk actions always wait for approval)"));
+        }
+
+        var agent = options.Agents.Resources;
+        Duration("ControlPlane:Agents:Resources:CleanupLead", agent.CleanupLead, TimeSpan.Zero, TimeSpan.FromDays(30));
+        if (!(agent.AnomalyThreshold is > 0 and <= 1) || !(agent.AnomalyWarning is > 0 and <= 1))
+        {
+            errors.Add(new("ControlPlane:Agents:Resources:AnomalyThreshold", $"{agent.AnomalyThreshold} / {agent.AnomalyWarning} is out of range; accepted: above 0, at most 1"));
+        }
+
+        var resources = options.Resources;
+        Duration("ControlPlane:Resources:Lookback", resources.Lookback, TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));
+        Duration("ControlPlane:Resources:Step", resources.Step, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        Duration("ControlPlane:Resources:Refresh", resources.Refresh, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        Url("ControlPlane:Resources:Prometheus", resources.Prometheus);
+        foreach (var (service, settings) in resources.Services)
+        {
+            var prefix = $"ControlPlane:Resources:Services:{service}";
+            Url(prefix + ":Prometheus", settings.Prometheus);
+            foreach (var (name, query) in settings.Queries)
+            {
+                if (string.IsNullOrWhiteSpace(query.Query))
+                {
+                    errors.Add(new($"{prefix}:Queries:{name}:Query", "is empty; accepted: a PromQL expression, {selector} standing for the service's selector"));
+                }
+            }
+
+            if (settings.Cleanup is { } cleanup)
+            {
+                if (!CleanupOptions.Methods.Contains(cleanup.Method))
+                {
+                    errors.Add(new(prefix + ":Cleanup:Method", $"'{cleanup.Method}' is not accepted; accepted: {string.Join(", ", CleanupOptions.Methods)}"));
+                }
+                else if (cleanup.Method == "webhook" && !Uri.TryCreate(cleanup.Url?.Replace("{", string.Empty, StringComparison.Ordinal).Replace("}", string.Empty, StringComparison.Ordinal), UriKind.Absolute, out _))
+                {
+                    errors.Add(new(prefix + ":Cleanup:Url", $"'{cleanup.Url}' is not accepted; accepted: an http:// or https:// URL ({{instance}}, {{service}}, {{resource}} are replaced)"));
+                }
+                else if (cleanup.Method == "command" && cleanup.Command.Length == 0)
+                {
+                    errors.Add(new(prefix + ":Cleanup:Command", "is empty; accepted: a program and its arguments"));
+                }
+                else if (cleanup.Method == "kubernetes" && !options.Kubernetes.InCluster && string.IsNullOrEmpty(options.Kubernetes.Server))
+                {
+                    errors.Add(new(prefix + ":Cleanup:Method", "kubernetes needs ControlPlane:Kubernetes:Server or ControlPlane:Kubernetes:InCluster true"));
+                }
+
+                Duration(prefix + ":Cleanup:Timeout", cleanup.Timeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+            }
+        }
+
+        Url("ControlPlane:Kubernetes:Server", options.Kubernetes.Server);
         return errors;
 
         void Duration(string field, TimeSpan value, TimeSpan min, TimeSpan max)
@@ -90,6 +145,14 @@ internal static class ControlPlaneOptionsValidator
             if (value < min || value > max)
             {
                 errors.Add(new(field, $"{value:c} is out of range; accepted: {min:c} to {max:c}"));
+            }
+        }
+
+        void Url(string field, string? value)
+        {
+            if (value is { Length: > 0 } && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            {
+                errors.Add(new(field, $"'{value}' is not accepted; accepted: an http:// or https:// URL"));
             }
         }
 

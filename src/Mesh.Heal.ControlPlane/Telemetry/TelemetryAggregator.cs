@@ -38,6 +38,9 @@ internal sealed class TelemetryAggregator
     /// <summary>Raised after a report in which some cluster's health or breaker state differs from the sidecar's previous report.</summary>
     public event Action<string, string>? StateChanged;
 
+    /// <summary>Raised after every accepted report, with the control plane's time of receipt.</summary>
+    public event Action<string, string, DateTimeOffset, Wire.SidecarReport>? Reported;
+
     public TelemetryAggregator(TimeProvider time) => _time = time;
 
     /// <summary>Adds one validated report of <paramref name="service"/>/<paramref name="instance"/>.</summary>
@@ -73,6 +76,7 @@ internal sealed class TelemetryAggregator
         }
 
         _recent.GetOrAdd((service, instance), _ => new RecentReports()).Add(now, report, RecentRetention);
+        Reported?.Invoke(service, instance, now, report);
         var previous = _live.GetValueOrDefault((service, instance));
         _live[(service, instance)] = new SidecarLiveState(service, instance, now, report.PolicyVersion, states);
         if (previous is not null && states.Any(s => !previous.Clusters.TryGetValue(s.Key, out var before) || before != s.Value))

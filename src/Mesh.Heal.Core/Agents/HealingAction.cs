@@ -27,12 +27,17 @@ public sealed record HealingAction(string Kind, string Target, string Descriptio
     /// <summary>Whether it only holds until its issue resolves, when the coordinator undoes it (a forced fallback, a tightened timeout).</summary>
     public bool Temporary { get; init; }
 
+    /// <summary>Whether it is a one-off operation (a cleanup, a restart) that leaves nothing in force once done: when it has
+    /// succeeded the same healing may be proposed again, and nothing is undone when its issue resolves.</summary>
+    public bool OneShot { get; init; }
+
     /// <summary>The change as a diff (a policy document, a patch), or null when there is none to show.</summary>
     public string? Diff { get; init; }
 
     /// <summary>What makes two proposals the same healing: kind, target and the paths changed, not the values.</summary>
     public string Key => $"{Kind}:{Target}:{string.Join(',', Changes.Keys.Select(k => k.ToLowerInvariant()).Order(StringComparer.Ordinal))}";
 
-    /// <summary>Whether the coordinator may apply it without an operator: low risk and not in dry-run.</summary>
-    public bool AppliesAutomatically(bool dryRun) => Risk == ActionRisk.Low && !dryRun;
+    /// <summary>Whether the coordinator may apply it without an operator: not in dry-run, and no riskier than
+    /// <paramref name="upTo"/> (low unless the operator allowed more).</summary>
+    public bool AppliesAutomatically(bool dryRun, ActionRisk upTo = ActionRisk.Low) => Risk <= upTo && !dryRun;
 }

@@ -149,10 +149,10 @@ public class HealingCoordinatorTests : IDisposable
         options.Healing.ResolveAfter = TimeSpan.FromSeconds(3);
         configure?.Invoke(options);
         var wrapped = Options.Create(options);
+        var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, wrapped);
         return new HealingCoordinator(
             agents ?? [new CircuitBreakerAgent(options.Agents.CircuitBreaker)], [new PolicyActuator(_test.Store, _policies)],
-            new SnapshotBuilder(_test.Store, _telemetry, wrapped, _test.Time), _test.Store, _telemetry, wrapped, _test.Time,
-            NullLogger<HealingCoordinator>.Instance);
+            snapshots, _test.Store, _telemetry, anomalies, wrapped, _test.Time, NullLogger<HealingCoordinator>.Instance);
     }
 
     /// <summary>For each of <paramref name="seconds"/> seconds: the sidecars report, then the coordinator runs.</summary>

@@ -18,6 +18,8 @@ internal sealed class ActionDetails
 
     public bool Temporary { get; set; }
 
+    public bool OneShot { get; set; }
+
     /// <summary>The evidence of the finding it answers, when it was proposed.</summary>
     public Dictionary<string, string> Evidence { get; set; } = new(StringComparer.Ordinal);
 
@@ -40,6 +42,7 @@ internal sealed class ActionDetails
         Changes = new(action.Changes, StringComparer.OrdinalIgnoreCase),
         Signal = [.. action.Signal],
         Temporary = action.Temporary,
+        OneShot = action.OneShot,
         Evidence = finding is null ? new(StringComparer.Ordinal) : new(finding.Evidence, StringComparer.Ordinal),
     };
 
