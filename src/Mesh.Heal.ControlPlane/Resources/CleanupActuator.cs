@@ -148,7 +148,7 @@ internal sealed class CleanupActuator(HttpClient http, KubernetesApi kubernetes,
         {
             if (evict)
             {
-                var eviction = new V1Eviction { Metadata = new V1ObjectMeta { Name = pod, NamespaceProperty = ns } };
+                var eviction = new V1Eviction { ApiVersion = "policy/v1", Kind = "Eviction", Metadata = new V1ObjectMeta { Name = pod, NamespaceProperty = ns } };
                 await client.CoreV1.CreateNamespacedPodEvictionAsync(eviction, pod, ns, cancellationToken: cancellationToken);
             }
             else

@@ -1,8 +1,11 @@
 using Mesh.Heal.Agents;
 using Mesh.Heal.Agents.CircuitBreaker;
+using Mesh.Heal.Agents.Resources;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
 using Mesh.Heal.Policy;
@@ -141,6 +144,55 @@ public class HealingCoordinatorTests : IDisposable
         Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Actor == "alice" && e.Kind == "action.rolled-back");
     }
 
+    [Fact]
+    public async Task Flow_Leak_CleanedBeforeTheLimit_Verified_ThenCleanedAgainWhenItLeaksAgain()
+    {
+        var log = Path.Combine(_test.Directory, "cleanups");
+        var coordinator = Coordinator(
+            o =>
+            {
+                o.Healing.AutoApplyRisk = ActionRisk.Medium;
+                o.Healing.VerificationSettle = TimeSpan.FromSeconds(1);
+                o.Resources.Lookback = TimeSpan.FromMinutes(10);
+                o.Resources.Services["c"] = new ServiceResourceOptions
+                {
+                    Cleanup = new CleanupOptions { Method = "command", Command = ["/bin/sh", "-c", $"echo $MESHHEAL_INSTANCE $MESHHEAL_RESOURCE >> {log}"] },
+                };
+            },
+            [new ResourceExhaustionAgent()]);
+        const long Mb = 1024 * 1024;
+        var memory = 100 * Mb;
+        void Leak()
+        {
+            memory += Mb;
+            ReportResources("c", "c-1", memory, limit: 200 * Mb);
+            Healthy("b", "c");
+            var (rollups, resources) = _telemetry.Drain();
+            _test.Store.AddRollups(rollups, resources);
+        }
+
+        // 1 MiB/s towards 200 MiB: about 90 s left once the trend is clear.
+        await RunAsync(coordinator, 20, Leak);
+
+        var leak = Assert.Single(_test.Store.Issues(null, null, 10), i => i.Kind == "resource.leak");
+        Assert.Equal("critical", leak.Severity);
+        Assert.Contains("c-1", leak.Summary, StringComparison.Ordinal);
+        var cleanup = Assert.Single(_test.Store.Actions(null, null, 10));
+        Assert.Equal(("resource.cleanup", "medium", "auto"), (cleanup.Kind, cleanup.Risk, cleanup.Mode));
+        Assert.Equal(["c-1 memory"], await File.ReadAllLinesAsync(log));
+        Assert.True(memory < 200 * Mb);
+
+        // The cleanup freed the memory; nothing failed, so it is verified.
+        memory = 100 * Mb;
+        await RunAsync(coordinator, 8, Leak);
+        Assert.Equal(ActionStates.Succeeded, _test.Store.Action(cleanup.Id)!.State);
+
+        // It leaks again: a one-shot healing that succeeded does not block the next one.
+        await RunAsync(coordinator, 20, Leak);
+        Assert.Equal(2, _test.Store.Actions(null, null, 10).Count(a => a.Kind == "resource.cleanup"));
+        Assert.Equal(["c-1 memory", "c-1 memory"], await File.ReadAllLinesAsync(log));
+    }
+
     private HealingCoordinator Coordinator(Action<ControlPlaneOptions>? configure = null, IHealingAgent[]? agents = null)
     {
         var options = new ControlPlaneOptions();
@@ -151,7 +203,8 @@ public class HealingCoordinatorTests : IDisposable
         var wrapped = Options.Create(options);
         var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, wrapped);
         return new HealingCoordinator(
-            agents ?? [new CircuitBreakerAgent(options.Agents.CircuitBreaker)], [new PolicyActuator(_test.Store, _policies)],
+            agents ?? [new CircuitBreakerAgent(options.Agents.CircuitBreaker)],
+            [new PolicyActuator(_test.Store, _policies), new CleanupActuator(new HttpClient(), new KubernetesApi(wrapped), wrapped, _test.Time)],
             snapshots, _test.Store, _telemetry, anomalies, wrapped, _test.Time, NullLogger<HealingCoordinator>.Instance);
     }
 
@@ -211,6 +264,12 @@ public class HealingCoordinatorTests : IDisposable
         report.LatencyBoundsMs.Add(LatencyHistogram.BoundsMs);
         report.Clusters.Add(c);
         _telemetry.Add(caller, caller + "-1", report);
+    }
+
+    private void ReportResources(string service, string instance, long workingSet, long limit)
+    {
+        var report = new Wire.SidecarReport { ServiceResources = new Wire.ResourceSample { WorkingSetBytes = workingSet, MemoryLimitBytes = limit, Threads = 20 } };
+        _telemetry.Add(service, instance, report);
     }
 
     private sealed class ThrowingAgent : IHealingAgent
