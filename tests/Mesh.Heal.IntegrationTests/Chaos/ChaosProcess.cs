@@ -35,10 +35,13 @@ internal sealed class ChaosProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="program"/> and waits for a line matching <paramref name="ready"/>; returns the match.</summary>
-    public static async Task<(ChaosProcess Process, Match Ready)> StartAsync(string name, string program, IEnumerable<string> args, Regex ready)
+    public static Task<(ChaosProcess Process, Match Ready)> StartAsync(string name, string program, IEnumerable<string> args, Regex ready) =>
+        StartExecutableAsync(name, "dotnet", [program, .. args], ready);
+
+    /// <summary>Starts an executable on the PATH (Prometheus) and waits for a line matching <paramref name="ready"/>.</summary>
+    public static async Task<(ChaosProcess Process, Match Ready)> StartExecutableAsync(string name, string fileName, IEnumerable<string> args, Regex ready)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(program);
+        var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
