@@ -84,7 +84,7 @@ public sealed class ResourceExhaustionAgent : IHealingAgent
             evidence["limit"] = Number(limit);
             evidence["hoursToExhaustion"] = Number(hours);
             evidence["hoursInterval"] = $"{Number(verdict.LowerHours ?? 0)}..{(verdict.UpperHours is { } u ? Number(u) : "never")}";
-            when = $"reaches its limit {Number(limit)} in {Duration(hours)} (95 %: {Duration(verdict.LowerHours ?? 0)} to {(verdict.UpperHours is { } up ? Duration(up) : "never")})";
+            when = $"reaches its limit {Amount(series.Resource, limit)} in {Duration(hours)} (95 %: {Duration(verdict.LowerHours ?? 0)} to {(verdict.UpperHours is { } up ? Duration(up) : "never")})";
         }
         else
         {
@@ -93,7 +93,7 @@ public sealed class ResourceExhaustionAgent : IHealingAgent
 
         return new Finding(
             "resource.leak", $"{series.Instance}/{series.Resource}",
-            $"{series.Resource} of {service} instance {series.Instance} leaks {Number(verdict.SlopePerHour)}/h ({series.Source}); {when}",
+            $"{series.Resource} of {service} instance {series.Instance} leaks {Amount(series.Resource, verdict.SlopePerHour)}/h ({series.Source}); {when}",
             verdict.Severity, Math.Round(verdict.Confidence, 4))
         {
             Evidence = evidence,
@@ -164,6 +164,12 @@ public sealed class ResourceExhaustionAgent : IHealingAgent
             .Max();
 
     private static string Of(string target) => target.Split('/')[0];
+
+    // Memory in MiB or GiB; counts (handles, threads, connections) as they are.
+    private static string Amount(string resource, double value) =>
+        !resource.Contains("memory", StringComparison.Ordinal) ? Number(value)
+        : Math.Abs(value) >= 1 << 30 ? $"{(value / (1 << 30)).ToString("0.##", CultureInfo.InvariantCulture)} GiB"
+        : $"{(value / (1 << 20)).ToString("0.#", CultureInfo.InvariantCulture)} MiB";
 
     private static string Number(double value) => value.ToString(Math.Abs(value) >= 100 ? "0" : "0.###", CultureInfo.InvariantCulture);
 

@@ -10,21 +10,27 @@ namespace Mesh.Heal.Cli.Demo;
 /// Faults are set at run time with <c>PUT /_meshheal/fault?status=503&amp;ratio=0.5&amp;delay=2s</c> and cleared with
 /// <c>DELETE /_meshheal/fault</c>. A ratio fails exactly that share of requests, spread evenly (0.5 fails every second
 /// one), so runs repeat; a status without a ratio fails every request, a delay without a status only slows them down. With a dependency, each request first calls it and answers 502 when it did not answer 2xx.
+/// With an <see cref="UpstreamMemory"/> (<c>meshctl upstream</c>), it serves <c>/metrics</c>, leaks memory on
+/// <c>PUT /_meshheal/leak?rate=4MiB</c>, frees it on <c>POST /_meshheal/cleanup</c> (the leak goes on) or
+/// <c>DELETE /_meshheal/leak</c> (it stops).
 /// </remarks>
 internal sealed class DemoUpstream : IAsyncDisposable
 {
     private const string FaultPath = "/_meshheal/fault";
+    private const string LeakPath = "/_meshheal/leak";
     private readonly string _name;
     private readonly Uri? _dependency;
     private readonly HttpClient? _client;
+    private readonly UpstreamMemory? _memory;
     private WebApplication? _app;
     private volatile Fault _fault = Fault.None;
     private long _requests;
 
-    private DemoUpstream(string name, Uri? dependency)
+    private DemoUpstream(string name, Uri? dependency, UpstreamMemory? memory)
     {
         _name = name;
         _dependency = dependency;
+        _memory = memory;
         _client = dependency is null ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -35,9 +41,10 @@ internal sealed class DemoUpstream : IAsyncDisposable
     /// <summary>Signalled when the service is asked to stop (Ctrl+C or SIGTERM while it runs).</summary>
     public CancellationToken Stopping => _app?.Lifetime.ApplicationStopping ?? new CancellationToken(canceled: true);
 
-    public static async Task<DemoUpstream> StartAsync(string name, int port = 0, Uri? dependency = null)
+    /// <summary>Starts the service; with <paramref name="memory"/> it also serves <c>/metrics</c> and the leak endpoints.</summary>
+    public static async Task<DemoUpstream> StartAsync(string name, int port = 0, Uri? dependency = null, UpstreamMemory? memory = null)
     {
-        var upstream = new DemoUpstream(name, dependency);
+        var upstream = new DemoUpstream(name, dependency, memory);
         await upstream.StartAsync(port);
         return upstream;
     }
@@ -60,6 +67,7 @@ internal sealed class DemoUpstream : IAsyncDisposable
     {
         await KillAsync();
         _client?.Dispose();
+        _memory?.Dispose();
     }
 
     /// <summary>Parses the query of a fault request; the error names the parameter and what it accepts.</summary>
@@ -112,6 +120,29 @@ internal sealed class DemoUpstream : IAsyncDisposable
             _fault = Fault.None;
             return Results.Text("fault: none");
         });
+        if (_memory is { } memory)
+        {
+            app.MapGet("/metrics", () => Results.Text(memory.Metrics(), "text/plain; version=0.0.4"));
+            app.MapPut(LeakPath, (HttpContext context) =>
+            {
+                var rate = context.Request.Query["rate"].ToString();
+                if (!TryBytes(rate, out var bytes) || bytes is < 0 or > 1L << 30)
+                {
+                    return Results.BadRequest($"rate: '{rate}' is not accepted; accepted: bytes per second up to 1GiB, such as 4MiB or 500KiB");
+                }
+
+                memory.Rate = bytes;
+                return Results.Text(string.Create(CultureInfo.InvariantCulture, $"leaking {bytes} bytes per second"));
+            });
+            app.MapDelete(LeakPath, () =>
+            {
+                memory.Rate = 0;
+                return Results.Text(string.Create(CultureInfo.InvariantCulture, $"leak stopped; {memory.Free()} bytes freed"));
+            });
+            // The service's cleanup hook: frees what leaked; the bug that leaks is still there.
+            app.MapPost("/_meshheal/cleanup", () => Results.Text(string.Create(CultureInfo.InvariantCulture, $"{memory.Free()} bytes freed")));
+        }
+
         // A route of its own (not a terminal middleware) so that the fault endpoints above are matched first.
         app.Map("/{**path}", async context =>
         {
@@ -152,6 +183,17 @@ internal sealed class DemoUpstream : IAsyncDisposable
         await app.StartAsync();
         Port = new Uri(app.Urls.First()).Port;
         _app = app;
+    }
+
+    /// <summary>Parses a byte count: a number, optionally with B, KiB, MiB or GiB.</summary>
+    internal static bool TryBytes(string text, out long bytes)
+    {
+        (string Suffix, long Factor)[] units = [("GiB", 1L << 30), ("MiB", 1L << 20), ("KiB", 1L << 10), ("B", 1)];
+        var (number, factor) = units.Where(u => text.EndsWith(u.Suffix, StringComparison.OrdinalIgnoreCase))
+            .Select(u => (text[..^u.Suffix.Length], u.Factor)).FirstOrDefault((text, 1L));
+        var ok = double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value >= 0;
+        bytes = ok ? (long)(value * factor) : 0;
+        return ok;
     }
 
     /// <summary>What the service does to requests: fail <see cref="Ratio"/> of them with <see cref="Status"/> after <see cref="Delay"/>.</summary>

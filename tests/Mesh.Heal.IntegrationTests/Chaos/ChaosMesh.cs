@@ -22,7 +22,10 @@ internal sealed class ChaosMesh : IAsyncDisposable
 
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("meshheal-chaos-").FullName;
 
-    public async Task<UpstreamProcess> UpstreamAsync(string name, Uri? call = null) => Own(await UpstreamProcess.StartAsync(name, call));
+    public async Task<UpstreamProcess> UpstreamAsync(string name, Uri? call = null, params string[] args) => Own(await UpstreamProcess.StartAsync(name, call, 0, args));
+
+    /// <summary>A Prometheus scraping each job's targets every second, stopped with the mesh.</summary>
+    public async Task<PrometheusServer> PrometheusAsync(params (string Job, string[] Targets)[] jobs) => Own(await PrometheusServer.StartAsync(jobs, TimeSpan.FromSeconds(1)));
 
     public async Task<SidecarProcess> SidecarAsync(string name, string config, params string[] args) =>
         Own(await SidecarProcess.StartAsync(name, config, Directory, args));

@@ -19,6 +19,9 @@ internal sealed class ChaosProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>Whether the process has not exited.</summary>
+    public bool Running => !_process.HasExited;
+
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 

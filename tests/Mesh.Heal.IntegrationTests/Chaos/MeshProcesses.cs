@@ -9,12 +9,14 @@ internal sealed partial class UpstreamProcess : IAsyncDisposable
     private static readonly HttpClient Control = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly string _name;
     private readonly Uri? _call;
+    private readonly string[] _args;
     private ChaosProcess _process;
 
-    private UpstreamProcess(string name, Uri? call, ChaosProcess process, int port)
+    private UpstreamProcess(string name, Uri? call, string[] args, ChaosProcess process, int port)
     {
         _name = name;
         _call = call;
+        _args = args;
         _process = process;
         Port = port;
     }
@@ -23,10 +25,16 @@ internal sealed partial class UpstreamProcess : IAsyncDisposable
 
     public string Address => $"http://127.0.0.1:{Port}/";
 
-    public static async Task<UpstreamProcess> StartAsync(string name, Uri? call = null, int port = 0)
+    /// <summary>The address without a scheme, as a Prometheus target and its <c>instance</c> label: <c>127.0.0.1:port</c>.</summary>
+    public string Host => $"127.0.0.1:{Port}";
+
+    /// <summary>Whether the process is still running (it exits by itself past its memory limit).</summary>
+    public bool Running => _process.Running;
+
+    public static async Task<UpstreamProcess> StartAsync(string name, Uri? call = null, int port = 0, params string[] args)
     {
-        var (process, ready) = await StartProcessAsync(name, call, port);
-        return new UpstreamProcess(name, call, process, int.Parse(ready.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var (process, ready) = await StartProcessAsync(name, call, port, args);
+        return new UpstreamProcess(name, call, args, process, int.Parse(ready.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public Task KillAsync() => _process.KillAsync();
@@ -35,7 +43,7 @@ internal sealed partial class UpstreamProcess : IAsyncDisposable
     public async Task RestartAsync()
     {
         await _process.DisposeAsync();
-        (_process, _) = await StartProcessAsync(_name, _call, Port);
+        (_process, _) = await StartProcessAsync(_name, _call, Port, _args);
     }
 
     /// <summary>Sets a fault: <c>status=503&amp;ratio=0.5</c>, <c>delay=3s</c>.</summary>
@@ -51,12 +59,34 @@ internal sealed partial class UpstreamProcess : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Starts leaking <paramref name="rate"/> (such as <c>8MiB</c>) of memory a second.</summary>
+    public async Task LeakAsync(string rate)
+    {
+        using var response = await Control.PutAsync($"{Address}_meshheal/leak?rate={rate}", null);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>A gauge from the process's <c>/metrics</c>, or null when it is not there or the process does not answer.</summary>
+    public async Task<double?> MetricAsync(string name)
+    {
+        try
+        {
+            var text = await Control.GetStringAsync($"{Address}metrics");
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+            return line is null ? null : double.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
-    private static Task<(ChaosProcess, Match)> StartProcessAsync(string name, Uri? call, int port) => ChaosProcess.StartAsync(
+    private static Task<(ChaosProcess, Match)> StartProcessAsync(string name, Uri? call, int port, string[] args) => ChaosProcess.StartAsync(
         "upstream " + name,
         Programs.Meshctl,
-        ["upstream", "--name", name, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. call is null ? Array.Empty<string>() : ["--call", call.ToString()]],
+        ["upstream", "--name", name, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. call is null ? Array.Empty<string>() : ["--call", call.ToString()], .. args],
         Listening());
 
     [GeneratedRegex(@"listening on http://127\.0\.0\.1:(\d+)/")]

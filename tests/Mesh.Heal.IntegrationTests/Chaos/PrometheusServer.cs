@@ -22,16 +22,16 @@ internal sealed partial class PrometheusServer : IAsyncDisposable
     /// <summary>What it logged, for a failure message.</summary>
     public string Output => _process.Output;
 
-    /// <summary>Starts Prometheus scraping each (job, host:port) every <paramref name="interval"/>, and waits until it is ready.</summary>
-    public static async Task<PrometheusServer> StartAsync(IEnumerable<(string Job, string Target)> targets, TimeSpan interval)
+    /// <summary>Starts Prometheus scraping each job's targets (<c>host:port</c>) every <paramref name="interval"/>, and waits until it is ready.</summary>
+    public static async Task<PrometheusServer> StartAsync(IEnumerable<(string Job, string[] Targets)> jobs, TimeSpan interval)
     {
         var executable = new[] { "/usr/bin/prometheus", "/usr/local/bin/prometheus" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("prometheus is not installed; install the Debian package prometheus (tests/run.sh does, as root)");
         var directory = Directory.CreateTempSubdirectory("meshheal-prometheus-").FullName;
         var seconds = $"{Math.Max(1, (int)interval.TotalSeconds)}s";
-        var jobs = string.Concat(targets.Select(t => $"  - job_name: \"{t.Job}\"\n    static_configs:\n      - targets: [\"{t.Target}\"]\n"));
+        var scrape = string.Concat(jobs.Select(j => $"  - job_name: \"{j.Job}\"\n    static_configs:\n      - targets: [{string.Join(", ", j.Targets.Select(t => $"\"{t}\""))}]\n"));
         var config = Path.Combine(directory, "prometheus.yml");
-        await File.WriteAllTextAsync(config, $"global:\n  scrape_interval: {seconds}\n  evaluation_interval: {seconds}\nscrape_configs:\n{jobs}");
+        await File.WriteAllTextAsync(config, $"global:\n  scrape_interval: {seconds}\n  evaluation_interval: {seconds}\nscrape_configs:\n{scrape}");
         var (process, ready) = await ChaosProcess.StartExecutableAsync(
             "prometheus", executable,
             [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(directory, "data")}", "--web.listen-address=127.0.0.1:0", "--log.level=info"],

@@ -27,6 +27,7 @@ internal static partial class Scenarios
         ("flapping", "C fails every other second: the agent must not answer each flap", FlappingAsync),
         ("healing-worse", "C fails 60 %; B's fallback is down, so forcing it makes things worse: rolled back", HealingWorseAsync),
         ("dry-run", "the cascade with the coordinator in dry-run: everything recorded, nothing applied", DryRunAsync),
+        ("leak", "two replicas leak memory towards their limit: found through Prometheus, cleaned one at a time before it", LeakAsync),
     ];
 
     public static Task<ScenarioResult> RunAsync(string name, ChaosSettings settings, CancellationToken cancellationToken = default) =>

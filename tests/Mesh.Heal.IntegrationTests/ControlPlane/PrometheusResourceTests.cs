@@ -46,7 +46,7 @@ public class PrometheusResourceTests
         });
         var address = target.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         var host = new Uri(address).Authority;
-        await using var prometheus = await PrometheusServer.StartAsync([("shop-b", host)], TimeSpan.FromSeconds(1));
+        await using var prometheus = await PrometheusServer.StartAsync([("shop-b", [host])], TimeSpan.FromSeconds(1));
         using var store = new MeshStore(":memory:", TimeProvider.System);
         var options = new ControlPlaneOptions();
         options.Resources.Prometheus = prometheus.Url.ToString();
