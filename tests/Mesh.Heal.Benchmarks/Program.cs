@@ -1,4 +1,5 @@
 using Mesh.Heal.Benchmarks.Chaos;
+using Mesh.Heal.Benchmarks.Detection;
 using Mesh.Heal.Benchmarks.Load;
 using Mesh.Heal.Benchmarks.Micro;
 using Mesh.Heal.Benchmarks.Propagation;
@@ -19,6 +20,10 @@ const string Usage = """
           p50/p99 over the changes, and the control plane's memory with the streams open. Each case starts a fresh
           control plane process; "real" cases run real sidecars in this process, "simulated" ones open bare policy
           streams that ACK every snapshot (one HTTP/2 connection each, like a sidecar). tests/bench/policy-propagation.sh runs it.
+      detection [--series 200] [--seed 1] [--json out.json]
+          The labelled benchmark of the anomaly and leak detectors on generated series (seasons, trends, spikes, dips,
+          level shifts, slow-downs; leaks on sawtooth or noise against GC sawtooth, warm-up, step and noise): precision,
+          recall and detection delay of the anomalies; leak confusion table, time-to-exhaustion error and interval coverage.
       micro [BenchmarkDotNet arguments, such as --filter *]
           BenchmarkDotNet micro benchmarks of the sidecar's hot path: the breaker's decision, an attempt through the
           breaker, recording the outcome, the fallback choice while Recovering.
@@ -46,12 +51,14 @@ switch (args[0])
         return await ChaosBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "load":
         return await LoadBenchmark.RunAsync(args.AsMemory(1), Console.Out);
+    case "detection":
+        return await DetectionBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "micro":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks)]).Run(args.Length > 1 ? args[1..] : ["--filter", "*"]);
         return 0;
     case "bare-yarp" when args.Length == 2:
         return await BareYarp.RunAsync(args[1]);
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, micro, bare-yarp <upstream url>");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, detection, micro, bare-yarp <upstream url>");
         return 2;
 }

@@ -13,7 +13,8 @@ namespace Mesh.Heal.Agents.Anomalies;
 /// <para>
 /// Seasons follow the timestamps, not the point count: the daily season has up to 288 slots (5 min each, or the series'
 /// step when it is coarser), each set on its first visit and then corrected at <see cref="AnomalyDetectorOptions.SeasonRate"/>
-/// per day; the weekly one has 168 hourly slots and learns, at the same pace per visit, what the daily one leaves. A level shift is adopted after
+/// per day; the weekly one has 168 hourly slots, each taking what the level and the daily season left on its last visit
+/// (an hour a week), so a weekend is known from the second week on. A level shift is adopted after
 /// <see cref="AnomalyDetectorOptions.ShiftAfter"/> points in a row out of bounds on the same side: those points score high,
 /// the ones after are normal again.
 /// </para>
@@ -166,7 +167,7 @@ public sealed class AnomalyDetector
         _slots = (int)Math.Clamp(Day.Ticks / step.Ticks, 1, DailySlots);
         var pointsPerSlot = Math.Max(1, Day.Ticks / _slots / (double)step.Ticks);
         _seasonRate = _options.SeasonRate / pointsPerSlot;
-        _weeklyRate = _options.SeasonRate / Math.Max(1, TimeSpan.FromHours(1).Ticks / (double)step.Ticks);
+        _weeklyRate = 1 / Math.Max(1, TimeSpan.FromHours(1).Ticks / (double)step.Ticks);
     }
 }
 

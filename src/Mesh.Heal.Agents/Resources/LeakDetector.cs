@@ -14,8 +14,8 @@ namespace Mesh.Heal.Agents.Resources;
 /// A leak is a rising trend (Mann–Kendall, <see cref="LeakDetectorOptions.Significance"/>) that still rises in the newer
 /// half of the troughs at least <see cref="LeakDetectorOptions.WarmUpRatio"/> as fast as in the older half (else it is a
 /// warm-up that flattens) and is not better told as two flat levels (a step). The time to
-/// exhaustion is when the peaks (the fitted troughs plus the typical cycle height) reach the limit, with the interval from
-/// Sen's interval of the Theil–Sen slope.
+/// exhaustion is when the peaks (the newer half's trough line plus the typical cycle height) reach the limit at that line's
+/// slope; its interval joins Sen's interval of the slope with the troughs' scatter around the line.
 /// </para>
 /// </remarks>
 public static class LeakDetector
@@ -54,31 +54,33 @@ public static class LeakDetector
             return LeakVerdict.None(LeakKind.WarmUp, fit.Slope);
         }
 
-        // The newer half's line sets the current level: a leak that began mid-series is as high as it is now, not as the
-        // whole series' median line says.
+        // The newer half's line says where the leak is now and how fast it goes: a leak that began mid-series is as high
+        // and as fast as it is now, not as the whole series' median line says. The interval takes both the slope's
+        // interval and the scatter of the troughs around the line.
         var now = (points[^1].Time - origin).TotalHours;
-        var peak = Math.Max(newerFit.At(now), y[^1]) + height;
-        var verdict = new LeakVerdict(true, LeakKind.Leak, fit.Slope, null, null, null, FindingSeverity.Warning)
+        var level = Math.Max(newerFit.At(now), y[^1]) + height;
+        var scatter = 1.4826 * Trend.Median(Enumerable.Range(half, y.Count - half).Select(i => Math.Abs(y[i] - newerFit.At(x[i]))).ToList());
+        var spread = Normal.Quantile(1 - (1 - options.Confidence) / 2) * scatter;
+        var verdict = new LeakVerdict(true, LeakKind.Leak, newerFit.Slope, null, null, null, FindingSeverity.Warning)
         {
-            SlopeLower = fit.SlopeLower,
-            SlopeUpper = fit.SlopeUpper,
+            SlopeLower = newerFit.SlopeLower,
+            SlopeUpper = newerFit.SlopeUpper,
             Confidence = 1 - test.P,
-            Level = peak,
+            Level = level,
         };
         if (limit is not { } cap || cap <= 0)
         {
             return verdict;
         }
 
-        var room = cap - peak;
-        double Hours(double slope) => room <= 0 ? 0 : slope <= 0 ? double.PositiveInfinity : room / slope;
-        var hours = Hours(fit.Slope);
-        var upper = Hours(fit.SlopeLower);
+        static double Hours(double room, double slope) => room <= 0 ? 0 : slope <= 0 ? double.PositiveInfinity : room / slope;
+        var hours = Hours(cap - level, newerFit.Slope);
+        var upper = Hours(cap - level + spread, newerFit.SlopeLower);
         return verdict with
         {
             TimeToExhaustionHours = hours,
-            LowerHours = Hours(Math.Max(fit.SlopeUpper, fit.Slope)),
-            UpperHours = double.IsPositiveInfinity(upper) ? null : upper,
+            LowerHours = Math.Min(hours, Hours(cap - level - spread, Math.Max(newerFit.SlopeUpper, newerFit.Slope))),
+            UpperHours = double.IsPositiveInfinity(upper) ? null : Math.Max(hours, upper),
             Severity = hours <= options.CriticalWithin.TotalHours ? FindingSeverity.Critical
                 : hours <= options.WarningWithin.TotalHours ? FindingSeverity.Warning : FindingSeverity.Info,
         };
@@ -216,7 +218,7 @@ public enum LeakKind
 /// <summary>The verdict on one series.</summary>
 /// <param name="Leak">Whether it leaks.</param>
 /// <param name="Kind">Its shape.</param>
-/// <param name="SlopePerHour">The Theil–Sen slope of the troughs, in the series' unit per hour.</param>
+/// <param name="SlopePerHour">The Theil–Sen slope of the troughs (of the newer half for a leak), in the series' unit per hour.</param>
 /// <param name="TimeToExhaustionHours">Hours until the peaks reach the limit; 0 when they already do, null without a leak or a limit.</param>
 /// <param name="LowerHours">The interval's early end.</param>
 /// <param name="UpperHours">The interval's late end; null when the slope's interval reaches zero.</param>

@@ -1,4 +1,5 @@
 using Mesh.Heal.Agents.Anomalies;
+using Mesh.Heal.TimeSeries;
 using Mesh.Heal.Agents.Tests.Resources;
 
 namespace Mesh.Heal.Agents.Tests.Anomalies;
@@ -42,5 +43,26 @@ public class AnomalyDetectorTests
         var afterLearning = scores.Skip(4 * 144).Where((_, i) => i + 4 * 144 != anomaly).Max();
         Assert.True(afterLearning < 0.5, $"a learned season still scored {afterLearning}");
         Assert.True(scores[anomaly] > 0.5, $"the off-season point scored {scores[anomaly]}");
+    }
+
+    [Fact]
+    public void Update_WeekendDip_IsLearnedFromTheSecondWeek()
+    {
+        // Three weeks at 10 min from a Monday: 200 ± 6 on weekdays, 20 % less at the weekend; on the third Wednesday at noon, 150.
+        var step = TimeSpan.FromMinutes(10);
+        var monday = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        var anomaly = (14 + 2) * 144 + 72;
+        var points = Enumerable.Range(0, 21 * 144).Select(i =>
+        {
+            var time = monday + step * i;
+            var weekend = time.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
+            return new SeriesPoint(time, (weekend ? 160 : 200) + LeakDetectorTests.Noise(i, 6) + (i == anomaly ? -50 : 0));
+        }).ToList();
+
+        var scores = AnomalyDetector.ScoreAll(points);
+
+        var thirdWeek = Enumerable.Range(14 * 144, 7 * 144).Where(i => i != anomaly).Max(i => scores[i]);
+        Assert.True(thirdWeek < 0.5, $"the third week's weekend still scored {thirdWeek}");
+        Assert.True(scores[anomaly] > 0.9, $"the dip scored {scores[anomaly]}");
     }
 }

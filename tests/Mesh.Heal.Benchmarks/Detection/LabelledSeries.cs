@@ -1,0 +1,151 @@
+using Mesh.Heal.TimeSeries;
+
+namespace Mesh.Heal.Benchmarks.Detection;
+
+/// <summary>An anomaly put into a generated series, by point index: [Start, End].</summary>
+internal sealed record Label(string Kind, int Start, int End);
+
+/// <summary>A generated metric series with its labelled anomalies.</summary>
+internal sealed record AnomalySeries(string Shape, IReadOnlyList<SeriesPoint> Points, IReadOnlyList<Label> Labels, int Probation);
+
+/// <summary>A generated resource series, what it is, and (for a leak) when its limit would truly be reached.</summary>
+/// <param name="Kind">leak, sawtooth, warm-up, step, stable.</param>
+/// <param name="Points">The samples.</param>
+/// <param name="Limit">The limit.</param>
+/// <param name="LeakStart">The index where the leak begins; 0 for a leak from the start, -1 without.</param>
+/// <param name="TrueHours">Hours from the last point until the noise-free series reaches the limit; null without a leak.</param>
+internal sealed record ResourceCase(string Kind, IReadOnlyList<SeriesPoint> Points, double Limit, int LeakStart, double? TrueHours);
+
+/// <summary>Generates the labelled benchmark series from a seed: the same seed, the same series.</summary>
+internal sealed class LabelledSeries(int seed)
+{
+    private static readonly DateTimeOffset Origin = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+    private readonly Random _random = new(seed);
+
+    /// <summary>Four weeks at 10 min: a level with noise, daily and weekly seasons, a trend, and up to four anomalies
+    /// (spikes, dips, level shifts, slow-downs) placed after a three-day probation; one in five has none.</summary>
+    public AnomalySeries Anomalies()
+    {
+        const int Count = 4 * 7 * 144;
+        const int Probation = 3 * 144;
+        var level = Uniform(50, 500);
+        var sigma = level * Uniform(0.02, 0.06);
+        var daily = Chance(0.7) ? level * Uniform(0.1, 0.5) : 0;
+        var weekend = Chance(0.5) ? Uniform(0.1, 0.3) : 0;
+        var trend = Chance(0.4) ? Uniform(-0.3, 0.5) : 0;
+        var shape = $"{(daily > 0 ? "daily" : "flat")}{(weekend > 0 ? "+weekly" : string.Empty)}{(trend != 0 ? "+trend" : string.Empty)}";
+        var expected = new double[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            var time = Origin.AddMinutes(10 * i);
+            var hour = time.TimeOfDay.TotalHours;
+            var weekendDay = time.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
+            expected[i] = (level * (1 + trend * i / Count) + daily * Math.Sin(2 * Math.PI * (hour - 9) / 24)) * (weekendDay ? 1 - weekend : 1);
+        }
+
+        var labels = new List<Label>();
+        var anomalies = Chance(0.2) ? 0 : _random.Next(1, 5);
+        var shift = 0.0;
+        var values = new double[Count];
+        var taken = new bool[Count];
+        for (var a = 0; a < anomalies; a++)
+        {
+            var start = _random.Next(Probation, Count - 50);
+            if (taken[start])
+            {
+                continue;
+            }
+
+            var kind = new[] { "spike", "dip", "level-shift", "slow-down" }[_random.Next(4)];
+            var end = kind switch { "spike" => start, "dip" => start + _random.Next(2, 12), "level-shift" => start + 5, _ => start + _random.Next(6, 24) };
+            if (Enumerable.Range(start, end - start + 30).Any(i => i < Count && taken[i]))
+            {
+                continue;
+            }
+
+            for (var i = start; i <= end + 29 && i < Count; i++)
+            {
+                taken[i] = true;
+            }
+
+            labels.Add(new Label(kind, start, end));
+        }
+
+        var shifts = labels.Where(l => l.Kind == "level-shift").ToDictionary(l => l.Start, _ => Sign() * sigma * Uniform(5, 10));
+        for (var i = 0; i < Count; i++)
+        {
+            if (shifts.TryGetValue(i, out var jump))
+            {
+                shift += jump;
+            }
+
+            var value = expected[i] + shift + Gaussian() * sigma;
+            foreach (var l in labels.Where(l => i >= l.Start && i <= l.End))
+            {
+                value = l.Kind switch
+                {
+                    "spike" => value + Sign() * sigma * Uniform(6, 12),
+                    "dip" => value * Uniform(0.2, 0.5),
+                    "slow-down" => value + sigma * Uniform(4, 8),
+                    _ => value,
+                };
+            }
+
+            values[i] = value;
+        }
+
+        return new AnomalySeries(shape, values.Select((v, i) => new SeriesPoint(Origin.AddMinutes(10 * i), v)).ToList(), labels, Probation);
+    }
+
+    /// <summary>A day of memory at 1 min: a leak (from the start or from midway, on a sawtooth or on noise), or one of the
+    /// shapes that are not leaks: a flat sawtooth, a warm-up ramp, a step, noise.</summary>
+    public ResourceCase Resource()
+    {
+        const int Count = 24 * 60;
+        const double Mb = 1024 * 1024;
+        var kind = new[] { "leak", "leak", "sawtooth", "warm-up", "step", "stable" }[_random.Next(6)];
+        var baseline = Uniform(100, 400) * Mb;
+        var sawtooth = kind == "sawtooth" || (kind == "leak" && Chance(0.5));
+        var cycle = _random.Next(8, 30);
+        var height = sawtooth ? Uniform(20, 80) * Mb : 0;
+        var noise = Uniform(1, 6) * Mb;
+        var slope = Uniform(2, 40) * Mb; // per hour
+        var leakStart = kind == "leak" ? (Chance(0.3) ? _random.Next(Count / 3, Count / 2) : 0) : -1;
+        var stepAt = _random.Next(Count / 4, 3 * Count / 4);
+        var stepSize = Uniform(30, 120) * Mb;
+        var tau = Uniform(60, 240);
+        var ramp = Uniform(100, 300) * Mb;
+
+        double Clean(int i) => baseline
+            + (sawtooth ? height * (i % cycle) / (double)cycle : 0)
+            + (leakStart >= 0 && i > leakStart ? slope * (i - leakStart) / 60.0 : 0)
+            + (kind == "step" && i >= stepAt ? stepSize : 0)
+            + (kind == "warm-up" ? ramp * (1 - Math.Exp(-i / tau)) : 0);
+
+        // The limit lies 2 h to 3 days of leaking past the end (for a leak), else well above the series.
+        var limit = kind == "leak" ? Clean(Count - 1) + height + slope * Uniform(2, 72) : Clean(Count - 1) + height + Uniform(200, 800) * Mb;
+        double? trueHours = null;
+        if (kind == "leak")
+        {
+            for (var i = Count; i < Count + 400 * 24 * 60; i++)
+            {
+                if (Clean(i) >= limit)
+                {
+                    trueHours = (i - (Count - 1)) / 60.0;
+                    break;
+                }
+            }
+        }
+
+        var points = Enumerable.Range(0, Count).Select(i => new SeriesPoint(Origin.AddMinutes(i), Clean(i) + Gaussian() * noise)).ToList();
+        return new ResourceCase(kind, points, limit, leakStart, trueHours);
+    }
+
+    private double Uniform(double min, double max) => min + (max - min) * _random.NextDouble();
+
+    private bool Chance(double p) => _random.NextDouble() < p;
+
+    private int Sign() => _random.Next(2) == 0 ? -1 : 1;
+
+    private double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
+}
