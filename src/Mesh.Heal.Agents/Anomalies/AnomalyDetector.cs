@@ -14,9 +14,10 @@ namespace Mesh.Heal.Agents.Anomalies;
 /// Seasons follow the timestamps, not the point count: the daily season has up to 288 slots (5 min each, or the series'
 /// step when it is coarser), each set on its first visit and then corrected at <see cref="AnomalyDetectorOptions.SeasonRate"/>
 /// per day; the weekly one has 168 hourly slots, each taking what the level and the daily season left on its last visit
-/// (an hour a week), so a weekend is known from the second week on. A level shift is adopted after
-/// <see cref="AnomalyDetectorOptions.ShiftAfter"/> points in a row out of bounds on the same side: those points score high,
-/// the ones after are normal again.
+/// (an hour a week). A level shift is adopted after <see cref="AnomalyDetectorOptions.ShiftAfter"/> points in a row out of
+/// bounds on the same side: those points score high, the ones after are normal again. A shift undone within a week (a
+/// weekend, a nightly batch) that happens again in the same hours a week later goes into the weekly season for those hours,
+/// so the weeks after expect it.
 /// </para>
 /// <para>Not thread-safe; one instance per series.</para>
 /// </remarks>
@@ -24,6 +25,7 @@ public sealed class AnomalyDetector
 {
     private const int DailySlots = 288;
     private const int WeeklySlots = 168;
+    private static readonly TimeSpan Week = TimeSpan.FromDays(7);
     private static readonly TimeSpan Day = TimeSpan.FromDays(1);
 
     private readonly AnomalyDetectorOptions _options;
@@ -37,6 +39,9 @@ public sealed class AnomalyDetector
     private double _scale;
     private long _count;
     private int _runSign;
+    private DateTimeOffset _runStart;
+    private (DateTimeOffset Start, double Amount)? _openShift;
+    private readonly (DateTimeOffset At, double Amount)?[] _candidate = new (DateTimeOffset, double)?[WeeklySlots];
     private int _slots = DailySlots;
     private double _seasonRate;
     private double _weeklyRate;
@@ -83,7 +88,7 @@ public sealed class AnomalyDetector
         }
 
         var daily = (int)(time.UtcDateTime.TimeOfDay.Ticks * _slots / Day.Ticks);
-        var weekly = (int)time.UtcDateTime.DayOfWeek * 24 + time.UtcDateTime.Hour;
+        var weekly = WeeklySlot(time);
         Expected = _level + _daily[daily] + _weekly[weekly];
         var residual = value - Expected;
         var scale = Math.Max(_scale, Floor());
@@ -97,12 +102,15 @@ public sealed class AnomalyDetector
             {
                 _run.Clear();
                 _runSign = sign;
+                _runStart = time;
             }
 
             _run.Add(residual);
             if (_run.Count >= _options.ShiftAfter)
             {
-                _level += Trend.Median(_run);
+                var shift = Trend.Median(_run);
+                _level += shift;
+                Remember(_runStart, time, shift);
                 _run.Clear();
                 _runSign = 0;
                 return score;
@@ -155,6 +163,37 @@ public sealed class AnomalyDetector
 
     // A series that barely moves (a constant thread count) would otherwise call a change of one an anomaly of 100 scales.
     private double Floor() => Math.Max(Math.Max(1e-9, _options.MinimumScale), Math.Abs(_level) * _options.MinimumRelativeScale);
+
+    // A shift that is undone within a week (a weekend, a nightly batch) may be a weekly pattern rather than two level
+    // changes. The hours it lasted are held as a candidate; when the same hours shift the same way a week later, the pattern
+    // goes into the weekly season, so from then on it is expected. A one-off excursion never recurs and is never learned.
+    private void Remember(DateTimeOffset start, DateTimeOffset now, double shift)
+    {
+        if (_openShift is { } open && Math.Sign(shift) != Math.Sign(open.Amount) && Math.Abs(shift + open.Amount) < 0.5 * Math.Abs(open.Amount)
+            && start - open.Start < Week)
+        {
+            for (var hour = open.Start; hour < start; hour += TimeSpan.FromHours(1))
+            {
+                var slot = WeeklySlot(hour);
+                if (_candidate[slot] is { } seen && hour - seen.At < Week + Day && Math.Sign(seen.Amount) == Math.Sign(open.Amount))
+                {
+                    _weekly[slot] += (seen.Amount + open.Amount) / 2;
+                    _candidate[slot] = null;
+                }
+                else
+                {
+                    _candidate[slot] = (hour, open.Amount);
+                }
+            }
+
+            _openShift = null;
+            return;
+        }
+
+        _openShift = (start, shift);
+    }
+
+    private static int WeeklySlot(DateTimeOffset time) => (int)time.UtcDateTime.DayOfWeek * 24 + time.UtcDateTime.Hour;
 
     // Slots no finer than the step; a slot seen many times per day learns at SeasonRate per day, not per point.
     private void Calibrate(TimeSpan step)
