@@ -33,6 +33,15 @@ const string Usage = """
       meshctl analyze resources <file.csv|-> --limit <value> [--json]
           The resource exhaustion predictor on a memory, handle or connection series: leak or not (sawtooth, warm-up,
           step, stable), the trend of the troughs, the time until the limit with its 95 % interval, and the severity.
+      meshctl analyze forecast <file.csv|-> --horizon <30m|12h|7d|90d> [--json]
+          Reads timestamp,value rows and writes timestamp,forecast,lower,upper rows at the input's step (95 % intervals):
+          seasonal naive or damped-trend exponential smoothing with a daily or weekly season, chosen by backtest; the
+          chosen model, its backtest MASE and the growth per 30 days go to stderr (and into --json).
+      meshctl analyze scaling <events.json|-> [--json]
+          Judges each scale-up/down in { "capacityPerReplica", "policy": { minReplicas, maxReplicas, targetUtilization,
+          scaleUpStabilization, scaleDownStabilization }, "samples": [ { timestamp, load, replicas } ] } (correct,
+          unneeded, late, premature, flap), and replays the load under the HPA algorithm with the policy in force and
+          with the best policy found.
       meshctl help
     """;
 

@@ -1,3 +1,4 @@
+using Mesh.Heal.Benchmarks.Capacity;
 using Mesh.Heal.Benchmarks.Chaos;
 using Mesh.Heal.Benchmarks.Detection;
 using Mesh.Heal.Benchmarks.Load;
@@ -24,6 +25,10 @@ const string Usage = """
           The labelled benchmark of the anomaly and leak detectors on generated series (seasons, trends, spikes, dips,
           level shifts, slow-downs; leaks on sawtooth or noise against GC sawtooth, warm-up, step and noise): precision,
           recall and detection delay of the anomalies; leak confusion table, time-to-exhaustion error and interval coverage.
+      capacity [--series 40] [--seed 1] [--json out.json]
+          The forecaster's rolling-origin backtest on generated hourly demand (trend, daily and weekly seasons, level
+          shifts, spikes, noise): MASE at 1 and 7 days against the seasonal naive forecasts, 95 % interval coverage; and
+          the capacity the planner's weekly schedule provisions against static peak provisioning, with saturated hours.
       micro [BenchmarkDotNet arguments, such as --filter *]
           BenchmarkDotNet micro benchmarks of the sidecar's hot path: the breaker's decision, an attempt through the
           breaker, recording the outcome, the fallback choice while Recovering.
@@ -51,6 +56,8 @@ switch (args[0])
         return await ChaosBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "load":
         return await LoadBenchmark.RunAsync(args.AsMemory(1), Console.Out);
+    case "capacity":
+        return await CapacityBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "detection":
         return await DetectionBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "micro":
@@ -59,6 +66,6 @@ switch (args[0])
     case "bare-yarp" when args.Length == 2:
         return await BareYarp.RunAsync(args[1]);
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, detection, micro, bare-yarp <upstream url>");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, detection, capacity, micro, bare-yarp <upstream url>");
         return 2;
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Mesh.Heal.Agents.Anomalies;
+using Mesh.Heal.Agents.Forecasting;
 using Mesh.Heal.Agents.Resources;
+using Mesh.Heal.Policy;
 
 namespace Mesh.Heal.Cli.Analyze;
 
@@ -9,13 +11,14 @@ namespace Mesh.Heal.Cli.Analyze;
 /// <remarks>Exit codes: 0 done, 1 the file held no usable row, 2 the command line is wrong or the file cannot be read.</remarks>
 internal static class AnalyzeCommands
 {
-    public const string Usage = "accepted: analyze anomalies <file.csv|->, analyze resources <file.csv|-> --limit <value> [--json]";
+    public const string Usage = "accepted: analyze anomalies <file.csv|->, analyze resources <file.csv|-> --limit <value> [--json], "
+        + "analyze forecast <file.csv|-> --horizon <30m, 12h, 7d> [--json], analyze scaling <events.json|-> [--json]";
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader input, TextWriter output, TextWriter error)
     {
-        if (args.Count < 3 || args[1] is not ("anomalies" or "resources"))
+        if (args.Count < 3 || args[1] is not ("anomalies" or "resources" or "forecast" or "scaling"))
         {
             await error.WriteLineAsync("meshctl analyze: " + Usage);
             return 2;
@@ -23,13 +26,23 @@ internal static class AnalyzeCommands
 
         var command = "meshctl analyze " + args[1];
         double? limit = null;
+        TimeSpan? horizon = null;
         var json = false;
         for (var i = 3; i < args.Count; i++)
         {
             switch (args[i])
             {
-                case "--json" when args[1] == "resources":
+                case "--json" when args[1] is not "anomalies":
                     json = true;
+                    break;
+                case "--horizon" when args[1] == "forecast" && i + 1 < args.Count:
+                    if (!Mesh.Heal.Policy.DurationParser.TryParse(args[++i], out var h) || h <= TimeSpan.Zero || h > TimeSpan.FromDays(3650))
+                    {
+                        await error.WriteLineAsync($"{command}: --horizon '{args[i]}' is not accepted; accepted: a duration such as 30m, 12h, 7d or 90d (up to 3650d)");
+                        return 2;
+                    }
+
+                    horizon = h;
                     break;
                 case "--limit" when args[1] == "resources" && i + 1 < args.Count:
                     if (!TryQuantity(args[++i], out var parsed) || parsed <= 0)
@@ -50,6 +63,17 @@ internal static class AnalyzeCommands
         {
             await error.WriteLineAsync($"{command}: --limit is required: the value the resource must stay under (bytes, handles, connections)");
             return 2;
+        }
+
+        if (args[1] == "forecast" && horizon is null)
+        {
+            await error.WriteLineAsync($"{command}: --horizon is required: how far ahead, such as 30m, 12h, 7d or 90d");
+            return 2;
+        }
+
+        if (args[1] == "scaling")
+        {
+            return await ScalingCommand.RunAsync(command, args[2], input, output, error, json);
         }
 
         SeriesCsv csv;
@@ -83,8 +107,55 @@ internal static class AnalyzeCommands
             return 0;
         }
 
+        if (args[1] == "forecast")
+        {
+            return await ForecastAsync(command, csv, horizon!.Value, output, error, json);
+        }
+
         var verdict = LeakDetector.Analyze(csv.Points, limit);
         await output.WriteLineAsync(json ? Json(verdict) : Table(verdict, limit!.Value, csv.Points.Count));
+        return 0;
+    }
+
+    private static async Task<int> ForecastAsync(string command, SeriesCsv csv, TimeSpan horizon, TextWriter output, TextWriter error, bool json)
+    {
+        Forecast forecast;
+        try
+        {
+            forecast = Forecaster.Predict(csv.Points, horizon);
+        }
+        catch (ArgumentException ex)
+        {
+            await error.WriteLineAsync($"{command}: {ex.Message.Split(" (Parameter")[0]}");
+            return 1;
+        }
+
+        await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{command}: {forecast.Model} ({forecast.Parameters}), step {DurationParser.Format(forecast.Step)}, backtest MASE {forecast.BacktestMase:0.000}; "
+            + $"growth {forecast.Growth.MonthlyShare * 100:0.0} % per 30 days (95 %: {forecast.Growth.MonthlyShareLower * 100:0.0} to {forecast.Growth.MonthlyShareUpper * 100:0.0})"));
+        if (json)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(
+                new
+                {
+                    model = forecast.Model,
+                    parameters = forecast.Parameters,
+                    step = DurationParser.Format(forecast.Step),
+                    backtestMase = forecast.BacktestMase,
+                    candidates = forecast.Candidates,
+                    growth = new { perDay = forecast.Growth.PerDay, monthlyShare = forecast.Growth.MonthlyShare, lower = forecast.Growth.MonthlyShareLower, upper = forecast.Growth.MonthlyShareUpper },
+                    points = forecast.Points.Select(p => new { timestamp = p.Time, forecast = p.Value, lower = p.Lower, upper = p.Upper }),
+                },
+                JsonOptions));
+            return 0;
+        }
+
+        await output.WriteLineAsync("timestamp,forecast,lower,upper");
+        foreach (var p in forecast.Points)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{p.Time:yyyy-MM-ddTHH:mm:ssZ},{p.Value:0.####},{p.Lower:0.####},{p.Upper:0.####}"));
+        }
+
         return 0;
     }
 

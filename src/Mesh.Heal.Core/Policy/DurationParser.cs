@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Mesh.Heal.Policy;
 
-/// <summary>Parses durations written as <c>hh:mm:ss[.fff]</c> or as a number with a unit (<c>250ms</c>, <c>2s</c>, <c>1m</c>, <c>1h</c>).</summary>
+/// <summary>Parses durations written as <c>hh:mm:ss[.fff]</c> or as a number with a unit (<c>250ms</c>, <c>2s</c>, <c>1m</c>, <c>1h</c>, <c>7d</c>).</summary>
 public static class DurationParser
 {
     /// <summary>Parses <paramref name="text"/>; false when it is not a non-negative duration in one of the accepted forms.</summary>
@@ -20,6 +20,7 @@ public static class DurationParser
             _ when span.EndsWith("s", StringComparison.OrdinalIgnoreCase) => (1, 1_000),
             _ when span.EndsWith("m", StringComparison.OrdinalIgnoreCase) => (1, 60_000),
             _ when span.EndsWith("h", StringComparison.OrdinalIgnoreCase) => (1, 3_600_000),
+            _ when span.EndsWith("d", StringComparison.OrdinalIgnoreCase) => (1, 86_400_000),
             _ => (0, 0),
         };
 

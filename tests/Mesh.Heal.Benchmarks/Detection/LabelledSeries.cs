@@ -16,6 +16,9 @@ internal sealed record AnomalySeries(string Shape, IReadOnlyList<SeriesPoint> Po
 /// <param name="TrueHours">Hours from the last point until the noise-free series reaches the limit; null without a leak.</param>
 internal sealed record ResourceCase(string Kind, IReadOnlyList<SeriesPoint> Points, double Limit, int LeakStart, double? TrueHours);
 
+/// <summary>A generated demand series and what it is made of.</summary>
+internal sealed record DemandSeries(string Shape, IReadOnlyList<SeriesPoint> Points);
+
 /// <summary>Generates the labelled benchmark series from a seed: the same seed, the same series.</summary>
 internal sealed class LabelledSeries(int seed)
 {
@@ -139,6 +142,35 @@ internal sealed class LabelledSeries(int seed)
 
         var points = Enumerable.Range(0, Count).Select(i => new SeriesPoint(Origin.AddMinutes(i), Clean(i) + Gaussian() * noise)).ToList();
         return new ResourceCase(kind, points, limit, leakStart, trueHours);
+    }
+
+    /// <summary>Twelve weeks of hourly demand (requests/s): a level, a daily swing, a weekend dip, growth (compound, from
+    /// −0.3 % to +1.5 % a day, or none), at most one level shift (a new customer, a lost one), a rare spike, and noise
+    /// proportional to the level.</summary>
+    public DemandSeries Demand()
+    {
+        const int Count = 12 * 168;
+        var level = Uniform(50, 2000);
+        var daily = Chance(0.85) ? Uniform(0.2, 0.6) : 0;
+        var weekend = Chance(0.6) ? Uniform(0.1, 0.4) : 0;
+        var growth = Chance(0.75) ? Uniform(-0.003, 0.015) : 0;
+        var shiftAt = Chance(0.3) ? _random.Next(3 * 168, Count - 168) : -1;
+        var shift = Uniform(-0.25, 0.4);
+        var noise = Uniform(0.02, 0.1);
+        var shape = $"{(daily > 0 ? "daily" : "flat")}{(weekend > 0 ? "+weekly" : string.Empty)}{(growth != 0 ? "+growth" : string.Empty)}{(shiftAt >= 0 ? "+shift" : string.Empty)}";
+        var points = new List<SeriesPoint>(Count);
+        for (var i = 0; i < Count; i++)
+        {
+            var time = Origin.AddHours(i);
+            var value = level * Math.Pow(1 + growth, i / 24.0)
+                * (1 - (daily * Math.Cos(2 * Math.PI * (time.Hour - 3) / 24)))
+                * (time.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 1 - weekend : 1)
+                * (shiftAt >= 0 && i >= shiftAt ? 1 + shift : 1);
+            value *= 1 + (noise * Gaussian()) + (Chance(0.003) ? Uniform(0.3, 1) : 0);
+            points.Add(new SeriesPoint(time, Math.Max(0.1, value)));
+        }
+
+        return new DemandSeries(shape, points);
     }
 
     private double Uniform(double min, double max) => min + (max - min) * _random.NextDouble();

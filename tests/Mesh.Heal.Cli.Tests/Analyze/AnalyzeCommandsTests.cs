@@ -58,10 +58,75 @@ public class AnalyzeCommandsTests
         Assert.Matches(@"time to exhaustion\s+-", output);
     }
 
+    [Fact]
+    public async Task Forecast_HourlyCsv_WritesOneRowPerStepOfTheHorizon()
+    {
+        // Three weeks hourly: 100 ± 40 over the day, rising 2 a day.
+        var rows = Enumerable.Range(0, 21 * 24).Select(h =>
+            FormattableString.Invariant($"{DateTimeOffset.FromUnixTimeSeconds(1_767_571_200 + h * 3600):O},{100 + 2 * h / 24.0 + 40 * Math.Sin(2 * Math.PI * h / 24) + (h * 37 % 7)}"));
+        var (code, output, error) = await RunAsync(["analyze", "forecast", "-", "--horizon", "2d"], "timestamp,value\n" + string.Join('\n', rows));
+
+        Assert.Equal(0, code);
+        var lines = output.Trim().Split('\n');
+        Assert.Equal("timestamp,forecast,lower,upper", lines[0]);
+        Assert.Equal(1 + 48, lines.Length);
+        Assert.StartsWith("2026-01-26T00:00:00Z,", lines[1], StringComparison.Ordinal);
+        var rowsOut = lines.Skip(1).Select(l => l.Split(',').Skip(1).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToList();
+        Assert.All(rowsOut, r => Assert.True(r[1] <= r[0] && r[0] <= r[2]));
+        // Six hours in, sin peaks: about 100 + 42 + 40.
+        Assert.InRange(rowsOut[5][0], 160, 205);
+        Assert.Contains("backtest MASE", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Forecast_Json_CarriesTheModelAndTheGrowth()
+    {
+        var rows = Enumerable.Range(0, 60).Select(i => $"{1_764_000_000 + i * 60},{50 + i}");
+        var (code, output, _) = await RunAsync(["analyze", "forecast", "-", "--horizon", "30m", "--json"], string.Join('\n', rows));
+
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("1m", json.RootElement.GetProperty("step").GetString());
+        Assert.Equal(30, json.RootElement.GetProperty("points").GetArrayLength());
+        Assert.InRange(json.RootElement.GetProperty("points")[29].GetProperty("forecast").GetDouble(), 130, 150);
+        Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("model").GetString()));
+    }
+
+    [Fact]
+    public async Task Scaling_FlappingHistory_JudgesTheEventsAndSuggestsALongerStabilization()
+    {
+        // Load alternates 150 and 250 every 4 min (one replica serves 100, target 70 %); the recorded HPA follows it with no
+        // down-scale stabilization: 3 <-> 4 replicas, a flap at every turn.
+        var start = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
+        var samples = Enumerable.Range(0, 120).Select(m =>
+        {
+            var high = m / 4 % 2 == 1;
+            return FormattableString.Invariant($$"""{ "timestamp": "{{start.AddMinutes(m):O}}", "load": {{(high ? 250 : 150)}}, "replicas": {{(high ? 4 : 3)}} }""");
+        });
+        var file = $$"""{ "capacityPerReplica": 100, "policy": { "minReplicas": 2, "maxReplicas": 8, "targetUtilization": 0.7, "scaleDownStabilization": "0s" }, "samples": [ {{string.Join(",", samples)}}, { "timestamp": "bad" } ] }""";
+
+        var (code, output, error) = await RunAsync(["analyze", "scaling", "-", "--json"], file);
+
+        Assert.Equal(0, code);
+        Assert.Contains("1 malformed sample(s) dropped", error, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        var events = root.GetProperty("events").EnumerateArray().ToList();
+        Assert.True(events.Count >= 20);
+        Assert.All(events, e => Assert.Equal("flap", e.GetProperty("verdict").GetString()));
+        Assert.Equal(0, root.GetProperty("accuracy").GetDouble());
+        var suggested = root.GetProperty("suggested");
+        Assert.True(suggested.GetProperty("changes").GetBoolean());
+        Assert.True(suggested.GetProperty("replay").GetProperty("wrong").GetInt32() < root.GetProperty("current").GetProperty("replay").GetProperty("wrong").GetInt32());
+        Assert.True(suggested.GetProperty("replay").GetProperty("saturatedShare").GetDouble() <= root.GetProperty("current").GetProperty("replay").GetProperty("saturatedShare").GetDouble());
+    }
+
     [Theory]
     [InlineData("analyze resources - --limit lots", "--limit 'lots' is not accepted; accepted: a positive number")]
     [InlineData("analyze resources -", "--limit is required")]
     [InlineData("analyze forecasts x.csv", "accepted: analyze anomalies")]
+    [InlineData("analyze forecast -", "--horizon is required")]
+    [InlineData("analyze forecast - --horizon soon", "--horizon 'soon' is not accepted; accepted: a duration such as 30m, 12h, 7d")]
     public async Task Run_BadArguments_NamesWhatIsAccepted(string line, string message)
     {
         var (code, _, error) = await RunAsync(line.Split(' '), "1,2\n");

@@ -1,0 +1,177 @@
+using Mesh.Heal.Agents.Forecasting;
+using Mesh.Heal.TimeSeries;
+
+namespace Mesh.Heal.Agents.Capacity;
+
+/// <summary>Plans a service's capacity: measures what one replica serves before its latency degrades, forecasts demand
+/// 30, 60 and 90 days out, tells when and how likely demand crosses capacity, and sizes the replicas with headroom.</summary>
+/// <remarks>
+/// <para>
+/// Per-replica capacity is the knee of latency against load per replica: the samples are put in load deciles, and the
+/// first decile whose median p99 exceeds the latency objective (or, without one, twice the p99 of the lightest 30 %)
+/// ends it; the capacity is the median load of the decile before. When no decile degrades, the highest load seen is a
+/// lower bound and is used as the capacity, said so in <see cref="CapacityPlan.CapacityBasis"/>.
+/// </para>
+/// <para>
+/// The saturation date is the first forecast step whose expected demand reaches the capacity in force; the probability of
+/// saturating within a horizon is the highest, over its steps, of P(demand &gt; capacity) under the forecast's interval.
+/// The replicas recommended for the planning window cover its highest interval upper end with the headroom. The schedule
+/// gives the same per step of the next week, for scheduled or predictive scaling.
+/// </para>
+/// </remarks>
+public static class CapacityPlanner
+{
+    /// <summary>The horizons reported, in days.</summary>
+    public static readonly int[] HorizonDays = [30, 60, 90];
+
+    /// <summary>Plans from <paramref name="demand"/> (requests/s) and the capacity in force.</summary>
+    /// <param name="demand">The demand history, oldest first.</param>
+    /// <param name="loadLatency">Load per replica against p99 latency in ms, for the capacity knee; empty when the capacity is configured.</param>
+    /// <param name="replicas">Replicas in force now (the HPA's maximum when it has one: that is the ceiling).</param>
+    /// <param name="options">Objective, headroom, prices and a configured capacity.</param>
+    public static CapacityPlan Plan(IReadOnlyList<SeriesPoint> demand, IReadOnlyList<(double Load, double P99Ms)> loadLatency, int replicas, CapacityPlannerOptions? options = null)
+    {
+        options ??= new CapacityPlannerOptions();
+        var (perReplica, basis) = options.CapacityPerReplica is { } configured
+            ? (configured, "configured")
+            : EstimateCapacity(loadLatency, options.LatencyObjectiveMs);
+        var forecast = Forecaster.Predict(demand, TimeSpan.FromDays(HorizonDays[^1]), options.Forecast);
+        var capacity = replicas * perReplica;
+        var z = Normal.Quantile(1 - ((1 - options.Forecast.Confidence) / 2));
+        var start = demand.Count == 0 ? forecast.Points[0].Time : demand[^1].Time;
+        DateTimeOffset? saturation = null;
+        var probabilities = new double[HorizonDays.Length];
+        foreach (var point in forecast.Points)
+        {
+            if (saturation is null && point.Value >= capacity)
+            {
+                saturation = point.Time;
+            }
+
+            var sd = Math.Max((point.Upper - point.Value) / z, 1e-9);
+            var p = Normal.Cdf((point.Value - capacity) / sd);
+            for (var h = 0; h < HorizonDays.Length; h++)
+            {
+                if (point.Time - start <= TimeSpan.FromDays(HorizonDays[h]))
+                {
+                    probabilities[h] = Math.Max(probabilities[h], p);
+                }
+            }
+        }
+
+        var windowEnd = start + options.PlanningWindow;
+        var peakUpper = forecast.Points.Where(p => p.Time <= windowEnd).Max(p => p.Upper);
+        var recommended = Replicas(peakUpper, perReplica, options.Headroom);
+        var schedule = forecast.Points.Where(p => p.Time <= start + TimeSpan.FromDays(7))
+            .Select(p => (p.Time, Replicas(p.Upper, perReplica, options.Headroom)))
+            .ToList();
+        var perHour = options.PricePerReplicaHour + (options.PricePerCoreHour * options.CoresPerReplica) + (options.PricePerGiBHour * options.GiBPerReplica);
+        return new CapacityPlan(forecast, perReplica, basis, capacity, saturation, probabilities, recommended)
+        {
+            Schedule = schedule,
+            PeakDemand = peakUpper,
+            AnnualCost = replicas * 8760 * perHour,
+            RecommendedAnnualCost = recommended * 8760 * perHour,
+            ScheduledAnnualCost = schedule.Count == 0 ? 0 : schedule.Average(s => s.Item2) * 8760 * perHour,
+        };
+    }
+
+    /// <summary>The replicas that serve <paramref name="demand"/> with <paramref name="headroom"/> to spare (at least one).</summary>
+    public static int Replicas(double demand, double perReplica, double headroom) =>
+        Math.Max(1, (int)Math.Ceiling(demand * (1 + headroom) / perReplica - 1e-9));
+
+    /// <summary>The load one replica serves before its p99 degrades (the knee), and how it was found.</summary>
+    public static (double Capacity, string Basis) EstimateCapacity(IReadOnlyList<(double Load, double P99Ms)> samples, double? objectiveMs)
+    {
+        var sorted = samples.Where(s => s.Load > 0 && double.IsFinite(s.P99Ms)).OrderBy(s => s.Load).ToList();
+        if (sorted.Count < 10)
+        {
+            throw new ArgumentException($"the per-replica capacity needs at least 10 samples of load and latency, or a configured capacity; there are {sorted.Count}", nameof(samples));
+        }
+
+        var light = Trend.Median(sorted.Take(Math.Max(1, sorted.Count * 3 / 10)).Select(s => s.P99Ms).ToList());
+        var threshold = objectiveMs ?? Math.Max(2 * light, light + 1);
+        const int Bins = 10;
+        var size = sorted.Count / Bins;
+        var lastGood = double.NaN;
+        for (var b = 0; b < Bins; b++)
+        {
+            var bin = sorted.Skip(b * size).Take(b == Bins - 1 ? sorted.Count - (b * size) : size).ToList();
+            var p99 = Trend.Median(bin.Select(s => s.P99Ms).ToList());
+            var load = Trend.Median(bin.Select(s => s.Load).ToList());
+            if (p99 > threshold)
+            {
+                return double.IsNaN(lastGood)
+                    ? (load, FormattableString.Invariant($"p99 over {threshold:0} ms at every load seen; capacity taken as the lightest loads' {load:0.#}/s"))
+                    : (lastGood, FormattableString.Invariant($"measured: p99 stays under {threshold:0} ms up to {lastGood:0.#}/s per replica and exceeds it above"));
+            }
+
+            lastGood = load;
+        }
+
+        var max = sorted[^1].Load;
+        return (max, FormattableString.Invariant($"lower bound: p99 stayed under {threshold:0} ms up to the highest load seen, {max:0.#}/s per replica"));
+    }
+}
+
+/// <summary>What <see cref="CapacityPlanner.Plan"/> found.</summary>
+/// <param name="Forecast">The demand forecast, 90 days.</param>
+/// <param name="CapacityPerReplica">What one replica serves.</param>
+/// <param name="CapacityBasis">How that was found.</param>
+/// <param name="Capacity">What the replicas in force serve.</param>
+/// <param name="SaturationDate">When expected demand first reaches it, or null within 90 days.</param>
+/// <param name="SaturationProbability">The probability of saturating within 30, 60 and 90 days.</param>
+/// <param name="RecommendedReplicas">The replicas that cover the planning window's upper demand with the headroom.</param>
+public sealed record CapacityPlan(
+    Forecast Forecast, double CapacityPerReplica, string CapacityBasis, double Capacity, DateTimeOffset? SaturationDate,
+    IReadOnlyList<double> SaturationProbability, int RecommendedReplicas)
+{
+    /// <summary>The replicas for each step of the next week, from the upper end of that step's forecast, with the headroom.</summary>
+    public IReadOnlyList<(DateTimeOffset Time, int Replicas)> Schedule { get; init; } = [];
+
+    /// <summary>The highest upper end of the forecast over the planning window.</summary>
+    public double PeakDemand { get; init; }
+
+    /// <summary>A year of the replicas in force at the configured prices.</summary>
+    public double AnnualCost { get; init; }
+
+    /// <summary>A year of the recommended replicas.</summary>
+    public double RecommendedAnnualCost { get; init; }
+
+    /// <summary>A year of the schedule's average.</summary>
+    public double ScheduledAnnualCost { get; init; }
+}
+
+/// <summary>How the capacity planner sizes a service.</summary>
+public sealed class CapacityPlannerOptions
+{
+    /// <summary>What one replica serves, in requests/s; default none: measured from load and latency.</summary>
+    public double? CapacityPerReplica { get; set; }
+
+    /// <summary>The p99 latency above which a replica counts as saturated, in ms; default none: twice the light-load p99.</summary>
+    public double? LatencyObjectiveMs { get; set; }
+
+    /// <summary>Spare capacity kept above the forecast's upper end. Default 0.2.</summary>
+    public double Headroom { get; set; } = 0.2;
+
+    /// <summary>How far ahead the recommended replicas must hold. Default 30 days.</summary>
+    public TimeSpan PlanningWindow { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Price of one replica-hour. Default 0.</summary>
+    public double PricePerReplicaHour { get; set; }
+
+    /// <summary>Price of one core-hour. Default 0.</summary>
+    public double PricePerCoreHour { get; set; }
+
+    /// <summary>Price of one GiB-hour of memory. Default 0.</summary>
+    public double PricePerGiBHour { get; set; }
+
+    /// <summary>Cores one replica requests. Default 1.</summary>
+    public double CoresPerReplica { get; set; } = 1;
+
+    /// <summary>GiB one replica requests. Default 1.</summary>
+    public double GiBPerReplica { get; set; } = 1;
+
+    /// <summary>The forecaster's settings.</summary>
+    public ForecastOptions Forecast { get; set; } = new();
+}
