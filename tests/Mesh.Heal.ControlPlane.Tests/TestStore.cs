@@ -1,3 +1,4 @@
+using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Policies;
@@ -38,7 +39,8 @@ internal sealed class TestStore : IDisposable
         var anomalies = new AnomalyMonitor(telemetry);
         var resources = new ResourceCollector(
             Store, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<ResourceCollector>.Instance);
-        return (new SnapshotBuilder(Store, telemetry, anomalies, resources, options, Time), anomalies, resources);
+        var hpa = new HpaActuator(new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(options), options);
+        return (new SnapshotBuilder(Store, telemetry, anomalies, resources, hpa, options, Time), anomalies, resources);
     }
 
     /// <summary>Closes the store and opens the same file again, as a restart does.</summary>

@@ -36,6 +36,9 @@ public sealed record MeshSnapshot(DateTimeOffset Time)
     /// <summary>How each service with a cleanup configured gets one (<c>webhook</c>, <c>command</c>, <c>kubernetes</c>), by service.</summary>
     public IReadOnlyDictionary<string, string> Cleanups { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>Demand and scaling history of every service with capacity planning configured.</summary>
+    public IReadOnlyList<ServiceLoad> Loads { get; init; } = [];
+
     /// <summary>The observations of the callers of <paramref name="service"/>.</summary>
     public IEnumerable<EdgeObservation> CallersOf(string service) => Edges.Where(e => e.Upstream == service);
 

@@ -60,4 +60,10 @@ public sealed class AgentOptions
 
     /// <summary>The resource exhaustion agent's windows and thresholds.</summary>
     public ResourceExhaustionAgentOptions Resources { get; set; } = new();
+
+    /// <summary>The capacity planner's thresholds.</summary>
+    public Agents.Capacity.CapacityPlannerAgentOptions Capacity { get; set; } = new();
+
+    /// <summary>The scaling adjuster's thresholds and the bounds of the changes it applies by itself.</summary>
+    public Agents.Scaling.ScalingAdjusterAgentOptions Scaling { get; set; } = new();
 }

@@ -1,4 +1,5 @@
 using Mesh.Heal.Agents;
+using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Resources;
@@ -16,13 +17,14 @@ namespace Mesh.Heal.ControlPlane.Healing;
 /// <see cref="HistoryRefresh"/>: it only has to show past outages, and reading an hour of it every run would be waste.
 /// </remarks>
 internal sealed class SnapshotBuilder(
-    MeshStore store, TelemetryAggregator telemetry, AnomalyMonitor anomalies, ResourceCollector resources, IOptions<ControlPlaneOptions> options, TimeProvider time)
+    MeshStore store, TelemetryAggregator telemetry, AnomalyMonitor anomalies, ResourceCollector resources, HpaActuator hpa, IOptions<ControlPlaneOptions> options, TimeProvider time)
 {
     public static readonly TimeSpan HistoryRefresh = TimeSpan.FromSeconds(10);
 
     private readonly Dictionary<(string Service, long Version), PolicyView> _policies = [];
     private IReadOnlyDictionary<string, IReadOnlyList<EdgeSample>> _history = new Dictionary<string, IReadOnlyList<EdgeSample>>();
     private DateTimeOffset _historyAt = DateTimeOffset.MinValue;
+    private IReadOnlyList<ServiceLoad> _loads = [];
 
     public MeshSnapshot Build()
     {
@@ -50,6 +52,7 @@ internal sealed class SnapshotBuilder(
         if (now - _historyAt >= HistoryRefresh)
         {
             _history = History(sidecars.Select(s => s.Service).Distinct(StringComparer.Ordinal), now - healing.History, now);
+            _loads = Loads(now);
             _historyAt = now;
         }
 
@@ -68,6 +71,7 @@ internal sealed class SnapshotBuilder(
             OpenIssues = open,
             Actions = actions,
             Resources = resources.Series(services, now),
+            Loads = _loads,
             Anomalies = anomalies.Readings(now - healing.LiveWindow),
             Cleanups = options.Value.Resources.Services
                 .Where(s => s.Value.Cleanup is not null)
@@ -91,6 +95,32 @@ internal sealed class SnapshotBuilder(
         view = new PolicyView(stored.Service, stored.Version, policy, stored.CreatedAt);
         _policies[(stored.Service, stored.Version)] = view;
         return view;
+    }
+
+    // Demand is what every caller sent the service's cluster: hourly rollups when they span three days, else per minute.
+    // Replicas per minute are the instances that reported resource samples in it.
+    private List<ServiceLoad> Loads(DateTimeOffset now)
+    {
+        var capacity = options.Value.Capacity;
+        var loads = new List<ServiceLoad>();
+        foreach (var (service, settings) in capacity.Services)
+        {
+            var hourly = store.RollupsTo(service, TimeSpan.FromHours(1), now - capacity.Lookback, now);
+            var minutes = store.RollupsTo(service, TimeSpan.FromMinutes(1), now - TimeSpan.FromDays(7), now);
+            var demand = hourly.Count >= 72
+                ? hourly.Select(r => new SeriesPoint(r.Bucket, r.Requests / 3600.0)).ToList()
+                : minutes.Select(r => new SeriesPoint(r.Bucket, r.Requests / 60.0)).ToList();
+            var replicas = store.ResourceRollups(service, TimeSpan.FromMinutes(1), now - capacity.ScalingLookback, now)
+                .GroupBy(r => r.Bucket)
+                .ToDictionary(g => g.Key, g => g.Select(r => r.Instance).Distinct(StringComparer.Ordinal).Count());
+            var recent = minutes.Where(r => r.Bucket >= now - capacity.ScalingLookback)
+                .Select(r => new LoadSample(r.Bucket, r.Requests / 60.0, replicas.GetValueOrDefault(r.Bucket), LatencyHistogram.Quantile(r.LatencyCounts, 0.99)))
+                .ToList();
+            var serving = store.Sidecars().Count(s => s.Service == service && s.Connected);
+            loads.Add(new ServiceLoad(service, demand, recent, Math.Max(serving, recent.Count > 0 ? recent[^1].Replicas : 0), settings.Planner, hpa.PolicyOf(service)));
+        }
+
+        return loads;
     }
 
     private Dictionary<string, IReadOnlyList<EdgeSample>> History(IEnumerable<string> services, DateTimeOffset from, DateTimeOffset to)

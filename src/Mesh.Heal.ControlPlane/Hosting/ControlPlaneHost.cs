@@ -1,9 +1,12 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Heal.Agents;
+using Mesh.Heal.Agents.Capacity;
 using Mesh.Heal.Agents.CircuitBreaker;
+using Mesh.Heal.Agents.Scaling;
 using Mesh.Heal.Agents.Resources;
 using Mesh.Heal.ControlPlane.Auth;
+using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Policies;
@@ -105,6 +108,8 @@ public static partial class ControlPlaneHost
         services.AddHostedService<PolicyDirectoryWatcher>();
         services.TryAddSingleton(options.Agents.CircuitBreaker);
         services.TryAddSingleton(options.Agents.Resources);
+        services.TryAddSingleton(options.Agents.Capacity);
+        services.TryAddSingleton(options.Agents.Scaling);
         services.TryAddSingleton<AnomalyMonitor>();
         services.TryAddSingleton(_ => new PrometheusClient(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }));
         services.TryAddSingleton<ResourceCollector>();
@@ -112,6 +117,8 @@ public static partial class ControlPlaneHost
         services.TryAddSingleton<KubernetesApi>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, CleanupActuator>(sp => new CleanupActuator(
             new HttpClient(), sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<IOptions<ControlPlaneOptions>>(), sp.GetRequiredService<TimeProvider>())));
+        services.TryAddSingleton<HpaActuator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, HpaActuator>(sp => sp.GetRequiredService<HpaActuator>()));
         services.TryAddSingleton<SnapshotBuilder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, PolicyActuator>());
         services.TryAddSingleton<HealingCoordinator>();
@@ -120,6 +127,8 @@ public static partial class ControlPlaneHost
         // The agents: one line each.
         services.AddHealingAgent<CircuitBreakerAgent>();
         services.AddHealingAgent<ResourceExhaustionAgent>();
+        services.AddHealingAgent<CapacityPlannerAgent>();
+        services.AddHealingAgent<ScalingAdjusterAgent>();
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<AuthInterceptor>();

@@ -35,6 +35,9 @@ public sealed class ControlPlaneOptions
     /// <summary>Resource series from Prometheus, limits, and how leaking replicas are cleaned up.</summary>
     public Resources.ResourceOptions Resources { get; set; } = new();
 
+    /// <summary>Capacity planning and autoscaler tuning: per service, capacity, prices and its HPA.</summary>
+    public Capacity.CapacityOptions Capacity { get; set; } = new();
+
     /// <summary>The Kubernetes API, for pod evictions (and scaling).</summary>
     public Resources.KubernetesOptions Kubernetes { get; set; } = new();
 

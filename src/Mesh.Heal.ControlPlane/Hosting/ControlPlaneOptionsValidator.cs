@@ -137,6 +137,40 @@ internal static class ControlPlaneOptionsValidator
             }
         }
 
+        var capacity = options.Capacity;
+        Duration("ControlPlane:Capacity:Lookback", capacity.Lookback, TimeSpan.FromHours(1), TimeSpan.FromDays(400));
+        Duration("ControlPlane:Capacity:ScalingLookback", capacity.ScalingLookback, TimeSpan.FromMinutes(30), TimeSpan.FromDays(7));
+        foreach (var (service, settings) in capacity.Services)
+        {
+            var prefix = $"ControlPlane:Capacity:Services:{service}";
+            var planner = settings.Planner;
+            if (planner.CapacityPerReplica is <= 0 || planner.LatencyObjectiveMs is <= 0)
+            {
+                errors.Add(new(prefix + ":Planner", "CapacityPerReplica and LatencyObjectiveMs must be above 0 when set; accepted: requests/s per replica, milliseconds"));
+            }
+
+            if (planner.Headroom is < 0 or > 10 || planner.PricePerReplicaHour < 0 || planner.PricePerCoreHour < 0 || planner.PricePerGiBHour < 0)
+            {
+                errors.Add(new(prefix + ":Planner", "Headroom must be 0 to 10 and the prices 0 or more; accepted: Headroom 0.2 for 20 %, prices per hour"));
+            }
+
+            if (settings.Hpa is { } hpa)
+            {
+                if (hpa.MinReplicas < 1 || hpa.MaxReplicas < hpa.MinReplicas)
+                {
+                    errors.Add(new(prefix + ":Hpa:MaxReplicas", $"MinReplicas {hpa.MinReplicas} and MaxReplicas {hpa.MaxReplicas} are not accepted; accepted: 1 <= MinReplicas <= MaxReplicas"));
+                }
+
+                if (hpa.TargetUtilization is <= 0 or > 1)
+                {
+                    errors.Add(new(prefix + ":Hpa:TargetUtilization", $"{hpa.TargetUtilization} is out of range; accepted: above 0, at most 1"));
+                }
+
+                Duration(prefix + ":Hpa:ScaleUpStabilization", hpa.ScaleUpStabilization, TimeSpan.Zero, TimeSpan.FromHours(1));
+                Duration(prefix + ":Hpa:ScaleDownStabilization", hpa.ScaleDownStabilization, TimeSpan.Zero, TimeSpan.FromHours(1));
+            }
+        }
+
         Url("ControlPlane:Kubernetes:Server", options.Kubernetes.Server);
         return errors;
 

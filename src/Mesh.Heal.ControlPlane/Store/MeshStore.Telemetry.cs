@@ -76,6 +76,17 @@ internal sealed partial class MeshStore
                 r.GetInt64(12), r.GetInt64(13), r.GetDouble(14), ParseCounts(r.GetString(15)), r.GetInt64(16)),
             ("$s", service), ("$r", (long)resolution.TotalSeconds), ("$from", from.ToUnixTimeSeconds()), ("$to", to.ToUnixTimeSeconds()), ("$c", cluster));
 
+    /// <summary>Requests to <paramref name="cluster"/> from every calling service, summed per bucket at <paramref name="resolution"/>,
+    /// with buckets in [from, to), oldest first: requests, caller failures, and the latency buckets added up.</summary>
+    public IReadOnlyList<(DateTimeOffset Bucket, long Requests, long[] LatencyCounts)> RollupsTo(string cluster, TimeSpan resolution, DateTimeOffset from, DateTimeOffset to) =>
+        Query(
+            "SELECT bucket, requests, latency_counts FROM telemetry_rollups WHERE cluster = $c AND resolution = $r AND bucket >= $from AND bucket < $to ORDER BY bucket",
+            r => (DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(0)), r.GetInt64(1), ParseCounts(r.GetString(2))),
+            ("$c", cluster), ("$r", (long)resolution.TotalSeconds), ("$from", from.ToUnixTimeSeconds()), ("$to", to.ToUnixTimeSeconds()))
+        .GroupBy(r => r.Item1)
+        .Select(g => (g.Key, g.Sum(r => r.Item2), g.Select(r => r.Item3).Aggregate(Array.Empty<long>(), Add)))
+        .ToList();
+
     /// <summary>The resource rollups of <paramref name="service"/> at <paramref name="resolution"/> with buckets in [from, to), oldest first.</summary>
     public IReadOnlyList<ResourceRollup> ResourceRollups(string service, TimeSpan resolution, DateTimeOffset from, DateTimeOffset to) =>
         Query(

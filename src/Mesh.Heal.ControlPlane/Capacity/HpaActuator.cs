@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Mesh.Heal.Agents.Scaling;
+using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Kubernetes;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Heal.ControlPlane.Capacity;
+
+/// <summary>Changes a service's HorizontalPodAutoscaler (autoscaling/v2) through the Kubernetes API: min and max replicas,
+/// the utilisation target, the stabilization windows.</summary>
+/// <remarks>
+/// The target is the service; its HPA is <c>ControlPlane:Capacity:Services:&lt;service&gt;:Hpa</c>. The actuator reads the
+/// live HPA, changes only the fields named, and replaces it (a conflict on resourceVersion fails the action rather than
+/// overwrite someone else's change); what it returns is the previous value of each field, which the undo writes back.
+/// The policy it last saw is kept, so the scaling adjuster judges the HPA as it is, not as configured at start-up.
+/// </remarks>
+internal sealed class HpaActuator(KubernetesApi kubernetes, IOptions<ControlPlaneOptions> options) : IActuator
+{
+    /// <summary>The fields an action may change.</summary>
+    public static readonly string[] Fields = ["minReplicas", "maxReplicas", "targetUtilization", "scaleUpStabilization", "scaleDownStabilization"];
+
+    private readonly ConcurrentDictionary<string, HpaPolicy> _seen = new(StringComparer.Ordinal);
+
+    public string Name => "hpa";
+
+    /// <summary>The policy of <paramref name="service"/>'s HPA as last read or written, else as configured, else null.</summary>
+    public HpaPolicy? PolicyOf(string service)
+    {
+        if (_seen.TryGetValue(service, out var seen))
+        {
+            return seen;
+        }
+
+        return options.Value.Capacity.Services.TryGetValue(service, out var s) && s.Hpa is { } h
+            ? new HpaPolicy(h.MinReplicas, h.MaxReplicas, h.TargetUtilization, h.ScaleUpStabilization, h.ScaleDownStabilization)
+            : null;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string?>> ApplyAsync(string target, IReadOnlyDictionary<string, string?> changes, string actor, CancellationToken cancellationToken)
+    {
+        var (client, name, ns) = Locate(target);
+        var hpa = await CallAsync(() => client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(name, ns, cancellationToken: cancellationToken), "reading", ns, name);
+        var previous = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (field, value) in changes)
+        {
+            if (!Fields.Contains(field, StringComparer.Ordinal))
+            {
+                throw new ActuatorException($"hpa: '{field}' cannot be changed; accepted: {string.Join(", ", Fields)}");
+            }
+
+            if (value is null || !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || number < 0)
+            {
+                throw new ActuatorException($"hpa: {field} '{value}' is not accepted; accepted: a non-negative number (replicas, a share of 1 for the target, seconds for the windows)");
+            }
+
+            previous[field] = Read(hpa, field);
+            Write(hpa, field, number);
+        }
+
+        if (hpa.Spec.MinReplicas > hpa.Spec.MaxReplicas)
+        {
+            throw new ActuatorException($"hpa: minReplicas {hpa.Spec.MinReplicas} would exceed maxReplicas {hpa.Spec.MaxReplicas}; nothing was changed");
+        }
+
+        var written = await CallAsync(() => client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(hpa, name, ns, cancellationToken: cancellationToken), "replacing", ns, name);
+        Remember(target, written ?? hpa);
+        return previous;
+    }
+
+    public async Task UndoAsync(string target, IReadOnlyDictionary<string, string?> previous, string actor, CancellationToken cancellationToken)
+    {
+        var (client, name, ns) = Locate(target);
+        var hpa = await CallAsync(() => client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(name, ns, cancellationToken: cancellationToken), "reading", ns, name);
+        foreach (var (field, value) in previous)
+        {
+            if (value is null)
+            {
+                Clear(hpa, field);
+            }
+            else
+            {
+                Write(hpa, field, double.Parse(value, CultureInfo.InvariantCulture));
+            }
+        }
+
+        var written = await CallAsync(() => client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(hpa, name, ns, cancellationToken: cancellationToken), "replacing", ns, name);
+        Remember(target, written ?? hpa);
+    }
+
+    private (IKubernetes Client, string Name, string Namespace) Locate(string service)
+    {
+        if (!options.Value.Capacity.Services.TryGetValue(service, out var settings) || settings.Hpa is not { } hpa)
+        {
+            throw new ActuatorException($"hpa: ControlPlane:Capacity:Services:{service}:Hpa is not configured; accepted: Name and Namespace of the service's HorizontalPodAutoscaler");
+        }
+
+        var client = kubernetes.Client
+            ?? throw new ActuatorException("hpa: ControlPlane:Kubernetes has no Server and InCluster is false; accepted: an API server URL, or InCluster true");
+        return (client, hpa.Name ?? service, hpa.Namespace);
+    }
+
+    private void Remember(string service, V2HorizontalPodAutoscaler hpa)
+    {
+        var configured = PolicyOf(service) ?? HpaPolicy.Default(1, 10, 0.7);
+        _seen[service] = new HpaPolicy(
+            hpa.Spec.MinReplicas ?? 1, hpa.Spec.MaxReplicas,
+            Utilization(hpa)?.AverageUtilization is { } percent ? percent / 100.0 : configured.TargetUtilization,
+            TimeSpan.FromSeconds(hpa.Spec.Behavior?.ScaleUp?.StabilizationWindowSeconds ?? 0),
+            TimeSpan.FromSeconds(hpa.Spec.Behavior?.ScaleDown?.StabilizationWindowSeconds ?? 300));
+    }
+
+    // Absent fields read as null, so the undo removes what the change added and Kubernetes' defaults apply again.
+    private static string? Read(V2HorizontalPodAutoscaler hpa, string field) => field switch
+    {
+        "minReplicas" => hpa.Spec.MinReplicas?.ToString(CultureInfo.InvariantCulture),
+        "maxReplicas" => hpa.Spec.MaxReplicas.ToString(CultureInfo.InvariantCulture),
+        "targetUtilization" => Utilization(hpa)?.AverageUtilization is { } p ? (p / 100.0).ToString(CultureInfo.InvariantCulture) : null,
+        "scaleUpStabilization" => hpa.Spec.Behavior?.ScaleUp?.StabilizationWindowSeconds?.ToString(CultureInfo.InvariantCulture),
+        _ => hpa.Spec.Behavior?.ScaleDown?.StabilizationWindowSeconds?.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static void Write(V2HorizontalPodAutoscaler hpa, string field, double value)
+    {
+        switch (field)
+        {
+            case "minReplicas":
+                hpa.Spec.MinReplicas = (int)value;
+                break;
+            case "maxReplicas":
+                hpa.Spec.MaxReplicas = (int)value;
+                break;
+            case "targetUtilization":
+                var target = Utilization(hpa) ?? throw new ActuatorException("hpa: the HPA has no Resource metric with a Utilization target to change");
+                target.AverageUtilization = (int)Math.Round(value * 100);
+                break;
+            case "scaleUpStabilization":
+                Rules(hpa, up: true).StabilizationWindowSeconds = (int)value;
+                break;
+            default:
+                Rules(hpa, up: false).StabilizationWindowSeconds = (int)value;
+                break;
+        }
+    }
+
+    private static void Clear(V2HorizontalPodAutoscaler hpa, string field)
+    {
+        switch (field)
+        {
+            case "minReplicas":
+                hpa.Spec.MinReplicas = null;
+                break;
+            case "scaleUpStabilization":
+                Rules(hpa, up: true).StabilizationWindowSeconds = null;
+                break;
+            case "scaleDownStabilization":
+                Rules(hpa, up: false).StabilizationWindowSeconds = null;
+                break;
+        }
+    }
+
+    private static V2MetricTarget? Utilization(V2HorizontalPodAutoscaler hpa) =>
+        hpa.Spec.Metrics?.FirstOrDefault(m => m.Resource?.Target?.Type == "Utilization")?.Resource.Target;
+
+    private static V2HPAScalingRules Rules(V2HorizontalPodAutoscaler hpa, bool up)
+    {
+        hpa.Spec.Behavior ??= new V2HorizontalPodAutoscalerBehavior();
+        return up ? hpa.Spec.Behavior.ScaleUp ??= new V2HPAScalingRules() : hpa.Spec.Behavior.ScaleDown ??= new V2HPAScalingRules();
+    }
+
+    private static async Task<T> CallAsync<T>(Func<Task<T>> call, string doing, string ns, string name)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (HttpOperationException ex)
+        {
+            var why = (int)ex.Response.StatusCode switch
+            {
+                404 => "no such HorizontalPodAutoscaler",
+                409 => "it was changed meanwhile (resourceVersion conflict)",
+                403 => "the control plane's service account may not change it (RBAC: horizontalpodautoscalers get, update in autoscaling)",
+                _ => ex.Response.Content is { Length: > 0 } body ? body[..Math.Min(body.Length, 300)] : ex.Message,
+            };
+            throw new ActuatorException($"hpa: {doing} {ns}/{name}: HTTP {(int)ex.Response.StatusCode}: {why}");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ActuatorException($"hpa: the Kubernetes API could not be reached: {ex.Message}");
+        }
+    }
+}
