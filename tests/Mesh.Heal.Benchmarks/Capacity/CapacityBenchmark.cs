@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Mesh.Heal.Agents.Capacity;
 using Mesh.Heal.Agents.Forecasting;
@@ -30,27 +29,12 @@ internal static class CapacityBenchmark
 
     public static async Task<int> RunAsync(ReadOnlyMemory<string> args, TextWriter output)
     {
-        var count = 40;
-        var seed = 1;
-        string? json = null;
-        var a = args.Span;
-        for (var i = 0; i < a.Length; i++)
+        if (await SeriesArguments.ParseAsync("capacity", args, 40) is not { } parsed)
         {
-            switch (a[i])
-            {
-                case "--series" when i + 1 < a.Length && int.TryParse(a[i + 1], CultureInfo.InvariantCulture, out count) && count > 0:
-                case "--seed" when i + 1 < a.Length && int.TryParse(a[i + 1], CultureInfo.InvariantCulture, out seed):
-                    i++;
-                    break;
-                case "--json" when i + 1 < a.Length:
-                    json = a[++i];
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync($"capacity: '{a[i]}' is not accepted; accepted: --series <n, default 40>, --seed <n, default 1>, --json <file>");
-                    return 2;
-            }
+            return 2;
         }
 
+        var (count, seed, json) = parsed;
         var generator = new LabelledSeries(seed);
         var all = Enumerable.Range(0, count).Select(_ => generator.Demand()).ToList();
         var backtest = Backtest(all);

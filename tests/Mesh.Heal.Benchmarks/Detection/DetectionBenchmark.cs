@@ -21,27 +21,12 @@ internal static class DetectionBenchmark
 
     public static async Task<int> RunAsync(ReadOnlyMemory<string> args, TextWriter output)
     {
-        var series = 200;
-        var seed = 1;
-        string? json = null;
-        var a = args.Span;
-        for (var i = 0; i < a.Length; i++)
+        if (await SeriesArguments.ParseAsync("detection", args, 200) is not { } parsed)
         {
-            switch (a[i])
-            {
-                case "--series" when i + 1 < a.Length && int.TryParse(a[i + 1], CultureInfo.InvariantCulture, out series) && series > 0:
-                case "--seed" when i + 1 < a.Length && int.TryParse(a[i + 1], CultureInfo.InvariantCulture, out seed):
-                    i++;
-                    break;
-                case "--json" when i + 1 < a.Length:
-                    json = a[++i];
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync($"detection: '{a[i]}' is not accepted; accepted: --series <n, default 200>, --seed <n, default 1>, --json <file>");
-                    return 2;
-            }
+            return 2;
         }
 
+        var (series, seed, json) = parsed;
         var generator = new LabelledSeries(seed);
         var anomalies = Anomalies(Enumerable.Range(0, series).Select(_ => generator.Anomalies()).ToList());
         var leaks = Leaks(Enumerable.Range(0, series).Select(_ => generator.Resource()).ToList());
