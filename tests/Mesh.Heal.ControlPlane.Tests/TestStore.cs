@@ -34,13 +34,15 @@ internal sealed class TestStore : IDisposable
 
     /// <summary>The coordinator's snapshot builder over this store, with its anomaly monitor and resource collector.</summary>
     public (SnapshotBuilder Builder, AnomalyMonitor Anomalies, ResourceCollector Resources) Snapshots(
-        TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, HttpClient? http = null)
+        TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, HttpClient? http = null, HpaActuator? hpa = null)
     {
         var anomalies = new AnomalyMonitor(telemetry);
         var resources = new ResourceCollector(
             Store, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<ResourceCollector>.Instance);
-        var hpa = new HpaActuator(new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(options), options);
-        return (new SnapshotBuilder(Store, telemetry, anomalies, resources, hpa, options, Time), anomalies, resources);
+        var kubernetes = new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(options);
+        hpa ??= new HpaActuator(kubernetes, options);
+        var capacity = new CapacityCollector(kubernetes, hpa, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<CapacityCollector>.Instance);
+        return (new SnapshotBuilder(Store, telemetry, anomalies, resources, hpa, capacity, options, Time), anomalies, resources);
     }
 
     /// <summary>Closes the store and opens the same file again, as a restart does.</summary>

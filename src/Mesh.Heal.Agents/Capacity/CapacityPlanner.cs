@@ -21,9 +21,6 @@ namespace Mesh.Heal.Agents.Capacity;
 /// </remarks>
 public static class CapacityPlanner
 {
-    /// <summary>The horizons reported, in days.</summary>
-    public static readonly int[] HorizonDays = [30, 60, 90];
-
     /// <summary>Plans from <paramref name="demand"/> (requests/s) and the capacity in force.</summary>
     /// <param name="demand">The demand history, oldest first.</param>
     /// <param name="loadLatency">Load per replica against p99 latency in ms, for the capacity knee; empty when the capacity is configured.</param>
@@ -35,12 +32,18 @@ public static class CapacityPlanner
         var (perReplica, basis) = options.CapacityPerReplica is { } configured
             ? (configured, "configured")
             : EstimateCapacity(loadLatency, options.LatencyObjectiveMs);
-        var forecast = Forecaster.Predict(demand, TimeSpan.FromDays(HorizonDays[^1]), options.Forecast);
+        var horizons = options.Horizons;
+        if (horizons.Length == 0 || horizons.Any(h => h <= TimeSpan.Zero))
+        {
+            throw new ArgumentException("Horizons must name at least one positive duration (default 30, 60 and 90 days)", nameof(options));
+        }
+
+        var forecast = Forecaster.Predict(demand, horizons.Max(), options.Forecast);
         var capacity = replicas * perReplica;
         var z = Normal.Quantile(1 - ((1 - options.Forecast.Confidence) / 2));
         var start = demand.Count == 0 ? forecast.Points[0].Time : demand[^1].Time;
         DateTimeOffset? saturation = null;
-        var probabilities = new double[HorizonDays.Length];
+        var probabilities = new double[horizons.Length];
         foreach (var point in forecast.Points)
         {
             if (saturation is null && point.Value >= capacity)
@@ -50,19 +53,19 @@ public static class CapacityPlanner
 
             var sd = Math.Max((point.Upper - point.Value) / z, 1e-9);
             var p = Normal.Cdf((point.Value - capacity) / sd);
-            for (var h = 0; h < HorizonDays.Length; h++)
+            for (var h = 0; h < horizons.Length; h++)
             {
-                if (point.Time - start <= TimeSpan.FromDays(HorizonDays[h]))
+                if (point.Time - start <= horizons[h])
                 {
                     probabilities[h] = Math.Max(probabilities[h], p);
                 }
             }
         }
 
-        var windowEnd = start + options.PlanningWindow;
+        var windowEnd = start + (options.PlanningWindow ?? horizons[0]);
         var peakUpper = forecast.Points.Where(p => p.Time <= windowEnd).Max(p => p.Upper);
         var recommended = Replicas(peakUpper, perReplica, options.Headroom);
-        var schedule = forecast.Points.Where(p => p.Time <= start + TimeSpan.FromDays(7))
+        var schedule = forecast.Points.Where(p => p.Time <= start + TimeSpan.FromDays(7) && p.Time <= start + horizons.Max())
             .Select(p => (p.Time, Replicas(p.Upper, perReplica, options.Headroom)))
             .ToList();
         var perHour = options.PricePerReplicaHour + (options.PricePerCoreHour * options.CoresPerReplica) + (options.PricePerGiBHour * options.GiBPerReplica);
@@ -115,12 +118,12 @@ public static class CapacityPlanner
 }
 
 /// <summary>What <see cref="CapacityPlanner.Plan"/> found.</summary>
-/// <param name="Forecast">The demand forecast, 90 days.</param>
+/// <param name="Forecast">The demand forecast, to the last horizon.</param>
 /// <param name="CapacityPerReplica">What one replica serves.</param>
 /// <param name="CapacityBasis">How that was found.</param>
 /// <param name="Capacity">What the replicas in force serve.</param>
-/// <param name="SaturationDate">When expected demand first reaches it, or null within 90 days.</param>
-/// <param name="SaturationProbability">The probability of saturating within 30, 60 and 90 days.</param>
+/// <param name="SaturationDate">When expected demand first reaches it, or null within the last horizon.</param>
+/// <param name="SaturationProbability">The probability of saturating within each horizon (30, 60 and 90 days by default).</param>
 /// <param name="RecommendedReplicas">The replicas that cover the planning window's upper demand with the headroom.</param>
 public sealed record CapacityPlan(
     Forecast Forecast, double CapacityPerReplica, string CapacityBasis, double Capacity, DateTimeOffset? SaturationDate,
@@ -154,8 +157,16 @@ public sealed class CapacityPlannerOptions
     /// <summary>Spare capacity kept above the forecast's upper end. Default 0.2.</summary>
     public double Headroom { get; set; } = 0.2;
 
-    /// <summary>How far ahead the recommended replicas must hold. Default 30 days.</summary>
-    public TimeSpan PlanningWindow { get; set; } = TimeSpan.FromDays(30);
+    /// <summary>How far ahead the demand is forecast, and the horizons the saturation probability is told for. Default 30, 60 and 90 days.</summary>
+    /// <remarks>Shorter horizons fit a history at a finer step (a time-compressed test, a service planned by the hour).</remarks>
+    public TimeSpan[] Horizons { get; set; } = [TimeSpan.FromDays(30), TimeSpan.FromDays(60), TimeSpan.FromDays(90)];
+
+    /// <summary>How far ahead the recommended replicas must hold. Default the first horizon (30 days).</summary>
+    public TimeSpan? PlanningWindow { get; set; }
+
+    /// <summary>A horizon as it is named in metrics and evidence: <c>30d</c>, <c>12h</c>, <c>90s</c>.</summary>
+    public static string Label(TimeSpan horizon) =>
+        horizon.Ticks % TimeSpan.TicksPerDay == 0 ? FormattableString.Invariant($"{horizon.TotalDays:0}d") : Mesh.Heal.Policy.DurationParser.Format(horizon);
 
     /// <summary>Price of one replica-hour. Default 0.</summary>
     public double PricePerReplicaHour { get; set; }

@@ -2,14 +2,14 @@ using System.Globalization;
 
 namespace Mesh.Heal.Agents.Capacity;
 
-/// <summary>Forecasts each planned service's demand 30, 60 and 90 days out, warns before it outgrows its capacity, and
+/// <summary>Forecasts each planned service's demand to its horizons (30, 60 and 90 days by default), warns before it outgrows its capacity, and
 /// proposes raising (or lowering) the ceiling of its autoscaler to the replicas the forecast needs.</summary>
 /// <remarks>
 /// A <c>capacity.saturation</c> finding is critical when demand is expected to reach capacity within
-/// <see cref="CapacityPlannerAgentOptions.CriticalWithin"/> or the 30-day probability is at least one half, a warning
-/// when the 90-day probability reaches <see cref="CapacityPlannerAgentOptions.WarnProbability"/>. With an HPA, the
+/// <see cref="CapacityPlannerAgentOptions.CriticalWithin"/> or the first horizon's probability is at least one half, a warning
+/// when the last horizon's reaches <see cref="CapacityPlannerAgentOptions.WarnProbability"/>. With an HPA, the
 /// answer is <c>capacity.provision</c>: maxReplicas to the recommended count (medium risk, proposed). A service whose
-/// recommended count is well under its ceiling and that will not saturate within 90 days gets <c>capacity.oversized</c>
+/// recommended count is well under its ceiling and that will not saturate within the last horizon gets <c>capacity.oversized</c>
 /// and a proposed <c>capacity.rightsize</c>. The capacity in force is the HPA's maxReplicas (the most it can scale to),
 /// else the replicas serving now.
 /// </remarks>
@@ -51,16 +51,17 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
         cancellationToken.ThrowIfCancellationRequested();
         var findings = new List<Finding>();
         var actions = new List<HealingAction>();
-        var evidence = Evidence(plan, ceiling);
+        var evidence = Evidence(plan, ceiling, load.Planner.Horizons);
+        var names = load.Planner.Horizons.Select(CapacityPlannerOptions.Label).ToArray();
         var p = plan.SaturationProbability;
         var soon = plan.SaturationDate is { } at && at - snapshot.Time <= _options.CriticalWithin;
         if (soon || p[0] >= 0.5 || p[^1] >= _options.WarnProbability)
         {
             var severity = soon || p[0] >= 0.5 ? FindingSeverity.Critical : FindingSeverity.Warning;
-            var when = plan.SaturationDate is { } date ? $"expected to reach it on {date:yyyy-MM-dd HH:mm} UTC" : "not expected to reach it within 90 days";
+            var when = plan.SaturationDate is { } date ? $"expected to reach it on {date:yyyy-MM-dd HH:mm:ss} UTC" : $"not expected to reach it within {names[^1]}";
             var saturation = new Finding(
                 "capacity.saturation", service,
-                Invariant($"{service}'s demand (now about {plan.Forecast.Level:0.#}/s, growing {plan.Forecast.Growth.MonthlyShare:P0} per 30 days) outgrows {ceiling} replicas ({plan.Capacity:0.#}/s): {when}; P(saturated) {p[0]:P0} within 30 days, {p[1]:P0} within 60, {p[2]:P0} within 90"),
+                Invariant($"{service}'s demand (now about {plan.Forecast.Level:0.#}/s, {Growth(plan)}) outgrows {ceiling} replicas ({plan.Capacity:0.#}/s): {when}; P(saturated) ") + string.Join(", ", p.Select((x, i) => Invariant($"{x:P0} within {names[i]}"))),
                 severity, Math.Round(Math.Max(p[0], p[^1]), 4))
             {
                 Evidence = evidence,
@@ -69,14 +70,14 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
             if (load.Hpa is { } hpa && plan.RecommendedReplicas > hpa.MaxReplicas)
             {
                 actions.Add(Resize("capacity.provision", service, hpa.MaxReplicas, plan, saturation,
-                    Invariant($"raise {service}'s HPA maxReplicas from {hpa.MaxReplicas} to {plan.RecommendedReplicas}, enough for the 30-day forecast's upper end ({plan.PeakDemand:0.#}/s) with {load.Planner.Headroom:P0} headroom; a year at that ceiling costs {plan.RecommendedAnnualCost:0.##} against {plan.AnnualCost:0.##}")));
+                    Invariant($"raise {service}'s HPA maxReplicas from {hpa.MaxReplicas} to {plan.RecommendedReplicas}, enough for the {names[0]} forecast's upper end ({plan.PeakDemand:0.#}/s) with {load.Planner.Headroom:P0} headroom; a year at that ceiling costs {plan.RecommendedAnnualCost:0.##} against {plan.AnnualCost:0.##}")));
             }
         }
         else if (plan.RecommendedReplicas < ceiling - _options.OversizedMargin && p[^1] < 0.01)
         {
             var oversized = new Finding(
                 "capacity.oversized", service,
-                Invariant($"{service} needs {plan.RecommendedReplicas} replicas for the next 30 days (upper end {plan.PeakDemand:0.#}/s with headroom) and may scale to {ceiling}; a year at {plan.RecommendedReplicas} costs {plan.RecommendedAnnualCost:0.##} against {plan.AnnualCost:0.##}"),
+                Invariant($"{service} needs {plan.RecommendedReplicas} replicas for the next {names[0]} (upper end {plan.PeakDemand:0.#}/s with headroom) and may scale to {ceiling}; a year at {plan.RecommendedReplicas} costs {plan.RecommendedAnnualCost:0.##} against {plan.AnnualCost:0.##}"),
                 FindingSeverity.Info, 0.9)
             {
                 Evidence = evidence,
@@ -86,13 +87,13 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
             {
                 var to = Math.Max(plan.RecommendedReplicas, hpa.MinReplicas);
                 actions.Add(Resize("capacity.rightsize", service, hpa.MaxReplicas, plan with { RecommendedReplicas = to }, oversized,
-                    Invariant($"lower {service}'s HPA maxReplicas from {hpa.MaxReplicas} to {to}: the 90-day forecast never needs more")));
+                    Invariant($"lower {service}'s HPA maxReplicas from {hpa.MaxReplicas} to {to}: the {names[^1]} forecast never needs more")));
             }
         }
         else
         {
             findings.Add(new Finding("capacity.forecast", service,
-                Invariant($"{service}: demand about {plan.Forecast.Level:0.#}/s, growing {plan.Forecast.Growth.MonthlyShare:P0} per 30 days; {ceiling} replicas ({plan.Capacity:0.#}/s) hold for 90 days (P(saturated) {p[^1]:P1})"),
+                Invariant($"{service}: demand about {plan.Forecast.Level:0.#}/s, {Growth(plan)}; {ceiling} replicas ({plan.Capacity:0.#}/s) hold for {names[^1]} (P(saturated) {p[^1]:P1})"),
                 FindingSeverity.Info, 0.9) { Evidence = evidence });
         }
 
@@ -104,11 +105,11 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
             ["annualCost"] = plan.AnnualCost,
             ["recommendedAnnualCost"] = plan.RecommendedAnnualCost,
         };
-        for (var h = 0; h < CapacityPlanner.HorizonDays.Length; h++)
+        for (var h = 0; h < load.Planner.Horizons.Length; h++)
         {
-            var days = CapacityPlanner.HorizonDays[h];
-            metrics[$"forecast{days}d"] = plan.Forecast.At(snapshot.Time.AddDays(days)).Value;
-            metrics[$"saturationProbability{days}d"] = p[h];
+            var label = CapacityPlannerOptions.Label(load.Planner.Horizons[h]);
+            metrics["forecast" + label] = plan.Forecast.At(snapshot.Time + load.Planner.Horizons[h]).Value;
+            metrics["saturationProbability" + label] = p[h];
         }
 
         return output with { Status = AgentOutput.StatusFor(findings), Findings = findings, Actions = actions, Metrics = metrics };
@@ -124,7 +125,7 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
             Diff = Invariant($"--- hpa/{service}\n+++ hpa/{service}\n-  maxReplicas: {from}\n+  maxReplicas: {plan.RecommendedReplicas}\n"),
         };
 
-    private static Dictionary<string, string> Evidence(CapacityPlan plan, int ceiling)
+    private static Dictionary<string, string> Evidence(CapacityPlan plan, int ceiling, TimeSpan[] horizons)
     {
         var f = plan.Forecast;
         var evidence = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -137,21 +138,25 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
             ["capacityBasis"] = plan.CapacityBasis,
             ["replicas"] = ceiling.ToString(CultureInfo.InvariantCulture),
             ["capacity"] = Invariant($"{plan.Capacity:0.##}"),
-            ["saturationDate"] = plan.SaturationDate?.ToString("O", CultureInfo.InvariantCulture) ?? "none within 90 days",
+            ["saturationDate"] = plan.SaturationDate?.ToString("O", CultureInfo.InvariantCulture) ?? "none within the last horizon",
             ["recommendedReplicas"] = plan.RecommendedReplicas.ToString(CultureInfo.InvariantCulture),
             ["annualCost"] = Invariant($"{plan.AnnualCost:0.##}"),
             ["recommendedAnnualCost"] = Invariant($"{plan.RecommendedAnnualCost:0.##}"),
         };
-        for (var h = 0; h < CapacityPlanner.HorizonDays.Length; h++)
+        for (var h = 0; h < horizons.Length; h++)
         {
-            var days = CapacityPlanner.HorizonDays[h];
-            var point = f.At(f.Points[0].Time.AddDays(days) - f.Step);
-            evidence[$"forecast{days}d"] = Invariant($"{point.Value:0.##} ({point.Lower:0.##}..{point.Upper:0.##})");
-            evidence[$"saturationProbability{days}d"] = Invariant($"{plan.SaturationProbability[h]:0.####}");
+            var label = CapacityPlannerOptions.Label(horizons[h]);
+            var point = f.At(f.Points[0].Time + horizons[h] - f.Step);
+            evidence["forecast" + label] = Invariant($"{point.Value:0.##} ({point.Lower:0.##}..{point.Upper:0.##})");
+            evidence["saturationProbability" + label] = Invariant($"{plan.SaturationProbability[h]:0.####}");
         }
 
         return evidence;
     }
+
+    private static string Growth(CapacityPlan plan) => plan.Forecast.Growth.Days >= 3
+        ? Invariant($"growing {plan.Forecast.Growth.MonthlyShare:P0} per 30 days")
+        : "growth not told yet (under 3 days of history)";
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }
@@ -162,7 +167,7 @@ public sealed class CapacityPlannerAgentOptions
     /// <summary>Saturation expected sooner than this is critical. Default 7 days.</summary>
     public TimeSpan CriticalWithin { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>The 90-day probability of saturating that makes a warning. Default 0.2.</summary>
+    /// <summary>The probability of saturating within the last horizon that makes a warning. Default 0.2.</summary>
     public double WarnProbability { get; set; } = 0.2;
 
     /// <summary>How many replicas above the recommendation a ceiling must be to count as oversized. Default 1.</summary>

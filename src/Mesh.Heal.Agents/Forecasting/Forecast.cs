@@ -22,7 +22,7 @@ public sealed record Forecast(string Model, TimeSpan Step, IReadOnlyList<Forecas
     /// <summary>The growth of the daily means.</summary>
     public GrowthRate Growth { get; init; } = new(0, 0, 0, 0, 0);
 
-    /// <summary>The mean of the history's last day.</summary>
+    /// <summary>The mean of the history's last day, or of its last tenth when that is shorter.</summary>
     public double Level { get; init; }
 
     /// <summary>How many steps of history the model saw.</summary>

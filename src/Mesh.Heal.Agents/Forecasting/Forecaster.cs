@@ -65,7 +65,7 @@ public static class Forecaster
             IntervalWidening = widen,
             Candidates = judged.ToDictionary(j => j.Candidate.Name, j => j.Score.Mase, StringComparer.Ordinal),
             Growth = Growth(grid, options),
-            Level = y.AsSpan(Math.Max(0, y.Length - Math.Max(1, (int)(Day / grid.Step)))).ToArray().Average(),
+            Level = y.AsSpan(y.Length - Math.Clamp((int)(Day / grid.Step), 1, Math.Max(1, y.Length / 10))).ToArray().Average(),
             HistoryPoints = y.Length,
         };
     }

@@ -11,6 +11,13 @@ public sealed class CapacityOptions
     /// <summary>How much history the scaling adjuster judges, per minute. Default 6 h.</summary>
     public TimeSpan ScalingLookback { get; set; } = TimeSpan.FromHours(6);
 
+    /// <summary>How often the demand and scaling history are read again (rollups, the HPA, Prometheus). Default 1 min.</summary>
+    public TimeSpan Refresh { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The rollup step demand and scaling are read at: 1 s, 1 min or 1 h. Default none: hourly rollups for demand once
+    /// they span three days, else per minute; per minute for scaling. 1 s is for time-compressed tests and demos.</summary>
+    public TimeSpan? Resolution { get; set; }
+
     /// <summary>Per service: capacity, prices and the HPA that scales it. A service listed here is planned.</summary>
     public Dictionary<string, ServiceCapacityOptions> Services { get; set; } = new(StringComparer.Ordinal);
 }
@@ -23,6 +30,19 @@ public sealed class ServiceCapacityOptions
 
     /// <summary>The HorizontalPodAutoscaler that scales the service; none: findings only, no scaling action.</summary>
     public HpaOptions? Hpa { get; set; }
+
+    /// <summary>A PromQL query for the service's demand in requests/s (<c>sum(rate(http_server_request_duration_seconds_count{{selector}}[5m]))</c>),
+    /// for a longer history than the mesh's own rollups; used instead of them when it returns more points. Default none.</summary>
+    public string? DemandQuery { get; set; }
+
+    /// <summary>This service's Prometheus; default <c>ControlPlane:Resources:Prometheus</c>.</summary>
+    public string? Prometheus { get; set; }
+
+    /// <summary>What replaces <c>{selector}</c> in <see cref="DemandQuery"/>. Default <c>job="&lt;service&gt;"</c>.</summary>
+    public string? Selector { get; set; }
+
+    /// <summary>The step of the demand query. Default 1 h.</summary>
+    public TimeSpan DemandStep { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>An HPA (autoscaling/v2) and its policy as the control plane knows it.</summary>

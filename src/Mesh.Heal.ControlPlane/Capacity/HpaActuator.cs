@@ -104,7 +104,8 @@ internal sealed class HpaActuator(KubernetesApi kubernetes, IOptions<ControlPlan
         return (client, hpa.Name ?? service, hpa.Namespace);
     }
 
-    private void Remember(string service, V2HorizontalPodAutoscaler hpa)
+    /// <summary>Keeps the policy of <paramref name="hpa"/> as what <paramref name="service"/>'s HPA is now.</summary>
+    public void Remember(string service, V2HorizontalPodAutoscaler hpa)
     {
         var configured = PolicyOf(service) ?? HpaPolicy.Default(1, 10, 0.7);
         _seen[service] = new HpaPolicy(

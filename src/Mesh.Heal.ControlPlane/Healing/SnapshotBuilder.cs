@@ -17,7 +17,8 @@ namespace Mesh.Heal.ControlPlane.Healing;
 /// <see cref="HistoryRefresh"/>: it only has to show past outages, and reading an hour of it every run would be waste.
 /// </remarks>
 internal sealed class SnapshotBuilder(
-    MeshStore store, TelemetryAggregator telemetry, AnomalyMonitor anomalies, ResourceCollector resources, HpaActuator hpa, IOptions<ControlPlaneOptions> options, TimeProvider time)
+    MeshStore store, TelemetryAggregator telemetry, AnomalyMonitor anomalies, ResourceCollector resources, HpaActuator hpa, CapacityCollector capacity,
+    IOptions<ControlPlaneOptions> options, TimeProvider time)
 {
     public static readonly TimeSpan HistoryRefresh = TimeSpan.FromSeconds(10);
 
@@ -25,6 +26,7 @@ internal sealed class SnapshotBuilder(
     private IReadOnlyDictionary<string, IReadOnlyList<EdgeSample>> _history = new Dictionary<string, IReadOnlyList<EdgeSample>>();
     private DateTimeOffset _historyAt = DateTimeOffset.MinValue;
     private IReadOnlyList<ServiceLoad> _loads = [];
+    private DateTimeOffset _loadsAt = DateTimeOffset.MinValue;
 
     public MeshSnapshot Build()
     {
@@ -52,8 +54,13 @@ internal sealed class SnapshotBuilder(
         if (now - _historyAt >= HistoryRefresh)
         {
             _history = History(sidecars.Select(s => s.Service).Distinct(StringComparer.Ordinal), now - healing.History, now);
-            _loads = Loads(now);
             _historyAt = now;
+        }
+
+        if (now - _loadsAt >= options.Value.Capacity.Refresh)
+        {
+            _loads = Loads(now);
+            _loadsAt = now;
         }
 
         var open = store.Issues(null, "open", 10_000).Concat(store.Issues(null, "mitigated", 10_000)).Select(i => i.Fingerprint).ToHashSet(StringComparer.Ordinal);
@@ -97,27 +104,39 @@ internal sealed class SnapshotBuilder(
         return view;
     }
 
-    // Demand is what every caller sent the service's cluster: hourly rollups when they span three days, else per minute.
-    // Replicas per minute are the instances that reported resource samples in it.
+    // Demand is what every caller sent the service's cluster (hourly rollups once they span three days, else per minute,
+    // or the configured resolution), or Prometheus's when it has the longer history. Replicas per step are the HPA's
+    // (its rescale events, its status), else the instances that reported resource samples in that step.
     private List<ServiceLoad> Loads(DateTimeOffset now)
     {
-        var capacity = options.Value.Capacity;
+        var settings = options.Value.Capacity;
         var loads = new List<ServiceLoad>();
-        foreach (var (service, settings) in capacity.Services)
+        var connected = store.Sidecars().Where(s => s.Connected).GroupBy(s => s.Service).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        foreach (var (service, planned) in settings.Services)
         {
-            var hourly = store.RollupsTo(service, TimeSpan.FromHours(1), now - capacity.Lookback, now);
-            var minutes = store.RollupsTo(service, TimeSpan.FromMinutes(1), now - TimeSpan.FromDays(7), now);
-            var demand = hourly.Count >= 72
-                ? hourly.Select(r => new SeriesPoint(r.Bucket, r.Requests / 3600.0)).ToList()
-                : minutes.Select(r => new SeriesPoint(r.Bucket, r.Requests / 60.0)).ToList();
-            var replicas = store.ResourceRollups(service, TimeSpan.FromMinutes(1), now - capacity.ScalingLookback, now)
+            var fine = settings.Resolution ?? TimeSpan.FromMinutes(1);
+            var steps = store.RollupsTo(service, fine, now - (settings.Resolution is null ? TimeSpan.FromDays(7) : settings.Lookback), now);
+            var hourly = settings.Resolution is null ? store.RollupsTo(service, TimeSpan.FromHours(1), now - settings.Lookback, now) : [];
+            var demand = (hourly.Count >= 72 ? hourly : steps).Select(r => new SeriesPoint(r.Bucket, r.Requests / (hourly.Count >= 72 ? 3600.0 : fine.TotalSeconds))).ToList();
+            if (capacity.Demand(service) is { } external && external.Count > demand.Count)
+            {
+                demand = [.. external];
+            }
+
+            var reporting = store.ResourceRollups(service, fine, now - settings.ScalingLookback, now)
                 .GroupBy(r => r.Bucket)
                 .ToDictionary(g => g.Key, g => g.Select(r => r.Instance).Distinct(StringComparer.Ordinal).Count());
-            var recent = minutes.Where(r => r.Bucket >= now - capacity.ScalingLookback)
-                .Select(r => new LoadSample(r.Bucket, r.Requests / 60.0, replicas.GetValueOrDefault(r.Bucket), LatencyHistogram.Quantile(r.LatencyCounts, 0.99)))
+            var status = capacity.Hpa(service);
+            var recent = steps.Where(r => r.Bucket >= now - settings.ScalingLookback)
+                .Select(r =>
+                {
+                    var seen = reporting.GetValueOrDefault(r.Bucket);
+                    var replicas = status is null ? seen : status.At(r.Bucket, seen > 0 ? seen : status.CurrentReplicas);
+                    return new LoadSample(r.Bucket, r.Requests / fine.TotalSeconds, replicas, LatencyHistogram.Quantile(r.LatencyCounts, 0.99));
+                })
                 .ToList();
-            var serving = store.Sidecars().Count(s => s.Service == service && s.Connected);
-            loads.Add(new ServiceLoad(service, demand, recent, Math.Max(serving, recent.Count > 0 ? recent[^1].Replicas : 0), settings.Planner, hpa.PolicyOf(service)));
+            var serving = status?.CurrentReplicas is > 0 ? status.CurrentReplicas : Math.Max(connected.GetValueOrDefault(service), recent.Count > 0 ? recent[^1].Replicas : 0);
+            loads.Add(new ServiceLoad(service, demand, recent, serving, planned.Planner, hpa.PolicyOf(service)));
         }
 
         return loads;

@@ -119,6 +119,8 @@ public static partial class ControlPlaneHost
             new HttpClient(), sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<IOptions<ControlPlaneOptions>>(), sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton<HpaActuator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, HpaActuator>(sp => sp.GetRequiredService<HpaActuator>()));
+        services.TryAddSingleton<CapacityCollector>();
+        services.AddHostedService(sp => sp.GetRequiredService<CapacityCollector>());
         services.TryAddSingleton<SnapshotBuilder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, PolicyActuator>());
         services.TryAddSingleton<HealingCoordinator>();

@@ -139,7 +139,12 @@ internal static class ControlPlaneOptionsValidator
 
         var capacity = options.Capacity;
         Duration("ControlPlane:Capacity:Lookback", capacity.Lookback, TimeSpan.FromHours(1), TimeSpan.FromDays(400));
-        Duration("ControlPlane:Capacity:ScalingLookback", capacity.ScalingLookback, TimeSpan.FromMinutes(30), TimeSpan.FromDays(7));
+        Duration("ControlPlane:Capacity:ScalingLookback", capacity.ScalingLookback, TimeSpan.FromMinutes(1), TimeSpan.FromDays(7));
+        Duration("ControlPlane:Capacity:Refresh", capacity.Refresh, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        if (capacity.Resolution is { } step && step != TimeSpan.FromSeconds(1) && step != TimeSpan.FromMinutes(1) && step != TimeSpan.FromHours(1))
+        {
+            errors.Add(new("ControlPlane:Capacity:Resolution", $"{step:c} is not accepted; accepted: 00:00:01, 00:01:00 or 01:00:00 (the rollup steps), or empty for automatic"));
+        }
         foreach (var (service, settings) in capacity.Services)
         {
             var prefix = $"ControlPlane:Capacity:Services:{service}";
@@ -152,6 +157,13 @@ internal static class ControlPlaneOptionsValidator
             if (planner.Headroom is < 0 or > 10 || planner.PricePerReplicaHour < 0 || planner.PricePerCoreHour < 0 || planner.PricePerGiBHour < 0)
             {
                 errors.Add(new(prefix + ":Planner", "Headroom must be 0 to 10 and the prices 0 or more; accepted: Headroom 0.2 for 20 %, prices per hour"));
+            }
+
+            Url(prefix + ":Prometheus", settings.Prometheus);
+            Duration(prefix + ":DemandStep", settings.DemandStep, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+            if (planner.Horizons.Length == 0 || planner.Horizons.Any(h => h <= TimeSpan.Zero))
+            {
+                errors.Add(new(prefix + ":Planner:Horizons", "is empty or has a duration of zero or less; accepted: positive durations, such as 30.00:00:00"));
             }
 
             if (settings.Hpa is { } hpa)

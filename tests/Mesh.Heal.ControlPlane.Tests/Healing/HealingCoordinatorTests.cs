@@ -1,6 +1,7 @@
 using Mesh.Heal.Agents;
 using Mesh.Heal.Agents.CircuitBreaker;
 using Mesh.Heal.Agents.Resources;
+using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Kubernetes;
@@ -193,6 +194,57 @@ public class HealingCoordinatorTests : IDisposable
         Assert.Equal(["c-1 memory", "c-1 memory"], await File.ReadAllLinesAsync(log));
     }
 
+    [Fact]
+    public async Task Flow_DemandGrowingPastTheHpaCeiling_ProvisionIsAppliedThroughTheKubernetesApiAndVerified()
+    {
+        // b's callers send 20 requests/s more every 10 s from 100; one replica serves 100 and the HPA may scale to 3. Time is
+        // compressed: 1 s rollups, horizons of 30, 60 and 90 s. The Kubernetes API is a WireMock stand-in serving the HPA.
+        using var kubernetes = WireMock.Server.WireMockServer.Start();
+        const string Path = "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/b";
+        var hpaJson = """{ "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": { "name": "b", "namespace": "default", "resourceVersion": "1" }, "spec": { "scaleTargetRef": { "kind": "Deployment", "name": "b" }, "minReplicas": 1, "maxReplicas": 3, "metrics": [ { "type": "Resource", "resource": { "name": "cpu", "target": { "type": "Utilization", "averageUtilization": 70 } } } ] } }""";
+        kubernetes.Given(WireMock.RequestBuilders.Request.Create().WithPath(Path).UsingGet())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithHeader("Content-Type", "application/json").WithBody(_ => hpaJson));
+        kubernetes.Given(WireMock.RequestBuilders.Request.Create().WithPath(Path).UsingPut())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithHeader("Content-Type", "application/json").WithBody(r => hpaJson = r.Body!));
+        var coordinator = Coordinator(
+            o =>
+            {
+                o.Healing.AutoApplyRisk = ActionRisk.Medium;
+                o.Kubernetes.Server = kubernetes.Url;
+                o.Capacity.Resolution = TimeSpan.FromSeconds(1);
+                o.Capacity.Refresh = TimeSpan.FromSeconds(1);
+                o.Capacity.Lookback = TimeSpan.FromMinutes(10);
+                o.Capacity.ScalingLookback = TimeSpan.FromMinutes(10);
+                o.Capacity.Services["b"] = new ServiceCapacityOptions
+                {
+                    Planner = new Agents.Capacity.CapacityPlannerOptions { CapacityPerReplica = 100, Horizons = [TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(90)] },
+                    Hpa = new HpaOptions { MinReplicas = 1, MaxReplicas = 3 },
+                };
+            },
+            [new Agents.Capacity.CapacityPlannerAgent()]);
+        var second = 0;
+        void Grow()
+        {
+            Add("a", "b", new Wire.ClusterReport { Requests = 100 + (20 * (second++ / 10)), Success = 100 + (20 * ((second - 1) / 10)) }, latencyMs: 5);
+            var (rollups, resources) = _telemetry.Drain();
+            _test.Store.AddRollups(rollups, resources);
+        }
+
+        // 60 s: demand reaches 200/s, under the ceiling of 300 but on its way there within the 90 s horizon.
+        await RunAsync(coordinator, 60, Grow);
+
+        var saturation = Assert.Single(_test.Store.Issues(null, null, 10), i => i.Kind == "capacity.saturation");
+        Assert.Contains("outgrows", saturation.Summary, StringComparison.Ordinal);
+        var provision = Assert.Single(_test.Store.Actions(null, null, 10), a => a.Kind == "capacity.provision");
+        Assert.Equal(("medium", "auto"), (provision.Risk, provision.Mode));
+        Assert.Contains("raise b's HPA maxReplicas from 3 to", provision.Description, StringComparison.Ordinal);
+        await RunAsync(coordinator, 12, Grow);
+        Assert.Equal(ActionStates.Succeeded, _test.Store.Action(provision.Id)!.State);
+        var put = System.Text.Json.JsonDocument.Parse(kubernetes.LogEntries.Last(e => e.RequestMessage!.Method == "PUT").RequestMessage!.Body!).RootElement;
+        Assert.True(put.GetProperty("spec").GetProperty("maxReplicas").GetInt32() > 3);
+        Assert.Contains(_test.Store.AuditLog(null, 200), e => e.Kind == "action.applied" && e.Subject == provision.Id);
+    }
+
     private HealingCoordinator Coordinator(Action<ControlPlaneOptions>? configure = null, IHealingAgent[]? agents = null)
     {
         var options = new ControlPlaneOptions();
@@ -201,10 +253,11 @@ public class HealingCoordinatorTests : IDisposable
         options.Healing.ResolveAfter = TimeSpan.FromSeconds(3);
         configure?.Invoke(options);
         var wrapped = Options.Create(options);
-        var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, wrapped);
+        var hpa = new HpaActuator(new KubernetesApi(wrapped), wrapped);
+        var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, wrapped, hpa: hpa);
         return new HealingCoordinator(
             agents ?? [new CircuitBreakerAgent(options.Agents.CircuitBreaker)],
-            [new PolicyActuator(_test.Store, _policies), new CleanupActuator(new HttpClient(), new KubernetesApi(wrapped), wrapped, _test.Time)],
+            [new PolicyActuator(_test.Store, _policies), new CleanupActuator(new HttpClient(), new KubernetesApi(wrapped), wrapped, _test.Time), hpa],
             snapshots, _test.Store, _telemetry, anomalies, wrapped, _test.Time, NullLogger<HealingCoordinator>.Instance);
     }
 
