@@ -20,13 +20,14 @@ const string Usage = """
       meshctl policy apply -f <file>     store a YAML or JSON policy document (- for stdin); exits 1 when rejected
       meshctl issues | actions | audit   issues, healing actions, the audit log
       meshctl approve|reject|rollback <action id> [--reason <text>]
-      meshctl upstream [--port 18080] [--name primary] [--call <url>] [--memory-limit 512MiB]
+      meshctl upstream [--port 18080] [--name primary] [--call <url>] [--memory-limit 512MiB] [--capacity <requests/s>]
           A tiny HTTP service on 127.0.0.1 that answers every request with {"servedBy":"<name>"}: something to put
           a sidecar in front of, or to benchmark against. Runs until Ctrl+C. Faults on demand:
           PUT /_meshheal/fault?status=503&ratio=0.5&delay=2s, DELETE /_meshheal/fault. With --call, every request
           first calls <url> (a dependency, or a sidecar in front of one) and gets 502 when that fails. /metrics shows its
           resident memory; PUT /_meshheal/leak?rate=4MiB leaks that much a second, POST /_meshheal/cleanup frees it
           (the leak goes on), DELETE /_meshheal/leak stops it. Past --memory-limit it exits with 137, as an OOM kill.
+          With --capacity it serves that many requests a second at most; past it requests queue, as on a saturated replica.
       meshctl analyze anomalies <file.csv|->
           Reads timestamp,value rows (ISO 8601 or Unix seconds) and writes timestamp,value,anomaly_score rows: the
           control plane's streaming detector (level, daily and weekly seasons, level shifts); a score over 0.5 is an anomaly.
@@ -83,6 +84,7 @@ switch (args[0])
         var name = "primary";
         Uri? call = null;
         long? memoryLimit = null;
+        double? capacity = null;
         for (var i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -100,8 +102,12 @@ switch (args[0])
                     memoryLimit = bytes;
                     i++;
                     break;
+                case "--capacity" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var c) && c is > 0 and <= 1_000_000:
+                    capacity = c;
+                    i++;
+                    break;
                 default:
-                    await Console.Error.WriteLineAsync($"meshctl upstream: '{args[i]}' is not accepted; accepted: --port 0-65535, --name <text>, --call <http url>, --memory-limit <bytes, such as 512MiB>");
+                    await Console.Error.WriteLineAsync($"meshctl upstream: '{args[i]}' is not accepted; accepted: --port 0-65535, --name <text>, --call <http url>, --memory-limit <bytes, such as 512MiB>, --capacity <requests/s, above 0>");
                     return 2;
             }
         }
@@ -111,7 +117,7 @@ switch (args[0])
             Console.Error.WriteLine($"upstream '{name}': {problem}; exiting as an out-of-memory kill would");
             Environment.Exit(137);
         }, TimeProvider.System);
-        await using (var upstream = await DemoUpstream.StartAsync(name, port, call, memory))
+        await using (var upstream = await DemoUpstream.StartAsync(name, port, call, memory, capacity))
         {
             Console.WriteLine($"upstream '{name}' listening on {upstream.Address}; Ctrl+C to stop");
             var stopped = new TaskCompletionSource();

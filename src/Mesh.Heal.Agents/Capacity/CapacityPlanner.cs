@@ -32,10 +32,10 @@ public static class CapacityPlanner
         var (perReplica, basis) = options.CapacityPerReplica is { } configured
             ? (configured, "configured")
             : EstimateCapacity(loadLatency, options.LatencyObjectiveMs);
-        var horizons = options.Horizons;
-        if (horizons.Length == 0 || horizons.Any(h => h <= TimeSpan.Zero))
+        var horizons = options.EffectiveHorizons;
+        if (horizons.Any(h => h <= TimeSpan.Zero))
         {
-            throw new ArgumentException("Horizons must name at least one positive duration (default 30, 60 and 90 days)", nameof(options));
+            throw new ArgumentException("Horizons must be positive durations (default 30, 60 and 90 days)", nameof(options));
         }
 
         var forecast = Forecaster.Predict(demand, horizons.Max(), options.Forecast);
@@ -157,9 +157,14 @@ public sealed class CapacityPlannerOptions
     /// <summary>Spare capacity kept above the forecast's upper end. Default 0.2.</summary>
     public double Headroom { get; set; } = 0.2;
 
-    /// <summary>How far ahead the demand is forecast, and the horizons the saturation probability is told for. Default 30, 60 and 90 days.</summary>
-    /// <remarks>Shorter horizons fit a history at a finer step (a time-compressed test, a service planned by the hour).</remarks>
-    public TimeSpan[] Horizons { get; set; } = [TimeSpan.FromDays(30), TimeSpan.FromDays(60), TimeSpan.FromDays(90)];
+    /// <summary>How far ahead the demand is forecast, and the horizons the saturation probability is told for. Default
+    /// (empty) 30, 60 and 90 days.</summary>
+    /// <remarks>Shorter horizons fit a history at a finer step (a time-compressed test, a service planned by the hour). Empty
+    /// by default because configuration binding adds to an array's defaults rather than replacing them.</remarks>
+    public TimeSpan[] Horizons { get; set; } = [];
+
+    /// <summary><see cref="Horizons"/>, or 30, 60 and 90 days when it is empty.</summary>
+    public TimeSpan[] EffectiveHorizons => Horizons.Length > 0 ? Horizons : [TimeSpan.FromDays(30), TimeSpan.FromDays(60), TimeSpan.FromDays(90)];
 
     /// <summary>How far ahead the recommended replicas must hold. Default the first horizon (30 days).</summary>
     public TimeSpan? PlanningWindow { get; set; }

@@ -10,7 +10,7 @@ namespace Mesh.Heal.Agents.Capacity;
 /// when the last horizon's reaches <see cref="CapacityPlannerAgentOptions.WarnProbability"/>. With an HPA, the
 /// answer is <c>capacity.provision</c>: maxReplicas to the recommended count (medium risk, proposed). A service whose
 /// recommended count is well under its ceiling and that will not saturate within the last horizon gets <c>capacity.oversized</c>
-/// and a proposed <c>capacity.rightsize</c>. The capacity in force is the HPA's maxReplicas (the most it can scale to),
+/// and a proposed <c>capacity.rightsize</c>, unless its ceiling was raised within the planning window. The capacity in force is the HPA's maxReplicas (the most it can scale to),
 /// else the replicas serving now.
 /// </remarks>
 public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = null) : IHealingAgent
@@ -51,8 +51,8 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
         cancellationToken.ThrowIfCancellationRequested();
         var findings = new List<Finding>();
         var actions = new List<HealingAction>();
-        var evidence = Evidence(plan, ceiling, load.Planner.Horizons);
-        var names = load.Planner.Horizons.Select(CapacityPlannerOptions.Label).ToArray();
+        var evidence = Evidence(plan, ceiling, load.Planner.EffectiveHorizons);
+        var names = load.Planner.EffectiveHorizons.Select(CapacityPlannerOptions.Label).ToArray();
         var p = plan.SaturationProbability;
         var soon = plan.SaturationDate is { } at && at - snapshot.Time <= _options.CriticalWithin;
         if (soon || p[0] >= 0.5 || p[^1] >= _options.WarnProbability)
@@ -83,7 +83,10 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
                 Evidence = evidence,
             };
             findings.Add(oversized);
-            if (load.Hpa is { } hpa && Math.Max(plan.RecommendedReplicas, hpa.MinReplicas) < hpa.MaxReplicas)
+            // A ceiling raised within the planning window stays: lowering it again at once would make the planner flap.
+            var raised = snapshot.Actions.Any(a => a.Kind == "capacity.provision" && a.Target == service && a.InForce
+                && snapshot.Time - a.UpdatedAt < (load.Planner.PlanningWindow ?? load.Planner.EffectiveHorizons[0]));
+            if (load.Hpa is { } hpa && !raised && Math.Max(plan.RecommendedReplicas, hpa.MinReplicas) < hpa.MaxReplicas)
             {
                 var to = Math.Max(plan.RecommendedReplicas, hpa.MinReplicas);
                 actions.Add(Resize("capacity.rightsize", service, hpa.MaxReplicas, plan with { RecommendedReplicas = to }, oversized,
@@ -105,10 +108,10 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
             ["annualCost"] = plan.AnnualCost,
             ["recommendedAnnualCost"] = plan.RecommendedAnnualCost,
         };
-        for (var h = 0; h < load.Planner.Horizons.Length; h++)
+        for (var h = 0; h < load.Planner.EffectiveHorizons.Length; h++)
         {
-            var label = CapacityPlannerOptions.Label(load.Planner.Horizons[h]);
-            metrics["forecast" + label] = plan.Forecast.At(snapshot.Time + load.Planner.Horizons[h]).Value;
+            var label = CapacityPlannerOptions.Label(load.Planner.EffectiveHorizons[h]);
+            metrics["forecast" + label] = plan.Forecast.At(snapshot.Time + load.Planner.EffectiveHorizons[h]).Value;
             metrics["saturationProbability" + label] = p[h];
         }
 

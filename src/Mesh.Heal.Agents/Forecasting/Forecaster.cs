@@ -36,7 +36,14 @@ public static class Forecaster
 
         var grid = Regularize(history, options);
         var y = grid.Values;
-        var steps = Math.Max(1, (int)Math.Ceiling(horizon / grid.Step));
+        var wanted = Math.Ceiling(horizon / grid.Step);
+        if (wanted > ForecastOptions.MaximumHorizonSteps)
+        {
+            throw new ArgumentException(
+                $"a horizon of {horizon.TotalDays:0.###} days is {wanted:0} steps of the series' {grid.Step.TotalSeconds:0.###} s; at most {ForecastOptions.MaximumHorizonSteps} are forecast: use a coarser series or a shorter horizon", nameof(horizon));
+        }
+
+        var steps = Math.Max(1, (int)wanted);
         var candidates = Candidates(grid.Step, y, options);
         var scale = NaiveScale(y, Period(grid.Step, Day, y.Length));
         var judged = candidates.Select(c => (Candidate: c, Score: Backtest(c, y, grid.Step, scale, options))).ToList();
@@ -101,7 +108,7 @@ public static class Forecaster
         var weekly = Period(step, Week, points);
 
         // Damping is set per day and turned into per step, so the same trend fades at the same pace whatever the step.
-        var phis = options.DampingPerDay.Select(d => Math.Pow(d, step / Day)).ToArray();
+        var phis = options.EffectiveDampingPerDay.Select(d => Math.Pow(d, step / Day)).ToArray();
         var list = new List<Candidate>();
         if (weekly > 0)
         {

@@ -45,7 +45,7 @@ public sealed class ScalingAdjusterAgent(ScalingAdjusterAgentOptions? options = 
         }
 
         var samples = load.Recent.Select(r => new ScalingSample(r.Time, r.Load, r.Replicas)).ToList();
-        var judge = new ScalingJudgeOptions { Tolerance = hpa.Tolerance };
+        var judge = new ScalingJudgeOptions { Tolerance = hpa.Tolerance, Window = _options.JudgeWindow, FlapWindow = _options.FlapWindow };
         var recorded = ScalingAnalysis.Judge(samples, capacity, hpa.TargetUtilization, judge);
         cancellationToken.ThrowIfCancellationRequested();
         var suggestion = ScalingAnalysis.Suggest(samples, capacity, hpa, judge);
@@ -170,4 +170,10 @@ public sealed class ScalingAdjusterAgentOptions
 
     /// <summary>The largest change of a stabilization window applied automatically. Default 5 min.</summary>
     public TimeSpan AutoStabilizationStep { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long after (and before) an event its load is read to judge it. Default 10 min.</summary>
+    public TimeSpan JudgeWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>An event reversed within this is a flap. Default 15 min.</summary>
+    public TimeSpan FlapWindow { get; set; } = TimeSpan.FromMinutes(15);
 }

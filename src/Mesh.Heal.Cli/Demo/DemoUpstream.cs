@@ -12,7 +12,8 @@ namespace Mesh.Heal.Cli.Demo;
 /// one), so runs repeat; a status without a ratio fails every request, a delay without a status only slows them down. With a dependency, each request first calls it and answers 502 when it did not answer 2xx.
 /// With an <see cref="UpstreamMemory"/> (<c>meshctl upstream</c>), it serves <c>/metrics</c>, leaks memory on
 /// <c>PUT /_meshheal/leak?rate=4MiB</c>, frees it on <c>POST /_meshheal/cleanup</c> (the leak goes on) or
-/// <c>DELETE /_meshheal/leak</c> (it stops).
+/// <c>DELETE /_meshheal/leak</c> (it stops). With a capacity, it serves at most that many requests a second, one after
+/// another at an even pace: past it requests queue and their latency grows with the queue, as a saturated replica's does.
 /// </remarks>
 internal sealed class DemoUpstream : IAsyncDisposable
 {
@@ -23,14 +24,18 @@ internal sealed class DemoUpstream : IAsyncDisposable
     private readonly HttpClient? _client;
     private readonly UpstreamMemory? _memory;
     private WebApplication? _app;
+    private readonly double? _capacity;
+    private readonly Lock _pace = new();
     private volatile Fault _fault = Fault.None;
     private long _requests;
+    private long _nextSlot;
 
-    private DemoUpstream(string name, Uri? dependency, UpstreamMemory? memory)
+    private DemoUpstream(string name, Uri? dependency, UpstreamMemory? memory, double? capacity)
     {
         _name = name;
         _dependency = dependency;
         _memory = memory;
+        _capacity = capacity;
         _client = dependency is null ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -41,10 +46,11 @@ internal sealed class DemoUpstream : IAsyncDisposable
     /// <summary>Signalled when the service is asked to stop (Ctrl+C or SIGTERM while it runs).</summary>
     public CancellationToken Stopping => _app?.Lifetime.ApplicationStopping ?? new CancellationToken(canceled: true);
 
-    /// <summary>Starts the service; with <paramref name="memory"/> it also serves <c>/metrics</c> and the leak endpoints.</summary>
-    public static async Task<DemoUpstream> StartAsync(string name, int port = 0, Uri? dependency = null, UpstreamMemory? memory = null)
+    /// <summary>Starts the service; with <paramref name="memory"/> it also serves <c>/metrics</c> and the leak endpoints; with
+    /// <paramref name="capacity"/> it serves at most that many requests a second.</summary>
+    public static async Task<DemoUpstream> StartAsync(string name, int port = 0, Uri? dependency = null, UpstreamMemory? memory = null, double? capacity = null)
     {
-        var upstream = new DemoUpstream(name, dependency, memory);
+        var upstream = new DemoUpstream(name, dependency, memory, capacity);
         await upstream.StartAsync(port);
         return upstream;
     }
@@ -146,6 +152,11 @@ internal sealed class DemoUpstream : IAsyncDisposable
         // A route of its own (not a terminal middleware) so that the fault endpoints above are matched first.
         app.Map("/{**path}", async context =>
         {
+            if (Queue() is { } wait && wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, context.RequestAborted);
+            }
+
             var fault = _fault;
             if (fault.Delay > TimeSpan.Zero)
             {
@@ -183,6 +194,26 @@ internal sealed class DemoUpstream : IAsyncDisposable
         await app.StartAsync();
         Port = new Uri(app.Urls.First()).Port;
         _app = app;
+    }
+
+    // Each request takes the next free slot of 1/capacity seconds; the wait is how far that slot is ahead of now.
+    private TimeSpan? Queue()
+    {
+        if (_capacity is not { } capacity)
+        {
+            return null;
+        }
+
+        var now = TimeProvider.System.GetTimestamp();
+        var slot = (long)(TimeProvider.System.TimestampFrequency / capacity);
+        long start;
+        lock (_pace)
+        {
+            start = Math.Max(now, _nextSlot);
+            _nextSlot = start + slot;
+        }
+
+        return TimeProvider.System.GetElapsedTime(now, start);
     }
 
     /// <summary>Parses a byte count: a number, optionally with B, KiB, MiB or GiB.</summary>

@@ -138,7 +138,7 @@ internal static class ControlPlaneOptionsValidator
         }
 
         var capacity = options.Capacity;
-        Duration("ControlPlane:Capacity:Lookback", capacity.Lookback, TimeSpan.FromHours(1), TimeSpan.FromDays(400));
+        Duration("ControlPlane:Capacity:Lookback", capacity.Lookback, TimeSpan.FromMinutes(1), TimeSpan.FromDays(400));
         Duration("ControlPlane:Capacity:ScalingLookback", capacity.ScalingLookback, TimeSpan.FromMinutes(1), TimeSpan.FromDays(7));
         Duration("ControlPlane:Capacity:Refresh", capacity.Refresh, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         if (capacity.Resolution is { } step && step != TimeSpan.FromSeconds(1) && step != TimeSpan.FromMinutes(1) && step != TimeSpan.FromHours(1))
@@ -161,9 +161,14 @@ internal static class ControlPlaneOptionsValidator
 
             Url(prefix + ":Prometheus", settings.Prometheus);
             Duration(prefix + ":DemandStep", settings.DemandStep, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
-            if (planner.Horizons.Length == 0 || planner.Horizons.Any(h => h <= TimeSpan.Zero))
+            if (planner.Horizons.Any(h => h <= TimeSpan.Zero))
             {
-                errors.Add(new(prefix + ":Planner:Horizons", "is empty or has a duration of zero or less; accepted: positive durations, such as 30.00:00:00"));
+                errors.Add(new(prefix + ":Planner:Horizons", "has a duration of zero or less; accepted: positive durations, such as 30.00:00:00, or none for 30, 60 and 90 days"));
+            }
+
+            if (capacity.Resolution is { } resolution && planner.EffectiveHorizons.Max() / resolution > Agents.Forecasting.ForecastOptions.MaximumHorizonSteps)
+            {
+                errors.Add(new(prefix + ":Planner:Horizons", $"the longest horizon is more than {Agents.Forecasting.ForecastOptions.MaximumHorizonSteps} steps of ControlPlane:Capacity:Resolution {resolution:c}; accepted: shorter horizons or a coarser resolution"));
             }
 
             if (settings.Hpa is { } hpa)

@@ -45,6 +45,20 @@ public class CapacityAgentsTests
     }
 
     [Fact]
+    public void CapacityPlanner_CeilingRaisedWithinThePlanningWindow_IsNotLoweredAgain()
+    {
+        var demand = Hourly(3 * 168, h => 100 + LeakDetectorTests.Noise(h, 5));
+        var load = new ServiceLoad("b", demand, [], 3, new CapacityPlannerOptions { CapacityPerReplica = 100 }, HpaPolicy.Default(1, 20, 0.7));
+        var now = demand[^1].Time;
+        var snapshot = Snapshot(load) with { Actions = [new RecentAction("capacity.provision:b:maxreplicas", "capacity.provision", "b", "succeeded", now.AddDays(-2), now.AddDays(-2))] };
+
+        var output = new CapacityPlannerAgent().Analyze(snapshot, "b", CancellationToken.None);
+
+        Assert.Equal("capacity.oversized", Assert.Single(output.Findings).Kind);
+        Assert.Empty(output.Actions);
+    }
+
+    [Fact]
     public void CapacityPlanner_NoCapacityAndNoLatency_SaysWhyThereIsNoPlan()
     {
         var snapshot = Snapshot(new ServiceLoad("b", Hourly(100, h => 10), [], 2, new CapacityPlannerOptions(), null));

@@ -1,4 +1,6 @@
+using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Hosting;
+using Microsoft.Extensions.Configuration;
 
 namespace Mesh.Heal.ControlPlane.Tests.Hosting;
 
@@ -39,5 +41,37 @@ public class ControlPlaneOptionsValidatorTests
 
         Assert.Contains(errors, e => e.Field == "ControlPlane:Limits:MaxReportsPerSecond" && e.Message.Contains("accepted: 1 to 1000"));
         Assert.Contains(errors, e => e.Field == "ControlPlane:PushDebounce");
+    }
+
+    [Fact]
+    public void Bind_CapacityHorizons_ReplaceTheDefaultsRatherThanAddToThem()
+    {
+        // The configuration binder appends to an array's initial elements; the 30/60/90-day defaults must not survive a setting.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ControlPlane:Capacity:Services:b:Planner:Horizons:0"] = "00:00:20",
+            ["ControlPlane:Capacity:Services:b:Planner:Horizons:1"] = "00:01:00",
+            ["ControlPlane:Capacity:Services:b:Planner:Forecast:DampingPerDay:0"] = "0.5",
+        }).Build();
+        var options = new ControlPlaneOptions();
+
+        ConfigurationBinder.Bind(configuration.GetSection(ControlPlaneOptions.SectionName), options);
+
+        var planner = options.Capacity.Services["b"].Planner;
+        Assert.Equal([TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(1)], planner.EffectiveHorizons);
+        Assert.Equal([0.5], planner.Forecast.EffectiveDampingPerDay);
+        Assert.Equal([TimeSpan.FromDays(30), TimeSpan.FromDays(60), TimeSpan.FromDays(90)], new Agents.Capacity.CapacityPlannerOptions().EffectiveHorizons);
+    }
+
+    [Fact]
+    public void Validate_CapacityHorizonTooManyStepsOfTheResolution_NamesIt()
+    {
+        var options = new ControlPlaneOptions();
+        options.Capacity.Resolution = TimeSpan.FromSeconds(1);
+        options.Capacity.Services["b"] = new ServiceCapacityOptions();
+
+        var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: false);
+
+        Assert.Contains(errors, e => e.Field == "ControlPlane:Capacity:Services:b:Planner:Horizons" && e.Message.Contains("more than 200000 steps"));
     }
 }

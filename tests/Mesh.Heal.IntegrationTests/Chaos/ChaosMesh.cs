@@ -75,13 +75,14 @@ internal sealed class ChaosMesh : IAsyncDisposable
 
     /// <summary>Runs <paramref name="targets"/> (0: through the sidecar, 1: direct) under the script while watching a cluster's health.</summary>
     public async Task<(IReadOnlyList<Sample> Samples, IReadOnlyDictionary<string, TimeSpan> Done, IReadOnlyList<HealthPoint> Health)> RunAsync(
-        ChaosSettings settings, IReadOnlyList<Uri[]> targets, IReadOnlyList<ScriptStep> script, SidecarProcess watch, string cluster, CancellationToken cancellationToken)
+        ChaosSettings settings, IReadOnlyList<Uri[]> targets, IReadOnlyList<ScriptStep> script, SidecarProcess watch, string cluster, CancellationToken cancellationToken,
+        Func<TimeSpan, double>? rateAt = null)
     {
         await WarmUpAsync(targets, settings.CallerDeadline * 5, cancellationToken);
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var health = WatchAsync(watch, cluster, clock, stop.Token);
-        var (samples, done) = await new Traffic(targets, settings.Rate, settings.Duration, settings.CallerDeadline).RunAsync(script, clock, cancellationToken);
+        var (samples, done) = await new Traffic(targets, settings.Rate, settings.Duration, settings.CallerDeadline, rateAt).RunAsync(script, clock, cancellationToken);
         await stop.CancelAsync();
         return (samples, done, await health);
     }

@@ -28,6 +28,7 @@ internal static partial class Scenarios
         ("healing-worse", "C fails 60 %; B's fallback is down, so forcing it makes things worse: rolled back", HealingWorseAsync),
         ("dry-run", "the cascade with the coordinator in dry-run: everything recorded, nothing applied", DryRunAsync),
         ("leak", "two replicas leak memory towards their limit: found through Prometheus, cleaned one at a time before it", LeakAsync),
+        ("growth", "traffic grows to 3x, past the HPA's ceiling of 2 replicas: the planner raises it through the Kubernetes API first", GrowthAsync),
     ];
 
     public static Task<ScenarioResult> RunAsync(string name, ChaosSettings settings, CancellationToken cancellationToken = default) =>

@@ -24,9 +24,10 @@ internal sealed record ScriptStep(TimeSpan At, string Label, Func<Task> Action);
 /// <summary>Open-loop traffic at a fixed rate to several targets at once (the same request to each, every tick), with a fault script.</summary>
 /// <remarks>
 /// Open loop: a slow answer does not slow the sending, as with real callers, so a hanging upstream shows as queued
-/// requests. A target with several addresses is a caller balancing round robin over replicas by itself.
+/// requests. A target with several addresses is a caller balancing round robin over replicas by itself. With
+/// <c>rateAt</c> the rate follows that function of the time into the run (growing traffic) instead of staying at <c>rate</c>.
 /// </remarks>
-internal sealed class Traffic(IReadOnlyList<Uri[]> targets, int rate, TimeSpan duration, TimeSpan callerDeadline)
+internal sealed class Traffic(IReadOnlyList<Uri[]> targets, int rate, TimeSpan duration, TimeSpan callerDeadline, Func<TimeSpan, double>? rateAt = null)
 {
     public const string FallbackHeader = "x-meshheal-fallback";
 
@@ -40,10 +41,11 @@ internal sealed class Traffic(IReadOnlyList<Uri[]> targets, int rate, TimeSpan d
         var steps = new List<Task>();
         var inFlight = new List<Task>();
         var next = 0;
-        var total = (long)(rate * duration.TotalSeconds);
-        for (long i = 0; i < total && !cancellationToken.IsCancellationRequested; i++)
+        var total = rateAt is null ? (long)(rate * duration.TotalSeconds) : long.MaxValue;
+        var due = TimeSpan.Zero;
+        for (long i = 0; i < total && due < duration && !cancellationToken.IsCancellationRequested; i++)
         {
-            var due = TimeSpan.FromSeconds((double)i / rate);
+            due = rateAt is null ? TimeSpan.FromSeconds((double)i / rate) : due + TimeSpan.FromSeconds(1 / Math.Max(1, rateAt(due)));
             if (due - clock.Elapsed is { } wait && wait > TimeSpan.FromMilliseconds(1))
             {
                 await Task.Delay(wait, cancellationToken);
