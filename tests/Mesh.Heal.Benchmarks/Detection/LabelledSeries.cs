@@ -17,7 +17,7 @@ internal sealed record AnomalySeries(string Shape, IReadOnlyList<SeriesPoint> Po
 internal sealed record ResourceCase(string Kind, IReadOnlyList<SeriesPoint> Points, double Limit, int LeakStart, double? TrueHours);
 
 /// <summary>A generated demand series and what it is made of.</summary>
-internal sealed record DemandSeries(string Shape, IReadOnlyList<SeriesPoint> Points);
+internal sealed record DemandSeries(string Shape, IReadOnlyList<SeriesPoint> Points, IReadOnlySet<int> Spikes);
 
 /// <summary>Generates the labelled benchmark series from a seed: the same seed, the same series.</summary>
 internal sealed class LabelledSeries(int seed)
@@ -159,6 +159,7 @@ internal sealed class LabelledSeries(int seed)
         var noise = Uniform(0.02, 0.1);
         var shape = $"{(daily > 0 ? "daily" : "flat")}{(weekend > 0 ? "+weekly" : string.Empty)}{(growth != 0 ? "+growth" : string.Empty)}{(shiftAt >= 0 ? "+shift" : string.Empty)}";
         var points = new List<SeriesPoint>(Count);
+        var spikes = new HashSet<int>();
         for (var i = 0; i < Count; i++)
         {
             var time = Origin.AddHours(i);
@@ -166,11 +167,16 @@ internal sealed class LabelledSeries(int seed)
                 * (1 - (daily * Math.Cos(2 * Math.PI * (time.Hour - 3) / 24)))
                 * (time.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 1 - weekend : 1)
                 * (shiftAt >= 0 && i >= shiftAt ? 1 + shift : 1);
-            value *= 1 + (noise * Gaussian()) + (Chance(0.003) ? Uniform(0.3, 1) : 0);
+            var spike = Chance(0.003);
+            value *= 1 + (noise * Gaussian()) + (spike ? Uniform(0.3, 1) : 0);
             points.Add(new SeriesPoint(time, Math.Max(0.1, value)));
+            if (spike)
+            {
+                spikes.Add(i);
+            }
         }
 
-        return new DemandSeries(shape, points);
+        return new DemandSeries(shape, points, spikes);
     }
 
     private double Uniform(double min, double max) => min + (max - min) * _random.NextDouble();

@@ -6,7 +6,7 @@ namespace Mesh.Heal.Benchmarks.Detection;
 internal sealed record SeriesArguments(int Series, int Seed, string? Json)
 {
     /// <summary>Parses <paramref name="args"/>; null, with the error written, when one is not accepted.</summary>
-    public static async Task<SeriesArguments?> ParseAsync(string command, ReadOnlyMemory<string> args, int defaultSeries)
+    public static async Task<SeriesArguments?> ParseAsync(string command, ReadOnlyMemory<string> args, int defaultSeries, int minimumSeries = 1)
     {
         var series = defaultSeries;
         var seed = 1;
@@ -16,7 +16,7 @@ internal sealed record SeriesArguments(int Series, int Seed, string? Json)
             var a = args.Span;
             switch (a[i])
             {
-                case "--series" when i + 1 < a.Length && int.TryParse(a[i + 1], CultureInfo.InvariantCulture, out series) && series > 0:
+                case "--series" when i + 1 < a.Length && int.TryParse(a[i + 1], CultureInfo.InvariantCulture, out series) && series >= minimumSeries:
                 case "--seed" when i + 1 < a.Length && int.TryParse(a[i + 1], CultureInfo.InvariantCulture, out seed):
                     i++;
                     break;

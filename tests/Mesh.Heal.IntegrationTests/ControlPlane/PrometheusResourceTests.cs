@@ -92,6 +92,56 @@ public class PrometheusResourceTests
         Assert.InRange(double.Parse(leak.Evidence["hoursToExhaustion"], CultureInfo.InvariantCulture), 0, 0.1);
     }
 
+    [Fact]
+    public async Task CollectDemand_RateQueryOverTwoInstances_GivesOneSummedSeries()
+    {
+        // Two instances of b count requests: 30 and 20 more at each 1 s scrape, so b's demand is about 50 requests/s.
+        var scrapes = new int[2];
+        WebApplication[] targets = [await StartTargetAsync(() => Counter(0, 30)), await StartTargetAsync(() => Counter(1, 20))];
+        string Counter(int i, int step) => string.Create(CultureInfo.InvariantCulture,
+            $"# TYPE http_requests_total counter\nhttp_requests_total {step * Interlocked.Increment(ref scrapes[i])}\n");
+        try
+        {
+            var hosts = targets.Select(t => new Uri(t.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Authority).ToArray();
+            await using var prometheus = await PrometheusServer.StartAsync([("shop-b", hosts)], TimeSpan.FromSeconds(1));
+            var options = new ControlPlaneOptions();
+            options.Resources.Prometheus = prometheus.Url.ToString();
+            options.Capacity.Lookback = TimeSpan.FromMinutes(2);
+            options.Capacity.Services["b"] = new Mesh.Heal.ControlPlane.Capacity.ServiceCapacityOptions
+            {
+                Selector = "job=\"shop-b\"",
+                DemandQuery = "rate(http_requests_total{{selector}}[4s])",
+                DemandStep = TimeSpan.FromSeconds(1),
+            };
+            var wrapped = Options.Create(options);
+            var kubernetes = new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(wrapped);
+            var collector = new Mesh.Heal.ControlPlane.Capacity.CapacityCollector(
+                kubernetes, new Mesh.Heal.ControlPlane.Capacity.HpaActuator(kubernetes, wrapped), new PrometheusClient(new HttpClient()), wrapped,
+                new ControlPlaneMetrics(new NoMeters()), TimeProvider.System, NullLogger<Mesh.Heal.ControlPlane.Capacity.CapacityCollector>.Instance);
+
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    await collector.CollectAsync(CancellationToken.None);
+                    return collector.Demand("b").Count(p => p.Value > 0) >= 8;
+                },
+                "8 steps of b's request rate in Prometheus\n" + prometheus.Output,
+                TimeSpan.FromSeconds(60));
+
+            // The two instances' rates are added up step by step: one series, about 50 a second once both are scraped.
+            var demand = collector.Demand("b");
+            Assert.InRange(demand[^1].Value, 35, 65);
+            Assert.True(demand.Zip(demand.Skip(1)).All(p => p.First.Time < p.Second.Time));
+        }
+        finally
+        {
+            foreach (var target in targets)
+            {
+                await target.DisposeAsync();
+            }
+        }
+    }
+
     private static async Task<WebApplication> StartTargetAsync(Func<string> metrics)
     {
         var builder = WebApplication.CreateSlimBuilder();
