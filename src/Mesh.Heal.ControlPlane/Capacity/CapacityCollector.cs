@@ -12,7 +12,8 @@ using Microsoft.Extensions.Options;
 namespace Mesh.Heal.ControlPlane.Capacity;
 
 /// <summary>Refreshes, in the background, what the capacity planner and the scaling adjuster read from outside the mesh:
-/// each planned service's HPA (spec, status and its rescale events, from the Kubernetes API) and its demand history from
+/// each planned service's HPA (spec, status and its rescale events, and the ready replicas of the Deployment it scales,
+/// from the Kubernetes API) and its demand history from
 /// Prometheus (<see cref="ServiceCapacityOptions.DemandQuery"/>).</summary>
 /// <remarks>
 /// A source that cannot be reached or refuses is logged and counted (<c>meshheal_controlplane_rejected_total{kind}</c>,
@@ -86,7 +87,16 @@ internal sealed partial class CapacityCollector(
             }
 
             rescales.Sort((a, b) => a.Time.CompareTo(b.Time));
-            _hpas[service] = new HpaState(read.Status?.CurrentReplicas ?? 0, read.Status?.DesiredReplicas ?? 0, rescales);
+
+            // The replicas that serve are the scaled Deployment's ready ones; the HPA's count includes pods still starting.
+            int? ready = null;
+            if (read.Spec.ScaleTargetRef is { Kind: "Deployment", Name: { Length: > 0 } deployment })
+            {
+                var target = await client.AppsV1.ReadNamespacedDeploymentAsync(deployment, configured.Namespace, cancellationToken: cancellationToken);
+                ready = target.Status?.ReadyReplicas ?? 0;
+            }
+
+            _hpas[service] = new HpaState(read.Status?.CurrentReplicas ?? 0, read.Status?.DesiredReplicas ?? 0, rescales) { ReadyReplicas = ready };
         }
         catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or System.Text.Json.JsonException)
         {
@@ -131,6 +141,12 @@ internal sealed partial class CapacityCollector(
 /// <summary>An HPA's status as last read: replicas now, what it wants, and its rescales over the scaling lookback.</summary>
 internal sealed record HpaState(int CurrentReplicas, int DesiredReplicas, IReadOnlyList<(DateTimeOffset Time, int Replicas)> Rescales)
 {
+    /// <summary>The scaled Deployment's ready replicas, or null when the HPA scales something else.</summary>
+    public int? ReadyReplicas { get; init; }
+
+    /// <summary>The replicas serving now: the Deployment's ready ones when known, else the HPA's current count.</summary>
+    public int Serving => ReadyReplicas ?? CurrentReplicas;
+
     /// <summary>The replicas at <paramref name="time"/>: the last rescale before it, or before the first rescale the size it
     /// rescaled from (unknown, so the current count when there was none).</summary>
     public int At(DateTimeOffset time, int before)

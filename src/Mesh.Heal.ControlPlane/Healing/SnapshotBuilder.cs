@@ -135,7 +135,7 @@ internal sealed class SnapshotBuilder(
                     return new LoadSample(r.Bucket, r.Requests / fine.TotalSeconds, replicas, LatencyHistogram.Quantile(r.LatencyCounts, 0.99));
                 })
                 .ToList();
-            var serving = status?.CurrentReplicas is > 0 ? status.CurrentReplicas : Math.Max(connected.GetValueOrDefault(service), recent.Count > 0 ? recent[^1].Replicas : 0);
+            var serving = status?.Serving is > 0 ? status.Serving : Math.Max(connected.GetValueOrDefault(service), recent.Count > 0 ? recent[^1].Replicas : 0);
             loads.Add(new ServiceLoad(service, demand, recent, serving, planned.Planner, hpa.PolicyOf(service)));
         }
 

@@ -37,6 +37,12 @@ public sealed class CapacityCollectorTests : IDisposable
             "message": "New size: 9; reason: All metrics below target", "lastTimestamp": "2026-11-24T01:00:00Z", "type": "Normal" } ] }
         """;
 
+    private const string Deployment = """
+        { "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "orders", "namespace": "shop" },
+          "spec": { "replicas": 5, "selector": { "matchLabels": { "app": "orders" } }, "template": { "metadata": { "labels": { "app": "orders" } }, "spec": { "containers": [ { "name": "orders", "image": "orders:1" } ] } } },
+          "status": { "replicas": 5, "readyReplicas": 4, "availableReplicas": 4 } }
+        """;
+
     private readonly WireMockServer _server = WireMockServer.Start();
 
     public void Dispose() => _server.Stop();
@@ -48,12 +54,15 @@ public sealed class CapacityCollectorTests : IDisposable
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody(Hpa));
         _server.Given(Request.Create().WithPath("/api/v1/namespaces/shop/events").WithParam("fieldSelector", "involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=orders").UsingGet())
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody(Events));
+        _server.Given(Request.Create().WithPath("/apis/apps/v1/namespaces/shop/deployments/orders").UsingGet())
+            .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody(Deployment));
         var (collector, hpa) = Collector();
 
         await collector.CollectAsync(CancellationToken.None);
 
         var state = collector.Hpa("orders")!;
         Assert.Equal(5, state.CurrentReplicas);
+        Assert.Equal(4, state.Serving);
         Assert.Equal([(Now.AddMinutes(-20), 4), (Now.AddMinutes(-10), 5)], state.Rescales);
         Assert.Equal(3, state.At(Now.AddMinutes(-30), before: 3));
         Assert.Equal(4, state.At(Now.AddMinutes(-15), before: 3));
@@ -74,6 +83,8 @@ public sealed class CapacityCollectorTests : IDisposable
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody(Hpa));
         _server.Given(Request.Create().WithPath("/api/v1/namespaces/shop/events").UsingGet())
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody(Events));
+        _server.Given(Request.Create().WithPath("/apis/apps/v1/namespaces/shop/deployments/orders").UsingGet())
+            .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody(Deployment));
         await collector.CollectAsync(CancellationToken.None);
         _server.Reset();
         _server.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(503).WithBody("unavailable"));

@@ -11,7 +11,7 @@ namespace Mesh.Heal.Chaos;
 /// raises the HPA's ceiling through the Kubernetes API before the replicas saturate.</summary>
 /// <remarks>
 /// Kubernetes cannot run here, so its part is played in this process: a WireMock stand-in serves the HPA (autoscaling/v2
-/// GET and PUT, with status, and its SuccessfulRescale events), and a controller loop does what the HPA controller would,
+/// GET and PUT, with status, its SuccessfulRescale events, and the Deployment it scales), and a controller loop does what the HPA controller would,
 /// once a second: desired = ceil(load ÷ (capacity × target)) within min and max, the replicas made active by rewriting
 /// the calling sidecar's cluster (its configuration file is watched and reloaded). The replicas are real
 /// <c>meshctl upstream --capacity</c> processes, each serving a fixed rate and queueing past it. The same traffic goes
@@ -121,8 +121,8 @@ internal static partial class Scenarios
         }
     }
 
-    /// <summary>The HPA as a Kubernetes API would serve it: autoscaling/v2 GET and PUT on its path, status included, and
-    /// a core/v1 EventList of its SuccessfulRescale events.</summary>
+    /// <summary>The HPA as a Kubernetes API would serve it: autoscaling/v2 GET and PUT on its path, status included, a
+    /// core/v1 EventList of its SuccessfulRescale events, and the apps/v1 Deployment it scales with its ready replicas.</summary>
     private sealed class HpaStandIn
     {
         private readonly Lock _lock = new();
@@ -153,6 +153,12 @@ internal static partial class Scenarios
                 return Json();
             }));
             server.Given(Request.Create().WithPath("/api/v1/namespaces/default/events").UsingGet()).RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody(_ => Events()));
+            server.Given(Request.Create().WithPath($"/apis/apps/v1/namespaces/default/deployments/{name}").UsingGet()).RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody(_ =>
+                string.Create(CultureInfo.InvariantCulture, $$"""
+                    { "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "{{name}}", "namespace": "default" },
+                      "spec": { "replicas": {{Current}}, "selector": { "matchLabels": { "app": "{{name}}" } }, "template": { "metadata": { "labels": { "app": "{{name}}" } }, "spec": { "containers": [ { "name": "{{name}}", "image": "{{name}}:1" } ] } } },
+                      "status": { "replicas": {{Current}}, "readyReplicas": {{Current}} } }
+                    """)));
         }
 
         public int Current { get; private set; }
