@@ -145,6 +145,7 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
             ["recommendedReplicas"] = plan.RecommendedReplicas.ToString(CultureInfo.InvariantCulture),
             ["annualCost"] = Invariant($"{plan.AnnualCost:0.##}"),
             ["recommendedAnnualCost"] = Invariant($"{plan.RecommendedAnnualCost:0.##}"),
+            ["scheduledAnnualCost"] = Invariant($"{plan.ScheduledAnnualCost:0.##}"),
         };
         for (var h = 0; h < horizons.Length; h++)
         {

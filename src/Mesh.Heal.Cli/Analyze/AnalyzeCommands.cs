@@ -142,6 +142,8 @@ internal static class AnalyzeCommands
                     parameters = forecast.Parameters,
                     step = DurationParser.Format(forecast.Step),
                     backtestMase = forecast.BacktestMase,
+                    intervalWidening = forecast.IntervalWidening,
+                    historyPoints = forecast.HistoryPoints,
                     candidates = forecast.Candidates,
                     growth = new { perDay = forecast.Growth.PerDay, monthlyShare = forecast.Growth.MonthlyShare, lower = forecast.Growth.MonthlyShareLower, upper = forecast.Growth.MonthlyShareUpper },
                     points = forecast.Points.Select(p => new { timestamp = p.Time, forecast = p.Value, lower = p.Lower, upper = p.Upper }),

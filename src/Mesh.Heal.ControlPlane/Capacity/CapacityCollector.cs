@@ -96,7 +96,7 @@ internal sealed partial class CapacityCollector(
                 ready = target.Status?.ReadyReplicas ?? 0;
             }
 
-            _hpas[service] = new HpaState(read.Status?.CurrentReplicas ?? 0, read.Status?.DesiredReplicas ?? 0, rescales) { ReadyReplicas = ready };
+            _hpas[service] = new HpaState(read.Status?.CurrentReplicas ?? 0, rescales) { ReadyReplicas = ready };
         }
         catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or System.Text.Json.JsonException)
         {
@@ -138,8 +138,8 @@ internal sealed partial class CapacityCollector(
     private static partial void LogDemandFailed(ILogger logger, string service, string problem);
 }
 
-/// <summary>An HPA's status as last read: replicas now, what it wants, and its rescales over the scaling lookback.</summary>
-internal sealed record HpaState(int CurrentReplicas, int DesiredReplicas, IReadOnlyList<(DateTimeOffset Time, int Replicas)> Rescales)
+/// <summary>An HPA's status as last read: replicas now and its rescales over the scaling lookback.</summary>
+internal sealed record HpaState(int CurrentReplicas, IReadOnlyList<(DateTimeOffset Time, int Replicas)> Rescales)
 {
     /// <summary>The scaled Deployment's ready replicas, or null when the HPA scales something else.</summary>
     public int? ReadyReplicas { get; init; }
