@@ -112,12 +112,13 @@ internal sealed class SnapshotBuilder(
         var settings = options.Value.Capacity;
         var loads = new List<ServiceLoad>();
         var connected = store.Sidecars().Where(s => s.Connected).GroupBy(s => s.Service).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var fine = settings.Resolution ?? TimeSpan.FromMinutes(1);
         foreach (var (service, planned) in settings.Services)
         {
-            var fine = settings.Resolution ?? TimeSpan.FromMinutes(1);
             var steps = store.RollupsTo(service, fine, now - (settings.Resolution is null ? TimeSpan.FromDays(7) : settings.Lookback), now);
             var hourly = settings.Resolution is null ? store.RollupsTo(service, TimeSpan.FromHours(1), now - settings.Lookback, now) : [];
-            var demand = (hourly.Count >= 72 ? hourly : steps).Select(r => new SeriesPoint(r.Bucket, r.Requests / (hourly.Count >= 72 ? 3600.0 : fine.TotalSeconds))).ToList();
+            var (rows, seconds) = hourly.Count >= 72 ? (hourly, 3600.0) : (steps, fine.TotalSeconds);
+            var demand = rows.Select(r => new SeriesPoint(r.Bucket, r.Requests / seconds)).ToList();
             if (capacity.Demand(service) is { } external && external.Count > demand.Count)
             {
                 demand = [.. external];
