@@ -65,7 +65,7 @@ public static class CapacityPlanner
         var windowEnd = start + (options.PlanningWindow ?? horizons[0]);
         var peakUpper = forecast.Points.Where(p => p.Time <= windowEnd).Max(p => p.Upper);
         var recommended = Replicas(peakUpper, perReplica, options.Headroom);
-        var schedule = forecast.Points.Where(p => p.Time <= start + TimeSpan.FromDays(7) && p.Time <= start + horizons.Max())
+        var schedule = forecast.Points.Where(p => p.Time <= start + TimeSpan.FromDays(7))
             .Select(p => (p.Time, Replicas(p.Upper, perReplica, options.Headroom)))
             .ToList();
         var perHour = options.PricePerReplicaHour + (options.PricePerCoreHour * options.CoresPerReplica) + (options.PricePerGiBHour * options.GiBPerReplica);

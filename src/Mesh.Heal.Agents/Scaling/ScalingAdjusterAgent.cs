@@ -88,7 +88,7 @@ public sealed class ScalingAdjusterAgent(ScalingAdjusterAgentOptions? options = 
         var better = suggestion.Changes && (suggestion.SuggestedReport.Wrong < suggestion.CurrentReport.Wrong || suggestion.SuggestedReport.SaturatedShare < suggestion.CurrentReport.SaturatedShare);
         if (better && findings.FirstOrDefault(f => f.Severity >= FindingSeverity.Warning) is { } answered)
         {
-            actions.Add(Tune(service, hpa, suggestion, answered, snapshot));
+            actions.Add(Tune(service, hpa, suggestion, answered, snapshot, samples[^1].Time - samples[0].Time));
         }
 
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
@@ -102,7 +102,7 @@ public sealed class ScalingAdjusterAgent(ScalingAdjusterAgentOptions? options = 
         return output with { Status = AgentOutput.StatusFor(findings), Findings = findings, Actions = actions, Metrics = metrics };
     }
 
-    private HealingAction Tune(string service, HpaPolicy hpa, ScalingSuggestion suggestion, Finding finding, MeshSnapshot snapshot)
+    private HealingAction Tune(string service, HpaPolicy hpa, ScalingSuggestion suggestion, Finding finding, MeshSnapshot snapshot, TimeSpan replayed)
     {
         var to = suggestion.Suggested;
         var changes = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -135,7 +135,7 @@ public sealed class ScalingAdjusterAgent(ScalingAdjusterAgentOptions? options = 
             && (to.ScaleDownStabilization - hpa.ScaleDownStabilization).Duration() <= _options.AutoStabilizationStep;
         return new HealingAction(
             "scaling.tune", service,
-            Invariant($"change {service}'s HPA to {to}: replaying the last {(snapshot.Loads.First(l => l.Service == service).Recent.Count / 60.0):0.#} h of load, {Replay(suggestion.SuggestedReport)} against {Replay(suggestion.CurrentReport)}"),
+            Invariant($"change {service}'s HPA to {to}: replaying the last {Mesh.Heal.Policy.DurationParser.Format(TimeSpan.FromSeconds(Math.Round(replayed.TotalSeconds)))} of load, {Replay(suggestion.SuggestedReport)} against {Replay(suggestion.CurrentReport)}"),
             small ? ActionRisk.Low : ActionRisk.Medium,
             $"write {service}'s HPA back to {hpa}")
         {
