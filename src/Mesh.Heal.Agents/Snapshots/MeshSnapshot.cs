@@ -39,6 +39,12 @@ public sealed record MeshSnapshot(DateTimeOffset Time)
     /// <summary>Demand and scaling history of every service with capacity planning configured.</summary>
     public IReadOnlyList<ServiceLoad> Loads { get; init; } = [];
 
+    /// <summary>What the logs of every service whose logs are collected say.</summary>
+    public IReadOnlyList<Logs.LogDigest> Logs { get; init; } = [];
+
+    /// <summary>The git repositories of the services that name one, by service.</summary>
+    public IReadOnlyDictionary<string, SourceTree> Sources { get; init; } = new Dictionary<string, SourceTree>(StringComparer.Ordinal);
+
     /// <summary>The observations of the callers of <paramref name="service"/>.</summary>
     public IEnumerable<EdgeObservation> CallersOf(string service) => Edges.Where(e => e.Upstream == service);
 

@@ -291,6 +291,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
             action.Diff ?? string.Empty, action.RollbackPlan, action.Key, ActionDetails.From(action, finding).ToJson());
         var why = dryRun && action.AppliesAutomatically(false, _options.AutoApplyRisk)
             ? "dry-run: would apply automatically, nothing applied"
+            : automatic && action.Review ? $"a review ({stored.Risk} risk to merge): opening it automatically; a person merges it"
             : automatic ? $"{stored.Risk} risk: applying automatically" : $"{stored.Risk} risk: waiting for approval";
         _store.Audit(output.Agent, dryRun ? "action.dry-run" : "action.proposed", output.Service, stored.Id,
             $"{action.Kind} on {action.Target}: {action.Description}; {why}; diff {action.Diff ?? "none"}; evidence {Evidence(finding?.Evidence)}");
@@ -325,6 +326,16 @@ internal sealed partial class HealingCoordinator : BackgroundService
     private async Task VerifyAsync(StoredAction action, CancellationToken cancellationToken)
     {
         var details = ActionDetails.Parse(action.Details);
+        if (details.Review)
+        {
+            // A pull request changes nothing that serves: there is no outcome to measure, and the issue stays open until the fix ships.
+            details.Verdict = "a review: nothing in force to verify";
+            _store.SetActionDetails(action.Id, details.ToJson());
+            _store.MoveAction(action.Id, [ActionStates.Applied], ActionStates.Succeeded);
+            _store.Audit(Actor, "action.verified", action.Service, action.Id, $"{action.Kind} on {details.Target}: {details.Verdict}");
+            return;
+        }
+
         var from = details.AppliedAt!.Value + _options.VerificationSettle;
         var to = from + _options.VerificationWindow;
         if (_time.GetUtcNow() < to)

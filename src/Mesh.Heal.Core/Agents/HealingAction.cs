@@ -31,13 +31,17 @@ public sealed record HealingAction(string Kind, string Target, string Descriptio
     /// succeeded the same healing may be proposed again, and nothing is undone when its issue resolves.</summary>
     public bool OneShot { get; init; }
 
+    /// <summary>Whether applying it only opens a review (a branch and a pull request a person merges) and changes nothing that
+    /// serves: the coordinator applies it whatever its <see cref="Risk"/>, which is the risk of merging it, unless a dry-run covers it.</summary>
+    public bool Review { get; init; }
+
     /// <summary>The change as a diff (a policy document, a patch), or null when there is none to show.</summary>
     public string? Diff { get; init; }
 
     /// <summary>What makes two proposals the same healing: kind, target and the paths changed, not the values.</summary>
     public string Key => $"{Kind}:{Target}:{string.Join(',', Changes.Keys.Select(k => k.ToLowerInvariant()).Order(StringComparer.Ordinal))}";
 
-    /// <summary>Whether the coordinator may apply it without an operator: not in dry-run, and no riskier than
-    /// <paramref name="upTo"/> (low unless the operator allowed more).</summary>
-    public bool AppliesAutomatically(bool dryRun, ActionRisk upTo = ActionRisk.Low) => Risk <= upTo && !dryRun;
+    /// <summary>Whether the coordinator may apply it without an operator: not in dry-run, and a <see cref="Review"/> or no riskier
+    /// than <paramref name="upTo"/> (low unless the operator allowed more).</summary>
+    public bool AppliesAutomatically(bool dryRun, ActionRisk upTo = ActionRisk.Low) => (Review || Risk <= upTo) && !dryRun;
 }

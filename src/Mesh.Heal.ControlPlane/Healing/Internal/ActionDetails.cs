@@ -20,6 +20,9 @@ internal sealed class ActionDetails
 
     public bool OneShot { get; set; }
 
+    /// <summary>Whether applying it only opened a review (a pull request): nothing to verify, and its issue stays open.</summary>
+    public bool Review { get; set; }
+
     /// <summary>The evidence of the finding it answers, when it was proposed.</summary>
     public Dictionary<string, string> Evidence { get; set; } = new(StringComparer.Ordinal);
 
@@ -43,6 +46,7 @@ internal sealed class ActionDetails
         Signal = [.. action.Signal],
         Temporary = action.Temporary,
         OneShot = action.OneShot,
+        Review = action.Review,
         Evidence = finding is null ? new(StringComparer.Ordinal) : new(finding.Evidence, StringComparer.Ordinal),
     };
 
