@@ -1,6 +1,8 @@
 using Mesh.Heal.ControlPlane.Capacity;
+using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Store;
@@ -34,7 +36,7 @@ internal sealed class TestStore : IDisposable
 
     /// <summary>The coordinator's snapshot builder over this store, with its anomaly monitor and resource collector.</summary>
     public (SnapshotBuilder Builder, AnomalyMonitor Anomalies, ResourceCollector Resources) Snapshots(
-        TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, HttpClient? http = null, HpaActuator? hpa = null)
+        TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, HttpClient? http = null, HpaActuator? hpa = null, LogCollector? logs = null)
     {
         var anomalies = new AnomalyMonitor(telemetry);
         var resources = new ResourceCollector(
@@ -42,7 +44,9 @@ internal sealed class TestStore : IDisposable
         var kubernetes = new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(options);
         hpa ??= new HpaActuator(kubernetes, options);
         var capacity = new CapacityCollector(kubernetes, hpa, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<CapacityCollector>.Instance);
-        return (new SnapshotBuilder(Store, telemetry, anomalies, resources, hpa, capacity, options, Time), anomalies, resources);
+        logs ??= new LogCollector(options, Metrics(), Time);
+        var repositories = new RepositoryIndex(options, Time, NullLogger<RepositoryIndex>.Instance);
+        return (new SnapshotBuilder(Store, telemetry, anomalies, resources, hpa, capacity, logs, repositories, options, Time), anomalies, resources);
     }
 
     /// <summary>Closes the store and opens the same file again, as a restart does.</summary>

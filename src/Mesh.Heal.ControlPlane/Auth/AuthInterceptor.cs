@@ -26,6 +26,8 @@ internal sealed class AuthInterceptor(TokenAuthenticator authenticator) : Interc
         ["/meshheal.v1.MeshControl/ApproveAction"] = [Role.Admin],
         ["/meshheal.v1.MeshControl/RejectAction"] = [Role.Admin],
         ["/meshheal.v1.MeshControl/RollbackAction"] = [Role.Admin],
+        // Log shippers run beside the sidecars, with their token.
+        ["/meshheal.v1.MeshControl/IngestLogs"] = [Role.Sidecar, Role.Admin],
     };
 
     /// <summary>The audit name of the caller of <paramref name="context"/>.</summary>

@@ -37,6 +37,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
     private readonly ILogger<HealingCoordinator> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly Dictionary<string, Task> _reviews = new(StringComparer.Ordinal);
 
     public HealingCoordinator(
         IEnumerable<IHealingAgent> agents, IEnumerable<IActuator> actuators, SnapshotBuilder snapshots, MeshStore store, TelemetryAggregator telemetry,
@@ -106,7 +107,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var snapshot = _snapshots.Build();
+            var snapshot = await _snapshots.BuildAsync(cancellationToken);
             var outputs = new List<AgentOutput>();
             var failed = new HashSet<string>(StringComparer.Ordinal);
             foreach (var agent in _agents)
@@ -136,6 +137,12 @@ internal sealed partial class HealingCoordinator : BackgroundService
 
             foreach (var approved in _store.Actions(null, ActionStates.Approved, 1000).OrderBy(a => a.CreatedAt))
             {
+                if (ActionDetails.Parse(approved.Details).Review)
+                {
+                    StartReview(approved, cancellationToken);
+                    continue;
+                }
+
                 await ApplyAsync(approved, cancellationToken);
             }
 
@@ -170,6 +177,49 @@ internal sealed partial class HealingCoordinator : BackgroundService
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Waits for the reviews being opened (for tests and shutdown).</summary>
+    internal Task ReviewsAsync()
+    {
+        lock (_reviews)
+        {
+            return Task.WhenAll([.. _reviews.Values]);
+        }
+    }
+
+    // A review (a patch built and proposed as a pull request) can take minutes: it is opened beside the loop, not in it,
+    // so fallbacks and cleanups are not held up by a build.
+    private void StartReview(StoredAction action, CancellationToken cancellationToken)
+    {
+        lock (_reviews)
+        {
+            if (_reviews.ContainsKey(action.Id))
+            {
+                return;
+            }
+
+            _reviews[action.Id] = Task.Run(async () =>
+            {
+                try
+                {
+                    await ApplyAsync(action, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRunFailed(_logger, ex);
+                }
+                finally
+                {
+                    lock (_reviews)
+                    {
+                        _reviews.Remove(action.Id);
+                    }
+
+                    Wake();
+                }
+            }, cancellationToken);
         }
     }
 

@@ -21,7 +21,8 @@ public sealed class HealingOptions
 
     /// <summary>The highest risk applied without an operator's approval. Default <see cref="ActionRisk.Low"/>.</summary>
     /// <remarks>Medium lets resource cleanups and breaker tunings apply by themselves; high is refused by validation: a
-    /// code change or a restart of a service's only replica always waits for a person.</remarks>
+    /// restart of a service's only replica always waits for a person. A code change is a review whatever this says: the bug
+    /// fixer's pull request opens by itself, and a person merges it.</remarks>
     public ActionRisk AutoApplyRisk { get; set; } = ActionRisk.Low;
 
     /// <summary>Dry-run everywhere: nothing is applied automatically, everything is recorded. Default false.</summary>
@@ -66,4 +67,7 @@ public sealed class AgentOptions
 
     /// <summary>The scaling adjuster's thresholds and the bounds of the changes it applies by itself.</summary>
     public Agents.Scaling.ScalingAdjusterAgentOptions Scaling { get; set; } = new();
+
+    /// <summary>The bug fixer's thresholds, and how far its timeout fixes go.</summary>
+    public Agents.BugFixing.BugFixerAgentOptions BugFixer { get; set; } = new();
 }

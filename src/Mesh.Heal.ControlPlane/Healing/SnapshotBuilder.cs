@@ -1,6 +1,8 @@
 using Mesh.Heal.Agents;
 using Mesh.Heal.ControlPlane.Capacity;
+using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Store;
@@ -18,7 +20,7 @@ namespace Mesh.Heal.ControlPlane.Healing;
 /// </remarks>
 internal sealed class SnapshotBuilder(
     MeshStore store, TelemetryAggregator telemetry, AnomalyMonitor anomalies, ResourceCollector resources, HpaActuator hpa, CapacityCollector capacity,
-    IOptions<ControlPlaneOptions> options, TimeProvider time)
+    LogCollector logs, RepositoryIndex repositories, IOptions<ControlPlaneOptions> options, TimeProvider time)
 {
     public static readonly TimeSpan HistoryRefresh = TimeSpan.FromSeconds(10);
 
@@ -27,6 +29,13 @@ internal sealed class SnapshotBuilder(
     private DateTimeOffset _historyAt = DateTimeOffset.MinValue;
     private IReadOnlyList<ServiceLoad> _loads = [];
     private DateTimeOffset _loadsAt = DateTimeOffset.MinValue;
+
+    /// <summary>The snapshot with the source trees of the services that name a repository, read for the errors their logs hold.</summary>
+    public async Task<MeshSnapshot> BuildAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = Build();
+        return snapshot.Logs.Count == 0 ? snapshot : snapshot with { Sources = await repositories.TreesAsync(snapshot.Logs, cancellationToken) };
+    }
 
     public MeshSnapshot Build()
     {
@@ -40,7 +49,9 @@ internal sealed class SnapshotBuilder(
             .Concat(sidecars.Select(s => s.Service))
             .Concat(rows.Select(r => r.Live.Service))
             .Concat(rows.Select(r => r.Cluster))
+            .Concat(logs.Services)
             .Concat(options.Value.Resources.Services.Keys)
+            .Concat(options.Value.Logs.Services.Keys)
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToList();
@@ -63,6 +74,7 @@ internal sealed class SnapshotBuilder(
             _loadsAt = now;
         }
 
+        var digests = logs.Digests();
         var open = store.Issues(null, "open", 10_000).Concat(store.Issues(null, "mitigated", 10_000)).Select(i => i.Fingerprint).ToHashSet(StringComparer.Ordinal);
         var actions = store.Actions(null, null, 500)
             .Where(a => a.CreatedAt >= now - TimeSpan.FromHours(6))
@@ -80,6 +92,7 @@ internal sealed class SnapshotBuilder(
             Resources = resources.Series(services, now),
             Loads = _loads,
             Anomalies = anomalies.Readings(now - healing.LiveWindow),
+            Logs = digests,
             Cleanups = options.Value.Resources.Services
                 .Where(s => s.Value.Cleanup is not null)
                 .ToDictionary(s => s.Key, s => s.Value.Cleanup!.Method, StringComparer.Ordinal),

@@ -1,14 +1,17 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Heal.Agents;
+using Mesh.Heal.Agents.BugFixing;
 using Mesh.Heal.Agents.Capacity;
 using Mesh.Heal.Agents.CircuitBreaker;
 using Mesh.Heal.Agents.Scaling;
 using Mesh.Heal.Agents.Resources;
 using Mesh.Heal.ControlPlane.Auth;
 using Mesh.Heal.ControlPlane.Capacity;
+using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Kubernetes;
+using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Services;
@@ -110,6 +113,7 @@ public static partial class ControlPlaneHost
         services.TryAddSingleton(options.Agents.Resources);
         services.TryAddSingleton(options.Agents.Capacity);
         services.TryAddSingleton(options.Agents.Scaling);
+        services.TryAddSingleton(options.Agents.BugFixer);
         services.TryAddSingleton<AnomalyMonitor>();
         services.TryAddSingleton(_ => new PrometheusClient(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }));
         services.TryAddSingleton<ResourceCollector>();
@@ -121,6 +125,11 @@ public static partial class ControlPlaneHost
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, HpaActuator>(sp => sp.GetRequiredService<HpaActuator>()));
         services.TryAddSingleton<CapacityCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<CapacityCollector>());
+        services.TryAddSingleton<LogCollector>();
+        services.AddHostedService<LogFileTailer>();
+        services.AddHostedService<PodLogReader>();
+        services.TryAddSingleton<RepositoryIndex>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, GitActuator>());
         services.TryAddSingleton<SnapshotBuilder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, PolicyActuator>());
         services.TryAddSingleton<HealingCoordinator>();
@@ -131,6 +140,7 @@ public static partial class ControlPlaneHost
         services.AddHealingAgent<ResourceExhaustionAgent>();
         services.AddHealingAgent<CapacityPlannerAgent>();
         services.AddHealingAgent<ScalingAdjusterAgent>();
+        services.AddHealingAgent<BugFixerAgent>();
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<AuthInterceptor>();

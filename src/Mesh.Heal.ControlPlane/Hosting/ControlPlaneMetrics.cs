@@ -6,7 +6,8 @@ namespace Mesh.Heal.ControlPlane.Hosting;
 /// <remarks>
 /// Prometheus names: <c>meshheal_controlplane_rejected_total{kind}</c> (bad or excess input, by kind),
 /// <c>meshheal_policy_pushes_total</c> (snapshots offered to sidecars), <c>meshheal_policy_answers_total{result=ack|nack|stale}</c>,
-/// <c>meshheal_telemetry_reports_total</c> (accepted reports), <c>meshheal_controlplane_streams{kind=policy|telemetry}</c>.
+/// <c>meshheal_telemetry_reports_total</c> (accepted reports), <c>meshheal_controlplane_streams{kind=policy|telemetry}</c>,
+/// <c>meshheal_log_records_total{service}</c> (log records analysed; malformed lines count as rejected, kind <c>log-line</c>).
 /// </remarks>
 internal sealed class ControlPlaneMetrics
 {
@@ -16,6 +17,7 @@ internal sealed class ControlPlaneMetrics
     private readonly Counter<long> _pushes;
     private readonly Counter<long> _answers;
     private readonly Counter<long> _reports;
+    private readonly Counter<long> _logRecords;
     private long _policyStreams;
     private long _telemetryStreams;
 
@@ -26,6 +28,7 @@ internal sealed class ControlPlaneMetrics
         _pushes = meter.CreateCounter<long>("meshheal.policy.pushes", "{snapshot}", "Policy snapshots offered to sidecar streams.");
         _answers = meter.CreateCounter<long>("meshheal.policy.answers", "{answer}", "ACKs and NACKs from sidecars.");
         _reports = meter.CreateCounter<long>("meshheal.telemetry.reports", "{report}", "Telemetry reports accepted.");
+        _logRecords = meter.CreateCounter<long>("meshheal.log.records", "{record}", "Log records analysed, by service.");
         meter.CreateObservableGauge(
             "meshheal.controlplane.streams",
             () => new[]
@@ -43,6 +46,19 @@ internal sealed class ControlPlaneMetrics
     public void Answer(string result) => _answers.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void ReportAccepted() => _reports.Add(1);
+
+    public void LogLines(string service, int records, int malformed)
+    {
+        if (records > 0)
+        {
+            _logRecords.Add(records, new KeyValuePair<string, object?>("service", service));
+        }
+
+        if (malformed > 0)
+        {
+            _rejected.Add(malformed, new KeyValuePair<string, object?>("kind", "log-line"));
+        }
+    }
 
     public void PolicyStream(int delta) => Interlocked.Add(ref _policyStreams, delta);
 

@@ -38,6 +38,9 @@ public sealed class ControlPlaneOptions
     /// <summary>Capacity planning and autoscaler tuning: per service, capacity, prices and its HPA.</summary>
     public Capacity.CapacityOptions Capacity { get; set; } = new();
 
+    /// <summary>Where services' logs come from, and their git repositories for the bug fixer's patches.</summary>
+    public Logs.LogOptions Logs { get; set; } = new();
+
     /// <summary>The Kubernetes API, for pod evictions (and scaling).</summary>
     public Resources.KubernetesOptions Kubernetes { get; set; } = new();
 

@@ -6,7 +6,7 @@ using Mesh.Heal.Policy;
 namespace Mesh.Heal.ControlPlane.Hosting;
 
 /// <summary>Checks the control plane's settings at start-up; every error names the setting and the accepted values.</summary>
-internal static class ControlPlaneOptionsValidator
+internal static partial class ControlPlaneOptionsValidator
 {
     public static IReadOnlyList<PolicyError> Validate(ControlPlaneOptions options, bool anyTokens)
     {
@@ -189,6 +189,7 @@ internal static class ControlPlaneOptionsValidator
         }
 
         Url("ControlPlane:Kubernetes:Server", options.Kubernetes.Server);
+        ValidateLogs(options, errors, Duration, Range);
         return errors;
 
         void Duration(string field, TimeSpan value, TimeSpan min, TimeSpan max)

@@ -14,7 +14,8 @@ namespace Mesh.Heal.ControlPlane.Services;
 
 /// <summary>The operators' API: mesh status, policies, issues, actions and the audit log (gRPC and HTTP/JSON).</summary>
 internal sealed class MeshControlService(
-    MeshStore store, PolicyService policies, TelemetryAggregator telemetry, HealingCoordinator coordinator, TimeProvider time) : Wire.MeshControl.MeshControlBase
+    MeshStore store, PolicyService policies, TelemetryAggregator telemetry, HealingCoordinator coordinator, Logs.LogCollector logs,
+    Microsoft.Extensions.Options.IOptions<Hosting.ControlPlaneOptions> options, TimeProvider time) : Wire.MeshControl.MeshControlBase
 {
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
@@ -55,6 +56,24 @@ internal sealed class MeshControlService(
         }
 
         return Task.FromResult(status);
+    }
+
+    public override Task<Wire.IngestLogsResponse> IngestLogs(Wire.IngestLogsRequest request, ServerCallContext context)
+    {
+        var limits = options.Value.Logs;
+        if (!Mesh.Heal.Agents.AgentOutputValidator.IsName(request.Service))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"service: '{request.Service}' is not accepted; accepted: {Mesh.Heal.Agents.AgentOutputValidator.NameRule}"));
+        }
+
+        if (request.Lines.Count > limits.MaxBatchLines)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"lines: {request.Lines.Count} in one batch; accepted: at most {limits.MaxBatchLines} (ControlPlane:Logs:MaxBatchLines)"));
+        }
+
+        var instance = request.Instance.Length == 0 ? "push" : request.Instance;
+        var (records, malformed) = logs.Add(request.Service, instance, "push:" + instance, request.Lines, complete: true);
+        return Task.FromResult(new Wire.IngestLogsResponse { Records = records, Malformed = malformed });
     }
 
     public override Task<Wire.PolicyVersion> GetPolicy(Wire.GetPolicyRequest request, ServerCallContext context)

@@ -77,9 +77,9 @@ public static partial class AgentOutputValidator
 
         void Name(string field, string value)
         {
-            if (!NamePattern().IsMatch(value))
+            if (!IsName(value))
             {
-                errors.Add(new(field, $"'{value}' is not a name; accepted: lowercase letters, digits, '-', '_' and '.', 1 to 63 characters"));
+                errors.Add(new(field, $"'{value}' is not a name; accepted: {NameRule}"));
             }
         }
 
@@ -91,6 +91,12 @@ public static partial class AgentOutputValidator
             }
         }
     }
+
+    /// <summary>What a service or agent name may be, in words.</summary>
+    public const string NameRule = "lowercase letters, digits, '-', '_' and '.', 1 to 63 characters";
+
+    /// <summary>Whether <paramref name="value"/> is a service or agent name: <see cref="NameRule"/>.</summary>
+    public static bool IsName(string value) => NamePattern().IsMatch(value);
 
     [GeneratedRegex("^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$")]
     private static partial Regex NamePattern();

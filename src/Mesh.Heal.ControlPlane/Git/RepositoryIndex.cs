@@ -1,0 +1,180 @@
+using Mesh.Heal.Agents;
+using Mesh.Heal.Agents.Logs;
+using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Logs;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Heal.ControlPlane.Git;
+
+/// <summary>Keeps each service's repository at hand for the bug fixer: a local one used in place, one given by URL cloned
+/// and fetched; the base branch's revision and file list; and the text of the files its errors point at.</summary>
+/// <remarks>
+/// Files are read with <c>git show &lt;revision&gt;:&lt;path&gt;</c>, never from a checkout, so what the agent reads is the base
+/// branch as committed, whatever the working tree holds. The revision and the file list are refreshed at most every
+/// <see cref="LogOptions.RepositoryRefresh"/>; a file's text is kept per revision. Work on one repository is serialised
+/// (<see cref="LockAsync"/>): the actuator's worktrees and this index's fetches do not race.
+/// </remarks>
+internal sealed partial class RepositoryIndex(IOptions<ControlPlaneOptions> options, TimeProvider time, ILogger<RepositoryIndex> logger)
+{
+    private static readonly TimeSpan GitTimeout = TimeSpan.FromMinutes(2);
+    private readonly Dictionary<string, State> _states = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    private LogOptions Options => options.Value.Logs;
+
+    /// <summary>The repository settings of <paramref name="service"/>, or null.</summary>
+    public RepositoryOptions? Settings(string service) => Options.Services.GetValueOrDefault(service)?.Repository;
+
+    /// <summary>Takes the repository of <paramref name="service"/> for the caller alone until the returned handle is disposed.</summary>
+    public async Task<IDisposable> LockAsync(string service, CancellationToken cancellationToken)
+    {
+        var state = StateOf(service);
+        await state.Gate.WaitAsync(cancellationToken);
+        return new Release(state.Gate);
+    }
+
+    /// <summary>The directory git runs in for <paramref name="service"/>: the configured path, or the clone (made on first use).</summary>
+    /// <exception cref="ActuatorException">The service has no repository, or it cannot be cloned.</exception>
+    public async Task<string> DirectoryAsync(string service, CancellationToken cancellationToken)
+    {
+        var settings = Settings(service) ?? throw new ActuatorException($"git: ControlPlane:Logs:Services:{service}:Repository is not configured");
+        if (settings.Path is { Length: > 0 } path)
+        {
+            return path;
+        }
+
+        var clone = System.IO.Path.Combine(CloneRoot(), service);
+        if (!Directory.Exists(System.IO.Path.Combine(clone, ".git")))
+        {
+            Directory.CreateDirectory(CloneRoot());
+            await GitCli.RunAsync(CloneRoot(), ["clone", "--quiet", "--no-checkout", settings.Url!, clone], GitTimeout, time, cancellationToken);
+        }
+
+        return clone;
+    }
+
+    /// <summary>The ref of the base branch in the directory: the branch itself in place, its remote-tracking ref in a clone.</summary>
+    public static string BaseRef(RepositoryOptions settings) =>
+        settings.Path is { Length: > 0 } ? $"refs/heads/{settings.BaseBranch}" : $"refs/remotes/origin/{settings.BaseBranch}";
+
+    /// <summary>The remote patch branches are pushed to, or null when they stay in the local repository.</summary>
+    public static string? PushRemote(RepositoryOptions settings) => settings.Path is { Length: > 0 } ? settings.Remote : "origin";
+
+    /// <summary>The source trees of every service with a repository, holding the files the errors in <paramref name="logs"/> point at.</summary>
+    public async Task<IReadOnlyDictionary<string, SourceTree>> TreesAsync(IReadOnlyList<LogDigest> logs, CancellationToken cancellationToken)
+    {
+        var trees = new Dictionary<string, SourceTree>(StringComparer.Ordinal);
+        foreach (var (service, settings) in Options.Services)
+        {
+            if (settings.Repository is not { } repository)
+            {
+                continue;
+            }
+
+            try
+            {
+                using (await LockAsync(service, cancellationToken))
+                {
+                    trees[service] = await TreeAsync(service, repository, logs.FirstOrDefault(l => l.Service == service), cancellationToken);
+                }
+            }
+            catch (ActuatorException ex)
+            {
+                LogUnavailable(logger, service, ex.Message);
+            }
+        }
+
+        return trees;
+    }
+
+    private async Task<SourceTree> TreeAsync(string service, RepositoryOptions settings, LogDigest? digest, CancellationToken cancellationToken)
+    {
+        var state = StateOf(service);
+        var directory = await DirectoryAsync(service, cancellationToken);
+        var now = time.GetUtcNow();
+        if (state.Revision is null || now - state.RefreshedAt >= Options.RepositoryRefresh)
+        {
+            if (settings.Path is not { Length: > 0 })
+            {
+                await GitCli.RunAsync(directory, ["fetch", "--quiet", "origin", $"+refs/heads/{settings.BaseBranch}:{BaseRef(settings)}"], GitTimeout, time, cancellationToken);
+            }
+
+            var revision = (await GitCli.RunAsync(directory, ["rev-parse", "--verify", BaseRef(settings) + "^{commit}"], GitTimeout, time, cancellationToken)).Trim();
+            if (revision != state.Revision)
+            {
+                var listing = await GitCli.RunAsync(directory, ["ls-tree", "-r", "--name-only", "-z", revision], GitTimeout, time, cancellationToken);
+                state.Paths = listing.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+                state.Files.Clear();
+                state.Revision = revision;
+            }
+
+            state.RefreshedAt = now;
+        }
+
+        var tree = new SourceTree(service, settings.Path ?? settings.Url ?? string.Empty, settings.BaseBranch, state.Revision) { Paths = state.Paths, Builds = settings.Build.Length > 0 };
+        // The files the errors' frames point at, and the service's JSON configuration (for timeout fixes).
+        var wanted = (digest?.Clusters ?? [])
+            .SelectMany(c => c.Frames.Where(f => !f.IsFramework).Take(5))
+            .Select(f => tree.Resolve(f.File))
+            .OfType<string>()
+            .Concat(state.Paths.Where(p => System.IO.Path.GetFileName(p).StartsWith("appsettings", StringComparison.OrdinalIgnoreCase) && p.EndsWith(".json", StringComparison.OrdinalIgnoreCase)).Take(10))
+            .Distinct(StringComparer.Ordinal)
+            .Take(50);
+        foreach (var path in wanted)
+        {
+            if (!state.Files.ContainsKey(path))
+            {
+                state.Files[path] = await GitCli.RunAsync(directory, ["show", $"{state.Revision}:{path}"], GitTimeout, time, cancellationToken);
+            }
+        }
+
+        return tree with { Files = new Dictionary<string, string>(state.Files, StringComparer.Ordinal) };
+    }
+
+    private string CloneRoot() =>
+        Options.CloneDirectory is { Length: > 0 } dir ? dir
+        : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(options.Value.StorePath)) ?? ".", "meshheal-repos");
+
+    private State StateOf(string service)
+    {
+        lock (_lock)
+        {
+            if (!_states.TryGetValue(service, out var state))
+            {
+                _states[service] = state = new State();
+            }
+
+            return state;
+        }
+    }
+
+    private sealed class State
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public string? Revision { get; set; }
+
+        public DateTimeOffset RefreshedAt { get; set; }
+
+        public IReadOnlyList<string> Paths { get; set; } = [];
+
+        public Dictionary<string, string> Files { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 811, Level = LogLevel.Warning, Message = "The repository of {Service} could not be read: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string service, string reason);
+}
