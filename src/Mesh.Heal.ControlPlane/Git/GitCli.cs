@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Mesh.Heal.ControlPlane.Healing;
 
 namespace Mesh.Heal.ControlPlane.Git;
@@ -33,6 +32,10 @@ internal static class GitCli
         start.Environment["GIT_TERMINAL_PROMPT"] = "0";
         start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
         start.Environment["LC_ALL"] = "C";
+        // A build must not leave MSBuild nodes or the compiler server behind holding the output pipes open.
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["UseSharedCompilation"] = "false";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         Process process;
         try
         {
@@ -45,12 +48,9 @@ internal static class GitCli
 
         using (process)
         {
-            var output = new StringBuilder();
-            var error = new StringBuilder();
-            process.OutputDataReceived += (_, e) => Append(output, e.Data);
-            process.ErrorDataReceived += (_, e) => Append(error, e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+            // Read whole, not line by line: `git show` must give a file's bytes exactly, final newline or not.
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var error = process.StandardError.ReadToEndAsync(cancellationToken);
             if (input is not null)
             {
                 await process.StandardInput.WriteAsync(input);
@@ -74,14 +74,28 @@ internal static class GitCli
                 throw new ActuatorException($"{program} {string.Join(' ', start.ArgumentList)} did not finish within {timeout.TotalSeconds:0} s");
             }
 
-            process.WaitForExit();
+            var stdout = await Drained(output, time);
+            var stderr = await Drained(error, time);
             if (process.ExitCode != 0)
             {
-                var text = (error.Length > 0 ? error : output).ToString().Trim();
+                var text = (stdout + "\n" + stderr).Trim();
                 throw new ActuatorException($"{program} {string.Join(' ', start.ArgumentList.Take(3))} exited with {process.ExitCode}: {Tail(text)}");
             }
 
-            return output.ToString();
+            return stdout;
+        }
+    }
+
+    // A grandchild that outlives the program may hold its pipe open: its output is not waited for past a few seconds.
+    private static async Task<string> Drained(Task<string> read, TimeProvider time)
+    {
+        try
+        {
+            return await read.WaitAsync(TimeSpan.FromSeconds(5), time);
+        }
+        catch (TimeoutException)
+        {
+            return "(output still open after the program exited)";
         }
     }
 
@@ -91,21 +105,5 @@ internal static class GitCli
         var lines = text.Split('\n');
         var tail = string.Join('\n', lines[Math.Max(0, lines.Length - 15)..]);
         return tail.Length > 2000 ? tail[^2000..] : tail;
-    }
-
-    private static void Append(StringBuilder builder, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (builder)
-        {
-            if (builder.Length < 1_000_000)
-            {
-                builder.Append(line).Append('\n');
-            }
-        }
     }
 }
