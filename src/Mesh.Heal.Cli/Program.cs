@@ -38,6 +38,11 @@ const string Usage = """
           Reads timestamp,value rows and writes timestamp,forecast,lower,upper rows at the input's step (95 % intervals):
           seasonal naive or damped-trend exponential smoothing with a daily or weekly season, chosen by backtest; the
           chosen model, its backtest MASE and the growth per 30 days go to stderr (and into --json).
+      meshctl analyze logs <file|-> [--json | --lines] [--top N]
+          Mines a log file (plain text or JSON lines; .NET, Java, Python and Go stack traces joined to their record) into
+          templates, clusters its errors by exception type and throwing frame, and classifies each cluster's root cause
+          (null-pointer, timeout, validation, resource-exhaustion, dependency-failure, unknown) with its evidence.
+          --lines writes templateId<TAB>template for every input line instead (-1 for a blank or malformed line).
       meshctl analyze scaling <events.json|-> [--json]
           Judges each scale-up/down in { "capacityPerReplica", "policy": { minReplicas, maxReplicas, targetUtilization,
           scaleUpStabilization, scaleDownStabilization }, "samples": [ { timestamp, load, replicas } ] } (correct,

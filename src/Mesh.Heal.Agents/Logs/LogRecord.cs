@@ -10,6 +10,12 @@ public sealed record LogRecord(DateTimeOffset? Time, string Level, string Messag
     /// <summary>The logger's category (<c>Orders.Api</c>), when the format names one.</summary>
     public string Category { get; init; } = string.Empty;
 
+    /// <summary>The number (from 1) of its first line among the lines its reader read.</summary>
+    public long FirstLine { get; init; }
+
+    /// <summary>How many lines it was joined from.</summary>
+    public int LineCount { get; init; } = 1;
+
     /// <summary>Whether it reports a failure: an error or critical level, or an exception.</summary>
     public bool IsError => Level is "error" or "critical" || Exception is not null;
 

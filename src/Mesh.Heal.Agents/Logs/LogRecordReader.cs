@@ -45,7 +45,7 @@ public sealed class LogRecordReader
         {
             if (ParseJson(line) is { } record)
             {
-                _ready.Add(record);
+                _ready.Add(record with { FirstLine = Lines });
             }
             else
             {
@@ -57,7 +57,7 @@ public sealed class LogRecordReader
 
         if (line.Trim().Length > 0)
         {
-            _pending = new Pending(line);
+            _pending = new Pending(line, Lines);
         }
 
         return _ready;
@@ -168,7 +168,7 @@ public sealed class LogRecordReader
     }
 
     // A record being joined: its first line and its continuation lines.
-    private sealed class Pending(string first)
+    private sealed class Pending(string first, long firstLine)
     {
         private readonly StringBuilder _rest = new();
         private int _lines = 1;
@@ -243,7 +243,7 @@ public sealed class LogRecordReader
             if (first.StartsWith("panic: ", StringComparison.Ordinal))
             {
                 // The Go runtime writes a panic as it is, with no prefix: "panic" is not a level here, it is the trace.
-                return new LogRecord(null, "critical", first.Trim(), first + "\n" + rest);
+                return new LogRecord(null, "critical", first.Trim(), first + "\n" + rest) { FirstLine = firstLine, LineCount = _lines };
             }
 
             string? exception = null;
@@ -271,7 +271,7 @@ public sealed class LogRecordReader
                 }
             }
 
-            return new LogRecord(head.Time, head.Level, message, exception) { Category = head.Category };
+            return new LogRecord(head.Time, head.Level, message, exception) { Category = head.Category, FirstLine = firstLine, LineCount = _lines };
         }
 
         // The lines less the indentation they share: a trace indented under a message reads as the runtime printed it.

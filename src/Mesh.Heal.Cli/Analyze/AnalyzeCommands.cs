@@ -12,13 +12,13 @@ namespace Mesh.Heal.Cli.Analyze;
 internal static class AnalyzeCommands
 {
     public const string Usage = "accepted: analyze anomalies <file.csv|->, analyze resources <file.csv|-> --limit <value> [--json], "
-        + "analyze forecast <file.csv|-> --horizon <30m, 12h, 7d> [--json], analyze scaling <events.json|-> [--json]";
+        + "analyze forecast <file.csv|-> --horizon <30m, 12h, 7d> [--json], analyze scaling <events.json|-> [--json], analyze logs <file|-> [--json | --lines] [--top N]";
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader input, TextWriter output, TextWriter error)
     {
-        if (args.Count < 3 || args[1] is not ("anomalies" or "resources" or "forecast" or "scaling"))
+        if (args.Count < 3 || args[1] is not ("anomalies" or "resources" or "forecast" or "scaling" or "logs"))
         {
             await error.WriteLineAsync("meshctl analyze: " + Usage);
             return 2;
@@ -28,10 +28,23 @@ internal static class AnalyzeCommands
         double? limit = null;
         TimeSpan? horizon = null;
         var json = false;
+        var lines = false;
+        var top = 20;
         for (var i = 3; i < args.Count; i++)
         {
             switch (args[i])
             {
+                case "--lines" when args[1] == "logs":
+                    lines = true;
+                    break;
+                case "--top" when args[1] == "logs" && i + 1 < args.Count:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out top) || top is < 1 or > 10_000)
+                    {
+                        await error.WriteLineAsync($"{command}: --top '{args[i]}' is not accepted; accepted: 1 to 10000");
+                        return 2;
+                    }
+
+                    break;
                 case "--json" when args[1] is not "anomalies":
                     json = true;
                     break;
@@ -69,6 +82,17 @@ internal static class AnalyzeCommands
         {
             await error.WriteLineAsync($"{command}: --horizon is required: how far ahead, such as 30m, 12h, 7d or 90d");
             return 2;
+        }
+
+        if (args[1] == "logs")
+        {
+            if (json && lines)
+            {
+                await error.WriteLineAsync($"{command}: --json and --lines are not accepted together; accepted: one of them, or neither for the table");
+                return 2;
+            }
+
+            return await LogsCommand.RunAsync(command, args[2], input, output, error, json, lines, top);
         }
 
         if (args[1] == "scaling")
