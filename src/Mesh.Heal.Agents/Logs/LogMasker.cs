@@ -2,7 +2,8 @@ using System.Text;
 
 namespace Mesh.Heal.Agents.Logs;
 
-/// <summary>Splits a message into tokens and masks the variable ones: numbers, ids, IPs, GUIDs, paths, URLs, hex, e-mail addresses.</summary>
+/// <summary>Splits a message into tokens and masks the variable ones: numbers, ids, IPs, GUIDs, paths, URLs, hex, e-mail
+/// addresses, and quoted strings (one token however many words they hold).</summary>
 /// <remarks>
 /// Hand-written rather than a chain of regular expressions: it runs once per line at the miner's full rate. A token keeps
 /// its surrounding punctuation (<c>(id=&lt;NUM&gt;),</c>); in <c>key=value</c> and <c>key:value</c> only the value is masked.
@@ -10,7 +11,7 @@ namespace Mesh.Heal.Agents.Logs;
 public static class LogMasker
 {
     /// <summary>The masks, as they appear in templates.</summary>
-    public const string Number = "<NUM>", Id = "<ID>", Ip = "<IP>", Guid = "<GUID>", Path = "<PATH>", Url = "<URL>", Hex = "<HEX>", Email = "<EMAIL>";
+    public const string Number = "<NUM>", Id = "<ID>", Ip = "<IP>", Guid = "<GUID>", Path = "<PATH>", Url = "<URL>", Hex = "<HEX>", Email = "<EMAIL>", Str = "<STR>";
 
     /// <summary>The most tokens a message is split into; the rest is one last token (a mined line must stay cheap).</summary>
     public const int MaximumTokens = 120;
@@ -40,6 +41,24 @@ public static class LogMasker
                 return;
             }
 
+            // A quoted span is one value, however many words it holds: 'out of stock' is one token, <STR>.
+            if (span[i] is '\'' or '"' && Closing(span, i) is var close and > 0)
+            {
+                i = close + 1;
+                while (i < span.Length && !char.IsWhiteSpace(span[i]) && IsClose(span[i]))
+                {
+                    i++;
+                }
+
+                if (i == span.Length || char.IsWhiteSpace(span[i]))
+                {
+                    tokens.Add(string.Concat(Str, span[(close + 1)..i]));
+                    continue;
+                }
+
+                i = start;
+            }
+
             while (i < span.Length && !char.IsWhiteSpace(span[i]))
             {
                 i++;
@@ -47,6 +66,22 @@ public static class LogMasker
 
             tokens.Add(Mask(span[start..i]));
         }
+    }
+
+    // The index of the quote that closes the one at `open`, within 200 characters and before the line ends; -1 when none.
+    private static int Closing(ReadOnlySpan<char> span, int open)
+    {
+        var quote = span[open];
+        var limit = Math.Min(span.Length, open + 200);
+        for (var i = open + 1; i < limit; i++)
+        {
+            if (span[i] == quote && span[i - 1] != '\\')
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>The masked form of one token.</summary>

@@ -47,10 +47,18 @@ internal readonly partial record struct PlainLine(DateTimeOffset? Time, string L
 
         var msg = LogfmtMessage().Match(line);
         var ts = LogfmtTime().Match(line);
+        var err = LogfmtError().Match(line);
+        var message = msg.Success ? (msg.Groups[1].Success ? msg.Groups[1].Value : msg.Groups[2].Value) : line;
+        // The error is what the line is about when there is one: "request failed: context deadline exceeded".
+        if (msg.Success && err.Success)
+        {
+            message += ": " + (err.Groups[1].Success ? err.Groups[1].Value.Replace("\\\"", "\"", StringComparison.Ordinal) : err.Groups[2].Value);
+        }
+
         return new PlainLine(
             ts.Success ? LogRecordReader.ParseTime(ts.Groups[1].Value.Trim('"')) : null,
             LogRecord.NormaliseLevel(level.Groups[1].Value),
-            msg.Success ? (msg.Groups[1].Success ? msg.Groups[1].Value : msg.Groups[2].Value) : line,
+            message,
             string.Empty, false);
     }
 
@@ -67,6 +75,9 @@ internal readonly partial record struct PlainLine(DateTimeOffset? Time, string L
 
     [GeneratedRegex(@"(?:^|\s)msg=(?:""((?:[^""\\]|\\.)*)""|(\S+))")]
     private static partial Regex LogfmtMessage();
+
+    [GeneratedRegex(@"(?:^|\s)(?:err|error)=(?:""((?:[^""\\]|\\.)*)""|(\S+))")]
+    private static partial Regex LogfmtError();
 
     [GeneratedRegex(@"(?:^|\s)(?:ts|time|timestamp)=(""[^""]*""|\S+)")]
     private static partial Regex LogfmtTime();

@@ -137,7 +137,8 @@ public sealed class TemplateMiner
 
     private static bool HasDigitOrMask(string token)
     {
-        if (token.Length > 2 && token[0] == '<' && token[^1] == '>')
+        // A mask anywhere in it: "[<ID>]" routes with "[scheduler-9]", which a mask may or may not have covered.
+        if (token.Contains('<', StringComparison.Ordinal) && token.Contains('>', StringComparison.Ordinal))
         {
             return true;
         }

@@ -11,6 +11,8 @@ public sealed class TemplateMinerTests
     [InlineData("GET https://api.example.com/v1/x?id=9 answered 503", "GET <URL> answered <NUM>")]
     [InlineData("span 0x7ffd1c2a deadbeef42cafe mailed bob@example.com", "span <HEX> <HEX> mailed <EMAIL>")]
     [InlineData("retry id:ab12cd34ef, key=\"7\"", "retry id:<HEX>, key=\"<NUM>\"")]
+    [InlineData("search for 'out of stock' returned 3, 'x' too", "search for <STR> returned <NUM>, <STR> too")]
+    [InlineData("it's 'unclosed and fine", "it's 'unclosed and fine")]
     public void Tokenize_MasksVariables(string message, string expected)
     {
         var tokens = new List<string>();
