@@ -103,7 +103,8 @@ internal sealed class ChaosMesh : IAsyncDisposable
         }
     }
 
-    private T Own<T>(T disposable)
+    /// <summary>Stops <paramref name="disposable"/> with the mesh.</summary>
+    public T Own<T>(T disposable)
         where T : IAsyncDisposable
     {
         _owned.Add(disposable);

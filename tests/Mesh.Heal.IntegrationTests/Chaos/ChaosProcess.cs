@@ -42,7 +42,8 @@ internal sealed class ChaosProcess : IAsyncDisposable
         StartExecutableAsync(name, "dotnet", [program, .. args], ready);
 
     /// <summary>Starts an executable on the PATH (Prometheus) and waits for a line matching <paramref name="ready"/>.</summary>
-    public static async Task<(ChaosProcess Process, Match Ready)> StartExecutableAsync(string name, string fileName, IEnumerable<string> args, Regex ready)
+    /// <remarks><paramref name="lines"/>, when given, gets every line the process prints (a log shipper's view of it).</remarks>
+    public static async Task<(ChaosProcess Process, Match Ready)> StartExecutableAsync(string name, string fileName, IEnumerable<string> args, Regex ready, Action<string>? lines = null)
     {
         var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
@@ -64,6 +65,7 @@ internal sealed class ChaosProcess : IAsyncDisposable
             lock (chaos._output)
             {
                 chaos._output.Add(line);
+                lines?.Invoke(line);
             }
 
             if (ready.Match(line) is { Success: true } match)

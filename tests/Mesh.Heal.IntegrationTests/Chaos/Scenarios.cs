@@ -29,6 +29,7 @@ internal static partial class Scenarios
         ("dry-run", "the cascade with the coordinator in dry-run: everything recorded, nothing applied", DryRunAsync),
         ("leak", "two replicas leak memory towards their limit: found through Prometheus, cleaned one at a time before it", LeakAsync),
         ("growth", "traffic grows to 3x, past the HPA's ceiling of 2 replicas: the planner raises it through the Kubernetes API first", GrowthAsync),
+        ("bugfix", "a C# service built from a git repository starts throwing NullReferenceException: an issue and a pull request with a patch that builds", BugFixAsync),
     ];
 
     public static Task<ScenarioResult> RunAsync(string name, ChaosSettings settings, CancellationToken cancellationToken = default) =>
