@@ -30,6 +30,10 @@ COPY --from=build /out/sidecar /app/sidecar
 COPY --from=build /out/control-plane /app/control-plane
 COPY --from=build /out/cli /app/cli
 COPY --chmod=755 deploy/docker/meshheal.sh /app/meshheal
+# The bug fixer's git actuator runs git itself (worktrees, commits, pushes of its patch branches).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 # The store and the sidecar's last-known-good policy live under /var/lib/meshheal (a volume in Kubernetes).
 RUN mkdir -p /var/lib/meshheal/sidecar && chown -R "$APP_UID" /var/lib/meshheal
 # In a pod every listener must be reachable on the pod's address (kubelet probes, callers, Prometheus).

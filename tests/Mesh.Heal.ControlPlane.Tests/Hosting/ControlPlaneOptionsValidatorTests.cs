@@ -44,6 +44,39 @@ public class ControlPlaneOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_Logs_NameTheSettingAndWhatIsAccepted()
+    {
+        var options = new ControlPlaneOptions();
+        options.Logs.MaxBatchLines = 0;
+        options.Logs.Services["orders"] = new Mesh.Heal.ControlPlane.Logs.ServiceLogOptions
+        {
+            Kubernetes = new Mesh.Heal.ControlPlane.Logs.PodLogOptions { Selector = "" },
+            Repository = new Mesh.Heal.ControlPlane.Logs.RepositoryOptions
+            {
+                Path = "/nowhere", Url = "https://example.com/shop.git",
+                GitHub = new Mesh.Heal.ControlPlane.Logs.GitHubOptions { Owner = "shop" },
+            },
+        };
+        options.Logs.Services["b"] = new Mesh.Heal.ControlPlane.Logs.ServiceLogOptions
+        {
+            Repository = new Mesh.Heal.ControlPlane.Logs.RepositoryOptions { Path = System.IO.Path.GetTempPath(), GitHub = new() { Owner = "o", Repository = "r", Token = "t" } },
+        };
+        options.Agents.BugFixer.BranchPrefix = "";
+
+        var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: false).Select(e => $"{e.Field}: {e.Message}").ToList();
+
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Logs:MaxBatchLines: 0 is out of range; accepted: 1 to 100000", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Logs:Services:orders:Kubernetes:Selector: is empty", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Logs:Services:orders:Kubernetes: needs ControlPlane:Kubernetes:Server", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Logs:Services:orders:Repository: needs exactly one of Path and Url", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Logs:Services:orders:Repository:GitHub: needs Owner and Repository", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Logs:Services:orders:Repository:GitHub:Token: is empty", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Logs:Services:b:Repository:Path:", StringComparison.Ordinal) && e.Contains("is not a git repository", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Logs:Services:b:Repository:Remote: is empty but GitHub is set", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Agents:BugFixer:BranchPrefix:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Bind_CapacityHorizons_ReplaceTheDefaultsRatherThanAddToThem()
     {
         // The configuration binder appends to an array's initial elements; the 30/60/90-day defaults must not survive a setting.

@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Mesh.Heal.IntegrationTests.Support;
+
+namespace Mesh.Heal.IntegrationTests.ControlPlane;
+
+/// <summary>Logs pushed to the control plane over HTTP/JSON (<c>POST /v1/logs/{service}</c>, transcoded to
+/// MeshControl.IngestLogs): limits named in the error, sidecar tokens accepted, and the bug fixer's issue out the other end.</summary>
+[Collection(nameof(IntegrationCollection))]
+public class LogIngestTests
+{
+    private const string SidecarToken = "sidecar-token-0123456789";
+    private const string Reader = "reader-token-0123456789";
+
+    [Fact]
+    public async Task Post_ErrorsOfAService_BecomeAClassifiedIssue_LimitsAndRolesEnforced()
+    {
+        await using var controlPlane = await TestControlPlane.StartAsync(
+            "--ControlPlane:Auth:SidecarTokens:0=" + SidecarToken, "--ControlPlane:Auth:ReaderTokens:0=" + Reader, "--ControlPlane:Auth:AdminTokens:0=admin-token-0123456789",
+            "--ControlPlane:Healing:Interval=00:00:00.2", "--ControlPlane:Logs:MaxBatchLines=50");
+        string[] trace =
+        [
+            "2026-12-01 10:00:02,113 ERROR [http-nio-8080-exec-3] c.s.orders.OrderController - request failed",
+            "java.net.SocketTimeoutException: Read timed out",
+            "\tat com.shop.orders.PaymentClient.charge(PaymentClient.java:88)",
+            "\tat com.shop.orders.OrderController.post(OrderController.java:41)",
+        ];
+
+        using var tooMany = await Post(controlPlane, SidecarToken, "orders", Enumerable.Repeat("x", 51).ToArray());
+        using var wrongRole = await Post(controlPlane, Reader, "orders", trace);
+        using var badName = await Post(controlPlane, SidecarToken, "Orders!", trace);
+        using var accepted = await Post(controlPlane, SidecarToken, "orders", [.. trace, .. trace, .. trace, .. trace, "{\"broken\": "]);
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        Assert.Contains("at most 50 (ControlPlane:Logs:MaxBatchLines)", await tooMany.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, wrongRole.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badName.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var answer = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(4, answer.GetProperty("records").GetInt32());
+        Assert.Equal(1, answer.GetProperty("malformed").GetInt32());
+
+        JsonElement? issue = null;
+        await Wait.UntilAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/issues");
+            request.Headers.Authorization = new("Bearer", Reader);
+            using var response = await controlPlane.Http.SendAsync(request);
+            var issues = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            issue = issues.TryGetProperty("issues", out var list) ? list.EnumerateArray().Select(i => (JsonElement?)i.Clone()).FirstOrDefault(i => i!.Value.GetProperty("agent").GetString() == "bug-fixer") : null;
+            return issue is not null;
+        }, "a bug-fixer issue", TimeSpan.FromSeconds(15));
+        Assert.Equal("bug.timeout", issue!.Value.GetProperty("kind").GetString());
+        Assert.Equal("java.net.SocketTimeoutException", issue.Value.GetProperty("evidence").GetProperty("type").GetString());
+        Assert.Contains("no repository is configured", issue.Value.GetProperty("evidence").GetProperty("proposal").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<HttpResponseMessage> Post(TestControlPlane controlPlane, string token, string service, string[] lines)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/logs/{Uri.EscapeDataString(service)}") { Content = JsonContent.Create(new { instance = "orders-0", lines }) };
+        request.Headers.Authorization = new("Bearer", token);
+        return await controlPlane.Http.SendAsync(request);
+    }
+}
