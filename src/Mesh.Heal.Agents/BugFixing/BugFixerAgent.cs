@@ -57,8 +57,7 @@ public sealed class BugFixerAgent : IHealingAgent
         foreach (var cluster in digest.Clusters.Where(c => c.Recent >= _options.MinimumRecent).Take(_options.MaximumFindings))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var exception = cluster.Language == "log" ? null : new ParsedException(cluster.Language, cluster.Type, cluster.ExceptionMessage, cluster.Frames) { Chain = cluster.Chain };
-            var cause = RootCauseClassifier.Classify(exception, cluster.Message + " " + cluster.Template, telemetry);
+            var cause = RootCauseClassifier.Classify(cluster, telemetry);
             var (patch, proposal) = Fix(cluster, cause, source);
             var finding = ClusterFinding(service, cluster, cause, telemetry, source, patch, proposal);
             findings.Add(finding);

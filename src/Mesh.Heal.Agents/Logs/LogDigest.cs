@@ -63,6 +63,9 @@ public sealed record ErrorCluster(string Id, string Language, string Type, strin
     /// <summary>The instances that logged it.</summary>
     public IReadOnlyList<string> Instances { get; init; } = [];
 
+    /// <summary>Its exception as parsed, or null for an error logged without one.</summary>
+    public ParsedException? Exception => Language == "log" ? null : new ParsedException(Language, Type, ExceptionMessage, Frames) { Chain = Chain };
+
     /// <summary>The first frame that is the service's own code, or null when every frame is the runtime's or none is known.</summary>
     public StackFrame? TopFrame => Frames.FirstOrDefault(f => !f.IsFramework && f.File is not null) ?? Frames.FirstOrDefault(f => !f.IsFramework);
 }

@@ -50,6 +50,10 @@ public static class RootCauseClassifier
             "bad request", "invalid value", "unexpected token", "missing required"),
     ];
 
+    /// <summary>Classifies the errors of <paramref name="cluster"/>: its exception, its message and its template.</summary>
+    public static RootCause Classify(ErrorCluster cluster, TelemetryContext? telemetry = null) =>
+        Classify(cluster.Exception, cluster.Message + " " + cluster.Template, telemetry);
+
     /// <summary>Classifies the error of <paramref name="exception"/> (or, without one, of <paramref name="message"/>).</summary>
     public static RootCause Classify(ParsedException? exception, string message, TelemetryContext? telemetry = null)
     {

@@ -101,8 +101,7 @@ internal static class LogsCommand
         }
 
         var digest = analyzer.Digest(path == "-" ? "stdin" : Path.GetFileName(path), clock, top);
-        var classified = digest.Clusters.Select(c => (Cluster: c, Cause: RootCauseClassifier.Classify(
-            c.Language == "log" ? null : new ParsedException(c.Language, c.Type, c.ExceptionMessage, c.Frames) { Chain = c.Chain }, c.Message + " " + c.Template))).ToList();
+        var classified = digest.Clusters.Select(c => (Cluster: c, Cause: RootCauseClassifier.Classify(c))).ToList();
         await output.WriteLineAsync(json ? Json(digest, classified) : Table(digest, classified, top));
         return 0;
     }

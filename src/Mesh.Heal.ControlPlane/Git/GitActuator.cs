@@ -22,6 +22,14 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
 {
     private static readonly TimeSpan GitTimeout = TimeSpan.FromMinutes(2);
 
+    // A build must not leave MSBuild nodes or the compiler server behind holding the output pipes open.
+    private static readonly Dictionary<string, string> BuildEnvironment = new(StringComparer.Ordinal)
+    {
+        ["MSBUILDDISABLENODEREUSE"] = "1",
+        ["UseSharedCompilation"] = "false",
+        ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
+    };
+
     public string Name => "git";
 
     public async Task<IReadOnlyDictionary<string, string?>> ApplyAsync(
@@ -71,7 +79,7 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
                 var command = settings.Build.Select(a => a.Replace("{worktree}", worktree, StringComparison.Ordinal)).ToArray();
                 try
                 {
-                    await GitCli.RunProgramAsync(command[0], worktree, command[1..], settings.BuildTimeout, time, cancellationToken);
+                    await ProcessRunner.RunAsync(command[0], worktree, command[1..], settings.BuildTimeout, time, cancellationToken, environment: BuildEnvironment);
                 }
                 catch (ActuatorException ex)
                 {

@@ -18,6 +18,7 @@ namespace Mesh.Heal.ControlPlane.Git;
 internal sealed partial class RepositoryIndex(IOptions<ControlPlaneOptions> options, TimeProvider time, ILogger<RepositoryIndex> logger)
 {
     private static readonly TimeSpan GitTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan RefreshWait = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, State> _states = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
@@ -62,74 +63,146 @@ internal sealed partial class RepositoryIndex(IOptions<ControlPlaneOptions> opti
     public static string? PushRemote(RepositoryOptions settings) => settings.Path is { Length: > 0 } ? settings.Remote : "origin";
 
     /// <summary>The source trees of every service with a repository, holding the files the errors in <paramref name="logs"/> point at.</summary>
+    /// <remarks>Never waits long: a refresh (a fetch, a clone) runs beside it and is waited for a second at most, and while the
+    /// repository is taken (the actuator building a patch) only the files read before are given.</remarks>
     public async Task<IReadOnlyDictionary<string, SourceTree>> TreesAsync(IReadOnlyList<LogDigest> logs, CancellationToken cancellationToken)
     {
         var trees = new Dictionary<string, SourceTree>(StringComparer.Ordinal);
         foreach (var (service, settings) in Options.Services)
         {
-            if (settings.Repository is not { } repository)
+            if (settings.Repository is { } repository && await TreeAsync(service, repository, logs.FirstOrDefault(l => l.Service == service), cancellationToken) is { } tree)
             {
-                continue;
-            }
-
-            try
-            {
-                using (await LockAsync(service, cancellationToken))
-                {
-                    trees[service] = await TreeAsync(service, repository, logs.FirstOrDefault(l => l.Service == service), cancellationToken);
-                }
-            }
-            catch (ActuatorException ex)
-            {
-                LogUnavailable(logger, service, ex.Message);
+                trees[service] = tree;
             }
         }
 
         return trees;
     }
 
-    private async Task<SourceTree> TreeAsync(string service, RepositoryOptions settings, LogDigest? digest, CancellationToken cancellationToken)
+    private async Task<SourceTree?> TreeAsync(string service, RepositoryOptions settings, LogDigest? digest, CancellationToken cancellationToken)
     {
         var state = StateOf(service);
-        var directory = await DirectoryAsync(service, cancellationToken);
         var now = time.GetUtcNow();
-        if (state.Revision is null || now - state.RefreshedAt >= Options.RepositoryRefresh)
+        lock (state)
         {
-            if (settings.Path is not { Length: > 0 })
+            if ((state.Revision is null || now - state.RefreshedAt >= Options.RepositoryRefresh) && state.Refreshing is null)
             {
-                await GitCli.RunAsync(directory, ["fetch", "--quiet", "origin", $"+refs/heads/{settings.BaseBranch}:{BaseRef(settings)}"], GitTimeout, time, cancellationToken);
+                state.RefreshedAt = now;
+                state.Refreshing = Task.Run(() => RefreshAsync(service, state, settings), CancellationToken.None);
             }
-
-            var revision = (await GitCli.RunAsync(directory, ["rev-parse", "--verify", BaseRef(settings) + "^{commit}"], GitTimeout, time, cancellationToken)).Trim();
-            if (revision != state.Revision)
-            {
-                var listing = await GitCli.RunAsync(directory, ["ls-tree", "-r", "--name-only", "-z", revision], GitTimeout, time, cancellationToken);
-                state.Paths = listing.Split('\0', StringSplitOptions.RemoveEmptyEntries);
-                state.Files.Clear();
-                state.Revision = revision;
-            }
-
-            state.RefreshedAt = now;
         }
 
-        var tree = new SourceTree(service, settings.Path ?? settings.Url ?? string.Empty, settings.BaseBranch, state.Revision) { Paths = state.Paths, Builds = settings.Build.Length > 0 };
+        if (state.Refreshing is { } refreshing)
+        {
+            try
+            {
+                await refreshing.WaitAsync(RefreshWait, time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        string? revision;
+        IReadOnlyList<string> paths;
+        lock (state)
+        {
+            (revision, paths) = (state.Revision, state.Paths);
+        }
+
+        if (revision is null)
+        {
+            return null;
+        }
+
+        var tree = new SourceTree(service, settings.Path ?? settings.Url ?? string.Empty, settings.BaseBranch, revision) { Paths = paths, Builds = settings.Build.Length > 0 };
         // The files the errors' frames point at, and the service's JSON configuration (for timeout fixes).
         var wanted = (digest?.Clusters ?? [])
             .SelectMany(c => c.Frames.Where(f => !f.IsFramework).Take(5))
             .Select(f => tree.Resolve(f.File))
             .OfType<string>()
-            .Concat(state.Paths.Where(p => System.IO.Path.GetFileName(p).StartsWith("appsettings", StringComparison.OrdinalIgnoreCase) && p.EndsWith(".json", StringComparison.OrdinalIgnoreCase)).Take(10))
+            .Concat(paths.Where(p => System.IO.Path.GetFileName(p).StartsWith("appsettings", StringComparison.OrdinalIgnoreCase) && p.EndsWith(".json", StringComparison.OrdinalIgnoreCase)).Take(10))
             .Distinct(StringComparer.Ordinal)
-            .Take(50);
-        foreach (var path in wanted)
+            .Take(50)
+            .ToList();
+        bool Missing(string path)
         {
-            if (!state.Files.ContainsKey(path))
+            lock (state)
             {
-                state.Files[path] = await GitCli.RunAsync(directory, ["show", $"{state.Revision}:{path}"], GitTimeout, time, cancellationToken);
+                return !state.Files.ContainsKey(path);
             }
         }
 
-        return tree with { Files = new Dictionary<string, string>(state.Files, StringComparer.Ordinal) };
+        if (wanted.Any(Missing) && await state.Gate.WaitAsync(TimeSpan.Zero, cancellationToken))
+        {
+            try
+            {
+                var directory = await DirectoryAsync(service, cancellationToken);
+                foreach (var path in wanted.Where(Missing))
+                {
+                    var text = await GitCli.RunAsync(directory, ["show", $"{revision}:{path}"], GitTimeout, time, cancellationToken);
+                    lock (state)
+                    {
+                        if (state.Revision == revision)
+                        {
+                            state.Files[path] = text;
+                        }
+                    }
+                }
+            }
+            catch (ActuatorException ex)
+            {
+                LogUnavailable(logger, service, ex.Message);
+            }
+            finally
+            {
+                state.Gate.Release();
+            }
+        }
+
+        lock (state)
+        {
+            return tree with { Files = new Dictionary<string, string>(state.Files, StringComparer.Ordinal) };
+        }
+    }
+
+    // The base branch's revision and file list, fetched (cloned the first time) for a repository given by URL; under the
+    // repository's gate, so it never races the actuator's worktrees.
+    private async Task RefreshAsync(string service, State state, RepositoryOptions settings)
+    {
+        await state.Gate.WaitAsync();
+        try
+        {
+            var directory = await DirectoryAsync(service, CancellationToken.None);
+            if (settings.Path is not { Length: > 0 })
+            {
+                await GitCli.RunAsync(directory, ["fetch", "--quiet", "origin", $"+refs/heads/{settings.BaseBranch}:{BaseRef(settings)}"], GitTimeout, time, CancellationToken.None);
+            }
+
+            var revision = (await GitCli.RunAsync(directory, ["rev-parse", "--verify", BaseRef(settings) + "^{commit}"], GitTimeout, time, CancellationToken.None)).Trim();
+            if (revision != state.Revision)
+            {
+                var listing = await GitCli.RunAsync(directory, ["ls-tree", "-r", "--name-only", "-z", revision], GitTimeout, time, CancellationToken.None);
+                lock (state)
+                {
+                    state.Paths = listing.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+                    state.Files.Clear();
+                    state.Revision = revision;
+                }
+            }
+        }
+        catch (ActuatorException ex)
+        {
+            LogUnavailable(logger, service, ex.Message);
+        }
+        finally
+        {
+            state.Gate.Release();
+            lock (state)
+            {
+                state.Refreshing = null;
+            }
+        }
     }
 
     private string CloneRoot() =>
@@ -156,6 +229,8 @@ internal sealed partial class RepositoryIndex(IOptions<ControlPlaneOptions> opti
         public string? Revision { get; set; }
 
         public DateTimeOffset RefreshedAt { get; set; }
+
+        public Task? Refreshing { get; set; }
 
         public IReadOnlyList<string> Paths { get; set; } = [];
 

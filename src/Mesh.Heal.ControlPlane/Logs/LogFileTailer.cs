@@ -45,10 +45,12 @@ internal sealed partial class LogFileTailer(LogCollector collector, IOptions<Con
     /// <summary>Reads what every configured file gained since the last poll.</summary>
     public void PollOnce()
     {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (service, settings) in Options.Services)
         {
             foreach (var path in Expand(settings.Files))
             {
+                seen.Add(path);
                 try
                 {
                     Read(service, path);
@@ -62,6 +64,12 @@ internal sealed partial class LogFileTailer(LogCollector collector, IOptions<Con
                     LogUnreadable(logger, path, ex.Message);
                 }
             }
+        }
+
+        // Files that are gone (rotated away, deleted) are forgotten; one that comes back under the name is read from its start.
+        foreach (var gone in _files.Keys.Where(p => !seen.Contains(p)).ToList())
+        {
+            _files.Remove(gone);
         }
     }
 

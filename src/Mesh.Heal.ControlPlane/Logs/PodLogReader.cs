@@ -18,7 +18,7 @@ namespace Mesh.Heal.ControlPlane.Logs;
 internal sealed partial class PodLogReader(
     LogCollector collector, KubernetesApi kubernetes, IOptions<ControlPlaneOptions> options, TimeProvider time, ILogger<PodLogReader> logger) : BackgroundService
 {
-    private readonly Dictionary<(string Namespace, string Pod), DateTimeOffset> _last = [];
+    private readonly Dictionary<(string Service, string Pod), DateTimeOffset> _last = [];
 
     private LogOptions Options => options.Value.Logs;
 
@@ -66,6 +66,13 @@ internal sealed partial class PodLogReader(
                 {
                     await ReadAsync(client, service, pods, pod.Metadata.Name, cancellationToken);
                 }
+
+                // Pods that are gone are forgotten: a replacement gets a new name.
+                var names = list.Items.Select(p => p.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+                foreach (var gone in _last.Keys.Where(k => k.Service == service && !names.Contains(k.Pod)).ToList())
+                {
+                    _last.Remove(gone);
+                }
             }
             catch (HttpOperationException ex)
             {
@@ -81,7 +88,7 @@ internal sealed partial class PodLogReader(
     private async Task ReadAsync(IKubernetes client, string service, PodLogOptions pods, string pod, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var key = (pods.Namespace, pod);
+        var key = (service, pod);
         var since = _last.TryGetValue(key, out var last) ? last : now - pods.InitialWindow;
         var seconds = (int)Math.Max(1, Math.Ceiling((now - since).TotalSeconds) + 1);
         await using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(

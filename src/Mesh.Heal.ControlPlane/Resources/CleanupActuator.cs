@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -92,51 +91,27 @@ internal sealed class CleanupActuator(HttpClient http, KubernetesApi kubernetes,
         }
     }
 
-    private static async Task CommandAsync(string[] command, string service, string instance, string resource, CancellationToken cancellationToken)
+    private async Task CommandAsync(string[] command, string service, string instance, string resource, CancellationToken cancellationToken)
     {
         if (command.Length == 0)
         {
             throw new ActuatorException("cleanup: Command is empty; accepted: a program and its arguments");
         }
 
-        var start = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in command[1..])
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["MESHHEAL_SERVICE"] = service;
-        start.Environment["MESHHEAL_INSTANCE"] = instance;
-        start.Environment["MESHHEAL_RESOURCE"] = resource;
-        Process process;
+            ["MESHHEAL_SERVICE"] = service,
+            ["MESHHEAL_INSTANCE"] = instance,
+            ["MESHHEAL_RESOURCE"] = resource,
+        };
         try
         {
-            process = Process.Start(start) ?? throw new ActuatorException($"cleanup: '{command[0]}' did not start");
+            // The cleanup's own timeout cancels the token; the runner kills the command then.
+            await ProcessRunner.RunAsync(command[0], Environment.CurrentDirectory, command[1..], Timeout.InfiniteTimeSpan, time, cancellationToken, environment: environment);
         }
-        catch (System.ComponentModel.Win32Exception ex)
+        catch (ActuatorException ex)
         {
-            throw new ActuatorException($"cleanup: '{command[0]}' could not be started: {ex.Message}");
-        }
-
-        using (process)
-        {
-            var error = process.StandardError.ReadToEndAsync(cancellationToken);
-            _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            try
-            {
-                await process.WaitForExitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            if (process.ExitCode != 0)
-            {
-                var text = (await error).Trim();
-                throw new ActuatorException($"cleanup: '{command[0]}' exited with {process.ExitCode}{(text.Length == 0 ? string.Empty : ": " + text[^Math.Min(text.Length, 300)..])}");
-            }
+            throw new ActuatorException("cleanup: " + ex.Message);
         }
     }
 

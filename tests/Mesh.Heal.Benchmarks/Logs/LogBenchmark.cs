@@ -11,7 +11,8 @@ namespace Mesh.Heal.Benchmarks.Logs;
 /// <remarks>
 /// Grouping accuracy is the log-parsing benchmarks' (Zhu et al., ICSE-SEIP 2019): a record is parsed right when the
 /// records its template holds are exactly the records of its true event. Classification runs the agent's path end to end:
-/// the incident's lines through the record reader, the stack-trace parser and the classifier, no telemetry.
+/// the incident's lines through the record reader and the analyzer (trace parsing, clustering), and its error cluster
+/// through the classifier, with no telemetry.
 /// </remarks>
 internal static class LogBenchmark
 {
@@ -123,7 +124,8 @@ internal static class LogBenchmark
     private static (string Table, object Figures, int Count) Classification(int seed, int perKind)
     {
         var random = new Random(seed);
-        var causes = RootCauseClassifier.Causes;
+        // "no error": the analyzer found no error record in the incident at all.
+        IReadOnlyList<string> causes = [.. RootCauseClassifier.Causes, "no error"];
         var confusion = causes.ToDictionary(c => c, _ => causes.ToDictionary(c => c, _ => 0, StringComparer.Ordinal), StringComparer.Ordinal);
         var byLanguage = new Dictionary<string, (int Total, int Right)>(StringComparer.Ordinal);
         var missed = new List<string>();
@@ -155,13 +157,13 @@ internal static class LogBenchmark
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Root-cause classification: accuracy {(double)right / total:P1} ({right} of {total} incidents)\n");
         text.Append("  by language: ").Append(string.Join("  ", byLanguage.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Key} {(double)l.Value.Right / l.Value.Total:P1}")))).Append('\n');
-        text.Append(CultureInfo.InvariantCulture, $"  {"label \\ classified",-21}").Append(string.Concat(causes.Select(c => $"{Abbreviation(c),9}"))).Append("   recall\n");
-        foreach (var label in causes)
+        text.Append(CultureInfo.InvariantCulture, $"  {"label \\ classified",-21}").Append(string.Concat(causes.Select(c => $"{Abbreviation(c),11}"))).Append("     recall\n");
+        foreach (var label in causes.Where(c => confusion[c].Values.Sum() > 0))
         {
             var row = confusion[label];
             var count = row.Values.Sum();
-            text.Append(CultureInfo.InvariantCulture, $"  {label,-21}").Append(string.Concat(causes.Select(c => $"{row[c],9}")))
-                .Append(count == 0 ? "      -" : string.Create(CultureInfo.InvariantCulture, $"{(double)row[label] / count,9:P0}")).Append('\n');
+            text.Append(CultureInfo.InvariantCulture, $"  {label,-21}").Append(string.Concat(causes.Select(c => $"{row[c],11}")))
+                .Append(string.Create(CultureInfo.InvariantCulture, $"{(double)row[label] / count,11:P0}")).Append('\n');
         }
 
         foreach (var m in missed)
@@ -172,11 +174,17 @@ internal static class LogBenchmark
         return (text.ToString().TrimEnd('\n'), new { accuracy = (double)right / total, total, confusion, missed }, total);
     }
 
+    // The agent's path: the analyzer's error cluster of the incident, classified as the agent classifies it.
     private static string Classify(List<string> lines)
     {
-        var record = LogRecordReader.ReadAll(lines).FirstOrDefault(r => r.IsError) ?? LogRecordReader.ReadAll(lines).First();
-        var exception = StackTraceParser.Parse(record.Exception ?? (StackTraceParser.LooksLikeException(record.Message) ? record.Message : null));
-        return RootCauseClassifier.Classify(exception, record.Message).Cause;
+        var analyzer = new LogAnalyzer();
+        var at = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+        foreach (var record in LogRecordReader.ReadAll(lines))
+        {
+            analyzer.Add(record, at);
+        }
+
+        return analyzer.Digest("incident", at).Clusters.FirstOrDefault() is { } cluster ? RootCauseClassifier.Classify(cluster).Cause : "no error";
     }
 
     private static double Rate(List<string> lines)
