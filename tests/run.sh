@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # System packages the tests need, as "command:debian-package" pairs. Installed with apt-get when running as root.
-PREREQUISITES=(prometheus:prometheus)
+PREREQUISITES=(prometheus:prometheus git:git)
 
 missing=()
 for pair in "${PREREQUISITES[@]}"; do

@@ -8,7 +8,8 @@ namespace Mesh.Heal.ControlPlane.Git;
 /// <remarks>
 /// <para>
 /// The target is <c>service/cluster</c>; the changes are the action's <c>branch</c>, <c>base</c>, <c>revision</c>,
-/// <c>path</c>, <c>patch</c> (a unified diff), <c>title</c>, <c>body</c> and <c>issue</c>. Only the new branch is ever
+/// <c>path</c>, <c>patch</c> (a unified diff), <c>title</c>, <c>body</c> and <c>issue</c> (the fingerprint), and the
+/// <c>issueId</c> the coordinator adds; the commit and the pull request cite both. Only the new branch is ever
 /// written or pushed, by an explicit <c>refs/heads/branch:refs/heads/branch</c> refspec, and nothing is merged: the base
 /// branch is a person's. A patch that does not apply, does not build, or cannot be pushed or proposed leaves nothing behind
 /// (the branch is deleted, locally and on the remote) and fails the action with the reason.
@@ -88,7 +89,9 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
             }
 
             await Git(worktree, cancellationToken, "add", "--", path);
-            var message = $"{Need("title")}\n\n{changes.GetValueOrDefault("body")}\n\nMesh-Heal-Issue: {changes.GetValueOrDefault("issue") ?? target}\nMesh-Heal-Actor: {actor}\n";
+            var body = changes.GetValueOrDefault("body") ?? string.Empty;
+            var issue = changes.GetValueOrDefault("issueId") is { Length: > 0 } id ? $"{id} ({changes.GetValueOrDefault("issue") ?? target})" : changes.GetValueOrDefault("issue") ?? target;
+            var message = $"{Need("title")}\n\n{body}\n\nMesh-Heal-Issue: {issue}\nMesh-Heal-Actor: {actor}\n";
             await GitCli.RunAsync(worktree, ["-c", "user.name=" + settings.AuthorName, "-c", "user.email=" + settings.AuthorEmail, "-c", "commit.gpgsign=false", "commit", "--quiet", "-F", "-"],
                 GitTimeout, time, cancellationToken, input: message);
             var commit = (await Git(worktree, cancellationToken, "rev-parse", "HEAD")).Trim();
@@ -106,7 +109,7 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
             };
             if (settings.GitHub is { } github)
             {
-                var (number, url) = await PullRequests.OpenAsync(github, branch, settings.BaseBranch, Need("title"), changes.GetValueOrDefault("body") ?? string.Empty);
+                var (number, url) = await PullRequests.OpenAsync(github, branch, settings.BaseBranch, Need("title"), $"{body}\n\nMesh.Heal issue: `{issue}` (`meshctl issues`).");
                 previous["pullRequest"] = number.ToString(CultureInfo.InvariantCulture);
                 previous["url"] = url;
             }

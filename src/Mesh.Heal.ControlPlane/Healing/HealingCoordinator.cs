@@ -336,9 +336,16 @@ internal sealed partial class HealingCoordinator : BackgroundService
         var dryRun = _options.DryRun || _options.DryRunServices.Contains(output.Service, StringComparer.Ordinal)
             || _options.DryRunAgents.Contains(output.Agent, StringComparer.Ordinal);
         var automatic = action.AppliesAutomatically(dryRun, _options.AutoApplyRisk);
+        var details = ActionDetails.From(action, finding);
+        if (action.Review && issue is not null)
+        {
+            // A review cites its issue (the commit, the pull request): the store's id is known here, not to the agent.
+            details.Changes["issueId"] = issue.Id;
+        }
+
         var stored = _store.AddAction(
             issue?.Id, output.Service, output.Agent, action.Kind, action.Description, action.Risk.ToString().ToLowerInvariant(), automatic, dryRun,
-            action.Diff ?? string.Empty, action.RollbackPlan, action.Key, ActionDetails.From(action, finding).ToJson());
+            action.Diff ?? string.Empty, action.RollbackPlan, action.Key, details.ToJson());
         var why = dryRun && action.AppliesAutomatically(false, _options.AutoApplyRisk)
             ? "dry-run: would apply automatically, nothing applied"
             : automatic && action.Review ? $"a review ({stored.Risk} risk to merge): opening it automatically; a person merges it"
