@@ -180,7 +180,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
         }
     }
 
-    /// <summary>Waits for the reviews being opened (for tests and shutdown).</summary>
+    /// <summary>Waits for the reviews being opened now (tests use it to see one through).</summary>
     internal Task ReviewsAsync()
     {
         lock (_reviews)

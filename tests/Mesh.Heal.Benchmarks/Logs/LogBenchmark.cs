@@ -56,7 +56,7 @@ internal static class LogBenchmark
         await output.WriteLineAsync($"reader + miner, one thread, Stopwatch over the corpus (BenchmarkDotNet: micro --filter *LogMiner*): {rate:N0} lines/s");
         if (write is not null)
         {
-            Write(write, corpus, lines, labels, seed, perKind);
+            Write(write, lines, labels, seed, perKind);
             await output.WriteLineAsync($"corpus written to {write}: corpus.log, corpus.labels, events.tsv, incidents/*.log, incidents.tsv");
         }
 
@@ -204,7 +204,7 @@ internal static class LogBenchmark
         return lines.Count / watch.Elapsed.TotalSeconds;
     }
 
-    private static void Write(string directory, LogCorpus corpus, List<string> lines, List<int> labels, int seed, int perKind)
+    private static void Write(string directory, List<string> lines, List<int> labels, int seed, int perKind)
     {
         Directory.CreateDirectory(Path.Combine(directory, "incidents"));
         File.WriteAllLines(Path.Combine(directory, "corpus.log"), lines);
@@ -237,7 +237,6 @@ internal static class LogBenchmark
         }
 
         File.WriteAllLines(Path.Combine(directory, "incidents.tsv"), index);
-        _ = corpus;
     }
 
     private static string Abbreviation(string cause) => cause switch
