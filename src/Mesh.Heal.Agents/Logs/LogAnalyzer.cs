@@ -106,7 +106,7 @@ public sealed class LogAnalyzer
         .OrderByDescending(c => c.Burst).ThenByDescending(c => c.Recent).ThenByDescending(c => c.Count).ThenBy(c => c.Id, StringComparer.Ordinal)
         .ToList();
         var top = Miner.Templates.Where(t => t.Count > 0).OrderByDescending(t => t.Count).ThenBy(t => t.Id).Take(templates)
-            .Select(t => new TemplateCount(t.Id, t.Text, t.Count, _templateErrors.GetValueOrDefault(t.Id)))
+            .Select(t => new TemplateStats(t.Id, t.Text, t.Count, _templateErrors.GetValueOrDefault(t.Id)))
             .ToList();
         return new LogDigest(service, Lines, Records, Errors, Malformed) { TemplateCount = Miner.Templates.Count(t => t.Count > 0), Templates = top, Clusters = clusters };
     }

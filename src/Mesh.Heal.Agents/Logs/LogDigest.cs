@@ -13,14 +13,14 @@ public sealed record LogDigest(string Service, long Lines, long Records, long Er
     public int TemplateCount { get; init; }
 
     /// <summary>The biggest templates, most lines first.</summary>
-    public IReadOnlyList<TemplateCount> Templates { get; init; } = [];
+    public IReadOnlyList<TemplateStats> Templates { get; init; } = [];
 
     /// <summary>The error clusters, highest burst first.</summary>
     public IReadOnlyList<ErrorCluster> Clusters { get; init; } = [];
 }
 
 /// <summary>A template and how many lines joined it.</summary>
-public sealed record TemplateCount(int Id, string Template, long Count, long Errors);
+public sealed record TemplateStats(int Id, string Template, long Count, long Errors);
 
 /// <summary>Errors that are the same failure: one exception type thrown from one place, or one error template without an exception.</summary>
 /// <param name="Id">A stable id: the same failure has the same id across restarts and replicas.</param>

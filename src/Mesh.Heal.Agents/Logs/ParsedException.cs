@@ -10,9 +10,6 @@ public sealed record ParsedException(string Language, string Type, string Messag
 {
     /// <summary>Every type in the chain, outermost first: a wrapper and the causes it carries.</summary>
     public IReadOnlyList<string> Chain { get; init; } = [];
-
-    /// <summary>The type's last segment: <c>NullReferenceException</c>.</summary>
-    public string ShortType => Type.Contains('.', StringComparison.Ordinal) ? Type[(Type.LastIndexOf('.') + 1)..] : Type;
 }
 
 /// <summary>One frame of a stack trace.</summary>
