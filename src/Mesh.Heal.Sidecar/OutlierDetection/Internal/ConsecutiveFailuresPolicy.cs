@@ -82,11 +82,11 @@ internal sealed partial class ConsecutiveFailuresPolicy : IPassiveHealthCheckPol
             return true;
         }
 
-        if (context.Features.Get<IForwarderErrorFeature>() is { } error)
+        if (context.Features.Get<IForwarderErrorFeature>() is { } error && !error.Error.IsCausedByClient())
         {
-            return !error.Error.IsCausedByClient();
+            return true;
         }
 
-        return UpstreamFailure.IsFailedResponse(context);
+        return UpstreamFailure.IsAnsweredFailure(context);
     }
 }

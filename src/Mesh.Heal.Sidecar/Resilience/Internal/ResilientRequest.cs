@@ -138,13 +138,13 @@ internal sealed class ResilientRequest
 
     private AttemptResult Classify(bool timedOut, TimeSpan elapsed)
     {
-        // A failure the upstream answered in full counts even when the caller hung up right after reading it: a gRPC
-        // client resets the stream once a trailers-only answer (the status in its headers) has ended it.
-        var forwarderError = Context.Features.Get<IForwarderErrorFeature>();
-        if (forwarderError is null && UpstreamFailure.IsFailedResponse(Context))
+        // A failure the upstream answered counts even when the caller hung up right after reading it.
+        if (UpstreamFailure.IsAnsweredFailure(Context))
         {
             return AttemptResult.ServerError;
         }
+
+        var forwarderError = Context.Features.Get<IForwarderErrorFeature>();
 
         if (_callerAborted.IsCancellationRequested)
         {
