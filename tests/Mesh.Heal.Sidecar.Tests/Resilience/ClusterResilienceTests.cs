@@ -48,6 +48,48 @@ public class ClusterResilienceTests
         }
     }
 
+    private static ValueTask<AttemptResult> RunAt(ClusterResilience cluster, AttemptResult result, string destination, int destinations) =>
+        cluster.ExecuteAsync(static s => new ValueTask<AttemptResult>(s.Result), (Result: result, Destination: destination, Destinations: destinations), CancellationToken.None,
+            static s => (s.Destination, s.Destinations));
+
+    [Fact]
+    public async Task RunOfFailures_AllOnOneReplicaOfThree_DoesNotTripTheCluster_UntilItReachesASecond()
+    {
+        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker with { ConsecutiveFailures = 5, MinimumThroughput = 1000 } });
+        await RunMany(cluster, AttemptResult.Success, 50);
+
+        for (var i = 0; i < 12; i++)
+        {
+            await RunAt(cluster, AttemptResult.TransportError, "d2", 3);
+        }
+
+        var afterOneReplica = cluster.BreakerState;
+        await RunAt(cluster, AttemptResult.TransportError, "d1", 3);
+        await Eventually(() => cluster.BreakerState != BreakerState.Closed);
+
+        Assert.Equal(BreakerState.Closed, afterOneReplica);
+        Assert.NotEqual(BreakerState.Closed, cluster.BreakerState);
+    }
+
+    [Fact]
+    public async Task RunOfFailures_TheOnlyDestination_TripsAtTheThreshold()
+    {
+        var cluster = Create(new ClusterPolicy { CircuitBreaker = Breaker with { ConsecutiveFailures = 5, MinimumThroughput = 1000 } });
+        await RunMany(cluster, AttemptResult.Success, 50);
+
+        for (var i = 0; i < 4; i++)
+        {
+            await RunAt(cluster, AttemptResult.TransportError, "d1", 1);
+        }
+
+        var beforeThreshold = cluster.BreakerState;
+        await RunAt(cluster, AttemptResult.TransportError, "d1", 1);
+        await Eventually(() => cluster.BreakerState != BreakerState.Closed);
+
+        Assert.Equal(BreakerState.Closed, beforeThreshold);
+        Assert.NotEqual(BreakerState.Closed, cluster.BreakerState);
+    }
+
     /// <summary>A window of successes, a run of timeouts that trips the breaker, and the break waited out: Recovering, awaiting its probe.</summary>
     private async Task<ClusterResilience> TripByRunThenReleaseAsync()
     {

@@ -163,16 +163,21 @@ internal sealed class ClusterResilience
     }
 
     /// <summary>Runs one primary attempt through the breaker (or as an override says) and records its outcome.</summary>
+    /// <param name="attempt">The attempt.</param>
+    /// <param name="state">Its state.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="destinationOf">Where the attempt went and how many destinations it had to choose from, read after it
+    /// ran; without it, every failure counts towards the run that trips the breaker.</param>
     public async ValueTask<AttemptResult> ExecuteAsync<TState>(
-        Func<TState, ValueTask<AttemptResult>> attempt, TState state, CancellationToken cancellationToken)
+        Func<TState, ValueTask<AttemptResult>> attempt, TState state, CancellationToken cancellationToken, Func<TState, (string? Destination, int Destinations)>? destinationOf = null)
     {
-        var result = await ExecuteCoreAsync(attempt, state, cancellationToken).ConfigureAwait(false);
+        var result = await ExecuteCoreAsync(attempt, state, destinationOf, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _attemptResults[(int)result]);
         return result;
     }
 
     private async ValueTask<AttemptResult> ExecuteCoreAsync<TState>(
-        Func<TState, ValueTask<AttemptResult>> attempt, TState state, CancellationToken cancellationToken)
+        Func<TState, ValueTask<AttemptResult>> attempt, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf, CancellationToken cancellationToken)
     {
         var breaker = _breaker;
         switch (_policy.Override)
@@ -211,7 +216,7 @@ internal sealed class ClusterResilience
             if (result.IsFailure())
             {
                 Interlocked.Increment(ref _attemptFailures);
-                await breaker.OnFailureAsync().ConfigureAwait(false);
+                await breaker.OnFailureAsync(destinationOf?.Invoke(state) ?? default).ConfigureAwait(false);
             }
             else if (result == AttemptResult.Success)
             {
@@ -239,6 +244,8 @@ internal sealed class ClusterResilience
         private readonly int _consecutiveToTrip;
         private readonly TimeSpan _breakDuration;
         private int _consecutive;
+        private string? _runDestination;
+        private int _runSpread;
         private Trip? _trip;
 
         public Breaker(ClusterResilience owner, CircuitBreakerPolicy policy)
@@ -290,12 +297,20 @@ internal sealed class ClusterResilience
             if (Volatile.Read(ref _consecutive) != 0)
             {
                 Volatile.Write(ref _consecutive, 0);
+                Volatile.Write(ref _runDestination, null);
+                Volatile.Write(ref _runSpread, 0);
             }
         }
 
-        public async ValueTask OnFailureAsync()
+        /// <summary>Counts a failed attempt towards the run that trips the breaker.</summary>
+        /// <remarks>
+        /// A run of failures that all hit one destination of several is that replica's failure, which outlier ejection
+        /// answers; it trips the cluster only once the run reaches a second destination (or the destination is unknown,
+        /// or there was only one to choose from). Without this, a burst that lands on a replica that just died (it refuses
+        /// at once, so least-loaded balancing favours it) broke the whole cluster.
+        /// </remarks>
+        public async ValueTask OnFailureAsync((string? Destination, int Destinations) where)
         {
-            // Exactly one thread sees the count reach the threshold; it stays above it until a success or the release.
             // The probe after a trip is a run of one: if it fails, the breaker trips again at once.
             var probing = Health.IsProbing;
             if (_consecutiveToTrip == 0 && !probing)
@@ -304,7 +319,14 @@ internal sealed class ClusterResilience
             }
 
             var consecutive = Interlocked.Increment(ref _consecutive);
-            if (!(probing || consecutive == _consecutiveToTrip) || StateProvider.CircuitState != CircuitState.Closed)
+            if (where.Destination is null || where.Destinations <= 1
+                || (Interlocked.CompareExchange(ref _runDestination, where.Destination, null) is { } first && first != where.Destination))
+            {
+                Volatile.Write(ref _runSpread, 1);
+            }
+
+            // The run stays at or above the threshold until a success or the release; the trip below happens once.
+            if (!(probing || (consecutive >= _consecutiveToTrip && Volatile.Read(ref _runSpread) == 1)) || StateProvider.CircuitState != CircuitState.Closed)
             {
                 return;
             }
@@ -327,6 +349,8 @@ internal sealed class ClusterResilience
         {
             // Forget this trip before closing: the moment the breaker closes, a new run of failures may trip it again.
             Volatile.Write(ref _consecutive, 0);
+            Volatile.Write(ref _runDestination, null);
+            Volatile.Write(ref _runSpread, 0);
             Interlocked.CompareExchange(ref _trip, null, trip);
             trip.Release?.Dispose();
             Health.ProbeOnNextClose();

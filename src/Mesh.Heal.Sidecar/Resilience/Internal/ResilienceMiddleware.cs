@@ -69,7 +69,7 @@ internal sealed partial class ResilienceMiddleware
         AttemptResult result;
         while (true)
         {
-            result = await cluster.ExecuteAsync(static r => r.RunAttemptAsync(), request, context.RequestAborted).ConfigureAwait(false);
+            result = await cluster.ExecuteAsync(static r => r.RunAttemptAsync(), request, context.RequestAborted, static r => (r.AttemptDestination, r.Destinations)).ConfigureAwait(false);
             _metrics.RecordAttempt(cluster.ClusterId, result);
             if (!result.NeedsFallback())
             {

@@ -23,6 +23,7 @@ internal sealed class ResilientRequest
         Context = context;
         Proxy = proxy;
         _candidates = proxy.AvailableDestinations;
+        Destinations = _candidates.Count;
         Cluster = cluster;
         Policy = cluster.Policy;
         Next = next;
@@ -41,6 +42,12 @@ internal sealed class ResilientRequest
     public ClusterPolicy Policy { get; }
 
     public RequestDelegate Next { get; }
+
+    /// <summary>How many destinations were available when the request arrived.</summary>
+    public int Destinations { get; }
+
+    /// <summary>The destination the last attempt went to, or null when it reached none.</summary>
+    public string? AttemptDestination => Proxy.ProxiedDestination?.DestinationId;
 
     /// <summary>Idempotent and without a body: may be sent again (retry, or the fallback after a failure).</summary>
     public bool SafeToResend { get; }
