@@ -14,9 +14,12 @@ namespace Mesh.Heal.Agents.Capacity;
 /// </para>
 /// <para>
 /// The saturation date is the first forecast step whose expected demand reaches the capacity in force; the probability of
-/// saturating within a horizon is the highest, over its steps, of P(demand &gt; capacity) under the forecast's interval.
-/// The replicas recommended for the planning window cover its highest interval upper end with the headroom. The schedule
-/// gives the same per step of the next week, for scheduled or predictive scaling.
+/// saturating within a horizon is the highest, over its steps, of P(demand &gt; capacity) under the forecast's calibrated
+/// error distribution (its rolling-origin backtest errors). The replicas recommended for the planning window provision
+/// the level that demand is expected to exceed in at most <see cref="CapacityPlannerOptions.SaturationTarget"/> of its
+/// steps (1 % by default), plus <see cref="CapacityPlannerOptions.Headroom"/> (none by default). The schedule gives, per
+/// step of the next week, the replicas for that step's 1 − <see cref="CapacityPlannerOptions.SaturationTarget"/> quantile,
+/// for scheduled or predictive scaling.
 /// </para>
 /// </remarks>
 public static class CapacityPlanner
@@ -38,21 +41,25 @@ public static class CapacityPlanner
             throw new ArgumentException("Horizons must be positive durations (default 30, 60 and 90 days)", nameof(options));
         }
 
+        if (!(options.SaturationTarget is > 0 and <= 0.5))
+        {
+            throw new ArgumentException(FormattableString.Invariant($"SaturationTarget {options.SaturationTarget} is out of range; accepted: above 0 and at most 0.5 (0.01 lets demand exceed the provision in 1 % of steps)"), nameof(options));
+        }
+
         var forecast = Forecaster.Predict(demand, horizons.Max(), options.Forecast);
         var capacity = replicas * perReplica;
-        var z = Normal.Quantile(1 - ((1 - options.Forecast.Confidence) / 2));
         var start = demand.Count == 0 ? forecast.Points[0].Time : demand[^1].Time;
         DateTimeOffset? saturation = null;
         var probabilities = new double[horizons.Length];
-        foreach (var point in forecast.Points)
+        for (var i = 0; i < forecast.Points.Count; i++)
         {
+            var point = forecast.Points[i];
             if (saturation is null && point.Value >= capacity)
             {
                 saturation = point.Time;
             }
 
-            var sd = Math.Max((point.Upper - point.Value) / z, 1e-9);
-            var p = Normal.Cdf((point.Value - capacity) / sd);
+            var p = forecast.Exceedance(i, capacity);
             for (var h = 0; h < horizons.Length; h++)
             {
                 if (point.Time - start <= horizons[h])
@@ -63,20 +70,40 @@ public static class CapacityPlanner
         }
 
         var windowEnd = start + (options.PlanningWindow ?? horizons[0]);
-        var peakUpper = forecast.Points.Where(p => p.Time <= windowEnd).Max(p => p.Upper);
-        var recommended = Replicas(peakUpper, perReplica, options.Headroom);
-        var schedule = forecast.Points.Where(p => p.Time <= start + TimeSpan.FromDays(7))
-            .Select(p => (p.Time, Replicas(p.Upper, perReplica, options.Headroom)))
+        var window = Enumerable.Range(0, forecast.Points.Count).Where(i => forecast.Points[i].Time <= windowEnd).DefaultIfEmpty(0).ToArray();
+        var level = ProvisionLevel(forecast, window, options.SaturationTarget);
+        var recommended = Replicas(level, perReplica, options.Headroom);
+        var schedule = Enumerable.Range(0, forecast.Points.Count).Where(i => forecast.Points[i].Time <= start + TimeSpan.FromDays(7))
+            .Select(i => (forecast.Points[i].Time, Replicas(forecast.Quantile(i, 1 - options.SaturationTarget), perReplica, options.Headroom)))
             .ToList();
         var perHour = options.PricePerReplicaHour + (options.PricePerCoreHour * options.CoresPerReplica) + (options.PricePerGiBHour * options.GiBPerReplica);
         return new CapacityPlan(forecast, perReplica, basis, capacity, saturation, probabilities, recommended)
         {
             Schedule = schedule,
-            PeakDemand = peakUpper,
+            PeakDemand = level,
             AnnualCost = replicas * 8760 * perHour,
             RecommendedAnnualCost = recommended * 8760 * perHour,
             ScheduledAnnualCost = schedule.Count == 0 ? 0 : schedule.Average(s => s.Item2) * 8760 * perHour,
         };
+    }
+
+    /// <summary>The lowest demand level that the forecast's steps <paramref name="window"/> exceed, on average, in at most
+    /// <paramref name="target"/> of them.</summary>
+    /// <remarks>Each step's chance of exceeding a level comes from the forecast's calibrated error distribution; their
+    /// mean is the expected share of saturated steps, which falls as the level rises, so a bisection finds it. A level at
+    /// every step's own 1 − target quantile meets the target at each step and so bounds it from above.</remarks>
+    public static double ProvisionLevel(Forecast forecast, IReadOnlyList<int> window, double target)
+    {
+        var high = window.Max(i => forecast.Quantile(i, 1 - target));
+        var low = Math.Min(0, window.Min(i => forecast.Points[i].Lower));
+        for (var iteration = 0; iteration < 60 && high - low > 1e-9 * Math.Max(1, Math.Abs(high)); iteration++)
+        {
+            var middle = (low + high) / 2;
+            var share = window.Average(i => forecast.Exceedance(i, middle));
+            (low, high) = share <= target ? (low, middle) : (middle, high);
+        }
+
+        return high;
     }
 
     /// <summary>The replicas that serve <paramref name="demand"/> with <paramref name="headroom"/> to spare (at least one).</summary>
@@ -124,15 +151,16 @@ public static class CapacityPlanner
 /// <param name="Capacity">What the replicas in force serve.</param>
 /// <param name="SaturationDate">When expected demand first reaches it, or null within the last horizon.</param>
 /// <param name="SaturationProbability">The probability of saturating within each horizon (30, 60 and 90 days by default).</param>
-/// <param name="RecommendedReplicas">The replicas that cover the planning window's upper demand with the headroom.</param>
+/// <param name="RecommendedReplicas">The replicas that meet the saturation target over the planning window, with the headroom.</param>
 public sealed record CapacityPlan(
     Forecast Forecast, double CapacityPerReplica, string CapacityBasis, double Capacity, DateTimeOffset? SaturationDate,
     IReadOnlyList<double> SaturationProbability, int RecommendedReplicas)
 {
-    /// <summary>The replicas for each step of the next week, from the upper end of that step's forecast, with the headroom.</summary>
+    /// <summary>The replicas for each step of the next week, from that step's 1 − saturation target quantile, with the headroom.</summary>
     public IReadOnlyList<(DateTimeOffset Time, int Replicas)> Schedule { get; init; } = [];
 
-    /// <summary>The highest upper end of the forecast over the planning window.</summary>
+    /// <summary>The demand level provisioned over the planning window: exceeded, as forecast, in at most the saturation
+    /// target's share of its steps (before the headroom).</summary>
     public double PeakDemand { get; init; }
 
     /// <summary>A year of the replicas in force at the configured prices.</summary>
@@ -154,8 +182,16 @@ public sealed class CapacityPlannerOptions
     /// <summary>The p99 latency above which a replica counts as saturated, in ms; default none: twice the light-load p99.</summary>
     public double? LatencyObjectiveMs { get; set; }
 
-    /// <summary>Spare capacity kept above the forecast's upper end. Default 0.2.</summary>
-    public double Headroom { get; set; } = 0.2;
+    /// <summary>The share of steps in which demand may exceed the provision. Default 0.01 (1 %).</summary>
+    /// <remarks>The planner provisions the level the forecast's calibrated error distribution says demand exceeds in this
+    /// share of the planning window's steps, rather than a fixed margin over a point forecast: a series the model forecasts
+    /// well gets less spare capacity, a noisy one more. Accepted: above 0 and at most 0.5.</remarks>
+    public double SaturationTarget { get; set; } = 0.01;
+
+    /// <summary>Spare capacity kept above the level the saturation target gives. Default 0.</summary>
+    /// <remarks>The saturation target already covers the forecast's errors; a headroom is for what the forecast cannot see,
+    /// such as an uncertain per-replica capacity.</remarks>
+    public double Headroom { get; set; }
 
     /// <summary>How far ahead the demand is forecast, and the horizons the saturation probability is told for. Default
     /// (empty) 30, 60 and 90 days.</summary>

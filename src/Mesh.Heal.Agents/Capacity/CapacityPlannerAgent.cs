@@ -70,14 +70,14 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
             if (load.Hpa is { } hpa && plan.RecommendedReplicas > hpa.MaxReplicas)
             {
                 actions.Add(Resize("capacity.provision", service, hpa.MaxReplicas, plan, saturation,
-                    Invariant($"raise {service}'s HPA maxReplicas from {hpa.MaxReplicas} to {plan.RecommendedReplicas}, enough for the {names[0]} forecast's upper end ({plan.PeakDemand:0.#}/s) with {load.Planner.Headroom:P0} headroom; a year at that ceiling costs {plan.RecommendedAnnualCost:0.##} against {plan.AnnualCost:0.##}")));
+                    Invariant($"raise {service}'s HPA maxReplicas from {hpa.MaxReplicas} to {plan.RecommendedReplicas}, enough for {plan.PeakDemand:0.#}/s, which the {names[0]} forecast exceeds in at most {load.Planner.SaturationTarget:P1} of steps, with {load.Planner.Headroom:P0} headroom; a year at that ceiling costs {plan.RecommendedAnnualCost:0.##} against {plan.AnnualCost:0.##}")));
             }
         }
         else if (plan.RecommendedReplicas < ceiling - _options.OversizedMargin && p[^1] < 0.01)
         {
             var oversized = new Finding(
                 "capacity.oversized", service,
-                Invariant($"{service} needs {plan.RecommendedReplicas} replicas for the next {names[0]} (upper end {plan.PeakDemand:0.#}/s with headroom) and may scale to {ceiling}; a year at {plan.RecommendedReplicas} costs {plan.RecommendedAnnualCost:0.##} against {plan.AnnualCost:0.##}"),
+                Invariant($"{service} needs {plan.RecommendedReplicas} replicas for the next {names[0]} ({plan.PeakDemand:0.#}/s, exceeded in at most {load.Planner.SaturationTarget:P1} of steps, with {load.Planner.Headroom:P0} headroom) and may scale to {ceiling}; a year at {plan.RecommendedReplicas} costs {plan.RecommendedAnnualCost:0.##} against {plan.AnnualCost:0.##}"),
                 FindingSeverity.Info, 0.9)
             {
                 Evidence = evidence,

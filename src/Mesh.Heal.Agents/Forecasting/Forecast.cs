@@ -1,8 +1,10 @@
+using Mesh.Heal.TimeSeries;
+
 namespace Mesh.Heal.Agents.Forecasting;
 
 /// <summary>A forecast of one series: the model the backtest chose and a point per step with its prediction interval.</summary>
-/// <param name="Model">The chosen model: <c>holt-winters-weekly</c>, <c>holt-winters-daily</c>, <c>damped-trend</c>,
-/// <c>seasonal-naive-weekly</c> or <c>seasonal-naive-daily</c>.</param>
+/// <param name="Model">The chosen model: <c>double-seasonal</c>, <c>holt-winters-weekly</c>, <c>holt-winters-daily</c>,
+/// <c>damped-trend</c> (each also with <c>-log</c>: on the logarithm), <c>seasonal-naive-weekly</c> or <c>seasonal-naive-daily</c>.</param>
 /// <param name="Step">The step of the forecast (the history's, or coarser for a very long history).</param>
 /// <param name="Points">One point per step past the history's end.</param>
 public sealed record Forecast(string Model, TimeSpan Step, IReadOnlyList<ForecastPoint> Points)
@@ -10,11 +12,27 @@ public sealed record Forecast(string Model, TimeSpan Step, IReadOnlyList<Forecas
     /// <summary>The fitted parameters, in words.</summary>
     public string Parameters { get; init; } = string.Empty;
 
+    /// <summary>How the intervals were calibrated, in words.</summary>
+    public string Calibration { get; init; } = string.Empty;
+
     /// <summary>The chosen model's backtest MASE (below 1: better than the seasonal naive forecast in sample).</summary>
     public double BacktestMase { get; init; }
 
-    /// <summary>How much the model's own intervals were widened to cover the backtest errors (1: not at all).</summary>
+    /// <summary>The calibrated interval's first-step upper half-width over the model's own normal one (1: the same).</summary>
     public double IntervalWidening { get; init; } = 1;
+
+    /// <summary>The share of steps the upper ends are calibrated to let through (see <see cref="ForecastOptions.UpperMiss"/>).</summary>
+    public double UpperMiss { get; init; } = 0.025;
+
+    /// <summary>How many backtest errors calibrate the intervals (0: the model's own normal intervals, for a history too
+    /// short to backtest).</summary>
+    public int CalibrationErrors => Errors?.Count ?? 0;
+
+    /// <summary>How many rolling origins those errors came from.</summary>
+    public int CalibrationOrigins => Errors?.Origins ?? 0;
+
+    /// <summary>The backtest's error distribution, which gives any quantile of a step.</summary>
+    internal ForecastErrors? Errors { get; init; }
 
     /// <summary>Every candidate's backtest MASE, by model.</summary>
     public IReadOnlyDictionary<string, double> Candidates { get; init; } = new Dictionary<string, double>();
@@ -27,6 +45,34 @@ public sealed record Forecast(string Model, TimeSpan Step, IReadOnlyList<Forecas
 
     /// <summary>How many steps of history the model saw.</summary>
     public int HistoryPoints { get; init; }
+
+    /// <summary>The <paramref name="probability"/> quantile of the demand at step <paramref name="step"/> (0: the first).</summary>
+    /// <remarks>0.99 is the level the demand stays under in 99 % of steps, as calibrated on the backtest.</remarks>
+    public double Quantile(int step, double probability)
+    {
+        var p = Points[step];
+        if (Errors is { } errors)
+        {
+            return p.Value + (errors.Spread[step] * errors.Quantile(probability));
+        }
+
+        var sd = (p.Upper - p.Value) / Normal.Quantile(1 - UpperMiss);
+        return p.Value + (sd * Normal.Quantile(probability));
+    }
+
+    /// <summary>The probability that the demand at step <paramref name="step"/> exceeds <paramref name="level"/>.</summary>
+    public double Exceedance(int step, double level)
+    {
+        var p = Points[step];
+        if (Errors is { } errors)
+        {
+            var spread = errors.Spread[step];
+            return spread > 0 ? errors.Exceedance((level - p.Value) / spread) : level < p.Value ? 1 : 0;
+        }
+
+        var sd = Math.Max((p.Upper - p.Value) / Normal.Quantile(1 - UpperMiss), 1e-9);
+        return 1 - Normal.Cdf((level - p.Value) / sd);
+    }
 
     /// <summary>The point at or just after <paramref name="time"/>, or the last one.</summary>
     public ForecastPoint At(DateTimeOffset time)

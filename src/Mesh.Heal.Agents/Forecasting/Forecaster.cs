@@ -2,20 +2,31 @@ using Mesh.Heal.TimeSeries;
 
 namespace Mesh.Heal.Agents.Forecasting;
 
-/// <summary>Forecasts a metric series with prediction intervals, choosing per series, by a rolling-origin backtest, among
-/// seasonal naive and damped-trend exponential smoothing with no, a daily or a weekly season.</summary>
+/// <summary>Forecasts a metric series with calibrated prediction intervals, choosing per series, by a rolling-origin
+/// backtest, among seasonal naive forecasts, double-seasonal (daily and weekly) exponential smoothing, and damped-trend
+/// exponential smoothing with no, a daily or a weekly season.</summary>
 /// <remarks>
 /// <para>
 /// The series is put on a regular grid at its own step (the median gap; gaps are filled by carrying the value of the
-/// same time a season earlier, or the last value). A series longer than <see cref="ForecastOptions.MaximumPoints"/> is
-/// averaged into coarser steps first; the forecast is then at that step.
+/// same time a season earlier, or the last value). A history longer than <see cref="ForecastOptions.MaximumPoints"/> steps
+/// keeps its most recent ones when they still span eight weeks, so the forecast stays at the input's step; a shorter span is
+/// averaged into coarser steps first, and the forecast is then at that step.
 /// </para>
 /// <para>
-/// Each candidate whose season fits the history at least twice is fitted on the history up to each of
-/// <see cref="ForecastOptions.BacktestOrigins"/> origins and judged on the next stretch (a day, or a sixth of the
-/// history when shorter) by MASE: its mean absolute error over that of the seasonal naive forecast in sample. The best
-/// candidate is refitted on the whole history. Intervals are the model's analytic ones, widened by how much the
-/// backtest errors outgrew them, so a series the model fits badly gets honest intervals rather than tight wrong ones.
+/// The backtest forecasts a day ahead (the horizon when shorter; a sixth of the history for a series without a daily
+/// season) from each of the last <see cref="ForecastOptions.BacktestOrigins"/> origins a day apart, counted back from the
+/// history's end so that each lead is the same time of day as in the forecast asked for. Each candidate's parameters are
+/// fitted on the history before the first origin and then run, unchanged, through the rest: every backtest error is out
+/// of sample. The candidate with the lowest MASE (its mean absolute error over that of the daily seasonal naive forecast in
+/// sample) is refitted on the whole history.
+/// </para>
+/// <para>
+/// Its intervals come from its own backtest errors, not from a model's normal assumption: each error is divided by its
+/// lead's spread (the mean absolute error of that lead and its neighbours, relative to the forecast for a positive
+/// series, so errors may grow with the level), the scores are pooled, and a step's q quantile is its forecast plus its
+/// spread times the scores' split-conformal q quantile. The upper end is the 1 − <see cref="ForecastOptions.UpperMiss"/>
+/// quantile and the lower end the <see cref="ForecastOptions.LowerMiss"/> one. Steps past the backtest's lead take the spread
+/// of the same time of day, grown as the model's own standard deviation grows.
 /// </para>
 /// <para>Growth is the Theil–Sen slope of the daily means, with Sen's interval, as a share of the current level per 30 days.</para>
 /// </remarks>
@@ -25,13 +36,20 @@ public static class Forecaster
     private static readonly TimeSpan Week = TimeSpan.FromDays(7);
 
     /// <summary>Forecasts <paramref name="history"/> (any order) <paramref name="horizon"/> ahead.</summary>
-    /// <exception cref="ArgumentException">Fewer than <see cref="ForecastOptions.MinimumPoints"/> points, or a horizon of zero or less.</exception>
+    /// <exception cref="ArgumentException">Fewer than <see cref="ForecastOptions.MinimumPoints"/> points, a horizon of zero
+    /// or less, or an <see cref="ForecastOptions.UpperMiss"/> out of its range.</exception>
     public static Forecast Predict(IReadOnlyList<SeriesPoint> history, TimeSpan horizon, ForecastOptions? options = null)
     {
         options ??= new ForecastOptions();
         if (horizon <= TimeSpan.Zero)
         {
             throw new ArgumentException("horizon must be positive", nameof(horizon));
+        }
+
+        if (!(options.Confidence is > 0 and < 1) || !(options.UpperMiss > 0) || options.UpperMiss > 1 - options.Confidence + 1e-12)
+        {
+            throw new ArgumentException(FormattableString.Invariant(
+                $"Confidence {options.Confidence} with UpperMiss {options.UpperMiss} is not accepted; accepted: Confidence above 0 and below 1, UpperMiss above 0 and at most 1 - Confidence ({1 - options.Confidence:0.####})"), nameof(options));
         }
 
         var grid = Regularize(history, options);
@@ -44,33 +62,46 @@ public static class Forecaster
         }
 
         var steps = Math.Max(1, (int)wanted);
-        var candidates = Candidates(grid.Step, y, options);
+        var daily = Period(grid.Step, Day, y.Length);
+        var stride = daily > 0 ? daily : Math.Clamp(Math.Min(steps, y.Length / 6), 1, Math.Max(1, y.Length));
+        var leads = Math.Min(steps, stride);
+        var candidates = Candidates(grid.Step, y, options, leads, stride);
+        var origins = Origins(candidates, y.Length, stride, options);
         var scale = NaiveScale(y, Period(grid.Step, Day, y.Length));
-        var judged = candidates.Select(c => (Candidate: c, Score: Backtest(c, y, grid.Step, scale, options))).ToList();
-        var best = judged.Where(j => double.IsFinite(j.Score.Mase)).OrderBy(j => j.Score.Mase).FirstOrDefault();
+        var judged = candidates.Select(c => (Candidate: c, Backtest: origins.Length == 0 ? null : c.Backtest(y, origins, leads))).ToList();
+        var scored = judged.Select(j => (j.Candidate, j.Backtest, Mase: Mase(j.Backtest, y, origins, scale))).ToList();
+        var best = scored.Where(j => double.IsFinite(j.Mase)).OrderBy(j => j.Mase).FirstOrDefault();
         if (best.Candidate is null)
         {
-            best = judged[0];
+            best = scored[0];
         }
 
         var (mean, sd, parameters) = best.Candidate.Run(y, steps);
-        var z = Normal.Quantile(1 - ((1 - options.Confidence) / 2));
-        var widen = Math.Max(1, best.Score.Widen);
+        var values = mean.Select(best.Candidate.Back).ToArray();
+        var (errors, adjusted, calibration) = best.Backtest is { } backtest
+            ? Calibrate(backtest, y, origins, leads, stride, values, sd, options.UpperMiss)
+            : (new ForecastErrors(mean.Select((m, h) => best.Candidate.Back(m + sd[h]) - best.Candidate.Back(m)).ToArray(), [], 0), values, "the model's own normal intervals (too short a history to backtest)");
+        values = adjusted;
+        var upperQuantile = errors.Quantile(1 - options.UpperMiss);
+        var lowerQuantile = errors.Quantile(options.LowerMiss);
         var points = new ForecastPoint[steps];
         for (var h = 0; h < steps; h++)
         {
-            var half = z * sd[h] * widen;
-            var lower = best.Candidate.Back(mean[h] - half);
-            points[h] = new ForecastPoint(
-                grid.End + (grid.Step * (h + 1)), best.Candidate.Back(mean[h]), options.NonNegative ? Math.Max(0, lower) : lower, best.Candidate.Back(mean[h] + half));
+            var lower = Math.Min(values[h], values[h] + (errors.Spread[h] * lowerQuantile));
+            var upper = Math.Max(values[h], values[h] + (errors.Spread[h] * upperQuantile));
+            points[h] = new ForecastPoint(grid.End + (grid.Step * (h + 1)), values[h], options.NonNegative ? Math.Max(0, lower) : lower, upper);
         }
 
+        var own = best.Candidate.Back(mean[0] + (sd[0] * Normal.Quantile(1 - options.UpperMiss))) - values[0];
         return new Forecast(best.Candidate.Name, grid.Step, points)
         {
             Parameters = parameters,
-            BacktestMase = best.Score.Mase,
-            IntervalWidening = widen,
-            Candidates = judged.ToDictionary(j => j.Candidate.Name, j => j.Score.Mase, StringComparer.Ordinal),
+            Calibration = calibration,
+            BacktestMase = best.Mase,
+            IntervalWidening = own > 0 ? (points[0].Upper - values[0]) / own : 1,
+            UpperMiss = options.UpperMiss,
+            Errors = errors,
+            Candidates = scored.ToDictionary(j => j.Candidate.Name, j => j.Mase, StringComparer.Ordinal),
             Growth = Growth(grid, options),
             Level = y.AsSpan(y.Length - Math.Clamp((int)(Day / grid.Step), 1, Math.Max(1, y.Length / 10))).ToArray().Average(),
             HistoryPoints = y.Length,
@@ -100,7 +131,7 @@ public static class Forecaster
         return step.Ticks > 0 && length.Ticks % step.Ticks == 0 && period > 1 && points >= 2 * period ? (int)period : 0;
     }
 
-    private static List<Candidate> Candidates(TimeSpan step, double[] y, ForecastOptions options)
+    private static List<Candidate> Candidates(TimeSpan step, double[] y, ForecastOptions options, int leads, int stride)
     {
         var points = y.Length;
         var positive = y.All(v => v > 0);
@@ -112,12 +143,12 @@ public static class Forecaster
         var list = new List<Candidate>();
         if (weekly > 0)
         {
-            list.Add(new Candidate("seasonal-naive-weekly", weekly, Naive: true, Log: false, phis));
+            list.Add(new Candidate("seasonal-naive-weekly", Kind.Naive, weekly, 0, Log: false, phis, leads, stride));
         }
 
         if (daily > 0)
         {
-            list.Add(new Candidate("seasonal-naive-daily", daily, Naive: true, Log: false, phis));
+            list.Add(new Candidate("seasonal-naive-daily", Kind.Naive, daily, 0, Log: false, phis, leads, stride));
         }
 
         // Each smoothing model also on the logarithm of a positive series: there the season and the noise grow with the
@@ -125,56 +156,202 @@ public static class Forecaster
         foreach (var log in positive ? (bool[])[false, true] : [false])
         {
             var suffix = log ? "-log" : string.Empty;
+            if (weekly > 0 && daily > 0)
+            {
+                list.Add(new Candidate("double-seasonal" + suffix, Kind.DoubleSeasonal, weekly, daily, log, phis, leads, stride));
+            }
+
             if (weekly > 0)
             {
-                list.Add(new Candidate("holt-winters-weekly" + suffix, weekly, Naive: false, log, phis));
+                list.Add(new Candidate("holt-winters-weekly" + suffix, Kind.HoltWinters, weekly, 0, log, phis, leads, stride));
             }
 
             if (daily > 0)
             {
-                list.Add(new Candidate("holt-winters-daily" + suffix, daily, Naive: false, log, phis));
+                list.Add(new Candidate("holt-winters-daily" + suffix, Kind.HoltWinters, daily, 0, log, phis, leads, stride));
             }
 
-            list.Add(new Candidate("damped-trend" + suffix, 0, Naive: false, log, phis));
+            list.Add(new Candidate("damped-trend" + suffix, Kind.HoltWinters, 0, 0, log, phis, leads, stride));
         }
 
         return list;
     }
 
-    private static (double Mase, double Widen) Backtest(Candidate candidate, double[] y, TimeSpan step, double scale, ForecastOptions options)
+    // The last origins a stride apart, counted back from the end, that leave every candidate the history it needs (two of
+    // its seasons); a candidate whose seasons would leave fewer than three is dropped rather than judged on too few.
+    private static int[] Origins(List<Candidate> candidates, int n, int stride, ForecastOptions options)
     {
-        var stretch = Math.Clamp((int)(Day / step), 1, Math.Max(1, y.Length / 6));
-        var errors = 0.0;
-        var counted = 0;
-        var ratios = new List<double>();
-        for (var k = options.BacktestOrigins; k >= 1; k--)
+        while (true)
         {
-            var origin = y.Length - (k * stretch);
-            if (origin < Math.Max(options.MinimumPoints, 2 * candidate.Period))
+            var longest = candidates.Max(c => c.Period);
+            var needed = Math.Max(options.MinimumPoints, 2 * longest);
+            var origins = new List<int>();
+            for (var k = 1; k <= options.BacktestOrigins && n - (k * stride) >= needed; k++)
             {
-                continue;
+                origins.Insert(0, n - (k * stride));
             }
 
-            var (mean, sd, _) = candidate.Run(y.AsSpan(0, origin), stretch);
-            for (var h = 0; h < stretch && origin + h < y.Length; h++)
+            if (origins.Count >= 3 || longest == 0 || candidates.All(c => c.Period == longest))
             {
-                errors += Math.Abs(y[origin + h] - candidate.Back(mean[h]));
+                return [.. origins];
+            }
+
+            candidates.RemoveAll(c => c.Period == longest);
+        }
+    }
+
+    private static double Mase(double[][]? backtest, double[] y, int[] origins, double scale)
+    {
+        if (backtest is null || scale <= 0)
+        {
+            return double.NaN;
+        }
+
+        var errors = 0.0;
+        var counted = 0;
+        for (var k = 0; k < origins.Length; k++)
+        {
+            for (var h = 0; h < backtest[k].Length && origins[k] + h < y.Length; h++)
+            {
+                errors += Math.Abs(y[origins[k] + h] - backtest[k][h]);
                 counted++;
-                if (sd[h] > 0)
+            }
+        }
+
+        return counted == 0 ? double.NaN : errors / counted / scale;
+    }
+
+    // The backtest errors as a distribution. Per lead, the spread is the mean absolute error of the lead and its
+    // neighbours (relative to the forecast for a positive series); an error over its spread is its standardized error z.
+    // Two things known at an origin sharpen it, both read from the day before (the previous origin's errors, complete by
+    // then): its mean z, of which a share ρ (least squares) carries into the next day's error, so a surge's second day is
+    // expected higher; and its mean |z|, which scales the spread by (1 − λ) + λ·|z|/mean, so a calm week gets tighter
+    // intervals and a turbulent one wider. λ is the one (of five) whose calibrated upper ends are lowest on average; the
+    // coverage itself is the conformal quantile's, whatever λ. The scores are the errors left after both.
+    private static (ForecastErrors Errors, double[] Values, string Description) Calibrate(
+        double[][] backtest, double[] y, int[] origins, int leads, int stride, double[] forecast, double[] sd, double upperMiss)
+    {
+        var relative = y.All(v => v > 0);
+        double Base(double f) => relative ? Math.Max(Math.Abs(f), 1e-9) : 1;
+        var absolute = new double[leads];
+        var counts = new int[leads];
+        for (var k = 0; k < origins.Length; k++)
+        {
+            for (var h = 0; h < leads && origins[k] + h < y.Length; h++)
+            {
+                absolute[h] += Math.Abs(y[origins[k] + h] - backtest[k][h]) / Base(backtest[k][h]);
+                counts[h]++;
+            }
+        }
+
+        var width = Math.Max(1, leads / 48);
+        var spread = new double[leads];
+        for (var h = 0; h < leads; h++)
+        {
+            double sum = 0;
+            var n = 0;
+            for (var j = Math.Max(0, h - width); j <= Math.Min(leads - 1, h + width); j++)
+            {
+                sum += absolute[j];
+                n += counts[j];
+            }
+
+            spread[h] = n > 0 ? sum / n : 0;
+        }
+
+        var floor = Math.Max(1e-12, 1e-3 * spread.Average());
+        var z = new double[origins.Length][];
+        for (var k = 0; k < origins.Length; k++)
+        {
+            var length = Math.Min(leads, y.Length - origins[k]);
+            z[k] = new double[length];
+            for (var h = 0; h < length; h++)
+            {
+                z[k][h] = (y[origins[k] + h] - backtest[k][h]) / (Base(backtest[k][h]) * Math.Max(spread[h], floor));
+            }
+        }
+
+        // The day before each origin: its mean z and mean |z|; the first origin has none and only gives the spread.
+        var adaptive = origins.Length >= 8;
+        var first = adaptive ? 1 : 0;
+        var bias = new double[origins.Length + 1];
+        var turbulence = new double[origins.Length + 1];
+        for (var k = 1; k <= origins.Length; k++)
+        {
+            bias[k] = z[k - 1].Length == 0 ? 0 : z[k - 1].Average();
+            turbulence[k] = z[k - 1].Length == 0 ? 1 : z[k - 1].Average(Math.Abs);
+        }
+
+        var rho = 0.0;
+        var lambda = 0.0;
+        var meanTurbulence = 1.0;
+        if (adaptive)
+        {
+            double xy = 0, xx = 0;
+            for (var k = 1; k < origins.Length; k++)
+            {
+                foreach (var e in z[k])
                 {
-                    ratios.Add(Math.Abs(candidate.Scale(y[origin + h]) - mean[h]) / sd[h]);
+                    xy += e * bias[k];
+                    xx += bias[k] * bias[k];
+                }
+            }
+
+            rho = xx > 0 ? Math.Clamp(xy / xx, 0, 1) : 0;
+            meanTurbulence = Math.Max(1e-9, turbulence.Skip(1).Take(origins.Length - 1).Average());
+            var narrowest = double.PositiveInfinity;
+            foreach (var candidate in (ReadOnlySpan<double>)[0, 0.25, 0.5, 0.75, 1])
+            {
+                var trial = Scores(z, bias, turbulence, first, rho, candidate, meanTurbulence);
+                var q = new ForecastErrors([], trial, 0).Quantile(1 - upperMiss);
+                var provision = 0.0;
+                for (var k = first; k < origins.Length; k++)
+                {
+                    provision += Volatility(turbulence[k], candidate, meanTurbulence) * q;
+                }
+
+                if (provision < narrowest - 1e-12)
+                {
+                    (narrowest, lambda) = (provision, candidate);
                 }
             }
         }
 
-        if (counted == 0 || scale <= 0)
+        var scores = Scores(z, bias, turbulence, first, rho, lambda, meanTurbulence);
+        var steps = forecast.Length;
+        var values = new double[steps];
+        var perStep = new double[steps];
+        var last = sd[Math.Min(leads, steps) - 1];
+        var now = origins.Length;
+        var volatility = Volatility(turbulence[now], lambda, meanTurbulence);
+        for (var h = 0; h < steps; h++)
         {
-            return (double.NaN, 1);
+            var grow = h < leads || last <= 0 ? 1 : Math.Max(1, sd[h] / last);
+            var unit = Base(forecast[h]) * Math.Max(spread[h % leads], floor);
+            values[h] = forecast[h] + (Math.Pow(rho, 1 + (h / stride)) * bias[now] * unit);
+            perStep[h] = unit * grow * volatility;
         }
 
-        // |e|/sd of a normal error has median 0.674; a larger median says the intervals are too narrow by that factor.
-        var widen = ratios.Count == 0 ? 1 : Trend.Median(ratios) / 0.6745;
-        return (errors / counted / scale, widen);
+        var description = FormattableString.Invariant($"{scores.Length} backtest errors from {origins.Length} origins, carry {rho:0.##} of the last day's error, volatility weight {lambda:0.##}");
+        return (new ForecastErrors(perStep, scores, origins.Length), values, description);
+    }
+
+    private static double Volatility(double turbulence, double lambda, double mean) => (1 - lambda) + (lambda * turbulence / mean);
+
+    private static double[] Scores(double[][] z, double[] bias, double[] turbulence, int first, double rho, double lambda, double meanTurbulence)
+    {
+        var scores = new List<double>();
+        for (var k = first; k < z.Length; k++)
+        {
+            var v = Math.Max(1e-6, Volatility(turbulence[k], lambda, meanTurbulence));
+            foreach (var e in z[k])
+            {
+                scores.Add((e - (rho * bias[k])) / v);
+            }
+        }
+
+        scores.Sort();
+        return [.. scores];
     }
 
     private static double NaiveScale(ReadOnlySpan<double> y, int period)
@@ -231,13 +408,16 @@ public static class Forecaster
 
         var step = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, (long)Trend.Median(gaps)));
         var span = points[^1].Time - points[0].Time;
-        while (span / step + 1 > options.MaximumPoints)
+        while (span / step + 1 > options.MaximumPoints && step * options.MaximumPoints < Week * 8)
         {
             step = Coarser(step);
         }
 
-        var start = points[0].Time;
-        var n = (int)(span / step) + 1;
+        // Eight weeks or more of the most recent steps are all the seasons and the backtest need; keeping them rather than
+        // averaging the whole history into coarser steps keeps the forecast at the input's step.
+        var start = span / step + 1 > options.MaximumPoints ? points[^1].Time - (step * (options.MaximumPoints - 1)) : points[0].Time;
+        points = points.Where(p => p.Time >= start).ToList();
+        var n = (int)((points[^1].Time - start) / step) + 1;
         var sums = new double[n];
         var counts = new int[n];
         foreach (var p in points)
@@ -272,25 +452,65 @@ public static class Forecaster
         public DateTimeOffset End => Start + (Step * (Values.Length - 1));
     }
 
-    private sealed record Candidate(string Name, int Period, bool Naive, bool Log, double[] Phis)
+    private enum Kind
+    {
+        Naive,
+        HoltWinters,
+        DoubleSeasonal,
+    }
+
+    private sealed record Candidate(string Name, Kind Kind, int Period, int DailyPeriod, bool Log, double[] Phis, int Leads, int Stride)
     {
         public double Scale(double value) => Log ? Math.Log(value) : value;
 
         public double Back(double value) => Log ? Math.Exp(value) : value;
 
-        // Mean and standard deviation on the model's scale: the logarithm's for a log model, whose forecast is then the
-        // median exp(m) and whose interval exp(m ± z·s) is skewed upwards, as a growing demand's is.
-        public (double[] Mean, double[] Sd, string Parameters) Run(ReadOnlySpan<double> y, int steps)
+        // The forecasts from each origin, on the series' scale: the parameters fitted on the history before the first
+        // origin, then run unchanged through the rest.
+        public double[][] Backtest(double[] y, int[] origins, int leads)
         {
-            if (!Naive)
+            var forecasts = new double[origins.Length][];
+            if (Kind == Kind.Naive)
             {
-                var input = new double[y.Length];
-                for (var i = 0; i < y.Length; i++)
+                for (var k = 0; k < origins.Length; k++)
                 {
-                    input[i] = Scale(y[i]);
+                    forecasts[k] = new double[leads];
+                    for (var h = 0; h < leads; h++)
+                    {
+                        forecasts[k][h] = y[origins[k] - Period + (h % Period)];
+                    }
                 }
 
-                var model = HoltWinters.Fit(input, Period, Phis);
+                return forecasts;
+            }
+
+            var input = Scaled(y);
+            var prefix = input.AsSpan(0, origins[0]);
+            var replayed = Kind == Kind.DoubleSeasonal
+                ? DoubleSeasonalHoltWinters.Fit(prefix, DailyPeriod, Period, Phis, Leads, Stride).Replay(input, origins, leads)
+                : HoltWinters.Fit(prefix, Period, Phis).Replay(input, origins, leads);
+            for (var k = 0; k < origins.Length; k++)
+            {
+                forecasts[k] = (replayed[k] ?? new double[leads]).Select(Back).ToArray();
+            }
+
+            return forecasts;
+        }
+
+        // Mean and standard deviation on the model's scale: the logarithm's for a log model, whose forecast is then the
+        // median exp(m).
+        public (double[] Mean, double[] Sd, string Parameters) Run(double[] y, int steps)
+        {
+            if (Kind == Kind.DoubleSeasonal)
+            {
+                var model = DoubleSeasonalHoltWinters.Fit(Scaled(y), DailyPeriod, Period, Phis, Leads, Stride);
+                var (mean, sd) = model.Forecast(steps);
+                return (mean, sd, model.Parameters + (Log ? ", on the logarithm" : string.Empty));
+            }
+
+            if (Kind == Kind.HoltWinters)
+            {
+                var model = HoltWinters.Fit(Scaled(y), Period, Phis);
                 var (mean, sd) = model.Forecast(steps);
                 return (mean, sd, model.Parameters + (Log ? ", on the logarithm" : string.Empty));
             }
@@ -313,5 +533,7 @@ public static class Forecaster
 
             return (forecast, deviation, "the value one season earlier");
         }
+
+        private double[] Scaled(double[] y) => Log ? y.Select(v => Math.Log(v)).ToArray() : y;
     }
 }

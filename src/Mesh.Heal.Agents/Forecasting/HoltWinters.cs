@@ -118,6 +118,16 @@ internal sealed class HoltWinters
         return (mean, sd);
     }
 
+    /// <summary>The same parameters run over <paramref name="y"/>, returning the forecasts <paramref name="leads"/> steps
+    /// ahead made at each of <paramref name="origins"/> (ascending) from the history before it.</summary>
+    public double[][] Replay(ReadOnlySpan<double> y, int[] origins, int leads)
+    {
+        var model = new HoltWinters(_alpha, _beta, _gamma, _phi, _period);
+        var forecasts = new double[origins.Length][];
+        model.Run(y, double.PositiveInfinity, origins, forecasts, leads);
+        return forecasts;
+    }
+
     private HoltWinters Trained(ReadOnlySpan<double> y)
     {
         Run(y, double.PositiveInfinity);
@@ -126,14 +136,26 @@ internal sealed class HoltWinters
 
     // Runs the recursions over y, leaving the final state; returns the sum of squared one-step errors after the first
     // season (the warm-up), or stops early once it exceeds the best so far.
-    private double Run(ReadOnlySpan<double> y, double stopAbove)
+    private double Run(ReadOnlySpan<double> y, double stopAbove, int[]? origins = null, double[][]? forecasts = null, int leads = 0)
     {
         Initialize(y);
         var start = Math.Max(_period, 2);
         var sse = 0.0;
         var counted = 0;
+        var next = 0;
+        while (origins is not null && next < origins.Length && origins[next] < start)
+        {
+            next++;
+        }
+
         for (var t = start; t < y.Length; t++)
         {
+            while (origins is not null && next < origins.Length && origins[next] == t)
+            {
+                _t = t;
+                forecasts![next++] = Forecast(leads).Mean;
+            }
+
             var slot = t % Math.Max(1, _period);
             var season = _period > 1 ? _season[slot] : 0;
             var predicted = _level + (_phi * _trend) + season;

@@ -159,6 +159,17 @@ internal static partial class ControlPlaneOptionsValidator
                 errors.Add(new(prefix + ":Planner", "Headroom must be 0 to 10 and the prices 0 or more; accepted: Headroom 0.2 for 20 %, prices per hour"));
             }
 
+            if (!(planner.SaturationTarget is > 0 and <= 0.5))
+            {
+                errors.Add(new(prefix + ":Planner:SaturationTarget", $"{planner.SaturationTarget} is out of range; accepted: above 0 and at most 0.5 (0.01: demand may exceed the provision in 1 % of steps)"));
+            }
+
+            var forecast = planner.Forecast;
+            if (!(forecast.Confidence is > 0 and < 1) || !(forecast.UpperMiss > 0) || forecast.UpperMiss > 1 - forecast.Confidence + 1e-12)
+            {
+                errors.Add(new(prefix + ":Planner:Forecast", $"Confidence {forecast.Confidence} with UpperMiss {forecast.UpperMiss} is not accepted; accepted: Confidence above 0 and below 1, UpperMiss above 0 and at most 1 - Confidence"));
+            }
+
             Url(prefix + ":Prometheus", settings.Prometheus);
             Duration(prefix + ":DemandStep", settings.DemandStep, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
             if (planner.Horizons.Any(h => h <= TimeSpan.Zero))

@@ -46,8 +46,9 @@ public class CapacityPlannerTests
         Assert.NotNull(plan.SaturationDate);
         Assert.True(plan.SaturationDate <= demand[^1].Time.AddDays(1));
         Assert.True(plan.SaturationProbability[0] > 0.99);
-        // In 30 days the peaks are about 593 × 1.35 = 800 (with the interval's upper end and 20 % more, over 9 replicas).
-        Assert.InRange(plan.RecommendedReplicas, 9, 16);
+        // In 30 days the peaks are about 593 × 1.35 = 800: the level exceeded in at most 1 % of the window's steps is
+        // near that last week's peaks (8 replicas), well above today's.
+        Assert.InRange(plan.RecommendedReplicas, 8, 16);
         Assert.Equal(4 * 8760 * 0.05, plan.AnnualCost, 6);
         Assert.Equal(plan.RecommendedReplicas * 8760 * 0.05, plan.RecommendedAnnualCost, 6);
         Assert.Equal(168, plan.Schedule.Count);
