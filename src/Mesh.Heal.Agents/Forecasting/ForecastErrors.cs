@@ -44,9 +44,17 @@ internal sealed class ForecastErrors
     /// <summary>How many rolling origins they came from.</summary>
     public int Origins { get; }
 
+    /// <summary>The factor a miss above asked for is scaled by before the quantile is read (1: none), so that the
+    /// quantiles, replayed in time order over the backtest, let through what they say.</summary>
+    public double UpperMissScale { get; init; } = 1;
+
+    /// <summary>The same below.</summary>
+    public double LowerMissScale { get; init; } = 1;
+
     /// <summary>The <paramref name="p"/> quantile of the standardized error.</summary>
     public double Quantile(double p)
     {
+        p = p >= 0.5 ? 1 - Math.Min(0.5, (1 - p) * UpperMissScale) : Math.Min(0.5, p * LowerMissScale);
         var n = _scores.Length;
         if (n == 0)
         {
@@ -81,7 +89,8 @@ internal sealed class ForecastErrors
 
         var index = Array.BinarySearch(_scores, z);
         var firstAbove = index >= 0 ? UpperBound(z, index) : ~index;
-        return (double)(n - firstAbove) / n;
+        var share = (double)(n - firstAbove) / n;
+        return share <= 0.5 ? share / UpperMissScale : share;
     }
 
     private int UpperBound(double z, int index)

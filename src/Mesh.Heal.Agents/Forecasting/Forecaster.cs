@@ -78,8 +78,10 @@ public static class Forecaster
 
         var (mean, sd, parameters) = best.Candidate.Run(y, steps);
         var values = mean.Select(best.Candidate.Back).ToArray();
+        var reference = sd[Math.Min(leads, steps) - 1];
+        var growth = sd.Select(v => reference > 0 ? Math.Max(1, v / reference) : 1).ToArray();
         var (errors, adjusted, calibration) = best.Backtest is { } backtest
-            ? Calibrate(backtest, y, origins, leads, stride, values, sd, options.UpperMiss)
+            ? Calibrate(backtest, y, origins, leads, stride, values, growth, options.UpperMiss, options.LowerMiss)
             : (new ForecastErrors(mean.Select((m, h) => best.Candidate.Back(m + sd[h]) - best.Candidate.Back(m)).ToArray(), [], 0), values, "the model's own normal intervals (too short a history to backtest)");
         values = adjusted;
         var upperQuantile = errors.Quantile(1 - options.UpperMiss);
@@ -92,7 +94,7 @@ public static class Forecaster
             points[h] = new ForecastPoint(grid.End + (grid.Step * (h + 1)), values[h], options.NonNegative ? Math.Max(0, lower) : lower, upper);
         }
 
-        var own = best.Candidate.Back(mean[0] + (sd[0] * Normal.Quantile(1 - options.UpperMiss))) - values[0];
+        var own = best.Candidate.Back(mean[0] + (sd[0] * Normal.Quantile(1 - options.UpperMiss))) - best.Candidate.Back(mean[0]);
         return new Forecast(best.Candidate.Name, grid.Step, points)
         {
             Parameters = parameters,
@@ -229,7 +231,7 @@ public static class Forecaster
     // intervals and a turbulent one wider. λ is the one (of five) whose calibrated upper ends are lowest on average; the
     // coverage itself is the conformal quantile's, whatever λ. The scores are the errors left after both.
     private static (ForecastErrors Errors, double[] Values, string Description) Calibrate(
-        double[][] backtest, double[] y, int[] origins, int leads, int stride, double[] forecast, double[] sd, double upperMiss)
+        double[][] backtest, double[] y, int[] origins, int leads, int stride, double[] forecast, double[] growth, double upperMiss, double lowerMiss)
     {
         var relative = y.All(v => v > 0);
         double Base(double f) => relative ? Math.Max(Math.Abs(f), 1e-9) : 1;
@@ -282,27 +284,36 @@ public static class Forecaster
             turbulence[k] = z[k - 1].Length == 0 ? 1 : z[k - 1].Average(Math.Abs);
         }
 
-        var rho = 0.0;
+        var rise = 0.0;
+        var fall = 0.0;
         var lambda = 0.0;
         var meanTurbulence = 1.0;
         if (adaptive)
         {
-            double xy = 0, xx = 0;
+            // Separately for a day above and below the forecast: a surge tends to last, a holiday's deficit does not.
+            double xyUp = 0, xxUp = 0, xyDown = 0, xxDown = 0;
             for (var k = 1; k < origins.Length; k++)
             {
                 foreach (var e in z[k])
                 {
-                    xy += e * bias[k];
-                    xx += bias[k] * bias[k];
+                    if (bias[k] > 0)
+                    {
+                        (xyUp, xxUp) = (xyUp + (e * bias[k]), xxUp + (bias[k] * bias[k]));
+                    }
+                    else
+                    {
+                        (xyDown, xxDown) = (xyDown + (e * bias[k]), xxDown + (bias[k] * bias[k]));
+                    }
                 }
             }
 
-            rho = xx > 0 ? Math.Clamp(xy / xx, 0, 1) : 0;
+            rise = xxUp > 0 ? Math.Clamp(xyUp / xxUp, 0, 1) : 0;
+            fall = xxDown > 0 ? Math.Clamp(xyDown / xxDown, 0, 1) : 0;
             meanTurbulence = Math.Max(1e-9, turbulence.Skip(1).Take(origins.Length - 1).Average());
             var narrowest = double.PositiveInfinity;
             foreach (var candidate in (ReadOnlySpan<double>)[0, 0.25, 0.5, 0.75, 1])
             {
-                var trial = Scores(z, bias, turbulence, first, rho, candidate, meanTurbulence);
+                var trial = Scores(z, bias, turbulence, first, rise, fall, candidate, meanTurbulence);
                 var q = new ForecastErrors([], trial, 0).Quantile(1 - upperMiss);
                 var provision = 0.0;
                 for (var k = first; k < origins.Length; k++)
@@ -317,36 +328,106 @@ public static class Forecaster
             }
         }
 
-        var scores = Scores(z, bias, turbulence, first, rho, lambda, meanTurbulence);
+        var scores = Scores(z, bias, turbulence, first, rise, fall, lambda, meanTurbulence);
+        var (upperScale, lowerScale) = adaptive ? Sequential(z, bias, turbulence, first, rise, fall, lambda, meanTurbulence, upperMiss, lowerMiss) : (1.0, 1.0);
         var steps = forecast.Length;
         var values = new double[steps];
         var perStep = new double[steps];
-        var last = sd[Math.Min(leads, steps) - 1];
         var now = origins.Length;
         var volatility = Volatility(turbulence[now], lambda, meanTurbulence);
+
+        // The carry is a straight line fitted on the days the backtest saw; a day beyond them (a holiday far below, a
+        // surge far above) is carried as the furthest day seen, not extrapolated.
+        var seenBias = bias.Skip(1).Take(Math.Max(0, origins.Length - 1)).DefaultIfEmpty(0).ToArray();
+        var carried = Math.Clamp(bias[now], Math.Min(0, seenBias.Min()), Math.Max(0, seenBias.Max()));
         for (var h = 0; h < steps; h++)
         {
-            var grow = h < leads || last <= 0 ? 1 : Math.Max(1, sd[h] / last);
+            var grow = h < leads ? 1 : growth[h];
             var unit = Base(forecast[h]) * Math.Max(spread[h % leads], floor);
-            values[h] = forecast[h] + (Math.Pow(rho, 1 + (h / stride)) * bias[now] * unit);
+            values[h] = forecast[h] + (Math.Pow(carried > 0 ? rise : fall, 1 + (h / stride)) * carried * unit);
             perStep[h] = unit * grow * volatility;
         }
 
-        var description = FormattableString.Invariant($"{scores.Length} backtest errors from {origins.Length} origins, carry {rho:0.##} of the last day's error, volatility weight {lambda:0.##}");
-        return (new ForecastErrors(perStep, scores, origins.Length), values, description);
+        var description = FormattableString.Invariant(
+            $"{scores.Length} backtest errors from {origins.Length} origins; carried from the last day: {rise:0.##} of a rise, {fall:0.##} of a fall; volatility weight {lambda:0.##}; misses scaled by {upperScale:0.##} above, {lowerScale:0.##} below");
+        return (new ForecastErrors(perStep, scores, origins.Length) { UpperMissScale = upperScale, LowerMissScale = lowerScale }, values, description);
+    }
+
+    // Conformal quantiles assume errors in any order are alike; a history's errors come in runs (a surge, a holiday), so
+    // the quantile of all past scores lets more through the next day than it says. Replayed in time order (each origin's
+    // scores against the quantile of those before it, from the eighth origin on), the miss that the quantile actually
+    // gave is compared with the one asked for, and the miss asked of the final quantile is scaled by the factor (from
+    // 1/5 to 2) whose replayed miss comes closest without exceeding it.
+    private static (double Upper, double Lower) Sequential(
+        double[][] z, double[] bias, double[] turbulence, int first, double rise, double fall, double lambda, double meanTurbulence, double upperMiss, double lowerMiss)
+    {
+        double[] factors = [2, 1.5, 1.25, 1, 0.8, 0.65, 0.5, 0.4, 0.3, 0.2];
+        var above = new int[factors.Length];
+        var below = new int[factors.Length];
+        var judged = 0;
+        var seen = new List<double>();
+        for (var k = first; k < z.Length; k++)
+        {
+            var v = Math.Max(1e-6, Volatility(turbulence[k], lambda, meanTurbulence));
+            var carry = bias[k] > 0 ? rise : fall;
+            var today = z[k].Select(e => (e - (carry * bias[k])) / v).ToArray();
+            if (k >= first + 7)
+            {
+                var past = new ForecastErrors([], [.. seen], 0);
+                for (var f = 0; f < factors.Length; f++)
+                {
+                    var high = past.Quantile(1 - Math.Min(0.5, upperMiss * factors[f]));
+                    var low = lowerMiss > 0 ? past.Quantile(Math.Min(0.5, lowerMiss * factors[f])) : double.NegativeInfinity;
+                    foreach (var e in today)
+                    {
+                        above[f] += e > high ? 1 : 0;
+                        below[f] += e < low ? 1 : 0;
+                    }
+                }
+
+                judged += today.Length;
+            }
+
+            foreach (var e in today)
+            {
+                var at = seen.BinarySearch(e);
+                seen.Insert(at >= 0 ? at : ~at, e);
+            }
+        }
+
+        if (judged == 0)
+        {
+            return (1, 1);
+        }
+
+        double Pick(int[] misses, double wanted)
+        {
+            for (var f = 0; f < factors.Length; f++)
+            {
+                if ((double)misses[f] / judged <= wanted)
+                {
+                    return factors[f];
+                }
+            }
+
+            return factors[^1];
+        }
+
+        return (Pick(above, upperMiss), lowerMiss > 0 ? Pick(below, lowerMiss) : 1);
     }
 
     private static double Volatility(double turbulence, double lambda, double mean) => (1 - lambda) + (lambda * turbulence / mean);
 
-    private static double[] Scores(double[][] z, double[] bias, double[] turbulence, int first, double rho, double lambda, double meanTurbulence)
+    private static double[] Scores(double[][] z, double[] bias, double[] turbulence, int first, double rise, double fall, double lambda, double meanTurbulence)
     {
         var scores = new List<double>();
         for (var k = first; k < z.Length; k++)
         {
             var v = Math.Max(1e-6, Volatility(turbulence[k], lambda, meanTurbulence));
+            var carry = bias[k] > 0 ? rise : fall;
             foreach (var e in z[k])
             {
-                scores.Add((e - (rho * bias[k])) / v);
+                scores.Add((e - (carry * bias[k])) / v);
             }
         }
 

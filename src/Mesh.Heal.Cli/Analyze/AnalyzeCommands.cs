@@ -12,7 +12,7 @@ namespace Mesh.Heal.Cli.Analyze;
 internal static class AnalyzeCommands
 {
     public const string Usage = "accepted: analyze anomalies <file.csv|->, analyze resources <file.csv|-> --limit <value> [--json], "
-        + "analyze forecast <file.csv|-> --horizon <30m, 12h, 7d> [--json], analyze scaling <events.json|-> [--json], analyze logs <file|-> [--json | --lines] [--top N]";
+        + "analyze forecast <file.csv|-> --horizon <30m, 12h, 7d> [--upper-miss 1%] [--json], analyze scaling <events.json|-> [--json], analyze logs <file|-> [--json | --lines] [--top N]";
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
@@ -27,6 +27,7 @@ internal static class AnalyzeCommands
         var command = "meshctl analyze " + args[1];
         double? limit = null;
         TimeSpan? horizon = null;
+        var forecastOptions = new ForecastOptions();
         var json = false;
         var lines = false;
         var top = 20;
@@ -56,6 +57,18 @@ internal static class AnalyzeCommands
                     }
 
                     horizon = h;
+                    break;
+                case "--upper-miss" when args[1] == "forecast" && i + 1 < args.Count:
+                    var share = args[++i];
+                    var percent = share.EndsWith('%');
+                    if (!double.TryParse(percent ? share[..^1] : share, NumberStyles.Float, CultureInfo.InvariantCulture, out var miss)
+                        || !((percent ? miss / 100 : miss) is > 0 and <= 0.05))
+                    {
+                        await error.WriteLineAsync($"{command}: --upper-miss '{args[i]}' is not accepted; accepted: the share of steps allowed above the upper end, above 0 and at most 5 % (the 95 % interval's whole miss), such as 1% or 0.01");
+                        return 2;
+                    }
+
+                    forecastOptions.UpperMiss = percent ? miss / 100 : miss;
                     break;
                 case "--limit" when args[1] == "resources" && i + 1 < args.Count:
                     if (!TryQuantity(args[++i], out var parsed) || parsed <= 0)
@@ -133,7 +146,7 @@ internal static class AnalyzeCommands
 
         if (args[1] == "forecast")
         {
-            return await ForecastAsync(command, csv, horizon!.Value, output, error, json);
+            return await ForecastAsync(command, csv, horizon!.Value, forecastOptions, output, error, json);
         }
 
         var verdict = LeakDetector.Analyze(csv.Points, limit);
@@ -141,12 +154,12 @@ internal static class AnalyzeCommands
         return 0;
     }
 
-    private static async Task<int> ForecastAsync(string command, SeriesCsv csv, TimeSpan horizon, TextWriter output, TextWriter error, bool json)
+    private static async Task<int> ForecastAsync(string command, SeriesCsv csv, TimeSpan horizon, ForecastOptions options, TextWriter output, TextWriter error, bool json)
     {
         Forecast forecast;
         try
         {
-            forecast = Forecaster.Predict(csv.Points, horizon);
+            forecast = Forecaster.Predict(csv.Points, horizon, options);
         }
         catch (ArgumentException ex)
         {
@@ -156,7 +169,8 @@ internal static class AnalyzeCommands
 
         await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"{command}: {forecast.Model} ({forecast.Parameters}), step {DurationParser.Format(forecast.Step)}, backtest MASE {forecast.BacktestMase:0.000}; "
-            + $"growth {forecast.Growth.MonthlyShare * 100:0.0} % per 30 days (95 %: {forecast.Growth.MonthlyShareLower * 100:0.0} to {forecast.Growth.MonthlyShareUpper * 100:0.0})"));
+            + $"growth {forecast.Growth.MonthlyShare * 100:0.0} % per 30 days (95 %: {forecast.Growth.MonthlyShareLower * 100:0.0} to {forecast.Growth.MonthlyShareUpper * 100:0.0}); "
+            + $"interval {options.Confidence * 100:0.#} %: upper miss {options.UpperMiss * 100:0.##} %, lower miss {options.LowerMiss * 100:0.##} % ({forecast.Calibration})"));
         if (json)
         {
             await output.WriteLineAsync(JsonSerializer.Serialize(
@@ -167,6 +181,9 @@ internal static class AnalyzeCommands
                     step = DurationParser.Format(forecast.Step),
                     backtestMase = forecast.BacktestMase,
                     intervalWidening = forecast.IntervalWidening,
+                    upperMiss = options.UpperMiss,
+                    lowerMiss = options.LowerMiss,
+                    calibration = forecast.Calibration,
                     historyPoints = forecast.HistoryPoints,
                     candidates = forecast.Candidates,
                     growth = new { perDay = forecast.Growth.PerDay, monthlyShare = forecast.Growth.MonthlyShare, lower = forecast.Growth.MonthlyShareLower, upper = forecast.Growth.MonthlyShareUpper },

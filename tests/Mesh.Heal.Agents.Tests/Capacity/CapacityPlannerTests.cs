@@ -56,6 +56,41 @@ public class CapacityPlannerTests
     }
 
     [Fact]
+    public void Plan_StricterSaturationTarget_ProvisionsMore()
+    {
+        // Four weeks hourly, a daily swing with noise that is large at times.
+        var demand = Enumerable.Range(0, 4 * 168).Select(h => new SeriesPoint(Monday.AddHours(h),
+            500 * (1 + (0.3 * Math.Sin(2 * Math.PI * h / 24))) * (1 + LeakDetectorTests.Noise(h, h % 5 == 0 ? 0.3 : 0.05)))).ToList();
+        CapacityPlan Plan(double target) => CapacityPlanner.Plan(demand, [], 1, new CapacityPlannerOptions
+        {
+            CapacityPerReplica = 10, SaturationTarget = target, Horizons = [TimeSpan.FromDays(7)],
+        });
+
+        var loose = Plan(0.05);
+        var usual = Plan(0.01);
+        var strict = Plan(0.002);
+
+        Assert.True(loose.PeakDemand < usual.PeakDemand && usual.PeakDemand < strict.PeakDemand, $"{loose.PeakDemand:0} {usual.PeakDemand:0} {strict.PeakDemand:0}");
+        Assert.True(loose.RecommendedReplicas < strict.RecommendedReplicas);
+        Assert.True(loose.Schedule.Sum(s => s.Replicas) < usual.Schedule.Sum(s => s.Replicas));
+        Assert.True(usual.Schedule.Sum(s => s.Replicas) < strict.Schedule.Sum(s => s.Replicas));
+
+        // The expected share of the week's steps above the provision is the target (within the steps' granularity).
+        var window = Enumerable.Range(0, usual.Forecast.Points.Count).ToArray();
+        Assert.InRange(window.Average(i => usual.Forecast.Exceedance(i, usual.PeakDemand)), 0.002, 0.0101);
+    }
+
+    [Fact]
+    public void Plan_SaturationTargetOutOfRange_IsRefusedByName()
+    {
+        var demand = Enumerable.Range(0, 100).Select(h => new SeriesPoint(Monday.AddHours(h), 100)).ToList();
+
+        var error = Assert.Throws<ArgumentException>(() => CapacityPlanner.Plan(demand, [], 1, new CapacityPlannerOptions { CapacityPerReplica = 10, SaturationTarget = 0 }));
+
+        Assert.Contains("SaturationTarget 0 is out of range", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Plan_FlatDemandWellUnderCapacity_NeverSaturatesAndRecommendsFewer()
     {
         var demand = Enumerable.Range(0, 4 * 168).Select(h => new SeriesPoint(Monday.AddHours(h), 100 + LeakDetectorTests.Noise(h, 5))).ToList();

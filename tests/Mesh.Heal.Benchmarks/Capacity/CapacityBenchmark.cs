@@ -68,6 +68,11 @@ internal static class CapacityBenchmark
         {
             foreach (var (name, traceSeed) in new[] { ("tuning", seed), ("held-out", holdoutSeed) })
             {
+                if (traceSeed == holdoutSeed && holdoutSeed == seed && name == "held-out")
+                {
+                    continue; // the same seed twice: the tuning traces again
+                }
+
                 var generator = new DemandTraces(traceSeed);
                 var all = Enumerable.Range(0, traces).Select(_ => generator.Next()).ToList();
                 var replan = DayAhead(all.Select(t => ((IReadOnlyList<SeriesPoint>)t.Points, t.HistoryDays * 48)).ToList(), all);

@@ -79,6 +79,32 @@ public class AnalyzeCommandsTests
     }
 
     [Fact]
+    public async Task Forecast_LargerUpperMiss_LowersTheUpperEndsAndSaysSo()
+    {
+        // Five weeks half-hourly: a daily swing, weekends lower, noise whose size changes from day to day.
+        var rows = Enumerable.Range(0, 35 * 48).Select(i =>
+            FormattableString.Invariant($"{DateTimeOffset.FromUnixTimeSeconds(1_767_571_200 + i * 1800):O},{(i / 48 % 7 >= 5 ? 70 : 100) * (1 + 0.3 * Math.Sin(2 * Math.PI * i / 48)) * (1 + (Noise(i) * (1 + i / 48 % 3) * 0.05))}"));
+        var input = "timestamp,value\n" + string.Join('\n', rows);
+
+        var (code, standard, error) = await RunAsync(["analyze", "forecast", "-", "--horizon", "1d"], input);
+        var (codeLoose, loose, errorLoose) = await RunAsync(["analyze", "forecast", "-", "--horizon", "1d", "--upper-miss", "5%"], input);
+
+        Assert.Equal((0, 0), (code, codeLoose));
+        Assert.Contains("interval 95 %: upper miss 1 %, lower miss 4 %", error, StringComparison.Ordinal);
+        Assert.Contains("interval 95 %: upper miss 5 %, lower miss 0 %", errorLoose, StringComparison.Ordinal);
+        var upper = Column(standard, 3);
+        var upperLoose = Column(loose, 3);
+        Assert.Equal(48, upper.Length);
+        Assert.All(upper.Zip(upperLoose), p => Assert.True(p.Second <= p.First + 1e-9, $"{p.Second} over {p.First}"));
+        Assert.True(upperLoose.Sum() < upper.Sum(), error + "\n" + errorLoose);
+        Assert.Equal(Column(standard, 1), Column(loose, 1));
+    }
+
+    // Near-normal noise from a hash of i: the sum of three uniform draws.
+    private static double Noise(int i) =>
+        Enumerable.Range(0, 3).Sum(k => (((((ulong)(i + (k * 1_000_003)) * 0x9E3779B97F4A7C15UL) >> 11) * (1.0 / (1UL << 53))) - 0.5) * 2);
+
+    [Fact]
     public async Task Forecast_Json_CarriesTheModelAndTheGrowth()
     {
         var rows = Enumerable.Range(0, 60).Select(i => $"{1_764_000_000 + i * 60},{50 + i}");
@@ -127,6 +153,7 @@ public class AnalyzeCommandsTests
     [InlineData("analyze forecasts x.csv", "accepted: analyze anomalies")]
     [InlineData("analyze forecast -", "--horizon is required")]
     [InlineData("analyze forecast - --horizon soon", "--horizon 'soon' is not accepted; accepted: a duration such as 30m, 12h, 7d")]
+    [InlineData("analyze forecast - --horizon 1d --upper-miss 10%", "--upper-miss '10%' is not accepted; accepted: the share of steps allowed above the upper end, above 0 and at most 5 %")]
     public async Task Run_BadArguments_NamesWhatIsAccepted(string line, string message)
     {
         var (code, _, error) = await RunAsync(line.Split(' '), "1,2\n");
@@ -134,6 +161,9 @@ public class AnalyzeCommandsTests
         Assert.Equal(2, code);
         Assert.Contains(message, error, StringComparison.Ordinal);
     }
+
+    private static double[] Column(string csv, int column) =>
+        csv.Trim().Split('\n').Skip(1).Select(l => double.Parse(l.Split(',')[column], CultureInfo.InvariantCulture)).ToArray();
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args, string input)
     {
