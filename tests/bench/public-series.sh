@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The forecaster's backtest on public series: fetches the vega-datasets npm package (BSD-3-Clause) into a temporary
-# folder, turns two of its hourly series into timestamp,value CSV, and runs the capacity benchmark's backtest on them.
+# folder, turns two of its hourly series into timestamp,value CSV, and runs the capacity benchmark on them: the
+# rolling-origin backtest and the day-ahead re-planning over the last 8 weeks (upper end provisioned, against static peak).
 #   flights: departures per hour in the 20,000-flight sample of Jan-Mar 2001 (a demand with daily and weekly seasons)
 #   seattle: hourly normal temperature over a year (a smooth daily and yearly cycle)
 # Needs npm and python3. Usage: tests/bench/public-series.sh
@@ -29,4 +30,4 @@ with open(f"{out}/seattle.csv", "w") as w:
     for row in csv.DictReader(open(f"{data}/seattle-weather-hourly-normals.csv")):
         w.write(f"{row['date']}Z,{row['temperature']}\n")
 PY
-dotnet run -c Release --project tests/Mesh.Heal.Benchmarks -- capacity --series 0 --csv "$work/flights.csv" --csv "$work/seattle.csv"
+dotnet run -c Release --project tests/Mesh.Heal.Benchmarks -- capacity --series 0 --traces 0 --csv "$work/flights.csv" --csv "$work/seattle.csv"

@@ -107,4 +107,20 @@ public class ControlPlaneOptionsValidatorTests
 
         Assert.Contains(errors, e => e.Field == "ControlPlane:Capacity:Services:b:Planner:Horizons" && e.Message.Contains("more than 200000 steps"));
     }
+
+    [Fact]
+    public void Validate_CapacitySaturationTargetAndUpperMissOutOfRange_NameThem()
+    {
+        var options = new ControlPlaneOptions();
+        options.Capacity.Services["b"] = new ServiceCapacityOptions();
+        options.Capacity.Services["b"].Planner.SaturationTarget = 0;
+        options.Capacity.Services["b"].Planner.Forecast.UpperMiss = 0.1;
+
+        var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: false);
+
+        Assert.Contains(errors, e => e.Field == "ControlPlane:Capacity:Services:b:Planner:SaturationTarget" && e.Message.Contains("above 0 and at most 0.5"));
+        Assert.Contains(errors, e => e.Field == "ControlPlane:Capacity:Services:b:Planner:Forecast" && e.Message.Contains("UpperMiss 0.1"));
+        Assert.DoesNotContain(ControlPlaneOptionsValidator.Validate(new ControlPlaneOptions { Capacity = { Services = { ["b"] = new ServiceCapacityOptions() } } }, anyTokens: false),
+            e => e.Field.StartsWith("ControlPlane:Capacity:Services:b:Planner", StringComparison.Ordinal));
+    }
 }
