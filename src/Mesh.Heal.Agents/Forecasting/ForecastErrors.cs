@@ -84,13 +84,14 @@ internal sealed class ForecastErrors
         if (z >= _scores[^1])
         {
             // Past every score seen: the fitted normal's tail, never above what one more score would make it.
-            return Math.Min(1.0 / (n + 1), 1 - Normal.Cdf((z - _mean) / Math.Max(_sd, 1e-12)));
+            return Math.Min(0.5, Math.Min(1.0 / (n + 1), 1 - Normal.Cdf((z - _mean) / Math.Max(_sd, 1e-12))) / UpperMissScale);
         }
 
         var index = Array.BinarySearch(_scores, z);
         var firstAbove = index >= 0 ? UpperBound(z, index) : ~index;
         var share = (double)(n - firstAbove) / n;
-        return share <= 0.5 ? share / UpperMissScale : share;
+        // The inverse of Quantile's scaling of the miss, kept a probability and monotone.
+        return share <= 0.5 ? Math.Min(0.5, share / UpperMissScale) : share;
     }
 
     private int UpperBound(double z, int index)

@@ -64,8 +64,10 @@ public static class Forecaster
         var steps = Math.Max(1, (int)wanted);
         var daily = Period(grid.Step, Day, y.Length);
         var stride = daily > 0 ? daily : Math.Clamp(Math.Min(steps, y.Length / 6), 1, Math.Max(1, y.Length));
-        var leads = Math.Min(steps, stride);
-        var candidates = Candidates(grid.Step, y, options, leads, stride);
+        // Judged up to a week ahead (the horizon when shorter) from origins a day apart, so a longer horizon's intervals
+        // come from errors as far ahead as the history can show; the smoothing models are fitted on the day ahead.
+        var leads = Math.Min(steps, daily > 0 ? 7 * stride : stride);
+        var candidates = Candidates(grid.Step, y, options, Math.Min(leads, stride), stride);
         var origins = Origins(candidates, y.Length, stride, options);
         var scale = NaiveScale(y, Period(grid.Step, Day, y.Length));
         var judged = candidates.Select(c => (Candidate: c, Backtest: origins.Length == 0 ? null : c.Backtest(y, origins, leads))).ToList();
@@ -246,7 +248,7 @@ public static class Forecaster
             }
         }
 
-        var width = Math.Max(1, leads / 48);
+        var width = Math.Max(1, stride / 48);
         var spread = new double[leads];
         for (var h = 0; h < leads; h++)
         {
@@ -280,8 +282,9 @@ public static class Forecaster
         var turbulence = new double[origins.Length + 1];
         for (var k = 1; k <= origins.Length; k++)
         {
-            bias[k] = z[k - 1].Length == 0 ? 0 : z[k - 1].Average();
-            turbulence[k] = z[k - 1].Length == 0 ? 1 : z[k - 1].Average(Math.Abs);
+            var dayBefore = z[k - 1].AsSpan(0, Math.Min(stride, z[k - 1].Length)).ToArray();
+            bias[k] = dayBefore.Length == 0 ? 0 : dayBefore.Average();
+            turbulence[k] = dayBefore.Length == 0 ? 1 : dayBefore.Average(Math.Abs);
         }
 
         var rise = 0.0;
@@ -294,7 +297,7 @@ public static class Forecaster
             double xyUp = 0, xxUp = 0, xyDown = 0, xxDown = 0;
             for (var k = 1; k < origins.Length; k++)
             {
-                foreach (var e in z[k])
+                foreach (var e in z[k].AsSpan(0, Math.Min(stride, z[k].Length)))
                 {
                     if (bias[k] > 0)
                     {
@@ -313,7 +316,7 @@ public static class Forecaster
             var narrowest = double.PositiveInfinity;
             foreach (var candidate in (ReadOnlySpan<double>)[0, 0.25, 0.5, 0.75, 1])
             {
-                var trial = Scores(z, bias, turbulence, first, rise, fall, candidate, meanTurbulence);
+                var trial = Scores(z, bias, turbulence, first, stride, rise, fall, candidate, meanTurbulence);
                 var q = new ForecastErrors([], trial, 0).Quantile(1 - upperMiss);
                 var provision = 0.0;
                 for (var k = first; k < origins.Length; k++)
@@ -328,8 +331,8 @@ public static class Forecaster
             }
         }
 
-        var scores = Scores(z, bias, turbulence, first, rise, fall, lambda, meanTurbulence);
-        var (upperScale, lowerScale) = adaptive ? Sequential(z, bias, turbulence, first, rise, fall, lambda, meanTurbulence, upperMiss, lowerMiss) : (1.0, 1.0);
+        var scores = Scores(z, bias, turbulence, first, stride, rise, fall, lambda, meanTurbulence);
+        var (upperScale, lowerScale) = adaptive ? Sequential(z, bias, turbulence, first, stride, rise, fall, lambda, meanTurbulence, upperMiss, lowerMiss) : (1.0, 1.0);
         var steps = forecast.Length;
         var values = new double[steps];
         var perStep = new double[steps];
@@ -343,7 +346,9 @@ public static class Forecaster
         for (var h = 0; h < steps; h++)
         {
             var grow = h < leads ? 1 : growth[h];
-            var unit = Base(forecast[h]) * Math.Max(spread[h % leads], floor);
+            // Past the leads judged, the last judged day's spread at the same time of day.
+            var lead = h < leads ? h : leads - Math.Min(leads, stride) + (h % Math.Min(leads, stride));
+            var unit = Base(forecast[h]) * Math.Max(spread[lead], floor);
             values[h] = forecast[h] + (Math.Pow(carried > 0 ? rise : fall, 1 + (h / stride)) * carried * unit);
             perStep[h] = unit * grow * volatility;
         }
@@ -359,19 +364,28 @@ public static class Forecaster
     // gave is compared with the one asked for, and the miss asked of the final quantile is scaled by the factor (from
     // 1/5 to 2) whose replayed miss comes closest without exceeding it.
     private static (double Upper, double Lower) Sequential(
-        double[][] z, double[] bias, double[] turbulence, int first, double rise, double fall, double lambda, double meanTurbulence, double upperMiss, double lowerMiss)
+        double[][] z, double[] bias, double[] turbulence, int first, int stride, double rise, double fall, double lambda, double meanTurbulence, double upperMiss, double lowerMiss)
     {
         double[] factors = [2, 1.5, 1.25, 1, 0.8, 0.65, 0.5, 0.4, 0.3, 0.2];
         var above = new int[factors.Length];
         var below = new int[factors.Length];
         var judged = 0;
         var seen = new List<double>();
+        var pending = new Queue<(int Known, double[] Scores)>();
         for (var k = first; k < z.Length; k++)
         {
-            var v = Math.Max(1e-6, Volatility(turbulence[k], lambda, meanTurbulence));
-            var carry = bias[k] > 0 ? rise : fall;
-            var today = z[k].Select(e => (e - (carry * bias[k])) / v).ToArray();
-            if (k >= first + 7)
+            // An origin's scores join the past once all its leads have happened (a day apart per stride).
+            while (pending.Count > 0 && pending.Peek().Known <= k)
+            {
+                foreach (var e in pending.Dequeue().Scores)
+                {
+                    var at = seen.BinarySearch(e);
+                    seen.Insert(at >= 0 ? at : ~at, e);
+                }
+            }
+
+            var today = Standardized(z[k], bias[k], turbulence[k], stride, rise, fall, lambda, meanTurbulence);
+            if (k >= first + 7 && seen.Count > 0)
             {
                 var past = new ForecastErrors([], [.. seen], 0);
                 for (var f = 0; f < factors.Length; f++)
@@ -388,11 +402,7 @@ public static class Forecaster
                 judged += today.Length;
             }
 
-            foreach (var e in today)
-            {
-                var at = seen.BinarySearch(e);
-                seen.Insert(at >= 0 ? at : ~at, e);
-            }
+            pending.Enqueue((k + ((today.Length + stride - 1) / stride), today));
         }
 
         if (judged == 0)
@@ -418,17 +428,27 @@ public static class Forecaster
 
     private static double Volatility(double turbulence, double lambda, double mean) => (1 - lambda) + (lambda * turbulence / mean);
 
-    private static double[] Scores(double[][] z, double[] bias, double[] turbulence, int first, double rise, double fall, double lambda, double meanTurbulence)
+    // The errors left of one origin's standardized errors once the carry (fading by a power a day) and the volatility are
+    // taken out.
+    private static double[] Standardized(double[] z, double bias, double turbulence, int stride, double rise, double fall, double lambda, double meanTurbulence)
+    {
+        var v = Math.Max(1e-6, Volatility(turbulence, lambda, meanTurbulence));
+        var carry = bias > 0 ? rise : fall;
+        var scores = new double[z.Length];
+        for (var h = 0; h < z.Length; h++)
+        {
+            scores[h] = (z[h] - (Math.Pow(carry, 1 + (h / stride)) * bias)) / v;
+        }
+
+        return scores;
+    }
+
+    private static double[] Scores(double[][] z, double[] bias, double[] turbulence, int first, int stride, double rise, double fall, double lambda, double meanTurbulence)
     {
         var scores = new List<double>();
         for (var k = first; k < z.Length; k++)
         {
-            var v = Math.Max(1e-6, Volatility(turbulence[k], lambda, meanTurbulence));
-            var carry = bias[k] > 0 ? rise : fall;
-            foreach (var e in z[k])
-            {
-                scores.Add((e - (carry * bias[k])) / v);
-            }
+            scores.AddRange(Standardized(z[k], bias[k], turbulence[k], stride, rise, fall, lambda, meanTurbulence));
         }
 
         scores.Sort();
