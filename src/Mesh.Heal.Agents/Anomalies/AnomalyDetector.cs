@@ -15,9 +15,12 @@ namespace Mesh.Heal.Agents.Anomalies;
 /// starts at once.
 /// </para>
 /// <para>
-/// A point's score is the largest of: the contextual detector's score; the likelihood score of the seasonal model's residual
-/// (log-scaled tail probability, 0.5 at one in 10⁵); 1 when the value lies beyond the range seen so far by more than
-/// <see cref="AnomalyDetectorOptions.RangeTolerance"/> of it. A deviation from the expectation smaller than the floors
+/// A point's score is the largest of: the likelihood score of the seasonal model's residual (its upper tail probability
+/// against the residuals' own history, log-scaled: 0.5 at one in 10⁵, 1 from one in 10¹⁰); the mean of that and the
+/// contextual detector's score (which alone is often the noise of its coarse encoding); 1 when the value lies beyond the
+/// range seen so far by more than <see cref="AnomalyDetectorOptions.RangeTolerance"/> of it. The contextual detector uses
+/// eight equal bins of the range (the reference's scheme leaves the top bin to the maximum alone) and is ignored for two
+/// points after missing points (a gap over three steps), as it knows order, not time. A deviation from the expectation smaller than the floors
 /// (<see cref="AnomalyDetectorOptions.MinimumScale"/>) scores 0. Once a point scores at least
 /// <see cref="AnomalyDetectorOptions.Threshold"/>, the points after it score 0 for <see cref="AnomalyDetectorOptions.SuppressPoints"/>
 /// points (or <see cref="AnomalyDetectorOptions.SuppressTime"/>): one event, one alarm. A persistent level shift is flagged
@@ -36,6 +39,9 @@ public sealed class AnomalyDetector
     private ContextualAnomalyDetector? _contextual;
     private long _count;
     private DateTimeOffset _first;
+    private DateTimeOffset _last;
+    private TimeSpan _step;
+    private int _afterGap;
     private bool _learning = true;
     private double _min = double.PositiveInfinity;
     private double _max = double.NegativeInfinity;
@@ -79,10 +85,31 @@ public sealed class AnomalyDetector
         {
             _first = time;
         }
+        else
+        {
+            var step = time - _last;
+            if (_step == TimeSpan.Zero || (step > TimeSpan.Zero && step < _step))
+            {
+                _step = step;
+            }
 
+            // The contextual detector knows order, not time: across missing points its context is broken, not surprised.
+            if (_step > TimeSpan.Zero && step > 3 * _step)
+            {
+                _afterGap = AnomalyDetectorConstants.PointsAfterGap;
+            }
+        }
+
+        _last = time;
         var z = _model.Update(time, value);
         var likelihood = _likelihood.Update(Math.Min(Math.Abs(z), 20));
         var contextual = _contextual?.Score(value) ?? 0;
+        if (_afterGap > 0)
+        {
+            _afterGap--;
+            contextual = 0;
+        }
+
         if (_learning)
         {
             _probation?.Add(value);
@@ -100,7 +127,9 @@ public sealed class AnomalyDetector
         var tolerance = _options.RangeTolerance * (range > 0 ? range : Math.Max(Math.Abs(_max), 1e-9));
         var outOfRange = value > _max + tolerance || value < _min - tolerance;
         Widen(value);
-        var score = Math.Max(Math.Max(contextual, likelihood), outOfRange ? 1 : 0);
+        // The contextual detector's surprise at a point the seasonal model finds ordinary is often the coarse encoding's
+        // noise: it raises the likelihood halfway to its own score, never beyond.
+        var score = Math.Max(Math.Max((contextual + likelihood) / 2, likelihood), outOfRange ? 1 : 0);
 
         // A change too small to matter (one more thread) is no anomaly however still the series was.
         if (Math.Abs(value - _model.Expected) < _options.ClipAt * Math.Max(_options.MinimumScale, _options.MinimumRelativeScale * Math.Abs(_model.Expected)))
@@ -176,7 +205,7 @@ public sealed class AnomalyDetector
         }
     }
 
-    private ContextualAnomalyDetector Contextual(double min, double max) => new(min, max, Math.Max(1, _probationPoints / 5.0));
+    private ContextualAnomalyDetector Contextual(double min, double max) => new(min, max, Math.Max(1, _probationPoints / 5.0), equalBins: true);
 
     private void Widen(double value)
     {

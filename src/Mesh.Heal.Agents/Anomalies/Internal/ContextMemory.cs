@@ -5,8 +5,10 @@ namespace Mesh.Heal.Agents.Anomalies.Internal;
 /// in memory, as in Smirnov's Contextual Anomaly Detector (open-source edition, NAB's <c>context_ose</c>).</summary>
 /// <remarks>
 /// The reference walks every semi-context each step; only those that share a fact with the input can have a non-empty
-/// crossing, so this walks just those, in creation order, which gives the same result at a cost that does not grow with
-/// the memory. Ties the reference breaks by Python's tuple hashes are broken here by the semi-contexts' ids (deterministic).
+/// crossing, so this walks just those (counting shared facts, building the shared fact lists only for the potential new
+/// contexts), and only the fully matched left semi-contexts when no new zero-level context was stored, where the others
+/// can do nothing. The order of the potential new contexts (and so of context ids) may differ from the reference's, and
+/// ties the reference breaks by Python's tuple hashes are broken here by ids: deterministic, not bit-identical.
 /// </remarks>
 internal sealed class ContextMemory(int maxLeftSemiContextLength)
 {
@@ -48,11 +50,13 @@ internal sealed class ContextMemory(int maxLeftSemiContextLength)
     /// fully matched the previous step: returns the active contexts, how many were selected, and the potential new ones.</summary>
     public (List<Context> Active, int Selected, List<(long[] Left, long[] Right)> Potential) CrossRight(long[] facts, bool newContext)
     {
-        Cross(_sides[1], facts);
+        var rights = _sides[1];
+        Cross(rights, facts);
+        var lefts = _sides[0];
         var active = new List<Context>();
         var selected = 0;
         var potential = new List<(long[] Left, long[] Right)>();
-        foreach (var left in _sides[0].Crossed)
+        foreach (var left in lefts.Full)
         {
             foreach (var contextId in left.Contexts.Values)
             {
@@ -62,28 +66,47 @@ internal sealed class ContextMemory(int maxLeftSemiContextLength)
                 }
 
                 var context = _contexts[contextId];
-                var right = _sides[1].All[context.RightId];
-                if (left.Length == left.CrossedCount)
+                var right = rights.All[context.RightId];
+                var crossed = rights.Count(right);
+                selected++;
+                context.Seen += right.Length;
+                if (crossed > 0)
                 {
-                    selected++;
-                    context.Seen += right.Length;
-                    if (right.CrossedCount > 0)
+                    context.Matched += crossed;
+                    if (right.Length == crossed)
                     {
-                        context.Matched += right.CrossedCount;
-                        if (right.Length == right.CrossedCount)
-                        {
-                            context.Activations++;
-                            active.Add(context);
-                        }
-                        else if (context.ZeroLevel && newContext && left.CrossedCount <= maxLeftSemiContextLength)
-                        {
-                            potential.Add(([.. left.CrossedFacts], [.. right.CrossedFacts]));
-                        }
+                        context.Activations++;
+                        active.Add(context);
+                    }
+                    else if (context.ZeroLevel && newContext && left.Length <= maxLeftSemiContextLength)
+                    {
+                        potential.Add((lefts.Crossing(left), rights.Crossing(right)));
                     }
                 }
-                else if (context.ZeroLevel && newContext && right.CrossedCount > 0 && left.CrossedCount <= maxLeftSemiContextLength)
+            }
+        }
+
+        if (newContext)
+        {
+            // Only a zero-level context whose left side partly matched and whose right side partly followed spawns one.
+            foreach (var left in lefts.Partial)
+            {
+                foreach (var contextId in left.Contexts.Values)
                 {
-                    potential.Add(([.. left.CrossedFacts], [.. right.CrossedFacts]));
+                    if (_newContextId == contextId)
+                    {
+                        continue;
+                    }
+
+                    var context = _contexts[contextId];
+                    if (context.ZeroLevel)
+                    {
+                        var right = rights.All[context.RightId];
+                        if (rights.Count(right) > 0)
+                        {
+                            potential.Add((lefts.Crossing(left), rights.Crossing(right)));
+                        }
+                    }
                 }
             }
         }
@@ -92,20 +115,30 @@ internal sealed class ContextMemory(int maxLeftSemiContextLength)
         return (active, selected, potential);
     }
 
-    /// <summary>Crosses the left facts (sensor facts and active contexts) with the left semi-contexts and returns the facts
-    /// the best-predicting fully matched contexts expect next.</summary>
-    public HashSet<long> CrossLeft(long[] facts)
+    /// <summary>Crosses the left facts (sensor facts and active contexts) with the left semi-contexts and returns the
+    /// sensor facts the best-predicting fully matched contexts expect next, as a mask of their offsets from
+    /// <paramref name="sensorBase"/> (right sides hold sensor facts only).</summary>
+    public ulong CrossLeft(long[] facts, long sensorBase)
     {
         var best = 0.0;
-        var predicting = new List<Context>();
-        Cross(_sides[0], facts);
-        foreach (var left in _sides[0].Crossed)
+        var predictions = 0UL;
+        var lefts = _sides[0];
+        Cross(lefts, facts);
+        lefts.Full.Clear();
+        lefts.Partial.Clear();
+        foreach (var left in lefts.Touched)
         {
             if (left.Length != left.CrossedCount)
             {
+                if (left.CrossedCount <= maxLeftSemiContextLength)
+                {
+                    lefts.Partial.Add(left);
+                }
+
                 continue;
             }
 
+            lefts.Full.Add(left);
             foreach (var contextId in left.Contexts.Values)
             {
                 var context = _contexts[contextId];
@@ -113,58 +146,41 @@ internal sealed class ContextMemory(int maxLeftSemiContextLength)
                 if (weight > best)
                 {
                     best = weight;
-                    predicting.Clear();
-                    predicting.Add(context);
+                    predictions = context.Mask(sensorBase);
                 }
                 else if (weight == best)
                 {
-                    predicting.Add(context);
+                    predictions |= context.Mask(sensorBase);
                 }
             }
-        }
-
-        var predictions = new HashSet<long>();
-        foreach (var context in predicting)
-        {
-            predictions.UnionWith(context.RightFacts);
         }
 
         return predictions;
     }
 
+    // Counts, for every semi-context sharing a fact with the input, how many it shares; the others count 0 (by stamp).
     private static void Cross(Side side, long[] facts)
     {
-        foreach (var semi in side.Crossed)
-        {
-            semi.CrossedFacts.Clear();
-            semi.CrossedCount = 0;
-        }
-
-        var touched = new List<SemiContext>();
+        side.Step++;
+        side.Facts = facts;
+        side.Touched.Clear();
         foreach (var fact in facts)
         {
             if (side.ByFact.TryGetValue(fact, out var semis))
             {
                 foreach (var semi in semis)
                 {
-                    if (semi.CrossedFacts.Count == 0)
+                    if (semi.Stamp != side.Step)
                     {
-                        touched.Add(semi);
+                        semi.Stamp = side.Step;
+                        semi.CrossedCount = 0;
+                        side.Touched.Add(semi);
                     }
 
-                    semi.CrossedFacts.Add(fact);
+                    semi.CrossedCount++;
                 }
             }
         }
-
-        // The reference lists crossed semi-contexts in creation order.
-        touched.Sort(static (a, b) => a.Id.CompareTo(b.Id));
-        foreach (var semi in touched)
-        {
-            semi.CrossedCount = semi.CrossedFacts.Count;
-        }
-
-        side.Crossed = touched;
     }
 
     private (Context Context, bool Added) Find(long[] left, long[] right)
@@ -201,15 +217,32 @@ internal sealed class ContextMemory(int maxLeftSemiContextLength)
         public long Activations { get; set; }
 
         public bool ZeroLevel { get; set; }
+
+        private ulong _mask;
+
+        public ulong Mask(long sensorBase)
+        {
+            if (_mask == 0)
+            {
+                foreach (var fact in RightFacts)
+                {
+                    _mask |= 1UL << (int)(fact - sensorBase);
+                }
+            }
+
+            return _mask;
+        }
     }
 
-    private sealed class SemiContext(int id, int length)
+    private sealed class SemiContext(int id, long[] facts)
     {
         public int Id { get; } = id;
 
-        public int Length { get; } = length;
+        public long[] Facts { get; } = facts;
 
-        public List<long> CrossedFacts { get; } = [];
+        public int Length => Facts.Length;
+
+        public long Stamp { get; set; }
 
         public int CrossedCount { get; set; }
 
@@ -225,7 +258,44 @@ internal sealed class ContextMemory(int maxLeftSemiContextLength)
 
         public Dictionary<long, List<SemiContext>> ByFact { get; } = [];
 
-        public List<SemiContext> Crossed { get; set; } = [];
+        public long Step { get; set; }
+
+        public long[] Facts { get; set; } = [];
+
+        public List<SemiContext> Touched { get; } = [];
+
+        public List<SemiContext> Full { get; } = [];
+
+        public List<SemiContext> Partial { get; } = [];
+
+        public int Count(SemiContext semi) => semi.Stamp == Step ? semi.CrossedCount : 0;
+
+        // The facts a semi-context shares with the last input, in order (both are sorted).
+        public long[] Crossing(SemiContext semi)
+        {
+            var shared = new long[Count(semi)];
+            int i = 0, j = 0, k = 0;
+            while (i < semi.Facts.Length && j < Facts.Length && k < shared.Length)
+            {
+                var c = semi.Facts[i].CompareTo(Facts[j]);
+                if (c == 0)
+                {
+                    shared[k++] = semi.Facts[i];
+                    i++;
+                    j++;
+                }
+                else if (c < 0)
+                {
+                    i++;
+                }
+                else
+                {
+                    j++;
+                }
+            }
+
+            return shared;
+        }
 
         public SemiContext GetOrAdd(long[] facts)
         {
@@ -234,7 +304,7 @@ internal sealed class ContextMemory(int maxLeftSemiContextLength)
                 return semi;
             }
 
-            semi = new SemiContext(All.Count, facts.Length);
+            semi = new SemiContext(All.Count, facts);
             _byFacts[facts] = semi;
             All.Add(semi);
             foreach (var fact in facts)

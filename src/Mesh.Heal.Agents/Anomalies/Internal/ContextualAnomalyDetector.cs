@@ -24,10 +24,10 @@ internal sealed class ContextualAnomalyDetector
     private readonly ContextMemory _memory;
     private readonly Queue<double> _recent = new();
     private long[] _leftFacts = [];
-    private HashSet<long> _predicted = [];
+    private ulong _predicted;
 
     public ContextualAnomalyDetector(double min, double max, double restPeriod, double baseThreshold = 0.75, int maxLeftSemiContextLength = 7,
-        int maxActiveNeurons = 15, int bits = 3)
+        int maxActiveNeurons = 15, int bits = 3, bool equalBins = false)
     {
         _min = min;
         _bits = bits;
@@ -38,7 +38,9 @@ internal sealed class ContextualAnomalyDetector
             range = _maxBin;
         }
 
-        _step = range / _maxBin;
+        // The reference divides the range into maxBin steps, so only the maximum itself lands in the top bin: a series'
+        // highest point is always a value never seen before. Equal bins put it with its neighbours.
+        _step = range / (equalBins ? _maxBin + 1 : _maxBin);
         _restPeriod = Math.Max(1, (int)restPeriod);
         _baseThreshold = baseThreshold;
         _maxActiveNeurons = maxActiveNeurons;
@@ -55,7 +57,7 @@ internal sealed class ContextualAnomalyDetector
         for (var bit = 0; bit < _bits; bit++)
         {
             sensor[bit] = SensorBase + (bit * 2) + ((bin >> bit) & 1);
-            if (!_predicted.Contains(sensor[bit]))
+            if ((_predicted & (1UL << (int)(sensor[bit] - SensorBase))) == 0)
             {
                 error += 1 << bit;
             }
@@ -95,7 +97,7 @@ internal sealed class ContextualAnomalyDetector
         return scores;
     }
 
-    private (HashSet<long> Predicted, double SelectedActive, double AddedShare) Step(long[] sensor)
+    private (ulong Predicted, double SelectedActive, double AddedShare) Step(long[] sensor)
     {
         var unique = new HashSet<(long[], long[])>(PairComparer.Instance);
         var newContext = false;
@@ -113,25 +115,46 @@ internal sealed class ContextualAnomalyDetector
 
         var selectedActive = selected > 0 ? active.Count / (double)selected : 0.0;
 
-        // The most activated contexts become "neurons", facts of the next left side; ties keep the order they came in.
-        var neurons = active
-            .Select((c, i) => (Context: c, Index: i))
-            .OrderBy(x => x.Context.Activations).ThenBy(x => x.Context.LeftId).ThenBy(x => x.Context.RightId).ThenBy(x => x.Index)
-            .Select(x => x.Context.Id)
-            .ToList();
-        var left = new SortedSet<long>(sensor);
-        for (var i = Math.Max(0, neurons.Count - _maxActiveNeurons); i < neurons.Count; i++)
+        // The most activated contexts become "neurons", facts of the next left side (ties: the later-created sides win).
+        var top = new List<ContextMemory.Context>(_maxActiveNeurons + 1);
+        foreach (var context in active)
         {
-            left.Add(NeuronBase + neurons[i]);
+            if (top.Count == _maxActiveNeurons && !Above(context, top[^1]))
+            {
+                continue;
+            }
+
+            var at = top.Count;
+            while (at > 0 && Above(context, top[at - 1]))
+            {
+                at--;
+            }
+
+            top.Insert(at, context);
+            if (top.Count > _maxActiveNeurons)
+            {
+                top.RemoveAt(top.Count - 1);
+            }
         }
 
-        _leftFacts = [.. left];
+        var left = new long[sensor.Length + top.Count];
+        sensor.CopyTo(left, 0);
+        for (var i = 0; i < top.Count; i++)
+        {
+            left[sensor.Length + i] = NeuronBase + top[i].Id;
+        }
+
+        Array.Sort(left);
+        _leftFacts = left;
         var added = potential.Count > 0 ? _memory.Add(potential) : 0;
-        var predicted = _memory.CrossLeft(_leftFacts);
+        var predicted = _memory.CrossLeft(_leftFacts, SensorBase);
         added += newContext ? 1 : 0;
         var addedShare = newContext && unique.Count > 0 ? added / (double)unique.Count : 0.0;
         return (predicted, selectedActive, addedShare);
     }
+
+    private static bool Above(ContextMemory.Context a, ContextMemory.Context b) =>
+        a.Activations != b.Activations ? a.Activations > b.Activations : a.LeftId != b.LeftId ? a.LeftId > b.LeftId : a.RightId > b.RightId;
 
     private sealed class PairComparer : IEqualityComparer<(long[] Left, long[] Right)>
     {
