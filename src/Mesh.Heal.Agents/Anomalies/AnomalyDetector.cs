@@ -101,8 +101,11 @@ public sealed class AnomalyDetector
         }
 
         _last = time;
+        var warm = _model.Warm;
         var z = _model.Update(time, value);
-        var likelihood = _likelihood.Update(Math.Min(Math.Abs(z), 20));
+
+        // The warm-up's residuals are zeros, not residuals: a history of them would make the first real one a surprise.
+        var likelihood = warm ? _likelihood.Update(Math.Min(Math.Abs(z), 20)) : 0;
         var contextual = _contextual?.Score(value) ?? 0;
         if (_afterGap > 0)
         {

@@ -55,8 +55,8 @@ internal sealed class SeasonalModel
     /// <summary>What the model expected at the last point.</summary>
     public double Expected { get; private set; }
 
-    /// <summary>The scale residuals are measured in, never below the floors.</summary>
-    public double Scale => Math.Max(_scale, Floor());
+    /// <summary>True once the warm-up is over and residuals mean something.</summary>
+    public bool Warm => _warmUp.Count >= _options.WarmUpPoints;
 
     /// <summary>Adds the next point (timestamps rising) and returns its residual in scales (0 while warming up).</summary>
     public double Update(DateTimeOffset time, double value)
