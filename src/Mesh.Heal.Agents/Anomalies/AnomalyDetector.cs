@@ -15,8 +15,8 @@ namespace Mesh.Heal.Agents.Anomalies;
 /// starts at once.
 /// </para>
 /// <para>
-/// A point's score is the largest of: the likelihood score of the seasonal model's residual (its upper tail probability
-/// against the residuals' own history, log-scaled: 0.5 at one in 10⁵, 1 from one in 10¹⁰); the mean of that and the
+/// A point's score is the largest of: the likelihood score of the seasonal model's residual (its two-sided tail
+/// probability against the residuals' own history, log-scaled: 0.5 at one in 10⁵, 1 from one in 10¹⁰); the mean of that and the
 /// contextual detector's score (which alone is often the noise of its coarse encoding); 1 when the value lies beyond the
 /// range seen so far by more than <see cref="AnomalyDetectorOptions.RangeTolerance"/> of it. The contextual detector uses
 /// eight equal bins of the range (the reference's scheme leaves the top bin to the maximum alone) and is ignored for two
@@ -105,7 +105,7 @@ public sealed class AnomalyDetector
         var z = _model.Update(time, value);
 
         // The warm-up's residuals are zeros, not residuals: a history of them would make the first real one a surprise.
-        var likelihood = warm ? _likelihood.Update(Math.Min(Math.Abs(z), 20)) : 0;
+        var likelihood = warm ? _likelihood.Update(Math.Clamp(z, -20, 20)) : 0;
         var contextual = _contextual?.Score(value) ?? 0;
         if (_afterGap > 0)
         {

@@ -3,7 +3,7 @@ namespace Mesh.Heal.Agents.Anomalies;
 /// <summary>How an <see cref="AnomalyDetector"/> learns, scores and raises alarms.</summary>
 /// <remarks>
 /// Defaults: probation 300 points (or <see cref="ProbationTime"/>), 15 % of a whole series in <see cref="AnomalyDetector.ScoreAll"/>
-/// (at most 750 points, as NAB); repeats suppressed for a fifth of the probation; threshold 0.8; the seasonal model as before
+/// (at most 750 points, as NAB); repeats suppressed for a fifth of the probation; threshold 0.6; the seasonal model as before
 /// (warm-up 30 points, level rate 0.02, season rate 0.2, scale rate 0.02, clip at 3 scales, shift after 5 points, scale floor
 /// 1 % of the level and <see cref="MinimumScale"/>).
 /// </remarks>
@@ -31,7 +31,8 @@ public sealed class AnomalyDetectorOptions
     /// <summary>When set, repeats are suppressed for this long after an alarm instead of <see cref="SuppressPoints"/>. Default none.</summary>
     public TimeSpan? SuppressTime { get; set; }
 
-    /// <summary>The score from which a point is an anomaly (and starts the suppression of repeats). Default 0.8.</summary>
+    /// <summary>The score from which a point is an anomaly (and starts the suppression of repeats). Default 0.6
+    /// (a residual about 5σ out, or less when the contextual detector is surprised too).</summary>
     public double Threshold { get; set; } = AnomalyDetectorConstants.Threshold;
 
     /// <summary>A value beyond the range seen so far by more than this share of it is out of range. Default 0.05 (NAB's numenta detector).</summary>
@@ -70,7 +71,7 @@ internal static class AnomalyDetectorConstants
 {
     public const int ProbationPoints = 300;
     public const double ProbationFraction = 0.15;
-    public const double Threshold = 0.8;
+    public const double Threshold = 0.6;
     public const double RangeTolerance = 0.05;
     public const int LikelihoodWindow = 1;
     public const int LikelihoodHistory = 8640;

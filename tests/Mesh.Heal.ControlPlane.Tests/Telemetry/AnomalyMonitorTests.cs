@@ -35,7 +35,7 @@ public class AnomalyMonitorTests
         Assert.Equal(spikeAt, reading.Time);
         Assert.Equal(400 * Mb, reading.Value, 1e6 * 3);
         Assert.InRange(reading.Expected, 190 * Mb, 210 * Mb);
-        Assert.True(reading.Score >= 0.8, $"score {reading.Score}");
+        Assert.True(reading.Score >= new Mesh.Heal.Agents.Anomalies.AnomalyDetectorOptions().Threshold, $"score {reading.Score}");
     }
 
     [Fact]

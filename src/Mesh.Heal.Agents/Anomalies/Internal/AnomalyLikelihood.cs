@@ -1,10 +1,11 @@
 namespace Mesh.Heal.Agents.Anomalies.Internal;
 
-/// <summary>Turns a stream of raw deviations into a calibrated anomaly likelihood, after Numenta's anomaly likelihood
-/// (Ahmad et al., 2017): the mean of the last few raw values is compared with the distribution of such means over a long
-/// history, and its upper tail probability becomes a log-scaled score in [0, 1].</summary>
-/// <remarks>The score is ln(tail) / ln(10⁻¹⁰): 0.5 for a one-in-10⁵ mean, 1 from one-in-10¹⁰ on. The history holds the
-/// last <c>historyLength</c> means; the score is 0 until it holds <c>minimumHistory</c>.</remarks>
+/// <summary>Turns a stream of signed residuals into a calibrated anomaly likelihood, after Numenta's anomaly likelihood
+/// (Ahmad et al., 2017): the mean of the last few values is compared with the normal distribution fitted to such means
+/// over a long history, and its two-sided tail probability becomes a log-scaled score in [0, 1].</summary>
+/// <remarks>The score is ln(tail) / ln(10⁻¹⁰): 0.5 for a one-in-10⁵ mean, 1 from one-in-10¹⁰ on. Signed values, not
+/// magnitudes: a normal fitted to |z| has a far thinner tail than |z| itself, and called a 3.8σ point of plain noise one in
+/// 10¹⁰. The history holds the last <c>historyLength</c> means; the score is 0 until it holds <c>minimumHistory</c>.</remarks>
 internal sealed class AnomalyLikelihood(int averagingWindow, int historyLength, int minimumHistory, double minimumDeviation)
 {
     private static readonly double LogFloor = Math.Log(1e-10);
@@ -14,7 +15,7 @@ internal sealed class AnomalyLikelihood(int averagingWindow, int historyLength, 
     private double _sum;
     private double _sumSquares;
 
-    /// <summary>Adds the next raw deviation and returns the likelihood score of the mean it closes.</summary>
+    /// <summary>Adds the next residual and returns the likelihood score of the mean it closes.</summary>
     public double Update(double raw)
     {
         _recent.Enqueue(raw);
@@ -31,7 +32,8 @@ internal sealed class AnomalyLikelihood(int averagingWindow, int historyLength, 
             var m = _sum / _history.Count;
             var variance = Math.Max(0, (_sumSquares / _history.Count) - (m * m));
             var deviation = Math.Max(Math.Sqrt(variance), minimumDeviation);
-            score = Math.Clamp(LogUpperTail((mean - m) / deviation) / LogFloor, 0, 1);
+            var x = (mean - m) / deviation;
+            score = Math.Clamp((Math.Log(2) + LogUpperTail(Math.Abs(x))) / LogFloor, 0, 1);
         }
 
         _history.Enqueue(mean);
