@@ -26,6 +26,11 @@ namespace Mesh.Heal.Agents.Anomalies;
 /// points (or <see cref="AnomalyDetectorOptions.SuppressTime"/>): one event, one alarm. A persistent level shift is flagged
 /// at its start and learned by the seasonal model (and the range) while repeats are suppressed.
 /// </para>
+/// <para>
+/// The contextual detector's memory only grows, and on noisy data fast (each surprise spawns contexts from every partial
+/// match); past 5,000 contexts it starts again on the last 30 points, so a long or noisy series keeps a bounded cost per
+/// point (a repetitive series stays far below the cap: a 20,000-point daily sine with noise holds about 3,200).
+/// </para>
 /// <para>Deterministic, not thread-safe; one instance per series.</para>
 /// </remarks>
 public sealed class AnomalyDetector
@@ -33,7 +38,7 @@ public sealed class AnomalyDetector
     private readonly AnomalyDetectorOptions _options;
     private readonly SeasonalModel _model;
     private readonly AnomalyLikelihood _likelihood;
-    private readonly List<double>? _probation;
+    private readonly Queue<double> _recent = new();
     private readonly int _probationPoints;
     private readonly int _suppressPoints;
     private ContextualAnomalyDetector? _contextual;
@@ -61,14 +66,13 @@ public sealed class AnomalyDetector
         {
             _contextual = Contextual(min, max);
         }
-        else
-        {
-            _probation = [];
-        }
     }
 
     /// <summary>What the seasonal model expected at the last point.</summary>
     public double Expected => _model.Expected;
+
+    /// <summary>How many contexts the contextual detector holds now.</summary>
+    internal int Contexts => _contextual?.Contexts ?? 0;
 
     /// <summary>True while the detector is still in probation (learning, scoring 0).</summary>
     public bool InProbation => _learning;
@@ -106,7 +110,20 @@ public sealed class AnomalyDetector
 
         // The warm-up's residuals are zeros, not residuals: a history of them would make the first real one a surprise.
         var likelihood = warm ? _likelihood.Update(Math.Clamp(z, -20, 20)) : 0;
+        _recent.Enqueue(value);
+        if (_recent.Count > _probationPoints)
+        {
+            _recent.Dequeue();
+        }
+
         var contextual = _contextual?.Score(value) ?? 0;
+        if (_contextual?.Contexts > _options.MaximumContexts)
+        {
+            // A stream runs for weeks and the context memory only grows (and each step walks more of it): past the cap the
+            // contextual detector starts again on the last probation's worth of points.
+            Restart();
+        }
+
         if (_afterGap > 0)
         {
             _afterGap--;
@@ -115,7 +132,6 @@ public sealed class AnomalyDetector
 
         if (_learning)
         {
-            _probation?.Add(value);
             Widen(value);
             if (_count >= _probationPoints
                 || (_options.ProbationTime is { } probation && time - _first >= probation && _count >= _options.WarmUpPoints))
@@ -195,20 +211,33 @@ public sealed class AnomalyDetector
 
     private void EndProbation()
     {
-        _learning = false;
-        if (_contextual is null && _probation is not null)
+        if (_contextual is null)
         {
-            _contextual = Contextual(_min, _max);
-            foreach (var v in _probation)
+            // The whole probation is replayed while still learning.
+            Restart();
+        }
+
+        _learning = false;
+    }
+
+    // A contextual detector on the known range (or the one learned so far) that has seen the recent points.
+    private void Restart()
+    {
+        var restart = _contextual is not null;
+        _contextual = new ContextualAnomalyDetector(_options.InputMin ?? _min, _options.InputMax ?? _max, RestPeriod, equalBins: true, rested: restart);
+        var skip = restart ? Math.Max(0, _recent.Count - AnomalyDetectorConstants.ReplayAfterRestart) : 0;
+        foreach (var v in _recent)
+        {
+            if (skip-- <= 0)
             {
                 _contextual.Score(v);
             }
-
-            _probation.Clear();
         }
     }
 
-    private ContextualAnomalyDetector Contextual(double min, double max) => new(min, max, Math.Max(1, _probationPoints / 5.0), equalBins: true);
+    private double RestPeriod => Math.Max(1, _probationPoints / 5.0);
+
+    private ContextualAnomalyDetector Contextual(double min, double max) => new(min, max, RestPeriod, equalBins: true);
 
     private void Widen(double value)
     {

@@ -63,6 +63,9 @@ public sealed class AnomalyDetectorOptions
     /// <summary>The scale is never taken below this, in the series' unit: what change is too small to matter. Default 0.</summary>
     public double MinimumScale { get; set; }
 
+    /// <summary>Past this many contexts the contextual detector starts again (see <see cref="AnomalyDetector"/>).</summary>
+    internal int MaximumContexts { get; set; } = AnomalyDetectorConstants.MaximumContexts;
+
     internal AnomalyDetectorOptions Clone() => (AnomalyDetectorOptions)MemberwiseClone();
 }
 
@@ -76,4 +79,6 @@ internal static class AnomalyDetectorConstants
     public const int LikelihoodWindow = 1;
     public const int LikelihoodHistory = 8640;
     public const int PointsAfterGap = 2;
+    public const int MaximumContexts = 5_000;
+    public const int ReplayAfterRestart = 30;
 }

@@ -134,6 +134,25 @@ public class AnomalyDetectorTests
     }
 
     [Fact]
+    public void Update_ContextMemoryPastItsCap_StartsAgainAndStillFindsASpike()
+    {
+        // A noisy stream keeps creating contexts; with a cap of 1000 the memory is rebuilt from the last points.
+        var points = LeakDetectorTests.Series(800, i => 100 + LeakDetectorTests.Noise(i, 20) + (i == 700 ? 200 : 0));
+        var capped = new AnomalyDetector(new AnomalyDetectorOptions { ProbationPoints = 100, MaximumContexts = 1000 });
+        var free = new AnomalyDetector(new AnomalyDetectorOptions { ProbationPoints = 100, MaximumContexts = int.MaxValue });
+
+        var scores = points.Select(p => capped.Update(p.Time, p.Value)).ToList();
+        foreach (var p in points)
+        {
+            free.Update(p.Time, p.Value);
+        }
+
+        Assert.True(free.Contexts > 1000, $"the uncapped detector holds only {free.Contexts} contexts: the cap was never reached");
+        Assert.InRange(capped.Contexts, 1, 1100);
+        Assert.True(scores[700] >= Threshold, $"the spike scored {scores[700]}");
+    }
+
+    [Fact]
     public void ScoreAll_SameSeries_SameScores()
     {
         var points = LeakDetectorTests.Series(1500, i => 100 + LeakDetectorTests.Noise(i, 5) + (i % 97 == 0 ? 30 : 0));

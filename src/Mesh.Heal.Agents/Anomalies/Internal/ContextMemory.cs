@@ -19,6 +19,9 @@ internal sealed class ContextMemory(int maxLeftSemiContextLength)
     // whenever no zero-level context was just created. Kept, so that the port scores what the reference scores.
     private int _newContextId;
 
+    /// <summary>How many contexts the memory holds.</summary>
+    public int Count => _contexts.Count;
+
     /// <summary>Stores a zero-level context (left facts, then the sensor facts that followed); true when it is new.</summary>
     public bool AddZeroLevel(long[] left, long[] right)
     {

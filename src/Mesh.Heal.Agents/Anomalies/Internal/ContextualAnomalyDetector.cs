@@ -27,7 +27,7 @@ internal sealed class ContextualAnomalyDetector
     private ulong _predicted;
 
     public ContextualAnomalyDetector(double min, double max, double restPeriod, double baseThreshold = 0.75, int maxLeftSemiContextLength = 7,
-        int maxActiveNeurons = 15, int bits = 3, bool equalBins = false)
+        int maxActiveNeurons = 15, int bits = 3, bool equalBins = false, bool rested = false)
     {
         _min = min;
         _bits = bits;
@@ -45,8 +45,13 @@ internal sealed class ContextualAnomalyDetector
         _baseThreshold = baseThreshold;
         _maxActiveNeurons = maxActiveNeurons;
         _memory = new ContextMemory(maxLeftSemiContextLength);
-        _recent.Enqueue(1.0);
+        // The reference starts "just after an alarm" (its history holds 1.0), silent for a rest period; a restarted detector
+        // that has already been heard from starts rested.
+        _recent.Enqueue(rested ? 0.0 : 1.0);
     }
+
+    /// <summary>How many contexts the detector has stored.</summary>
+    public int Contexts => _memory.Count;
 
     /// <summary>Scores the next value: 0 (fully predicted, or resting after an alarm) to 1.</summary>
     public double Score(double value)
