@@ -16,12 +16,12 @@ namespace Mesh.Heal.Agents.Anomalies;
 /// </para>
 /// <para>
 /// A point's score is the largest of: the likelihood score of the seasonal model's residual (its two-sided tail
-/// probability against the residuals' own history, log-scaled: 0.5 at one in 10⁵, 1 from one in 10¹⁰); the mean of that and the
-/// contextual detector's score (which alone is often the noise of its coarse encoding); 1 when the value lies beyond the
-/// range seen so far by more than <see cref="AnomalyDetectorOptions.RangeTolerance"/> of it. The contextual detector uses
-/// eight equal bins of the range (the reference's scheme leaves the top bin to the maximum alone) and is ignored for two
-/// points after missing points (a gap over three steps), as it knows order, not time. A deviation from the expectation smaller than the floors
-/// (<see cref="AnomalyDetectorOptions.MinimumScale"/>) scores 0. Once a point scores at least
+/// probability against the residuals' own history, log-scaled: 0.5 at one in 10⁵, 1 from one in 10¹⁰); the mean of that
+/// and the contextual detector's score (which alone is often the noise of its coarse encoding); 1 when the value lies
+/// beyond the range seen so far by more than <see cref="AnomalyDetectorOptions.RangeTolerance"/> of it. The contextual
+/// detector uses eight equal bins of the range (the reference's scheme leaves the top bin to the maximum alone) and is
+/// ignored for two points after missing points (a gap over three steps), as it knows order, not time. A deviation from
+/// the expectation smaller than the floors (<see cref="AnomalyDetectorOptions.MinimumScale"/>) scores 0. Once a point scores at least
 /// <see cref="AnomalyDetectorOptions.Threshold"/>, the points after it score 0 for <see cref="AnomalyDetectorOptions.SuppressPoints"/>
 /// points (or <see cref="AnomalyDetectorOptions.SuppressTime"/>): one event, one alarm. A persistent level shift is flagged
 /// at its start and learned by the seasonal model (and the range) while repeats are suppressed.
