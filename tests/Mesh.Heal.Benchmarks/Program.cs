@@ -22,10 +22,13 @@ const string Usage = """
           p50/p99 over the changes, and the control plane's memory with the streams open. Each case starts a fresh
           control plane process; "real" cases run real sidecars in this process, "simulated" ones open bare policy
           streams that ACK every snapshot (one HTTP/2 connection each, like a sidecar). tests/bench/policy-propagation.sh runs it.
-      detection [--series 200] [--seed 1] [--json out.json]
-          The labelled benchmark of the anomaly and leak detectors on generated series (seasons, trends, spikes, dips,
-          level shifts, slow-downs; leaks on sawtooth or noise against GC sawtooth, warm-up, step and noise): precision,
-          recall and detection delay of the anomalies; leak confusion table, time-to-exhaustion error and interval coverage.
+      detection [--series 100] [--seed 1] [--json out.json]
+          The labelled benchmark of the anomaly and leak detectors on generated series (production-like metrics with
+          seasons, bursts, drift, gaps, heavy tails; spikes, dips, level shifts, slow-downs, and on a held-out set variance
+          changes and seasonality breaks; leaks on sawtooth or noise against GC sawtooth, warm-up, step and noise): NAB
+          standard / low-FP / low-FN scores of the new and old detectors and baselines on the tuning and held-out sets,
+          precision, recall and detection delay of the anomalies; leak confusion table, time-to-exhaustion error and
+          interval coverage.
       capacity [--traces 8] [--seed 1] [--holdout-seed 2] [--series 40] [--csv file.csv] [--json out.json]
           Day-ahead re-planning on generated half-hourly demand with holidays and heat-wave-like excursions (tuning and
           held-out seeds apart): capacity saved against static peak, share of a perfect forecast's saving, half hours

@@ -1,60 +1,81 @@
+using Mesh.Heal.Agents.Anomalies.Internal;
 using Mesh.Heal.TimeSeries;
 
 namespace Mesh.Heal.Agents.Anomalies;
 
-/// <summary>A streaming anomaly detector for one metric series: a robust Holt–Winters model (level, daily and weekly
-/// seasons) whose residual, over a robust scale, becomes a score in [0, 1] for each point.</summary>
+/// <summary>A streaming anomaly detector for one metric series that scores each point in [0, 1] and raises an alarm once
+/// per event: an ensemble of a contextual detector (a port of NAB's CAD OSE), the anomaly likelihood of a robust seasonal
+/// model's residual, and a check for values beyond the range seen so far.</summary>
 /// <remarks>
 /// <para>
-/// Each point is compared with level + daily season + weekly season. The residual updates the model only after it is
-/// clipped to ±<see cref="AnomalyDetectorOptions.ClipAt"/> scales (Huber), so a spike does not teach the model that spikes
-/// are normal. The scale is an exponentially weighted mean absolute residual (×1.25 ≈ σ for normal noise).
+/// During probation (<see cref="AnomalyDetectorOptions.ProbationPoints"/> or <see cref="AnomalyDetectorOptions.ProbationTime"/>)
+/// the detector only learns and every point scores 0. Streaming, it learns the series' range then and starts its
+/// contextual detector on it, replaying the probation; given the range (<see cref="AnomalyDetectorOptions.InputMin"/>,
+/// <see cref="AnomalyDetectorOptions.InputMax"/>), as <see cref="ScoreAll"/> does for a whole file like NAB's harness, it
+/// starts at once.
 /// </para>
 /// <para>
-/// Seasons follow the timestamps, not the point count: the daily season has up to 288 slots (5 min each, or the series'
-/// step when it is coarser), each set on its first visit and then corrected at <see cref="AnomalyDetectorOptions.SeasonRate"/>
-/// per day; the weekly one has 168 hourly slots, each taking what the level and the daily season left on its last visit
-/// (an hour a week). A level shift is adopted after <see cref="AnomalyDetectorOptions.ShiftAfter"/> points in a row out of
-/// bounds on the same side: those points score high, the ones after are normal again. A shift undone within a week (a
-/// weekend, a nightly batch) that happens again in the same hours a week later goes into the weekly season for those hours,
-/// so the weeks after expect it.
+/// A point's score is the largest of: the likelihood score of the seasonal model's residual (its two-sided tail
+/// probability against the residuals' own history, log-scaled: 0.5 at one in 10⁵, 1 from one in 10¹⁰); the mean of that
+/// and the contextual detector's score (which alone is often the noise of its coarse encoding); 1 when the value lies
+/// beyond the range seen so far by more than <see cref="AnomalyDetectorOptions.RangeTolerance"/> of it. The contextual
+/// detector uses eight equal bins of the range (the reference's scheme leaves the top bin to the maximum alone) and is
+/// ignored for two points after missing points (a gap over three steps), as it knows order, not time. A deviation from
+/// the expectation smaller than the floors (<see cref="AnomalyDetectorOptions.MinimumScale"/>) scores 0. Once a point scores at least
+/// <see cref="AnomalyDetectorOptions.Threshold"/>, the points after it score 0 for <see cref="AnomalyDetectorOptions.SuppressPoints"/>
+/// points (or <see cref="AnomalyDetectorOptions.SuppressTime"/>): one event, one alarm. A persistent level shift is flagged
+/// at its start and learned by the seasonal model (and the range) while repeats are suppressed.
 /// </para>
-/// <para>Not thread-safe; one instance per series.</para>
+/// <para>
+/// The contextual detector's memory only grows, and on noisy data fast (each surprise spawns contexts from every partial
+/// match); past 5,000 contexts it starts again on the last 30 points, so a long or noisy series keeps a bounded cost per
+/// point (a repetitive series stays far below the cap: a 20,000-point daily sine with noise holds about 3,200).
+/// </para>
+/// <para>Deterministic, not thread-safe; one instance per series.</para>
 /// </remarks>
 public sealed class AnomalyDetector
 {
-    private const int DailySlots = 288;
-    private const int WeeklySlots = 168;
-    private static readonly TimeSpan Week = TimeSpan.FromDays(7);
-    private static readonly TimeSpan Day = TimeSpan.FromDays(1);
-
     private readonly AnomalyDetectorOptions _options;
-    private readonly double[] _daily = new double[DailySlots];
-    private readonly bool[] _seen = new bool[DailySlots];
-    private readonly double[] _weekly = new double[WeeklySlots];
-    private readonly List<double> _warmUp = [];
-    private readonly List<double> _run = [];
-    private DateTimeOffset _first;
-    private double _level;
-    private double _scale;
+    private readonly SeasonalModel _model;
+    private readonly AnomalyLikelihood _likelihood;
+    private readonly Queue<double> _recent = new();
+    private readonly int _probationPoints;
+    private readonly int _suppressPoints;
+    private ContextualAnomalyDetector? _contextual;
     private long _count;
-    private int _runSign;
-    private DateTimeOffset _runStart;
-    private (DateTimeOffset Start, double Amount)? _openShift;
-    private readonly (DateTimeOffset At, double Amount)?[] _candidate = new (DateTimeOffset, double)?[WeeklySlots];
-    private int _slots = DailySlots;
-    private double _seasonRate;
-    private double _weeklyRate;
+    private DateTimeOffset _first;
+    private DateTimeOffset _last;
+    private TimeSpan _step;
+    private int _afterGap;
+    private bool _learning = true;
+    private double _min = double.PositiveInfinity;
+    private double _max = double.NegativeInfinity;
+    private long _restUntilPoint = -1;
+    private DateTimeOffset _restUntilTime = DateTimeOffset.MinValue;
 
     /// <summary>Creates a detector with <paramref name="options"/> (or the defaults).</summary>
     public AnomalyDetector(AnomalyDetectorOptions? options = null)
     {
-        _options = options ?? new AnomalyDetectorOptions();
-        _seasonRate = _weeklyRate = _options.SeasonRate;
+        _options = options?.Clone() ?? new AnomalyDetectorOptions();
+        _probationPoints = Math.Max(1, _options.ProbationPoints);
+        _suppressPoints = _options.SuppressPoints ?? Math.Max(1, _probationPoints / 5);
+        _model = new SeasonalModel(_options);
+        _likelihood = new AnomalyLikelihood(AnomalyDetectorConstants.LikelihoodWindow, AnomalyDetectorConstants.LikelihoodHistory,
+            Math.Max(_options.WarmUpPoints, _probationPoints / 2), 0.1);
+        if (_options.InputMin is { } min && _options.InputMax is { } max)
+        {
+            _contextual = Contextual(min, max);
+        }
     }
 
-    /// <summary>What the model expected at the last point.</summary>
-    public double Expected { get; private set; }
+    /// <summary>What the seasonal model expected at the last point.</summary>
+    public double Expected => _model.Expected;
+
+    /// <summary>How many contexts the contextual detector holds now.</summary>
+    internal int Contexts => _contextual?.Contexts ?? 0;
+
+    /// <summary>True while the detector is still in probation (learning, scoring 0).</summary>
+    public bool InProbation => _learning;
 
     /// <summary>Adds the next point (timestamps rising) and returns its anomaly score in [0, 1].</summary>
     public double Update(DateTimeOffset time, double value)
@@ -68,83 +89,113 @@ public sealed class AnomalyDetector
         {
             _first = time;
         }
-
-        if (_warmUp.Count < _options.WarmUpPoints)
+        else
         {
-            if (_count == 2)
+            var step = time - _last;
+            if (_step == TimeSpan.Zero || (step > TimeSpan.Zero && step < _step))
             {
-                Calibrate(time - _first);
+                _step = step;
             }
 
-            _warmUp.Add(value);
-            if (_warmUp.Count == _options.WarmUpPoints)
+            // The contextual detector knows order, not time: across missing points its context is broken, not surprised.
+            if (_step > TimeSpan.Zero && step > 3 * _step)
             {
-                _level = Trend.Median([.. _warmUp]);
-                _scale = 1.25 * Trend.Median(_warmUp.Select(v => Math.Abs(v - _level)).ToList());
+                _afterGap = AnomalyDetectorConstants.PointsAfterGap;
+            }
+        }
+
+        _last = time;
+        var warm = _model.Warm;
+        var z = _model.Update(time, value);
+
+        // The warm-up's residuals are zeros, not residuals: a history of them would make the first real one a surprise.
+        var likelihood = warm ? _likelihood.Update(Math.Clamp(z, -20, 20)) : 0;
+        _recent.Enqueue(value);
+        if (_recent.Count > _probationPoints)
+        {
+            _recent.Dequeue();
+        }
+
+        var contextual = _contextual?.Score(value) ?? 0;
+        if (_contextual?.Contexts > _options.MaximumContexts)
+        {
+            // A stream runs for weeks and the context memory only grows (and each step walks more of it): past the cap the
+            // contextual detector starts again on the last probation's worth of points.
+            Restart();
+        }
+
+        if (_afterGap > 0)
+        {
+            _afterGap--;
+            contextual = 0;
+        }
+
+        if (_learning)
+        {
+            Widen(value);
+            if (_count >= _probationPoints
+                || (_options.ProbationTime is { } probation && time - _first >= probation && _count >= _options.WarmUpPoints))
+            {
+                EndProbation();
             }
 
-            Expected = value;
             return 0;
         }
 
-        var daily = (int)(time.UtcDateTime.TimeOfDay.Ticks * _slots / Day.Ticks);
-        var weekly = WeeklySlot(time);
-        Expected = _level + _daily[daily] + _weekly[weekly];
-        var residual = value - Expected;
-        var scale = Math.Max(_scale, Floor());
-        var z = residual / scale;
-        var score = Score(Math.Abs(z));
+        var range = _max - _min;
+        var tolerance = _options.RangeTolerance * (range > 0 ? range : Math.Max(Math.Abs(_max), 1e-9));
+        var outOfRange = value > _max + tolerance || value < _min - tolerance;
+        Widen(value);
+        // The contextual detector's surprise at a point the seasonal model finds ordinary is often the coarse encoding's
+        // noise: it raises the likelihood halfway to its own score, never beyond.
+        var score = Math.Max(Math.Max((contextual + likelihood) / 2, likelihood), outOfRange ? 1 : 0);
 
-        if (Math.Abs(z) > _options.ClipAt)
+        // A change too small to matter (one more thread) is no anomaly however still the series was.
+        if (Math.Abs(value - _model.Expected) < _options.ClipAt * Math.Max(_options.MinimumScale, _options.MinimumRelativeScale * Math.Abs(_model.Expected)))
         {
-            var sign = Math.Sign(z);
-            if (sign != _runSign)
+            score = 0;
+        }
+
+        if (_count <= _restUntilPoint || time < _restUntilTime)
+        {
+            return 0;
+        }
+
+        if (score >= _options.Threshold)
+        {
+            if (_options.SuppressTime is { } quiet)
             {
-                _run.Clear();
-                _runSign = sign;
-                _runStart = time;
+                _restUntilTime = time + quiet;
             }
-
-            _run.Add(residual);
-            if (_run.Count >= _options.ShiftAfter)
+            else
             {
-                var shift = Trend.Median(_run);
-                _level += shift;
-                Remember(_runStart, time, shift);
-                _run.Clear();
-                _runSign = 0;
-                return score;
+                _restUntilPoint = _count + _suppressPoints;
             }
         }
-        else
-        {
-            _run.Clear();
-            _runSign = 0;
-        }
 
-        var clipped = Math.Clamp(residual, -_options.ClipAt * scale, _options.ClipAt * scale);
-        _level += _options.LevelRate * clipped;
-        var rest = clipped * (1 - _options.LevelRate);
-        if (!_seen[daily])
-        {
-            // A slot's first visit sets it: waiting for a rate to pull it from zero would take weeks at a coarse step.
-            _seen[daily] = true;
-            _daily[daily] += rest;
-        }
-        else
-        {
-            _daily[daily] += _seasonRate * rest;
-            _weekly[weekly] += _weeklyRate * rest * (1 - _seasonRate);
-        }
-
-        _scale += _options.ScaleRate * (1.25 * Math.Abs(clipped) - _scale);
         return score;
     }
 
-    /// <summary>Scores every point of <paramref name="points"/> with a fresh detector.</summary>
+    /// <summary>Scores every point of a whole series, as NAB's harness runs a detector: the series' range is given to the
+    /// detector and the first <see cref="AnomalyDetectorOptions.ProbationFraction"/> of it (at most 750 points) is probation.</summary>
     public static IReadOnlyList<double> ScoreAll(IReadOnlyList<SeriesPoint> points, AnomalyDetectorOptions? options = null)
     {
-        var detector = new AnomalyDetector(options);
+        var o = options?.Clone() ?? new AnomalyDetectorOptions();
+        var min = double.PositiveInfinity;
+        var max = double.NegativeInfinity;
+        foreach (var p in points)
+        {
+            if (double.IsFinite(p.Value))
+            {
+                min = Math.Min(min, p.Value);
+                max = Math.Max(max, p.Value);
+            }
+        }
+
+        o.InputMin ??= double.IsFinite(min) ? min : 0;
+        o.InputMax ??= double.IsFinite(max) ? max : 0;
+        o.ProbationPoints = ProbationLength(points.Count, o.ProbationFraction);
+        var detector = new AnomalyDetector(o);
         var scores = new double[points.Count];
         for (var i = 0; i < points.Count; i++)
         {
@@ -154,89 +205,43 @@ public sealed class AnomalyDetector
         return scores;
     }
 
-    // 0 up to ClipAt scales, then rising to 1: about 0.39 one scale past it, 0.86 two past, 0.99 three past.
-    private double Score(double z)
+    /// <summary>NAB's probation for a series of <paramref name="count"/> points: the fraction of it, at most 5000 × the fraction.</summary>
+    public static int ProbationLength(int count, double fraction = AnomalyDetectorConstants.ProbationFraction) =>
+        (int)Math.Max(1, Math.Min(Math.Floor(fraction * count), fraction * 5000));
+
+    private void EndProbation()
     {
-        var over = Math.Max(0, z - _options.ClipAt);
-        return 1 - Math.Exp(-over * over / 2);
+        if (_contextual is null)
+        {
+            // The whole probation is replayed while still learning.
+            Restart();
+        }
+
+        _learning = false;
     }
 
-    // A series that barely moves (a constant thread count) would otherwise call a change of one an anomaly of 100 scales.
-    private double Floor() => Math.Max(Math.Max(1e-9, _options.MinimumScale), Math.Abs(_level) * _options.MinimumRelativeScale);
-
-    // A shift that is undone within a week (a weekend, a nightly batch) may be a weekly pattern rather than two level
-    // changes. The hours it lasted are held as a candidate; when the same hours shift the same way a week later, the pattern
-    // goes into the weekly season, so from then on it is expected. A one-off excursion never recurs and is never learned.
-    private void Remember(DateTimeOffset start, DateTimeOffset now, double shift)
+    // A contextual detector on the known range (or the one learned so far) that has seen the recent points.
+    private void Restart()
     {
-        if (_openShift is { } open && Math.Sign(shift) != Math.Sign(open.Amount) && Math.Abs(shift + open.Amount) < 0.5 * Math.Abs(open.Amount)
-            && start - open.Start < Week)
+        var restart = _contextual is not null;
+        _contextual = new ContextualAnomalyDetector(_options.InputMin ?? _min, _options.InputMax ?? _max, RestPeriod, equalBins: true, rested: restart);
+        var skip = restart ? Math.Max(0, _recent.Count - AnomalyDetectorConstants.ReplayAfterRestart) : 0;
+        foreach (var v in _recent)
         {
-            for (var hour = open.Start; hour < start; hour += TimeSpan.FromHours(1))
+            if (skip-- <= 0)
             {
-                var slot = WeeklySlot(hour);
-                if (_candidate[slot] is { } seen && hour - seen.At < Week + Day && Math.Sign(seen.Amount) == Math.Sign(open.Amount))
-                {
-                    _weekly[slot] += (seen.Amount + open.Amount) / 2;
-                    _candidate[slot] = null;
-                }
-                else
-                {
-                    _candidate[slot] = (hour, open.Amount);
-                }
+                _contextual.Score(v);
             }
-
-            _openShift = null;
-            return;
         }
-
-        _openShift = (start, shift);
     }
 
-    private static int WeeklySlot(DateTimeOffset time) => (int)time.UtcDateTime.DayOfWeek * 24 + time.UtcDateTime.Hour;
+    private double RestPeriod => Math.Max(1, _probationPoints / 5.0);
 
-    // Slots no finer than the step; a slot seen many times per day learns at SeasonRate per day, not per point.
-    private void Calibrate(TimeSpan step)
+    private ContextualAnomalyDetector Contextual(double min, double max) => new(min, max, RestPeriod, equalBins: true);
+
+    private void Widen(double value)
     {
-        if (step <= TimeSpan.Zero)
-        {
-            step = TimeSpan.FromSeconds(1);
-        }
-
-        _slots = (int)Math.Clamp(Day.Ticks / step.Ticks, 1, DailySlots);
-        var pointsPerSlot = Math.Max(1, Day.Ticks / _slots / (double)step.Ticks);
-        _seasonRate = _options.SeasonRate / pointsPerSlot;
-        _weeklyRate = 1 / Math.Max(1, TimeSpan.FromHours(1).Ticks / (double)step.Ticks);
+        _min = Math.Min(_min, value);
+        _max = Math.Max(_max, value);
     }
-}
-
-/// <summary>How an <see cref="AnomalyDetector"/> learns and scores.</summary>
-public sealed class AnomalyDetectorOptions
-{
-    /// <summary>Points used to start the level and scale; they score 0. Default 30.</summary>
-    public int WarmUpPoints { get; set; } = 30;
-
-    /// <summary>How fast the level follows the series, per point. Default 0.02.</summary>
-    public double LevelRate { get; set; } = 0.02;
-
-    /// <summary>How fast a season slot follows what the level leaves. Default 0.2.</summary>
-    public double SeasonRate { get; set; } = 0.2;
-
-    /// <summary>How fast the scale follows the residuals. Default 0.02.</summary>
-    public double ScaleRate { get; set; } = 0.02;
-
-    /// <summary>Residuals are clipped to this many scales before they update the model; the score starts above it. Default 3.</summary>
-    public double ClipAt { get; set; } = 3;
-
-    /// <summary>After this many points in a row past <see cref="ClipAt"/> on one side, the level moves to them. Default 5.</summary>
-    public int ShiftAfter { get; set; } = 5;
-
-    /// <summary>The scale is never taken below this share of the level. Default 0.01.</summary>
-    public double MinimumRelativeScale { get; set; } = 0.01;
-
-    /// <summary>The scale is never taken below this, in the series' unit: what change is too small to matter. Default 0.</summary>
-    public double MinimumScale { get; set; }
-
-    /// <summary>The score from which a point is an anomaly. Default 0.5 (about 4.2 scales out).</summary>
-    public double Threshold { get; set; } = 0.5;
 }

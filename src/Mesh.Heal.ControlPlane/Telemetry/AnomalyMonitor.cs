@@ -8,7 +8,9 @@ namespace Mesh.Heal.ControlPlane.Telemetry;
 /// <summary>Runs a streaming <see cref="AnomalyDetector"/> on every series the sidecars report: per instance and upstream,
 /// request rate, caller-seen error ratio and p99 latency; per instance, memory, threads, handles and connections.</summary>
 /// <remarks>
-/// Each report is one point of each of its series. The newest anomalous point of each series is kept for the agents'
+/// Each report is one point of each of its series. A series' detector learns quietly for its first
+/// <see cref="AnomalyDetectorOptions.ProbationPoints"/> reports (its range, seasons and contexts), then scores each point;
+/// after an alarm it stays quiet for a fifth of that, so one event turns a series anomalous once. The newest anomalous point of each series is kept for the agents'
 /// snapshot (<see cref="Readings"/>), and <see cref="Anomalous"/> is raised when a series turns anomalous, so the
 /// coordinator can look at once: a latency anomaly usually comes before errors do. A series with no report for
 /// <see cref="Idle"/> is forgotten. Each metric has a floor under its scale, so a change too small to matter (one more

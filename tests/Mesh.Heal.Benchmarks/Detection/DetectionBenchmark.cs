@@ -1,19 +1,24 @@
 using System.Globalization;
 using System.Text.Json;
 using Mesh.Heal.Agents.Anomalies;
+using Mesh.Heal.Agents.Anomalies.Internal;
 using Mesh.Heal.Agents.Resources;
+using Mesh.Heal.TimeSeries;
 
 namespace Mesh.Heal.Benchmarks.Detection;
 
 /// <summary>The labelled benchmark of the anomaly detector and the leak detector: generated series with known anomalies,
-/// leaks and look-alikes, scored the way an operator would judge them.</summary>
+/// leaks and look-alikes, scored the way NAB scores detectors and the way an operator would judge them.</summary>
 /// <remarks>
-/// Anomalies are judged as events: consecutive points scoring at least the threshold (gaps of up to 3 points merged) are
-/// one alarm; an alarm that overlaps a label (or the 6 points after it) is a true one, any other is false; a label with an
-/// overlapping alarm is detected, its delay the time from its start to the alarm. The first three days are the detector's
-/// probation: no label is put there and no alarm there counts. Leaks are judged per series (is it a leak, which shape),
-/// by the time-to-exhaustion error against the noise-free series, by how often the 95 % interval holds the truth, and by
-/// the detection delay: the first prefix (every 15 min) judged a leak.
+/// Anomalies: a tuning set and a held-out set (another seed, two shapes and two kinds never used for tuning) of
+/// <see cref="ProductionSeries"/>, each scored with NAB's three profiles (<see cref="NabScorer"/>) for the new detector,
+/// the CAD OSE port alone, the old detector (a frozen copy, <see cref="LegacyAnomalyDetector"/>), a rolling z-score, a
+/// seeded random detector, and the null and perfect detectors. Then, for the new detector at its own threshold, alarms as
+/// events: consecutive points scoring at least the threshold (gaps of up to 3 points merged) are one alarm; an alarm that
+/// overlaps a label (or the 6 points after it) is a true one, any other is false; a label with an overlapping alarm is
+/// detected, its delay the time from its start to the alarm; no alarm in NAB's probation counts. Leaks are judged per
+/// series (is it a leak, which shape), by the time-to-exhaustion error against the noise-free series, by how often the
+/// 95 % interval holds the truth, and by the detection delay: the first prefix (every 15 min) judged a leak.
 /// </remarks>
 internal static class DetectionBenchmark
 {
@@ -21,29 +26,131 @@ internal static class DetectionBenchmark
 
     public static async Task<int> RunAsync(ReadOnlyMemory<string> args, TextWriter output)
     {
-        if (await SeriesArguments.ParseAsync("detection", args, 200) is not { } parsed)
+        if (await SeriesArguments.ParseAsync("detection", args, 100) is not { } parsed)
         {
             return 2;
         }
 
         var (series, seed, json) = parsed;
+        var tuningGenerator = new ProductionSeries(seed, heldOut: false);
+        var heldOutGenerator = new ProductionSeries(seed + 7919, heldOut: true);
+        var tuning = Enumerable.Range(0, series).Select(_ => tuningGenerator.Next()).ToList();
+        var heldOut = Enumerable.Range(0, series).Select(_ => heldOutGenerator.Next()).ToList();
         var generator = new LabelledSeries(seed);
-        var anomalies = Anomalies(Enumerable.Range(0, series).Select(_ => generator.Anomalies()).ToList());
         var leaks = Leaks(Enumerable.Range(0, series).Select(_ => generator.Resource()).ToList());
-        await output.WriteLineAsync($"Labelled detection benchmark: {series} anomaly series (4 weeks at 10 min) and {series} memory series (1 day at 1 min), seed {seed}");
+        await output.WriteLineAsync($"Labelled detection benchmark, seed {seed}: {series} tuning series ({Describe(tuning)}), {series} held-out series "
+            + $"(seed {seed + 7919}, {Describe(heldOut)}), {series} memory series (1 day at 1 min)");
         await output.WriteLineAsync();
+        var (nabTable, nabFigures) = await NabAsync(tuning, heldOut, output);
+        await output.WriteLineAsync(nabTable);
+        await output.WriteLineAsync();
+        var anomalies = Anomalies(tuning, "tuning");
         await output.WriteLineAsync(anomalies.Table);
+        await output.WriteLineAsync();
+        var heldOutAnomalies = Anomalies(heldOut, "held-out");
+        await output.WriteLineAsync(heldOutAnomalies.Table);
         await output.WriteLineAsync();
         await output.WriteLineAsync(leaks.Table);
         if (json is not null)
         {
-            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { seed, series, anomalies = anomalies.Figures, leaks = leaks.Figures }, new JsonSerializerOptions { WriteIndented = true }));
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(
+                new { seed, series, nab = nabFigures, anomalies = anomalies.Figures, heldOutAnomalies = heldOutAnomalies.Figures, leaks = leaks.Figures },
+                new JsonSerializerOptions { WriteIndented = true }));
         }
 
         return 0;
     }
 
-    private static (string Table, object Figures) Anomalies(List<AnomalySeries> all)
+    private static string Describe(List<AnomalySeries> all) =>
+        string.Create(CultureInfo.InvariantCulture, $"{all.Sum(s => s.Points.Count)} points, {all.Sum(s => s.Labels.Count)} windows; shapes ")
+        + string.Join(" ", all.GroupBy(s => s.Shape).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))
+        + "; kinds " + string.Join(" ", all.SelectMany(s => s.Labels).GroupBy(l => l.Kind).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));
+
+    // Every detector's scores on both sets, scored with NAB's three profiles at one threshold per profile and set.
+    private static async Task<(string Table, object Figures)> NabAsync(List<AnomalySeries> tuning, List<AnomalySeries> heldOut, TextWriter output)
+    {
+        var detectors = new List<(string Name, Func<AnomalySeries, IReadOnlyList<double>> Score)>
+        {
+            ("new detector (AnomalyDetector.ScoreAll)", s => AnomalyDetector.ScoreAll(s.Points)),
+            ("CAD OSE port alone (its part of the new detector)", s => ContextualAnomalyDetector.ScoreAll(s.Points.Select(p => p.Value).ToList())),
+            ("old detector (raw deviation, before issue 16)", s => LegacyAnomalyDetector.ScoreAll(s.Points)),
+            ("rolling z-score (1 day window)", s => RollingZ(s.Points, 288)),
+            ("random (seeded)", s => Random(s.Points.Count, s.Points.Count)),
+            ("null (no alarm)", s => new double[s.Points.Count]),
+            ("perfect (each window's first point)", s => Perfect(s)),
+        };
+        var lines = new List<string>
+        {
+            "NAB scores (nab/sweeper.py reimplemented: one threshold per profile and set, probation 15 % up to 750 points, 100·(raw − null)/(perfect − null))",
+            "| detector | tuning standard | tuning low FP | tuning low FN | held-out standard | held-out low FP | held-out low FN | tuning windows hit / false points (std) | run time |",
+            "|---|---|---|---|---|---|---|---|---|",
+        };
+        var figures = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var (name, score) in detectors)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var t = tuning.Select(s => new NabFile(score(s), Windows(s))).ToList();
+            var h = heldOut.Select(s => new NabFile(score(s), Windows(s))).ToList();
+            watch.Stop();
+            var tr = NabProfile.All.Select(p => NabScorer.Score(t, p)).ToList();
+            var hr = NabProfile.All.Select(p => NabScorer.Score(h, p)).ToList();
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {tr[0].Normalized:0.0} | {tr[1].Normalized:0.0} | {tr[2].Normalized:0.0} | {hr[0].Normalized:0.0} | {hr[1].Normalized:0.0} | {hr[2].Normalized:0.0} | {tr[0].Detected}/{tr[0].Windows}, {tr[0].FalsePositivePoints} (threshold {tr[0].Threshold:0.####}) | {watch.Elapsed.TotalSeconds:0.0} s |"));
+            figures[name] = new
+            {
+                tuning = NabProfile.All.Zip(tr).ToDictionary(x => x.First.Name, x => new { score = x.Second.Normalized, x.Second.Threshold, x.Second.Raw, x.Second.Detected, x.Second.Windows, x.Second.FalsePositivePoints }),
+                heldOut = NabProfile.All.Zip(hr).ToDictionary(x => x.First.Name, x => new { score = x.Second.Normalized, x.Second.Threshold, x.Second.Raw, x.Second.Detected, x.Second.Windows, x.Second.FalsePositivePoints }),
+            };
+            await output.FlushAsync();
+        }
+
+        return (string.Join(Environment.NewLine, lines), figures);
+    }
+
+    private static List<(int Start, int End)> Windows(AnomalySeries s) => NabScorer.Windows(s.Points.Count, s.Labels.Select(l => l.Start).ToList());
+
+    private static double[] Perfect(AnomalySeries s)
+    {
+        var scores = new double[s.Points.Count];
+        foreach (var (start, _) in Windows(s))
+        {
+            scores[start] = 1;
+        }
+
+        return scores;
+    }
+
+    private static double[] Random(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => random.NextDouble()).ToArray();
+    }
+
+    // |value − mean| / sd over the previous window, squashed into [0, 1); 0 until the window is full.
+    private static double[] RollingZ(IReadOnlyList<SeriesPoint> points, int window)
+    {
+        var scores = new double[points.Count];
+        double sum = 0, squares = 0;
+        for (var i = 0; i < points.Count; i++)
+        {
+            if (i >= window)
+            {
+                var mean = sum / window;
+                var sd = Math.Sqrt(Math.Max(1e-12, (squares / window) - (mean * mean)));
+                var z = Math.Abs(points[i].Value - mean) / sd;
+                scores[i] = z / (z + 3);
+                sum -= points[i - window].Value;
+                squares -= points[i - window].Value * points[i - window].Value;
+            }
+
+            sum += points[i].Value;
+            squares += points[i].Value * points[i].Value;
+        }
+
+        return scores;
+    }
+
+    private static (string Table, object Figures) Anomalies(List<AnomalySeries> all, string set)
     {
         var options = new AnomalyDetectorOptions();
         int alarms = 0, trueAlarms = 0;
@@ -72,7 +179,7 @@ internal static class DetectionBenchmark
                 var hit = runs.Where(r => r.Start <= label.End + Tolerance && r.End >= label.Start).Select(r => Math.Max(r.Start, label.Start)).DefaultIfEmpty(-1).Min();
                 if (hit >= 0)
                 {
-                    delays.Add((hit - label.Start) * 10.0);
+                    delays.Add((s.Points[hit].Time - s.Points[label.Start].Time).TotalMinutes);
                 }
 
                 perKind[label.Kind] = (count + 1, detected + (hit >= 0 ? 1 : 0), delays);
@@ -85,7 +192,7 @@ internal static class DetectionBenchmark
         var recall = events == 0 ? 1 : (double)detectedAll / events;
         var lines = new List<string>
         {
-            "Anomaly detector (threshold 0.5)",
+            string.Create(CultureInfo.InvariantCulture, $"New anomaly detector on the {set} set, alarms at its own threshold ({options.Threshold}); an alarm within 6 points after a label still counts"),
             "| anomaly | events | detected | recall | median delay | p90 delay |",
             "|---|---|---|---|---|---|",
         };

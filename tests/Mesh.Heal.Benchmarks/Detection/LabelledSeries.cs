@@ -5,7 +5,8 @@ namespace Mesh.Heal.Benchmarks.Detection;
 /// <summary>An anomaly put into a generated series, by point index: [Start, End].</summary>
 internal sealed record Label(string Kind, int Start, int End);
 
-/// <summary>A generated metric series with its labelled anomalies.</summary>
+/// <summary>A generated metric series with its labelled anomalies (<see cref="ProductionSeries"/>); the first
+/// <paramref name="Probation"/> points are NAB's probation.</summary>
 internal sealed record AnomalySeries(string Shape, IReadOnlyList<SeriesPoint> Points, IReadOnlyList<Label> Labels, int Probation);
 
 /// <summary>A generated resource series, what it is, and (for a leak) when its limit would truly be reached.</summary>
@@ -24,81 +25,6 @@ internal sealed class LabelledSeries(int seed)
 {
     private static readonly DateTimeOffset Origin = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
     private readonly Random _random = new(seed);
-
-    /// <summary>Four weeks at 10 min: a level with noise, daily and weekly seasons, a trend, and up to four anomalies
-    /// (spikes, dips, level shifts, slow-downs) placed after a three-day probation; one in five has none.</summary>
-    public AnomalySeries Anomalies()
-    {
-        const int Count = 4 * 7 * 144;
-        const int Probation = 3 * 144;
-        var level = Uniform(50, 500);
-        var sigma = level * Uniform(0.02, 0.06);
-        var daily = Chance(0.7) ? level * Uniform(0.1, 0.5) : 0;
-        var weekend = Chance(0.5) ? Uniform(0.1, 0.3) : 0;
-        var trend = Chance(0.4) ? Uniform(-0.3, 0.5) : 0;
-        var shape = $"{(daily > 0 ? "daily" : "flat")}{(weekend > 0 ? "+weekly" : string.Empty)}{(trend != 0 ? "+trend" : string.Empty)}";
-        var expected = new double[Count];
-        for (var i = 0; i < Count; i++)
-        {
-            var time = Origin.AddMinutes(10 * i);
-            var hour = time.TimeOfDay.TotalHours;
-            var weekendDay = time.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
-            expected[i] = (level * (1 + trend * i / Count) + daily * Math.Sin(2 * Math.PI * (hour - 9) / 24)) * (weekendDay ? 1 - weekend : 1);
-        }
-
-        var labels = new List<Label>();
-        var anomalies = Chance(0.2) ? 0 : _random.Next(1, 5);
-        var shift = 0.0;
-        var values = new double[Count];
-        var taken = new bool[Count];
-        for (var a = 0; a < anomalies; a++)
-        {
-            var start = _random.Next(Probation, Count - 50);
-            if (taken[start])
-            {
-                continue;
-            }
-
-            var kind = new[] { "spike", "dip", "level-shift", "slow-down" }[_random.Next(4)];
-            var end = kind switch { "spike" => start, "dip" => start + _random.Next(2, 12), "level-shift" => start + 5, _ => start + _random.Next(6, 24) };
-            if (Enumerable.Range(start, end - start + 30).Any(i => i < Count && taken[i]))
-            {
-                continue;
-            }
-
-            for (var i = start; i <= end + 29 && i < Count; i++)
-            {
-                taken[i] = true;
-            }
-
-            labels.Add(new Label(kind, start, end));
-        }
-
-        var shifts = labels.Where(l => l.Kind == "level-shift").ToDictionary(l => l.Start, _ => Sign() * sigma * Uniform(5, 10));
-        for (var i = 0; i < Count; i++)
-        {
-            if (shifts.TryGetValue(i, out var jump))
-            {
-                shift += jump;
-            }
-
-            var value = expected[i] + shift + Gaussian() * sigma;
-            foreach (var l in labels.Where(l => i >= l.Start && i <= l.End))
-            {
-                value = l.Kind switch
-                {
-                    "spike" => value + Sign() * sigma * Uniform(6, 12),
-                    "dip" => value * Uniform(0.2, 0.5),
-                    "slow-down" => value + sigma * Uniform(4, 8),
-                    _ => value,
-                };
-            }
-
-            values[i] = value;
-        }
-
-        return new AnomalySeries(shape, values.Select((v, i) => new SeriesPoint(Origin.AddMinutes(10 * i), v)).ToList(), labels, Probation);
-    }
 
     /// <summary>A day of memory at 1 min: a leak (from the start or from midway, on a sawtooth or on noise), or one of the
     /// shapes that are not leaks: a flat sawtooth, a warm-up ramp, a step, noise.</summary>

@@ -27,6 +27,22 @@ public class AnalyzeCommandsTests
     }
 
     [Fact]
+    public async Task Anomalies_LongCsv_ProbationScoresZeroAndASpikeIsOneAlarm()
+    {
+        // 1000 rows at 5 min; rows 800 to 802 jump by 60 on noise of ±5. Probation is 150 rows (15 %).
+        var rows = Enumerable.Range(0, 1000).Select(i =>
+            FormattableString.Invariant($"{1_764_000_000 + i * 300},{100 + (i * 7919 % 11) - 5 + (i is >= 800 and <= 802 ? 60 : 0)}")).ToList();
+        var (code, output, _) = await RunAsync(["analyze", "anomalies", "-"], "timestamp,value\n" + string.Join('\n', rows));
+
+        Assert.Equal(0, code);
+        var lines = output.Trim().Split('\n').Skip(1).ToList();
+        Assert.All(lines.Take(150), l => Assert.EndsWith(",0.0000", l, StringComparison.Ordinal));
+        Assert.Matches(@"^\d+,-?[\d.]+,[01]\.\d{4}$", lines[800]);
+        var alarms = lines.Select((l, i) => (i, Score: double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture))).Where(x => x.Score >= 0.6).Select(x => x.i).ToList();
+        Assert.Equal([800], alarms);
+    }
+
+    [Fact]
     public async Task Resources_LeakingSeries_PrintsTheIssuesJsonShape()
     {
         // 4 h at 1 min, rising 30 MiB/h from 200 MiB with a sawtooth; limit 1 GiB.
