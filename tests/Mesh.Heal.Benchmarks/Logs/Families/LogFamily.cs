@@ -10,7 +10,8 @@ namespace Mesh.Heal.Benchmarks.Logs.Families;
 /// </para>
 /// <para>
 /// Frequencies are Zipf-like over the listed order (weight 1/rank^<see cref="Skew"/>), so a few events are most of the
-/// lines and the last ones appear a handful of times; every event appears at least once.
+/// lines and the last ones appear a handful of times; every event appears at least once. Lines come in runs of one
+/// event (<see cref="Burst"/>) and variables recur (<see cref="Locality"/>), as in a contiguous slice of a real log.
 /// </para>
 /// </remarks>
 internal sealed class LogFamily
@@ -30,6 +31,12 @@ internal sealed class LogFamily
     /// <summary>The Zipf exponent of the event frequencies.</summary>
     public double Skew { get; init; } = 1.6;
 
+    /// <summary>The chance a placeholder repeats one of its latest values (hosts, blocks, users recur in a real slice).</summary>
+    public double Locality { get; init; } = 0.5;
+
+    /// <summary>The chance a line is the same event as the line before (real logs come in runs).</summary>
+    public double Burst { get; init; } = 0.2;
+
     /// <summary>The event patterns (<see cref="LogFiller"/>'s syntax), most frequent first.</summary>
     public required string[] Events { get; init; }
 
@@ -43,7 +50,7 @@ internal sealed class LogFamily
     public (List<string> Lines, List<int> Labels) Generate(int seed, int count)
     {
         var random = new Random(seed);
-        var filler = new LogFiller(random, Lists);
+        var filler = new LogFiller(random, Lists, Locality);
         var cumulative = new double[Events.Length];
         var total = 0.0;
         for (var e = 0; e < Events.Length; e++)
@@ -55,6 +62,12 @@ internal sealed class LogFamily
         var labels = new List<int>(count);
         for (var i = 0; i < count; i++)
         {
+            if (i > 0 && random.NextDouble() < Burst)
+            {
+                labels.Add(labels[i - 1]);
+                continue;
+            }
+
             var index = Array.BinarySearch(cumulative, random.NextDouble() * total);
             labels.Add(Math.Min(Events.Length - 1, index < 0 ? ~index : index));
         }

@@ -16,8 +16,12 @@ namespace Mesh.Heal.Benchmarks.Logs.Families;
 /// <c>life</c> (a connection lifetime: <c>&lt;1 sec</c>, <c>00:02</c>, <c>01:12:09</c>), <c>bytes</c>
 /// (a human-readable size, <c>13.6 KB</c>), <c>b64:n</c>.
 /// </remarks>
-internal sealed class LogFiller(Random random, IReadOnlyDictionary<string, string[]> lists)
+internal sealed class LogFiller(Random random, IReadOnlyDictionary<string, string[]> lists, double locality = 0)
 {
+    // How many of a placeholder's latest values stay candidates for reuse.
+    private const int Recent = 8;
+    private readonly Dictionary<string, List<string>> _recent = new(StringComparer.Ordinal);
+
     // Account names as they show up in auth logs: real accounts, service accounts, and what brute-forcers try.
     private static readonly string[] Users =
     [
@@ -85,7 +89,28 @@ internal sealed class LogFiller(Random random, IReadOnlyDictionary<string, strin
         return text.ToString();
     }
 
+    // A real log's slice is about a few hosts, blocks, users and sessions at a time: with probability locality a
+    // placeholder takes one of its latest values again (shared by every event that names the same kind), so variables
+    // repeat, some look constant for a while, and one block or session runs through several events.
     private string Value(string placeholder)
+    {
+        var recent = _recent.TryGetValue(placeholder, out var list) ? list : _recent[placeholder] = [];
+        if (recent.Count > 0 && random.NextDouble() < locality)
+        {
+            return recent[random.Next(recent.Count)];
+        }
+
+        var value = Fresh(placeholder);
+        if (recent.Count == Recent)
+        {
+            recent.RemoveAt(0);
+        }
+
+        recent.Add(value);
+        return value;
+    }
+
+    private string Fresh(string placeholder)
     {
         var colon = placeholder.IndexOf(':');
         var kind = colon < 0 ? placeholder : placeholder[..colon];
