@@ -19,7 +19,7 @@ internal static partial class LogFamilies
             ["hosting"] = ["activity", "service", "broadcast", "content provider", "backup", "restart"],
             ["tag"] = ["*alarm*", "AudioMix", "NlpWakeLock", "*job*/com.google.android.gms/.gcm.nts.TaskExecutionService", "GCoreFlp", "WakefulIntentService[GCoreUlr-LocationReportingService]", "SyncLoopWakeLock", "Icing"],
             ["reason"] = ["empty #{i:17-40}", "cch-empty", "remove task", "depends on provider com.google.android.gms/.chimera.GmsIntentOperationService in dying proc", "excessive wake held"],
-            ["gc"] = ["Background concurrent copying", "Background sticky concurrent mark sweep", "Background partial concurrent mark sweep", "Explicit concurrent copying", "Alloc concurrent copying"],
+            ["gc"] = ["Background concurrent copying", "Background concurrent copying", "Background concurrent copying", "Background young concurrent copying", "Background young concurrent copying", "Explicit concurrent copying", "Alloc concurrent copying"],
             ["stop"] = ["from pid {pid}", "clear data", "installPackageLI", "deletePackageX"],
             ["prop"] = ["persist.vendor.sys.fp.info", "ro.vendor.hwui.texture_cache_size", "persist.sys.dalvik.vm.lib.2", "vendor.debug.egl.swapinterval", "ro.hardware.chipname"],
         },

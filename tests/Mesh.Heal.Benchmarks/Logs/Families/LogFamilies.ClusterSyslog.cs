@@ -7,16 +7,16 @@ internal static partial class LogFamilies
         Name = "cluster-syslog",
         System = "Cluster admin/compute syslog (dhcpd, ntpd, cron, postfix, kernel)",
         HeldOut = true,
-        Source = "isc-dhcp server/dhcp.c (DHCPDISCOVER/OFFER/REQUEST/ACK/NAK/RELEASE/INFORM log lines with optional (hostname) "
-            + "and (server id)); ntp ntpd/ntp_proto.c, ntp_loopfilter.c; vixie-cron do_command.c (\"(%s) CMD (%s)\"); postfix "
-            + "smtpd/qmgr/smtp/cleanup msg_info calls; Linux-PAM pam_unix; drivers/net/e1000 and bonding printk; syslog-ng banner",
+        Source = "isc-dhcp server/dhcp.c (DHCPDISCOVER/OFFER/REQUEST/ACK/NAK/RELEASE/INFORM log lines with the optional "
+            + "(server id); the optional (client hostname) is left out, as a cluster's PXE-booting nodes send none); "
+            + "ntp ntpd/ntp_proto.c, ntp_loopfilter.c; vixie-cron do_command.c (\"(%s) CMD (%s)\"); postfix smtpd/qmgr/"
+            + "smtp/cleanup msg_info calls; Linux-PAM pam_unix; drivers/net/e1000 and bonding printk; syslog-ng banner",
         Skew = 1.15,
         Lists = new Dictionary<string, string[]>
         {
             ["node"] = ["{p:an|bn|cn|dn|en}{i:1-999}", "tbird-admin{i:1-2}", "tbird-sm{i:1-2}"],
             ["cmd"] = ["run-parts /etc/cron.hourly", "/usr/lib/sa/sa1 1 1", "/usr/lib64/sa/sa2 -A", "/opt/sbin/check_node_health.sh > /dev/null 2>&1", "[ -x /usr/sbin/ganglia-collect ] && /usr/sbin/ganglia-collect --quiet", "/usr/bin/mrtg /etc/mrtg/mrtg.cfg --logging /var/log/mrtg.log"],
             ["eth"] = ["eth0", "eth1", "ib0"],
-            ["hostpart"] = ["", "", "({@node}) "],
             ["client"] = ["unknown", "{@node}"],
             ["relay"] = ["local", "mail.example.org[{ip}]:25"],
             ["sent"] = ["delivered to mailbox", "250 2.0.0 Ok: queued as {X:10}"],
@@ -25,15 +25,15 @@ internal static partial class LogFamilies
         Tuned = new([DrainSettings.Ip]),
         Events =
         [
-            "DHCPREQUEST for {ip} ({ip}) from {mac} {@hostpart}via {@eth}",
-            "DHCPACK on {ip} to {mac} {@hostpart}via {@eth}",
-            "DHCPDISCOVER from {mac} {@hostpart}via {@eth}",
-            "DHCPOFFER on {ip} to {mac} {@hostpart}via {@eth}",
+            "DHCPREQUEST for {ip} ({ip}) from {mac} via {@eth}",
+            "DHCPACK on {ip} to {mac} via {@eth}",
+            "DHCPDISCOVER from {mac} via {@eth}",
+            "DHCPOFFER on {ip} to {mac} via {@eth}",
             "({p:root|root|root|ganglia|nagios}) CMD ({@cmd})",
             "session opened for user {user} by (uid=0)",
             "session closed for user {user}",
             "synchronized to {ip}, stratum {i:1-4}",
-            "DHCPREQUEST for {ip} from {mac} {@hostpart}via {@eth}",
+            "DHCPREQUEST for {ip} from {mac} via {@eth}",
             "connect from {@client}[{ip}]",
             "disconnect from {@client}[{ip}]",
             "{@qid}: client={p:unknown|localhost}[{ip}]",
@@ -44,7 +44,7 @@ internal static partial class LogFamilies
             "time reset {p:+|-}{f:0-2:6} s",
             "kernel time sync enabled {p:0001|4001|6001}",
             "DHCPNAK on {ip} to {mac} via {@eth}",
-            "DHCPRELEASE of {ip} from {mac} {@hostpart}via {@eth} (found)",
+            "DHCPRELEASE of {ip} from {mac} via {@eth} (found)",
             "DHCPINFORM from {ip} via {@eth}",
             "Wrote {i:0-300} leases to leases file.",
             "no free leases on subnet {ip}",

@@ -15,7 +15,7 @@ internal static partial class LogFamilies
         Lists = new Dictionary<string, string[]>
         {
             ["target"] = ["www.google.com", "clients4.google.com", "mtalk.google.com", "ssl.gstatic.com", "api.github.com", "github.com", "{ip}", "{ip}", "login.live.com", "outlook.office365.com", "d.dropbox.com", "client-s.gateway.messenger.live.com", "update.googleapis.com", "{host}", "{host}", "cdn-{i:1-40}.akamaized.net", "pool-{i:1-99}.vpn.example.org"],
-            ["proxy"] = ["proxy.corp.example.com:3128", "proxy.corp.example.com:3128", "10.0.0.8:1080", "socks.lab.example.net:1080", "192.168.1.254:8080"],
+            ["proxy"] = ["proxy.corp.example.com:3128", "proxy.corp.example.com:3128", "proxy.corp.example.com:3128", "proxy.corp.example.com:3128", "proxy.corp.example.com:3128", "10.0.0.8:1080", "socks.lab.example.net:1080"],
             ["rule"] = ["Default", "Default", "Localhost", "Office 365", "Browsers", "No proxy for intranet"],
         },
         Tuned = new([@"<\d+\ssec", @"([\w-]+\.)+[\w-]+(:\d+)?", @"\d{2}:\d{2}(:\d{2})*", @"[KGTM]B"], Similarity: 0.6, Depth: 3),
@@ -39,6 +39,10 @@ internal static partial class LogFamilies
             "Welcome to Proxifier v{p:3.31|3.42|4.03}",
             "Profile saved as: C:\\Users\\{name}\\AppData\\Roaming\\Proxifier\\Profiles\\{p:Default|Office|Home}.ppx",
             "Name Resolution through proxy is {p:enabled|disabled}",
+            Conn + " error : Could not connect through proxy {@proxy} - Proxy server authentication failed",
+            Conn + " error : Connection timed out (error 10060)",
+            "Could not resolve {@target} error 11004",
+            Conn + " open through proxy {@proxy} {p:HTTPS|SOCKS5} (IPv6)",
         ],
     };
 }

@@ -15,7 +15,7 @@ internal static partial class LogFamilies
         Lists = new Dictionary<string, string[]>
         {
             ["state"] = ["Installed", "Staged", "Absent", "Resolved", "Default", "Superseded", "Install Pending", "Uninstall Pending"],
-            ["client"] = ["WindowsUpdateAgent", "Windows Update Agent", "DISM Package Manager Provider", "TrustedInstaller", "SPP", "UpdateAgentLCU"],
+            ["client"] = ["WindowsUpdateAgent", "WindowsUpdateAgent", "WindowsUpdateAgent", "WindowsUpdateAgent", "DISM Package Manager Provider", "TrustedInstaller", "SPP", "UpdateAgentLCU"],
             ["hr"] = ["0x80004005 - E_FAIL", "0x800f080d - CBS_E_MANIFEST_INVALID_ITEM", "0x800f0805 - CBS_E_INVALID_PACKAGE", "0x80070002 - ERROR_FILE_NOT_FOUND", "0x80070020 - ERROR_SHARING_VIOLATION", "0x800f081f - CBS_E_SOURCE_MISSING"],
             ["comp"] = ["Microsoft-Windows-Shell32", "Microsoft-Windows-Kernel32", "Microsoft-Windows-IE-Troubleshooters", "Microsoft-Windows-Bluetooth-Config", "Microsoft-Windows-Shell-Sounds", "Microsoft-Windows-TerminalServices-RemoteConnectionManager"],
             ["stage"] = ["Planning", "Staging", "Installing", "Resolving"],
@@ -29,7 +29,7 @@ internal static partial class LogFamilies
             "Warning: Unrecognized packageExtended attribute.",
             "Expecting attribute name [HRESULT = 0x800f080d - CBS_E_MANIFEST_INVALID_ITEM]",
             "Failed to get next element [HRESULT = 0x800f080d - CBS_E_MANIFEST_INVALID_ITEM]",
-            "{X:8}@{i:2015-2016}/{i:1-12}/{i:1-28}:{i:0-23}:{i:10-59}:{i:10-59}.{i:100-999} WcpInitialize (wcp.dll version 0.0.0.6) called (stack {many:4-9: :p:@0x7fed806eb5d|@0x7fef9fb9b6d|@0x7fef9f8358f|@0xff83e97c|@0xff83d799|@0xff83db2f|@0x7fefa0c0a4c|@0x77b5ae5b})",
+            "{X:8}@{i:2015-2016}/{i:1-12}/{i:1-28}:{i:0-23}:{i:10-59}:{i:10-59}.{i:100-999} WcpInitialize (wcp.dll version 0.0.0.6) called (stack {many:6-6: :p:@0x7fed806eb5d|@0x7fef9fb9b6d|@0x7fef9f8358f|@0xff83e97c|@0xff83d799|@0xff83db2f|@0x7fefa0c0a4c|@0x77b5ae5b})",
             "{X:8}@{i:2015-2016}/{i:1-12}/{i:1-28}:{i:0-23}:{i:10-59}:{i:10-59}.{i:100-999} CSI perf trace:",
             "CSIPERF:TXCOMMIT;{z:1000-9000000}",
             "SQM: Initializing online with Windows opt-in: False",
