@@ -29,8 +29,8 @@ internal sealed class Drain
         _depth = settings.Depth - 2;
     }
 
-    /// <summary>The event of every line: equal numbers for lines whose final templates are the same text.</summary>
-    public static int[] Parse(IReadOnlyList<string> lines, DrainSettings settings)
+    /// <summary>The final template of every line's cluster, as Drain.py writes it in EventTemplate.</summary>
+    public static string[] Templates(IReadOnlyList<string> lines, DrainSettings settings)
     {
         var drain = new Drain(settings);
         var assigned = new Cluster[lines.Count];
@@ -39,14 +39,23 @@ internal sealed class Drain
             assigned[i] = drain.Add(lines[i]);
         }
 
+        return [.. assigned.Select(c => string.Join(' ', c.Template))];
+    }
+
+    /// <summary>The event of every line: equal numbers for lines whose final templates are the same text (Drain.py's
+    /// EventId is a hash of that text).</summary>
+    public static int[] Parse(IReadOnlyList<string> lines, DrainSettings settings) => Ids(Templates(lines, settings));
+
+    /// <summary>Equal numbers for equal texts.</summary>
+    public static int[] Ids(IReadOnlyList<string> templates)
+    {
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        var result = new int[lines.Count];
-        for (var i = 0; i < lines.Count; i++)
+        var result = new int[templates.Count];
+        for (var i = 0; i < templates.Count; i++)
         {
-            var text = string.Join(' ', assigned[i].Template);
-            if (!ids.TryGetValue(text, out var id))
+            if (!ids.TryGetValue(templates[i], out var id))
             {
-                ids[text] = id = ids.Count;
+                ids[templates[i]] = id = ids.Count;
             }
 
             result[i] = id;
