@@ -85,9 +85,11 @@ public static class LogMasker
             }
 
             var masked = Mask(span[start..i]);
-            if (masked == "(" + Number && UnitClosing(span, i) is var end and > 0)
+            if (masked.EndsWith(Number, StringComparison.Ordinal) && IsOpenRun(masked.AsSpan(0, masked.Length - Number.Length))
+                && UnitEnd(span, i, masked[0] == '(') is var end and > 0)
             {
-                // A quantity restated in parentheses, "(1.16 KB)", is one value: it comes and goes with the size.
+                // A quantity is one value with its unit: "1.5 sec", "<1 sec", "(1.16 KB)", whose unit may change with it
+                // and which may come and go (a size restated in parentheses).
                 tokens.Add(string.Concat(masked, " ", span[i..end].Trim()));
                 i = end;
                 continue;
@@ -137,8 +139,22 @@ public static class LogMasker
             or "thursday" or "friday" or "saturday" or "sunday";
     }
 
-    // Where the token after `from` ends when it is a unit closing a parenthesis ("KB)", "ms),"), or -1.
-    private static int UnitClosing(ReadOnlySpan<char> span, int from)
+    private static bool IsOpenRun(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (!IsOpen(c) && c is not '~' and not '=')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Where the word after `from` ends when it is a unit of time or size ("sec", "KB)", "ms),"), or -1; after an opening
+    // parenthesis it must close it.
+    private static int UnitEnd(ReadOnlySpan<char> span, int from, bool closes)
     {
         var i = from;
         while (i < span.Length && span[i] == ' ')
@@ -147,12 +163,12 @@ public static class LogMasker
         }
 
         var start = i;
-        while (i < span.Length && (char.IsAsciiLetter(span[i]) || span[i] == '%'))
+        while (i < span.Length && char.IsAsciiLetter(span[i]))
         {
             i++;
         }
 
-        if (i == start || i - start > 5 || i >= span.Length || span[i] != ')')
+        if (i == start || !IsUnit(span[start..i]) || (closes && (i >= span.Length || span[i] != ')')))
         {
             return -1;
         }
@@ -164,6 +180,10 @@ public static class LogMasker
 
         return i == span.Length || char.IsWhiteSpace(span[i]) ? i : -1;
     }
+
+    private static bool IsUnit(ReadOnlySpan<char> word) => word is "ns" or "us" or "ms" or "s" or "sec" or "secs" or "second" or "seconds"
+        or "min" or "mins" or "minute" or "minutes" or "hr" or "hrs" or "hour" or "hours" or "day" or "days" or "B" or "KB" or "kB"
+        or "MB" or "GB" or "TB" or "KiB" or "MiB" or "GiB" or "TiB" or "kb" or "mb" or "gb" or "byte" or "bytes";
 
     // Whether a quoted span is folded into one <STR>: free text, not a request line with a path or URL in it; after a key,
     // only when it holds more than one word.
@@ -359,7 +379,8 @@ public static class LogMasker
 
         if (digits == 0)
         {
-            return null;
+            // A boolean is a value whatever it qualifies ("visible is true").
+            return core.Equals("true", StringComparison.OrdinalIgnoreCase) || core.Equals("false", StringComparison.OrdinalIgnoreCase) ? Value : null;
         }
 
         if (core.Length == 36 && dashes == 4 && core[8] == '-' && core[13] == '-' && core[18] == '-' && core[23] == '-' && letters == hexLetters)
@@ -515,7 +536,8 @@ public static class LogMasker
             at = MaskAt(token, from);
         }
 
-        return builder.Append(token, from, token.Length - from).ToString();
+        // key="<NUM>" and key=<STR> (a quoted value of one word and of several) read the same.
+        return builder.Append(token, from, token.Length - from).Replace("\"\u0001\"", "\u0001").Replace("'\u0001'", "\u0001").ToString();
     }
 
     private static bool IsWrappedMask(string token, int at)

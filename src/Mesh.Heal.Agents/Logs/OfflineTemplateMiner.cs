@@ -39,7 +39,8 @@ public static class OfflineTemplateMiner
             tokensOf[i] = [.. tokens];
         }
 
-        return new ClusterMerger(miner.Templates).Merge(clusterOf, tokensOf);
+        var (refined, clusters) = ShapeSplitter.Split(clusterOf, tokensOf);
+        return new ClusterMerger(clusters).Merge(refined, tokensOf);
     }
 }
 

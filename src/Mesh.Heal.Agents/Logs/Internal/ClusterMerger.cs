@@ -73,7 +73,7 @@ internal sealed class ClusterMerger
                 continue;
             }
 
-            var key = constants >= MinimumConstants ? Key(shape.Where(IsConstant).ToArray()) : "\u0003" + Key(shape);
+            var key = SameShapeKey(shape, constants);
             if (byShape.TryGetValue(key, out var first))
             {
                 Union(first, id, shape);
@@ -300,10 +300,20 @@ internal sealed class ClusterMerger
         return text.ToString();
     }
 
-    private static string[] ShapeOf(string[] tokens)
+    /// <summary>The key of rule 1 for a message's tokens: messages with equal keys are one event.</summary>
+    internal static string SameShapeKey(IReadOnlyList<string> tokens)
     {
-        var shape = new string[tokens.Length];
-        for (var i = 0; i < tokens.Length; i++)
+        var shape = ShapeOf(tokens);
+        return SameShapeKey(shape, Constants(shape));
+    }
+
+    private static string SameShapeKey(string[] shape, int constants) =>
+        constants >= MinimumConstants ? Key(shape.Where(IsConstant).ToArray()) : "\u0003" + Key(shape);
+
+    private static string[] ShapeOf(IReadOnlyList<string> tokens)
+    {
+        var shape = new string[tokens.Count];
+        for (var i = 0; i < shape.Length; i++)
         {
             shape[i] = LogMasker.Shape(tokens[i]);
         }
