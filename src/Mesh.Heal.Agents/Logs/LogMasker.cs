@@ -231,7 +231,7 @@ public static class LogMasker
 
         if (IsWindowsPath(core))
         {
-            return Wrap(token, lead, trail, Path);
+            return Wrap(token, lead, trail, MaskedPath(core));
         }
 
         // key=value, key:value with a word for a key: the key stays, the value is masked (quotes kept). An assigned value is
@@ -327,7 +327,7 @@ public static class LogMasker
 
         if (core[0] == '/' && core.Length > 1 || IsWindowsPath(core) || core.StartsWith("~/") || core.StartsWith("./") || core.Count('/') >= 2)
         {
-            return Path;
+            return MaskedPath(core);
         }
 
         if (IsFileName(core))
@@ -380,7 +380,8 @@ public static class LogMasker
         if (digits == 0)
         {
             // A boolean is a value whatever it qualifies ("visible is true").
-            return core.Equals("true", StringComparison.OrdinalIgnoreCase) || core.Equals("false", StringComparison.OrdinalIgnoreCase) ? Value : null;
+            return core.Equals("true", StringComparison.OrdinalIgnoreCase) || core.Equals("false", StringComparison.OrdinalIgnoreCase)
+                || core is "yes" or "no" ? Value : null;
         }
 
         if (core.Length == 36 && dashes == 4 && core[8] == '-' && core[13] == '-' && core[18] == '-' && core[23] == '-' && letters == hexLetters)
@@ -415,9 +416,38 @@ public static class LogMasker
             return Hex;
         }
 
-        // A digit mixed into a word is a variable far more often than not (core.2275, v6.1.7601, blk_-1608, x86 aside):
-        // ULP and Drain's own routing treat it so.
+        // A digit mixed into a word is a variable far more often than not (core.2275, v6.1.7601, MC0, eth1; IPv6 and ssh2
+        // aside): ULP and Drain's own routing treat it so.
         return Id;
+    }
+
+    // A path keeps its words and loses its variable segments ("/v2/<HEX>/servers/detail": which resource an API path names is
+    // part of its event, which id it carries is not); a path with no variable segment is a variable as a whole.
+    private static string MaskedPath(ReadOnlySpan<char> core)
+    {
+        var text = new StringBuilder(core.Length);
+        var masked = false;
+        var start = 0;
+        for (var i = 0; i <= core.Length; i++)
+        {
+            if (i < core.Length && core[i] is not '/' and not '\\')
+            {
+                continue;
+            }
+
+            var segment = core[start..i];
+            var mask = segment.Length == 0 || segment.IndexOfAny('/', '\\') >= 0 ? null : Classify(segment);
+            masked |= mask is not null;
+            text.Append(mask ?? segment.ToString());
+            if (i < core.Length)
+            {
+                text.Append(core[i]);
+            }
+
+            start = i + 1;
+        }
+
+        return masked ? text.ToString() : Path;
     }
 
     // name.ext with an extension that files and processes carry (chrome.exe, cbscore.dll, app.log): which file or

@@ -51,10 +51,12 @@ public sealed class LogMaskerTests
     }
 
     [Theory]
-    [InlineData(@"Loaded Stack with Core: C:\Windows\winsxs\amd64_x\cbscore.dll", "Loaded Stack with Core: <PATH>")]
-    [InlineData("open /var/lib/app/data.db", "open <PATH>")]
+    [InlineData(@"Loaded Stack with Core: C:\Windows\winsxs\amd64_x\cbscore.dll", @"Loaded Stack with Core: C:\Windows\winsxs\<ID>\<FILE>")]
+    [InlineData("open /var/lib/app/data.db", "open /var/lib/app/<FILE>")]
+    [InlineData("GET /v2/54fadb412c4e40cd/servers/detail", "GET /<ID>/<HEX>/servers/detail")]
     [InlineData("class org/apache/Foo missing", "class <PATH> missing")]
-    public void Tokenize_Path_Masked(string message, string expected) => AssertMasked(message, expected);
+    [InlineData(@"from \\server\share\docs", "from <PATH>")]
+    public void Tokenize_Path_VariableSegmentsMaskedOrTheWholePath(string message, string expected) => AssertMasked(message, expected);
 
     [Theory]
     [InlineData("flags: 0x2 [HRESULT = 0x80004005 - E_FAIL]", "flags: <HEX> [HRESULT = <HEX> - E_FAIL]")]
@@ -80,7 +82,7 @@ public sealed class LogMaskerTests
     {
         AssertMasked(
             "10.11.10.1 \"GET /v2/54fadb412c4e40cd/servers/detail HTTP/1.1\" status: 200 len: 1893 time: 0.2477829",
-            "<IP> \"GET <PATH> <ID>\" status: <NUM> len: <NUM> time: <NUM>");
+            "<IP> \"GET /<ID>/<HEX>/servers/detail <ID>\" status: <NUM> len: <NUM> time: <NUM>");
     }
 
     [Theory]

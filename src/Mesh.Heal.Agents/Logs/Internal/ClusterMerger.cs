@@ -20,6 +20,7 @@ namespace Mesh.Heal.Agents.Logs.Internal;
 internal sealed class ClusterMerger
 {
     /// <summary>How many values a constant position must take across otherwise equal shapes to be a variable.</summary>
+    /// <remarks>Brain's threshold, one for every system: 3 joined distinct events on the tuning families, 5 left values split.</remarks>
     internal const int DistinctValues = 4;
 
     /// <summary>How many constant tokens a shape must keep besides the position that varies for rules 2 and 3.</summary>
@@ -61,7 +62,7 @@ internal sealed class ClusterMerger
         return Result(clusterOf, tokensOf);
     }
 
-    // Rule 1: the same constant tokens in the same order; with one constant, the same shape.
+    // Rule 1: the same shape, once runs of variables are folded.
     private void SameShape()
     {
         var byShape = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -73,7 +74,7 @@ internal sealed class ClusterMerger
                 continue;
             }
 
-            var key = SameShapeKey(shape, constants);
+            var key = Key(shape);
             if (byShape.TryGetValue(key, out var first))
             {
                 Union(first, id, shape);
@@ -97,7 +98,8 @@ internal sealed class ClusterMerger
             {
                 for (var p = 0; p < shape.Length; p++)
                 {
-                    if (!IsConstant(shape[p]))
+                    // A token with a variable in it (/v2/*/servers, uid=*) may take many forms as well as a word.
+                    if (shape[p] == VariableToken)
                     {
                         continue;
                     }
@@ -299,16 +301,6 @@ internal sealed class ClusterMerger
 
         return text.ToString();
     }
-
-    /// <summary>The key of rule 1 for a message's tokens: messages with equal keys are one event.</summary>
-    internal static string SameShapeKey(IReadOnlyList<string> tokens)
-    {
-        var shape = ShapeOf(tokens);
-        return SameShapeKey(shape, Constants(shape));
-    }
-
-    private static string SameShapeKey(string[] shape, int constants) =>
-        constants >= MinimumConstants ? Key(shape.Where(IsConstant).ToArray()) : "\u0003" + Key(shape);
 
     private static string[] ShapeOf(IReadOnlyList<string> tokens)
     {

@@ -6,8 +6,8 @@ namespace Mesh.Heal.Agents.Logs.Internal;
 /// late ("1190 bytes (1.16 KB) sent, 200 bytes received" and "119 bytes sent, 2000 bytes (1.95 KB) received") can pass its
 /// similarity although a constant of one sits, in the other, at another position. Within a cluster, lines are grouped by
 /// their shape, and shapes are joined again unless a constant at a position where they differ is found elsewhere in the
-/// other: a word against another word or against a variable is a value ("user alice" and "user 42"), a word that moved is
-/// a misalignment. Only the cluster's frequent words count as moved (in <see cref="FrequentShare"/> of its lines or more):
+/// other: a word against a variable is a value ("user alice" and "user 42"), a word that moved is
+/// a misalignment, and a word against another word is left to the merger, which asks how many values the position takes. Only the cluster's frequent words count as moved (in <see cref="FrequentShare"/> of its lines or more):
 /// free text of a small vocabulary repeats words at other positions without being misaligned. The rejoining is leader-based: each shape is compared with the groups formed so far, not with every shape.
 /// </remarks>
 internal static class ShapeSplitter
@@ -51,15 +51,17 @@ internal static class ShapeSplitter
         var templates = new List<LogTemplate> { new(TemplateMiner.OverflowId, ["<overflow>"]) };
         foreach (var list in byCluster.Values)
         {
+            bool[]? many = null;
             if (list.Count > 1)
             {
                 Frequent(list);
+                many = ManyWords(list);
             }
 
             var leaders = new List<Sub>();
             foreach (var sub in list)
             {
-                var leader = leaders.Find(l => Compatible(l, sub));
+                var leader = leaders.Find(l => Compatible(l, sub, many));
                 if (leader is null)
                 {
                     leaders.Add(sub);
@@ -108,19 +110,68 @@ internal static class ShapeSplitter
         }
     }
 
-    private static bool Compatible(Sub leader, Sub sub)
+    // Whether each position takes ClusterMerger.DistinctValues words or more across the cluster: only there is a word
+    // against another word a value rather than two events' constants.
+    private static bool[] ManyWords(List<Sub> subs)
+    {
+        var length = subs[0].Shape.Length;
+        var many = new bool[length];
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        for (var p = 0; p < length; p++)
+        {
+            values.Clear();
+            foreach (var sub in subs)
+            {
+                if (IsConstant(sub.Shape[p]) && values.Add(sub.Shape[p]) && values.Count >= ClusterMerger.DistinctValues)
+                {
+                    many[p] = true;
+                    break;
+                }
+            }
+        }
+
+        return many;
+    }
+
+    private static bool Compatible(Sub leader, Sub sub, bool[]? many)
     {
         for (var p = 0; p < leader.Shape.Length; p++)
         {
             var a = leader.Shape[p];
             var b = sub.Shape[p];
-            if (a != b && ((IsConstant(a) && sub.Constants.Contains(a)) || (IsConstant(b) && leader.Constants.Contains(b))))
+            if (a == b)
+            {
+                continue;
+            }
+
+            var constantA = IsConstant(a);
+            var constantB = IsConstant(b);
+            if ((constantA && constantB && many?[p] != true) || (constantA && !constantB && Moved(a, p, leader, sub)) || (constantB && !constantA && Moved(b, p, sub, leader)))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    // Whether the frequent word at p in one shape sits elsewhere in the other, where the first has not got it.
+    private static bool Moved(string word, int p, Sub from, Sub other)
+    {
+        if (!other.Constants.Contains(word))
+        {
+            return false;
+        }
+
+        for (var q = 0; q < other.Shape.Length; q++)
+        {
+            if (q != p && other.Shape[q] == word && from.Shape[q] != word)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsConstant(string token) => !token.Contains(LogMasker.Variable, StringComparison.Ordinal);
