@@ -566,8 +566,19 @@ public static class LogMasker
             at = MaskAt(token, from);
         }
 
-        // key="<NUM>" and key=<STR> (a quoted value of one word and of several) read the same.
-        return builder.Append(token, from, token.Length - from).Replace("\"\u0001\"", "\u0001").Replace("'\u0001'", "\u0001").ToString();
+        // Only its words and where its variables fall: key="<NUM>" and key=<STR>, NodeList=<ID> and NodeList=<ID>] (a
+        // value's own punctuation that the mask left outside) read the same.
+        builder.Append(token, from, token.Length - from);
+        var shape = new StringBuilder(builder.Length);
+        foreach (var c in builder.ToString())
+        {
+            if (char.IsLetterOrDigit(c) || (c == Variable && (shape.Length == 0 || shape[^1] != Variable)))
+            {
+                shape.Append(c);
+            }
+        }
+
+        return shape.ToString();
     }
 
     private static bool IsWrappedMask(string token, int at)

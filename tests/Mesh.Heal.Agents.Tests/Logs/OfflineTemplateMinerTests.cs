@@ -116,6 +116,44 @@ public sealed class OfflineTemplateMinerTests
     }
 
     [Fact]
+    public void Mine_EmptyFieldAgainstManyValues_KeptApart()
+    {
+        string[] hosts = ["alpha.example.org", "beta.example.org", "gamma.example.net", "delta.example.com", "omega.example.io"];
+        var mined = OfflineTemplateMiner.Mine([
+            .. hosts.Select((h, i) => $"connection from 10.0.0.{i} ({h}) at 12:00:0{i}"),
+            "connection from 10.0.0.9 () at 12:00:09",
+            "connection from 10.0.0.8 () at 12:00:08",
+        ]);
+
+        Assert.Equal([1, 1, 1, 1, 1, 2, 2], mined.Ids);
+    }
+
+    [Fact]
+    public void Mine_TokensWithAVariableDifferingInTheirWords_KeptApart()
+    {
+        var mined = OfflineTemplateMiner.Mine([
+            "session opened for user root by (uid=0)",
+            "session opened for user root by (euid=0)",
+            "session opened for user root by (uid=500)",
+            "session opened for user root by (euid=0)",
+        ]);
+
+        Assert.Equal([1, 2, 1, 2], mined.Ids);
+    }
+
+    [Fact]
+    public void Mine_TokensWithAVariableDifferingInPunctuation_OneTemplate()
+    {
+        var mined = OfflineTemplateMiner.Mine([
+            "sched: Allocate JobId=101 NodeList=node[01-04] Partition=batch",
+            "sched: Allocate JobId=102 NodeList=node07 Partition=batch",
+            "sched: Allocate JobId=103 NodeList=node[11-12] Partition=debug",
+        ]);
+
+        Assert.Single(mined.Ids.Distinct());
+    }
+
+    [Fact]
     public void Merge_GeneralTemplateOfSameLength_HoldsTheSpecificOne()
     {
         // Met in another order the online pass opened the specific cluster apart from the general one.

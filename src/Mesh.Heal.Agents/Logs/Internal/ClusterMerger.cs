@@ -99,7 +99,7 @@ internal sealed class ClusterMerger
                 for (var p = 0; p < shape.Length; p++)
                 {
                     // A token with a variable in it (/v2/*/servers, uid=*) may take many forms as well as a word.
-                    if (shape[p] == VariableToken)
+                    if (shape[p] == VariableToken || ShapeSplitter.IsBare(shape[p]))
                     {
                         continue;
                     }

@@ -122,7 +122,8 @@ internal static class ShapeSplitter
             values.Clear();
             foreach (var sub in subs)
             {
-                if (IsConstant(sub.Shape[p]) && values.Add(sub.Shape[p]) && values.Count >= ClusterMerger.DistinctValues)
+                var token = sub.Shape[p];
+                if (token != VariableToken && values.Add(token) && values.Count >= ClusterMerger.DistinctValues)
                 {
                     many[p] = true;
                     break;
@@ -144,9 +145,12 @@ internal static class ShapeSplitter
                 continue;
             }
 
-            var constantA = IsConstant(a);
-            var constantB = IsConstant(b);
-            if ((constantA && constantB && many?[p] != true) || (constantA && !constantB && Moved(a, p, leader, sub)) || (constantB && !constantA && Moved(b, p, sub, leader)))
+            // A token with a variable in it (/v2/*/servers, LOGIN(uid=*)) counts as a word here: its words may tell events apart.
+            var valueA = a == VariableToken;
+            var valueB = b == VariableToken;
+            if ((!valueA && !valueB && (many?[p] != true || IsBare(a) || IsBare(b)))
+                || (!valueA && valueB && (IsBare(a) || Moved(a, p, leader, sub)))
+                || (!valueB && valueA && (IsBare(b) || Moved(b, p, sub, leader))))
             {
                 return false;
             }
@@ -172,6 +176,20 @@ internal static class ShapeSplitter
         }
 
         return false;
+    }
+
+    /// <summary>Whether <paramref name="token"/> is punctuation alone ("()", "-"): an empty field, not a value's form.</summary>
+    internal static bool IsBare(string token)
+    {
+        foreach (var c in token)
+        {
+            if (char.IsLetterOrDigit(c) || c == LogMasker.Variable)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool IsConstant(string token) => !token.Contains(LogMasker.Variable, StringComparison.Ordinal);
