@@ -33,9 +33,9 @@ const string Usage = """
       logs [--records 100000] [--seed 1] [--per-kind 10] [--family-lines 2000] [--explain] [--write <dir>] [--json out.json]
           The labelled benchmark of the bug fixer's log analysis: template grouping accuracy on generated logs of 53 known
           events in 7 formats (MEL simple and JSON console, Serilog, logback, Python logging, Go log and logfmt); grouping
-          accuracy on 16 real-system families (HDFS, Hadoop MapReduce, Spark, OpenSSH, Linux syslog, Android, Windows CBS,
-          a proxy client, OpenStack Nova, Slurm, HPC kernel RAS; held out: ZooKeeper, cluster syslog, a health app, Apache
-          httpd errors, macOS), message part only, of Drain with no per-system settings, Drain tuned per family and
+          accuracy on 18 real-system families (HDFS, Hadoop MapReduce, Spark, OpenSSH, Linux syslog, Android, Windows CBS,
+          a proxy client, OpenStack Nova, Slurm, HPC kernel RAS, kubelet; held out: ZooKeeper, cluster syslog, a health
+          app, Apache httpd errors, macOS, nginx errors), message part only, of Drain with no per-system settings, Drain tuned per family and
           `meshctl analyze logs --lines`, with tuning and held-out averages (--explain lists the events each misses, tuning
           families only); root-cause accuracy with a confusion table on incidents of 63 known kinds in .NET, Java, Python
           and Go, and the reader and miner's rate on one thread; --write saves the corpora and their labels as files

@@ -31,11 +31,13 @@ internal static partial class LogBenchmark
             rows.Add(new FamilyRow(family, lines.Count, labels.Distinct().Count(), generic, tuned, product));
             if (write is not null)
             {
-                Directory.CreateDirectory(write);
-                await File.WriteAllLinesAsync(Path.Combine(write, family.Name + ".log"), lines);
-                await File.WriteAllLinesAsync(Path.Combine(write, family.Name + ".labels"), labels.Select(l => l.ToString(CultureInfo.InvariantCulture)));
-                await File.WriteAllLinesAsync(Path.Combine(write, family.Name + ".events.tsv"), family.Events.Select((e, i) => $"{i}\t{e}"));
-                await File.WriteAllLinesAsync(Path.Combine(write, family.Name + ".drain"), drainTemplates);
+                // Held-out families go to their own folder, so that feeding a whole folder to a tuning loop leaves them out.
+                var folder = family.HeldOut ? Path.Combine(write, "held-out") : write;
+                Directory.CreateDirectory(folder);
+                await File.WriteAllLinesAsync(Path.Combine(folder, family.Name + ".log"), lines);
+                await File.WriteAllLinesAsync(Path.Combine(folder, family.Name + ".labels"), labels.Select(l => l.ToString(CultureInfo.InvariantCulture)));
+                await File.WriteAllLinesAsync(Path.Combine(folder, family.Name + ".events.tsv"), family.Events.Select((e, i) => $"{i}\t{e}"));
+                await File.WriteAllLinesAsync(Path.Combine(folder, family.Name + ".drain"), drainTemplates);
             }
         }
 
@@ -44,6 +46,7 @@ internal static partial class LogBenchmark
         text.Append("  Drain = Drain.py's algorithm, IPs and numbers masked, st 0.5, depth 4, for every family (no per-system settings);\n");
         text.Append("  Drain tuned = per-family regexes, st and depth in the LogPAI benchmark's style; meshctl = `meshctl analyze logs - --lines`.\n");
         text.Append("  HELD-OUT families are for measuring only: the miner must not be tuned against them (their lines, events or scores).\n");
+        text.Append("  For scale, on Loghub-2k's real logs (not these): Drain tuned per system 0.866, LILAC 0.909; the bar is 0.866, the goal 0.93.\n");
         text.Append(CultureInfo.InvariantCulture, $"  {"family",-16} {"set",-8} {"imitates",-34} {"lines",6} {"events",6} {"Drain",7} {"tuned",7} {"meshctl",8}\n");
         foreach (var r in rows)
         {
@@ -64,7 +67,7 @@ internal static partial class LogBenchmark
 
         if (write is not null)
         {
-            text.Append(CultureInfo.InvariantCulture, $"  families written to {write}: <family>.log, <family>.labels (one event id per line), <family>.events.tsv, <family>.drain (Drain's template per line)\n");
+            text.Append(CultureInfo.InvariantCulture, $"  families written to {write} (held-out ones to {Path.Combine(write, "held-out")}): <family>.log, <family>.labels (one event id per line), <family>.events.tsv, <family>.drain (Drain's template per line)\n");
         }
 
         var figures = new

@@ -13,7 +13,8 @@ internal static partial class LogFamilies
         Skew = 1.3,
         Lists = new Dictionary<string, string[]>
         {
-            ["proc"] = ["python", "python3.8", "lmp_mpi", "vasp_std", "gmx_mpi", "orted", "java", "a.out", "slurmstepd", "kworker/{i:0-63}:{i:0-3}", "ksoftirqd/{i:0-63}"],
+            ["proc"] = ["python", "python3.8", "lmp_mpi", "vasp_std", "gmx_mpi", "orted", "java", "a.out", "slurmstepd", "hydra_pmi_proxy"],
+            ["addr"] = ["0", "0", "8", "10", "18", "7f{x:10}", "5{x:7}", "{x:8}"],
             ["fs"] = ["scratch", "home", "project"],
             ["target"] = ["OST{X:4}", "MDT0000"],
         },
@@ -21,10 +22,9 @@ internal static partial class LogFamilies
         Events =
         [
             "EDAC MC{i:0-1}: {i:1-4} CE memory read error on CPU_SrcID#{i:0-1}_Ha#0_Chan#{i:0-3}_DIMM#{i:0-1} (channel:{i:0-3} slot:{i:0-1} page:0x{x:6} offset:0x{x:3} grain:32 syndrome:0x{x:8} -  area:DRAM err_code:0001:009{i:0-3} socket:{i:0-1} ha:0 channel_mask:{i:1-8} rank:{i:0-3})",
-            "CPU{i:0-63}: Core temperature above threshold, cpu clock throttled (total events = {z:1-900000})",
-            "CPU{i:0-63}: Core temperature/speed normal",
-            "CPU{i:0-63}: Package temperature above threshold, cpu clock throttled (total events = {z:1-900000})",
-            "{@proc}[{pid}]: segfault at {x:1-12} ip {x:16} sp {x:16} error {p:4|6|14} in {p:libc-2.17.so|libmpi.so.40.20.2|lmp_mpi|libpthread-2.17.so}[{x:12}+{x:6}]",
+            "CPU{i:0-63}: {p:Core|Core|Package} temperature above threshold, cpu clock throttled (total events = {z:1-900000})",
+            "CPU{i:0-63}: {p:Core|Core|Package} temperature/speed normal",
+            "{@proc}[{pid}]: segfault at {@addr} ip {x:16} sp {x:16} error {p:4|6|14} in {p:libc-2.17.so|libmpi.so.40.20.2|lmp_mpi|libpthread-2.17.so}[{x:12}+{x:6}]",
             "Lustre: {@fs}-{@target}-osc-ffff{x:12}: Connection to {@fs}-{@target} (at {ip}@o2ib) was lost; in progress operations using this service will wait for recovery to complete",
             "Lustre: {@fs}-{@target}-osc-ffff{x:12}: Connection restored to {ip}@o2ib (at {ip}@o2ib)",
             "LustreError: 11-0: {@fs}-{@target}-osc-ffff{x:12}: operation {p:ost_connect|obd_ping|ldlm_enqueue|mds_connect} to node {ip}@o2ib failed: rc = {p:-16|-19|-107|-110}",

@@ -2,7 +2,7 @@ namespace Mesh.Heal.Benchmarks.Logs.Families;
 
 internal static partial class LogFamilies
 {
-    private const string Attempt = "attempt_{@app}_{p:m|m|m|r}_{d:6}_{i:0-1}";
+    private const string Attempt = "attempt_{@app}_{p:m|m|m|r}_0000{i:10-99}_{i:0-1}";
 
     private static LogFamily MapReduce => new()
     {
@@ -29,16 +29,16 @@ internal static partial class LogFamilies
             "After Scheduling: PendingReds:{i:0-1} ScheduledMaps:{i:0-12} ScheduledReds:{i:0-1} AssignedMaps:{i:0-12} AssignedReds:{i:0-1} CompletedMaps:{i:0-12} CompletedReds:{i:0-1} ContAlloc:{i:0-20} ContRel:{i:0-3} HostLocal:{i:0-12} RackLocal:{i:0-5}",
             "Recalculating schedule, headroom=<memory:{i:0-8192}, vCores:{i:-3-8}>",
             "Reduce slow start threshold not met. completedMapsForReduceSlowstart {i:1-13}",
-            "task_{@app}_{p:m|r}_{d:6} Task Transitioned from {@state} to {@state}",
-            "Processing the event EventType: {@event} for container container_{@app}_01_{d:6} taskAttempt " + Attempt,
-            "Assigned container container_{@app}_01_{d:6} to " + Attempt,
-            "Received completed container container_{@app}_01_{d:6}",
+            "task_{@app}_{p:m|r}_0000{i:10-99} Task Transitioned from {@state} to {@state}",
+            "Processing the event EventType: {@event} for container container_{@app}_01_0000{i:10-99} taskAttempt " + Attempt,
+            "Assigned container container_{@app}_01_0000{i:10-99} to " + Attempt,
+            "Received completed container container_{@app}_01_0000{i:10-99}",
             "Diagnostics report from " + Attempt + ": Container killed by the ApplicationMaster.",
-            "TaskAttempt: [" + Attempt + "] using containerId: [container_{@app}_01_{d:6} on NM: [{@host}:{i:50000-65000}]",
+            "TaskAttempt: [" + Attempt + "] using containerId: [container_{@app}_01_0000{i:10-99} on NM: [{@host}:{i:50000-65000}]",
             "Opening proxy : {@host}:{i:50000-65000}",
             "Launching " + Attempt,
             "Shuffle port returned by ContainerManager for " + Attempt + " : 13562",
-            "ATTEMPT_START task_{@app}_{p:m|r}_{d:6}",
+            "ATTEMPT_START task_{@app}_{p:m|r}_0000{i:10-99}",
             "JVM with ID : jvm_{@app}_{p:m|r}_{d:12} asked for a task",
             "JVM with ID: jvm_{@app}_{p:m|r}_{d:12} given task: " + Attempt,
             "Done acknowledgement from " + Attempt,
@@ -50,9 +50,9 @@ internal static partial class LogFamilies
             "Failed to renew lease for [DFSClient_NONMAPREDUCE_{d:10}_1] for {i:30-900} seconds.  Will retry shortly ...",
             "MapCompletionEvents request from " + Attempt + ". startIndex {i:0-12} maxEvents {i:1000-10000}",
             "Auth successful for job_{@app} (auth:SIMPLE)",
-            "{@event} for container container_{@app}_01_{d:6} taskAttempt " + Attempt + " failed with java.net.ConnectException: Connection refused",
+            "{@event} for container container_{@app}_01_0000{i:10-99} taskAttempt " + Attempt + " failed with java.net.ConnectException: Connection refused",
             "job_{@app}Job Transitioned from {@jstate} to {@jstate}",
-            "Created MRAppMaster for application appattempt_{@app}_{d:6}",
+            "Created MRAppMaster for application appattempt_{@app}_0000{i:10-99}",
             "Executing with tokens:",
             "Kind: YARN_AM_RM_TOKEN, Service: , Ident: (appAttemptId {{ application_id {{ id: {i:1-40} cluster_timestamp: {d:13} }} attemptId: {i:1-2} }} keyId: {i:-2000000000-2000000000})",
             "Using mapred newApiCommitter.",
@@ -67,7 +67,7 @@ internal static partial class LogFamilies
             "Adding job token for job_{@app} to jobTokenSecretManager",
             "Calling handler for JobFinishedEvent ",
             "Killing taskAttempt:" + Attempt + " because it is running on unusable node:{@host}:{i:50000-65000}",
-            "Scheduling a redundant attempt for task task_{@app}_{p:m|r}_{d:6}",
+            "Scheduling a redundant attempt for task task_{@app}_{p:m|r}_0000{i:10-99}",
         ],
     };
 }

@@ -25,7 +25,7 @@ internal static partial class LogFamilies
             Conn + " close, {size} sent, {size} received, lifetime {life}",
             Conn + " error : Could not connect to proxy {@proxy} - connection attempt failed with error {p:10061|10060}",
             Conn + " error : A connection request was canceled before the completion.",
-            "Could not resolve {@target} error 11001",
+            "Could not resolve {@target} error {p:11001|11001|11001|11004}",
             Conn + " matching {@rule} rule : using proxy {@proxy}",
             Conn + " open directly",
             Conn + " error : Could not connect through proxy {@proxy} - Proxy server cannot establish a connection with the target, status code {p:502|503|504}",
@@ -41,7 +41,6 @@ internal static partial class LogFamilies
             "Name Resolution through proxy is {p:enabled|disabled}",
             Conn + " error : Could not connect through proxy {@proxy} - Proxy server authentication failed",
             Conn + " error : Connection timed out (error 10060)",
-            "Could not resolve {@target} error 11004",
             Conn + " open through proxy {@proxy} {p:HTTPS|SOCKS5} (IPv6)",
         ],
     };

@@ -12,7 +12,7 @@ internal static partial class LogFamilies
         Skew = 1.3,
         Lists = new Dictionary<string, string[]>
         {
-            ["nodes"] = ["cn{d:3}", "cn[{d:3}-{d:3}]", "cn[{d:3},{d:3}-{d:3}]", "gpu{d:2}", "gpu[{d:2}-{d:2}]", "bigmem01"],
+            ["nodes"] = ["cn{i:100-999}", "cn[{i:100-499}-{i:500-999}]", "cn[{i:100-299},{i:300-599}-{i:600-999}]", "gpu{i:10-39}", "gpu[{i:10-19}-{i:20-39}]", "bigmem01"],
             ["part"] = ["batch", "debug", "gpu", "long", "short"],
             ["reason"] = ["Not responding", "Kill task failed", "hw fault replaced DIMM", "{user} maintenance {date}", "Low RealMemory", "NHC: check_fs_mount: /scratch not mounted"],
         },

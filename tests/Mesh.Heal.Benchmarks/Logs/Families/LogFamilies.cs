@@ -11,7 +11,7 @@ internal static partial class LogFamilies
     /// <summary>Every family, tuning ones first.</summary>
     public static LogFamily[] All { get; } =
     [
-        Hdfs, MapReduce, Spark, OpenSsh, LinuxSyslog, Android, WindowsCbs, Proxy, OpenStack, Slurm, HpcKernel,
-        ZooKeeper, ClusterSyslog, HealthApp, ApacheError, MacOs,
+        Hdfs, MapReduce, Spark, OpenSsh, LinuxSyslog, Android, WindowsCbs, Proxy, OpenStack, Slurm, HpcKernel, Kubelet,
+        ZooKeeper, ClusterSyslog, HealthApp, ApacheError, MacOs, NginxError,
     ];
 }
