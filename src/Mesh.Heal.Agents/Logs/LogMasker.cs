@@ -9,7 +9,7 @@ namespace Mesh.Heal.Agents.Logs;
 /// <remarks>
 /// Hand-written rather than a chain of regular expressions: it runs once per line at the miner's full rate. A token keeps
 /// its surrounding punctuation (<c>(id=&lt;NUM&gt;),</c>). In <c>key=value</c> the value is masked whatever it is (ULP and
-/// LILAC's preprocessing treat an assigned value as a parameter); in <c>key:value</c> only when it is a variable by itself.
+/// LILAC's preprocessing treat an assigned value as a parameter), and so in <c>Key:Value</c> glued with no space.
 /// A quoted span that holds a path or a URL (an HTTP request line) is split into its words instead, since its method
 /// and its shape tell events apart.
 /// </remarks>
@@ -61,7 +61,8 @@ public static class LogMasker
                 quoteAt++;
             }
 
-            if ((quoteAt == i || keyed) && quoteAt < span.Length && span[quoteAt] is '\'' or '"'
+            // A quoted span that opens the message is the message (klog's structured lines: "SyncLoop ADD" source="api").
+            if (((quoteAt == i && tokens.Count > 0) || keyed) && quoteAt < span.Length && span[quoteAt] is '\'' or '"'
                 && Closing(span, quoteAt) is var close and > 0 && Collapses(span[(quoteAt + 1)..close], keyed))
             {
                 i = close + 1;
@@ -185,18 +186,18 @@ public static class LogMasker
         or "min" or "mins" or "minute" or "minutes" or "hr" or "hrs" or "hour" or "hours" or "day" or "days" or "B" or "KB" or "kB"
         or "MB" or "GB" or "TB" or "KiB" or "MiB" or "GiB" or "TiB" or "kb" or "mb" or "gb" or "byte" or "bytes";
 
-    // Whether a quoted span is folded into one <STR>: free text, not a request line with a path or URL in it; after a key,
-    // only when it holds more than one word.
+    // Whether a quoted span is folded into one <STR>: after a key, whatever it holds when it holds more than one word (an
+    // assigned value); alone, free text but not a request line with a path or URL in it.
     private static bool Collapses(ReadOnlySpan<char> content, bool keyed) =>
-        content.IndexOfAny('/', '\\') < 0 && (!keyed || content.IndexOfAny(' ', '\t') >= 0);
+        keyed ? content.IndexOfAny(' ', '\t') >= 0 : content.IndexOfAny('/', '\\') < 0;
 
     private static bool IsKeyChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.';
 
-    // The index of the quote that closes the one at `open`, within 200 characters and before the line ends; -1 when none.
+    // The index of the quote that closes the one at `open`, within 1,000 characters and before the line ends; -1 when none.
     private static int Closing(ReadOnlySpan<char> span, int open)
     {
         var quote = span[open];
-        var limit = Math.Min(span.Length, open + 200);
+        var limit = Math.Min(span.Length, open + 1000);
         for (var i = open + 1; i < limit; i++)
         {
             if (span[i] == quote && span[i - 1] != '\\')
@@ -242,7 +243,11 @@ public static class LogMasker
         {
             if (separator == core.Length - 1)
             {
-                return token.ToString();
+                // key="" is a value that is empty this time (status="" beside status="ready"); a bare key= is a field left out.
+                var rest = token[trail..];
+                return core[separator] == '=' && rest.Length >= 2 && rest[0] is '"' or '\'' && rest[1] == rest[0]
+                    ? string.Concat(string.Concat(token[..lead], core, rest[..1]), Value, rest[1..].ToString())
+                    : token.ToString();
             }
 
             var value = core[(separator + 1)..];
@@ -253,7 +258,9 @@ public static class LogMasker
 
             var quote = value[0] is '"' or '\'' ? 1 : 0;
             var inner = value[quote..];
-            var maskedValue = inner.Length == 0 ? null : Classify(inner) ?? (core[separator] == '=' ? Value : null);
+
+            // Glued to its key a colon assigns as an equals sign does (Type:ContainerDied); "Core:" followed by a space does not.
+            var maskedValue = inner.Length == 0 ? null : Classify(inner) ?? (core[separator] == '=' || IsKey(inner) ? Value : null);
             return maskedValue is null
                 ? token.ToString()
                 : string.Concat(token[..lead], core[..(separator + 1 + quote)], maskedValue, token[trail..]);

@@ -91,6 +91,18 @@ public sealed class LogMaskerTests
     public void Tokenize_DayAndMonthNames_MaskedOnlyInADate(string message, string expected) => AssertMasked(message, expected);
 
     [Theory]
+    [InlineData("\"SyncLoop ADD\" source=\"api\"", "\"SyncLoop ADD\" source=\"<VAL>\"")]
+    [InlineData("\"Probe failed\" output=\"Get \\\"http://10.0.0.1:8080/healthz\\\": timeout\"", "\"Probe failed\" output=<STR>")]
+    public void Tokenize_QuotedMessageFirst_KeptAsWordsButAssignedValuesFolded(string message, string expected) => AssertMasked(message, expected);
+
+    [Theory]
+    [InlineData("event Type:ContainerDied Data:abc", "event Type:<VAL> Data:<VAL>")]
+    [InlineData("Core: loaded", "Core: loaded")]
+    [InlineData("probe status=\"\" pod=x", "probe status=\"<VAL>\" pod=<VAL>")]
+    [InlineData("logname= uid=0", "logname= uid=<NUM>")]
+    public void Tokenize_GluedKeyValueAndEmptyQuotedValue_ValueMasked(string message, string expected) => AssertMasked(message, expected);
+
+    [Theory]
     [InlineData("<*>", true)]
     [InlineData("(uid=<NUM>)", true)]
     [InlineData("<html>", false)]
