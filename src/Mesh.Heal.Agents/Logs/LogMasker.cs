@@ -423,9 +423,9 @@ public static class LogMasker
             return Hex;
         }
 
-        // A digit mixed into a word is a variable far more often than not (core.2275, v6.1.7601, MC0, eth1; IPv6 and ssh2
-        // aside): ULP and Drain's own routing treat it so.
-        return Id;
+        // A digit mixed into a word is a variable far more often than not (core.2275, v6.1.7601, MC0, eth1): ULP and Drain's
+        // own routing treat it so; the names of protocols, encodings and architectures are the exception.
+        return IsTechnicalName(core) ? null : Id;
     }
 
     // A path keeps its words and loses its variable segments ("/v2/<HEX>/servers/detail": which resource an API path names is
@@ -490,6 +490,21 @@ public static class LogMasker
             or "tmp" or "bak" or "bin" or "img" or "iso" or "zip" or "gz" or "tgz" or "tar" or "rar" or "7z" or "pdf" or "doc"
             or "docx" or "xls" or "xlsx" or "csv" or "html" or "htm" or "css" or "png" or "jpg" or "jpeg" or "gif" or "svg"
             or "mp3" or "mp4" or "apk" or "dex" or "pid" or "lock" or "sock" or "key" or "pem" or "crt";
+    }
+
+    private static bool IsTechnicalName(ReadOnlySpan<char> core)
+    {
+        if (core.Length > 7)
+        {
+            return false;
+        }
+
+        Span<char> lower = stackalloc char[7];
+        var length = core.ToLowerInvariant(lower);
+        return lower[..length] is "ipv4" or "ipv6" or "http2" or "http3" or "h2" or "h2c" or "ssh2" or "sshv2"
+            or "tlsv1" or "sslv3" or "utf8" or "utf16" or "utf32" or "md5" or "sha1" or "sha256" or "sha384" or "sha512" or "base64"
+            or "x86" or "x64" or "i386" or "i686" or "amd64" or "arm64" or "aarch64" or "win32" or "win64" or "ext2" or "ext3" or "ext4"
+            or "s3" or "ec2" or "k8s" or "oauth2" or "ntlmv2" or "smb2" or "smb3" or "nfs4" or "v1" or "v2" or "v3";
     }
 
     private static bool IsUpper(ReadOnlySpan<char> text)

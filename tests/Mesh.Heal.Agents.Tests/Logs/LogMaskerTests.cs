@@ -53,7 +53,7 @@ public sealed class LogMaskerTests
     [Theory]
     [InlineData(@"Loaded Stack with Core: C:\Windows\winsxs\amd64_x\cbscore.dll", @"Loaded Stack with Core: C:\Windows\winsxs\<ID>\<FILE>")]
     [InlineData("open /var/lib/app/data.db", "open /var/lib/app/<FILE>")]
-    [InlineData("GET /v2/54fadb412c4e40cd/servers/detail", "GET /<ID>/<HEX>/servers/detail")]
+    [InlineData("GET /v2/54fadb412c4e40cd/servers/detail", "GET /v2/<HEX>/servers/detail")]
     [InlineData("class org/apache/Foo missing", "class <PATH> missing")]
     [InlineData(@"from \\server\share\docs", "from <PATH>")]
     public void Tokenize_Path_VariableSegmentsMaskedOrTheWholePath(string message, string expected) => AssertMasked(message, expected);
@@ -77,12 +77,18 @@ public sealed class LogMaskerTests
     [InlineData("onExtend:1514038530000 14", "onExtend:<NUM> <NUM>")]
     public void Tokenize_NumberGluedToWord_Masked(string message, string expected) => AssertMasked(message, expected);
 
+    [Theory]
+    [InlineData("open through proxy HTTPS (IPv6)", "open through proxy HTTPS (IPv6)")]
+    [InlineData("EDAC MC0: 1 CE error", "EDAC <ID>: <NUM> CE error")]
+    [InlineData("port 22 ssh2", "port <NUM> ssh2")]
+    public void Tokenize_ProtocolNameWithDigit_KeptOtherDigitWordsMasked(string message, string expected) => AssertMasked(message, expected);
+
     [Fact]
     public void Tokenize_QuotedRequestLineWithPath_SplitIntoWords()
     {
         AssertMasked(
             "10.11.10.1 \"GET /v2/54fadb412c4e40cd/servers/detail HTTP/1.1\" status: 200 len: 1893 time: 0.2477829",
-            "<IP> \"GET /<ID>/<HEX>/servers/detail <ID>\" status: <NUM> len: <NUM> time: <NUM>");
+            "<IP> \"GET /v2/<HEX>/servers/detail <ID>\" status: <NUM> len: <NUM> time: <NUM>");
     }
 
     [Theory]
