@@ -87,6 +87,19 @@ public sealed class OfflineTemplateMinerTests
     }
 
     [Fact]
+    public void Mine_LongLinesOneWordApart_OneTemplate()
+    {
+        // As Drain's similarity has it: one word against another in a long line is a parameter.
+        var mined = OfflineTemplateMiner.Mine([
+            "CPU3: Core temperature above threshold, cpu clock throttled (total events = 7)",
+            "CPU9: Package temperature above threshold, cpu clock throttled (total events = 12)",
+            "CPU1: Core temperature above threshold, cpu clock throttled (total events = 9)",
+        ]);
+
+        Assert.Single(mined.Ids.Distinct());
+    }
+
+    [Fact]
     public void Mine_HttpMethodsOfOneRequestShape_SplitByMethod()
     {
         var mined = OfflineTemplateMiner.Mine([

@@ -164,33 +164,11 @@ internal sealed class ClusterMerger
         return changed;
     }
 
-    // Rule 4, then the ids: a merged cluster whose lines have one length is split by every position where they hold plain
-    // words and fewer than DistinctValues of them (the online pass's similarity joined events one word apart: GET and
-    // POST, opened and closed); ids follow the order in which the templates first appear.
+    // The ids follow the order in which the templates first appear.
     private MinedBatch Result(int[] clusterOf, string[]?[] tokensOf)
     {
-        var byRoot = new Dictionary<int, List<int>>();
-        for (var i = 0; i < clusterOf.Length; i++)
-        {
-            if (clusterOf[i] >= 0)
-            {
-                var root = Find(clusterOf[i]);
-                (byRoot.TryGetValue(root, out var list) ? list : byRoot[root] = []).Add(i);
-            }
-        }
-
-        var splitOf = new string[clusterOf.Length];
-        foreach (var messages in byRoot.Values)
-        {
-            var positions = SplitPositions(messages, tokensOf);
-            foreach (var i in messages)
-            {
-                splitOf[i] = positions.Count == 0 ? string.Empty : string.Join('\u0002', positions.Select(p => tokensOf[i]![p]));
-            }
-        }
-
         var ids = new int[clusterOf.Length];
-        var idOf = new Dictionary<(int Root, string Split), int>();
+        var idOf = new Dictionary<int, int>();
         var members = new List<List<int>>();
         for (var i = 0; i < clusterOf.Length; i++)
         {
@@ -200,7 +178,7 @@ internal sealed class ClusterMerger
                 continue;
             }
 
-            var key = (Find(clusterOf[i]), splitOf[i]);
+            var key = Find(clusterOf[i]);
             if (!idOf.TryGetValue(key, out var id))
             {
                 idOf[key] = id = members.Count + 1;
@@ -218,57 +196,6 @@ internal sealed class ClusterMerger
         }
 
         return new MinedBatch(ids, texts);
-    }
-
-    private static List<int> SplitPositions(List<int> messages, string[]?[] tokensOf)
-    {
-        var length = tokensOf[messages[0]]!.Length;
-        var positions = new List<int>();
-        if (messages.Count < 2 || !messages.TrueForAll(i => tokensOf[i]!.Length == length))
-        {
-            return positions;
-        }
-
-        var values = new HashSet<string>(StringComparer.Ordinal);
-        for (var p = 0; p < length; p++)
-        {
-            values.Clear();
-            var plain = true;
-            foreach (var i in messages)
-            {
-                var token = tokensOf[i]![p];
-                if (!IsPlainWord(token))
-                {
-                    plain = false;
-                    break;
-                }
-
-                if (values.Add(token) && values.Count >= DistinctValues)
-                {
-                    break;
-                }
-            }
-
-            if (plain && values.Count > 1 && values.Count < DistinctValues)
-            {
-                positions.Add(p);
-            }
-        }
-
-        return positions;
-    }
-
-    // A word that may be a constant: no mask, a letter in it, and not one of the values every language prints.
-    private static bool IsPlainWord(string token)
-    {
-        if (LogMasker.IsVariable(token) || !token.Any(char.IsAsciiLetter))
-        {
-            return false;
-        }
-
-        var core = token.Trim('(', ')', '[', ']', '{', '}', ',', ';', '.', ':', '"', '\'');
-        return !core.Equals("true", StringComparison.OrdinalIgnoreCase) && !core.Equals("false", StringComparison.OrdinalIgnoreCase)
-            && !core.Equals("null", StringComparison.OrdinalIgnoreCase) && !core.Equals("none", StringComparison.OrdinalIgnoreCase);
     }
 
     // The members' tokens folded position by position when they have one length, else the shape.

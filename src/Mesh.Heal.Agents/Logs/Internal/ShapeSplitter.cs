@@ -7,11 +7,17 @@ namespace Mesh.Heal.Agents.Logs.Internal;
 /// similarity although a constant of one sits, in the other, at another position. Within a cluster, lines are grouped by
 /// their shape, and shapes are joined again unless a constant at a position where they differ is found elsewhere in the
 /// other: a word against a variable is a value ("user alice" and "user 42"), a word that moved is
-/// a misalignment, and a word against another word is left to the merger, which asks how many values the position takes. Only the cluster's frequent words count as moved (in <see cref="FrequentShare"/> of its lines or more):
+/// a misalignment. A word against another word is a value where the cluster's position takes many words (Brain's idea) or,
+/// for one such position, where the line is long (Drain's); otherwise it is left to the merger. Only the cluster's frequent words count as moved (in <see cref="FrequentShare"/> of its lines or more):
 /// free text of a small vocabulary repeats words at other positions without being misaligned. The rejoining is leader-based: each shape is compared with the groups formed so far, not with every shape.
 /// </remarks>
 internal static class ShapeSplitter
 {
+    /// <summary>How many frequent words a shape must hold for one word against another to be a value, as Drain's similarity
+    /// would have it: in a long line a single word that differs is a parameter more often than another event (Core and
+    /// Package temperature above threshold), in a short one less often (Unknown location, Unknown command).</summary>
+    internal const int LongLine = 6;
+
     /// <summary>The share of a cluster's lines a word must be in for its moving to split the cluster.</summary>
     internal const double FrequentShare = 0.8;
 
@@ -136,6 +142,7 @@ internal static class ShapeSplitter
 
     private static bool Compatible(Sub leader, Sub sub, bool[]? many)
     {
+        var words = 0;
         for (var p = 0; p < leader.Shape.Length; p++)
         {
             var a = leader.Shape[p];
@@ -148,6 +155,12 @@ internal static class ShapeSplitter
             // A token with a variable in it (/v2/*/servers, LOGIN(uid=*)) counts as a word here: its words may tell events apart.
             var valueA = a == VariableToken;
             var valueB = b == VariableToken;
+            if (!valueA && !valueB && many?[p] != true && IsConstant(a) && IsConstant(b) && !IsBare(a) && !IsBare(b))
+            {
+                words++;
+                continue;
+            }
+
             if ((!valueA && !valueB && (many?[p] != true || IsBare(a) || IsBare(b)))
                 || (!valueA && valueB && (IsBare(a) || Moved(a, p, leader, sub)))
                 || (!valueB && valueA && (IsBare(b) || Moved(b, p, sub, leader))))
@@ -156,7 +169,7 @@ internal static class ShapeSplitter
             }
         }
 
-        return true;
+        return words == 0 || (words == 1 && leader.Constants.Count >= LongLine);
     }
 
     // Whether the frequent word at p in one shape sits elsewhere in the other, where the first has not got it.
