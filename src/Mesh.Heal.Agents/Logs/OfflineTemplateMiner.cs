@@ -6,12 +6,14 @@ namespace Mesh.Heal.Agents.Logs;
 /// pass, then merges that need every line to have been read.</summary>
 /// <remarks>
 /// <para>
-/// The online pass is <see cref="TemplateMiner"/>'s Drain-style tree. Its clusters are then merged where the whole batch shows
-/// they are one event: clusters whose constant tokens are the same sequence and which differ only in how many variable
-/// tokens they hold (a field of variable length), and clusters that differ in one constant position that takes many values
-/// across them (a word that is a variable: a user, a host, a state), the frequency idea of Brain (Yu et al., ICDE 2023) and
-/// of post-hoc template merging (Drain's tree splits on its prefix token before it compares). Nothing here is tuned per
-/// system. Cost is linear in the messages and in the clusters' tokens.
+/// Three steps, none tuned per system. The online pass is <see cref="TemplateMiner"/>'s Drain-style tree over masked tokens
+/// (<see cref="LogMasker"/>). Its clusters are then split where Drain's positional similarity joined lines whose tokens do
+/// not line up (a frequent word that moved) or that differ in a word that is not a value: a position is a value where it
+/// takes many words across the cluster (Brain, Yu et al., ICDE 2023) or, for one word, where the line is long (Drain's
+/// similarity). Last, clusters are merged where the whole batch shows they are one event: the same constant tokens with a
+/// different number of variables between them (a field of variable length, an optional size in parentheses), and one
+/// position that takes many values across otherwise equal clusters (Drain's tree splits on its prefix token before it
+/// compares). Cost is linear in the messages and in the clusters' tokens.
 /// </para>
 /// <para>Ids are consistent within one call only; the agent's online use keeps <see cref="TemplateMiner"/>'s stable ids.</para>
 /// </remarks>
