@@ -387,8 +387,7 @@ public static class LogMasker
         if (digits == 0)
         {
             // A boolean is a value whatever it qualifies ("visible is true").
-            return core.Equals("true", StringComparison.OrdinalIgnoreCase) || core.Equals("false", StringComparison.OrdinalIgnoreCase)
-                || core is "yes" or "no" ? Value : null;
+            return core.Equals("true", StringComparison.OrdinalIgnoreCase) || core.Equals("false", StringComparison.OrdinalIgnoreCase) ? Value : null;
         }
 
         if (core.Length == 36 && dashes == 4 && core[8] == '-' && core[13] == '-' && core[18] == '-' && core[23] == '-' && letters == hexLetters)
