@@ -43,13 +43,19 @@ public sealed class TemplateMiner
     public LogTemplate Add(string message)
     {
         LogMasker.Tokenize(message, _tokens);
-        var leaf = Leaf(_tokens);
+        return Add(_tokens);
+    }
+
+    /// <summary>Mines a message already split and masked by <see cref="LogMasker.Tokenize"/>.</summary>
+    internal LogTemplate Add(List<string> tokens)
+    {
+        var leaf = Leaf(tokens);
         LogTemplate? best = null;
         var bestSimilarity = -1.0;
         var bestWildcards = -1;
         foreach (var candidate in leaf.Clusters)
         {
-            var (similarity, wildcards) = Similarity(candidate.Tokens, _tokens);
+            var (similarity, wildcards) = Similarity(candidate.Tokens, tokens);
             if (similarity > bestSimilarity || (similarity == bestSimilarity && wildcards > bestWildcards))
             {
                 best = candidate;
@@ -61,7 +67,7 @@ public sealed class TemplateMiner
         var full = _templates.Count > _options.MaximumTemplates;
         if (best is not null && (bestSimilarity >= _options.SimilarityThreshold || full))
         {
-            best.Merge(_tokens);
+            best.Merge(tokens);
             return best;
         }
 
@@ -71,7 +77,7 @@ public sealed class TemplateMiner
             return _templates[OverflowId];
         }
 
-        var opened = new LogTemplate(_templates.Count, [.. _tokens]);
+        var opened = new LogTemplate(_templates.Count, [.. tokens]);
         opened.Count = 1;
         _templates.Add(opened);
         leaf.Clusters.Add(opened);

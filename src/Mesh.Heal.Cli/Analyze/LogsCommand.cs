@@ -11,7 +11,9 @@ namespace Mesh.Heal.Cli.Analyze;
 /// Plain text and JSON lines (Microsoft.Extensions.Logging, Serilog) are read; stack traces of .NET, Java, Python and Go are
 /// joined to their record. Records are placed in time by their own timestamps (the file's last one is "now" for the
 /// burst), or one second apart when they carry none. <c>--lines</c> writes <c>templateId&lt;TAB&gt;template</c> for every
-/// input line, the final template of the record the line is part of, <c>-1</c> and nothing for a blank or malformed line.
+/// input line, <c>-1</c> and nothing for a blank or malformed line: every line is its own message there (a stack trace's
+/// lines are not joined, since grouping is judged line by line), and the whole file is mined before any id is written,
+/// with <see cref="OfflineTemplateMiner"/>'s merges.
 /// </remarks>
 internal static class LogsCommand
 {
@@ -30,9 +32,16 @@ internal static class LogsCommand
             return 2;
         }
 
+        if (lines)
+        {
+            using (source == input ? null : source)
+            {
+                return await LinesAsync(command, path, source, output, error);
+            }
+        }
+
         var reader = new LogRecordReader();
         var analyzer = new LogAnalyzer();
-        var templateOf = new List<int>();
         var clusterRecords = new Dictionary<string, long>(StringComparer.Ordinal);
         var clock = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
         void Take(IReadOnlyList<LogRecord> records)
@@ -41,17 +50,7 @@ internal static class LogsCommand
             {
                 // Records without a timestamp follow the last one by a second, so a file of them still spans time.
                 clock = record.Time is { } t && t > clock ? t : clock.AddSeconds(record.Time is null ? 1 : 0);
-                var (template, _) = analyzer.Add(record, clock);
-                for (var i = 0; i < record.LineCount; i++)
-                {
-                    var index = (int)(record.FirstLine - 1 + i);
-                    while (templateOf.Count <= index)
-                    {
-                        templateOf.Add(-1);
-                    }
-
-                    templateOf[index] = template.Id;
-                }
+                analyzer.Add(record, clock);
             }
         }
 
@@ -63,11 +62,6 @@ internal static class LogsCommand
             }
 
             Take(reader.Flush());
-        }
-
-        while (templateOf.Count < reader.Lines)
-        {
-            templateOf.Add(-1);
         }
 
         analyzer.Count(reader.Lines, reader.Malformed);
@@ -82,27 +76,49 @@ internal static class LogsCommand
             return 1;
         }
 
-        if (lines)
-        {
-            var templates = analyzer.Miner.Templates;
-            var builder = new StringBuilder();
-            foreach (var id in templateOf)
-            {
-                builder.Append(id.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(id < 0 ? string.Empty : templates[id].Text).Append('\n');
-                if (builder.Length > 1 << 20)
-                {
-                    await output.WriteAsync(builder.ToString());
-                    builder.Clear();
-                }
-            }
-
-            await output.WriteAsync(builder.ToString());
-            return 0;
-        }
-
         var digest = analyzer.Digest(path == "-" ? "stdin" : Path.GetFileName(path), clock, top);
         var classified = digest.Clusters.Select(c => (Cluster: c, Cause: RootCauseClassifier.Classify(c))).ToList();
         await output.WriteLineAsync(json ? Json(digest, classified) : Table(digest, classified, top));
+        return 0;
+    }
+
+    // Each line read on its own (a JSON line's message, a plain line less its timestamp and level), the file mined as a whole.
+    private static async Task<int> LinesAsync(string command, string path, TextReader source, TextWriter output, TextWriter error)
+    {
+        var reader = new LogRecordReader();
+        var messages = new List<string?>();
+        while (await source.ReadLineAsync() is { } line)
+        {
+            var records = reader.Add(line);
+            var record = records.Count > 0 ? records[0] : reader.Flush() is { Count: > 0 } flushed ? flushed[0] : null;
+            // A header line whose message follows on the next one (MEL's "info: Api[1]") is mined as it is.
+            messages.Add(record is null ? null : string.IsNullOrWhiteSpace(record.Message) ? line.Trim() : record.Message);
+        }
+
+        if (reader.Malformed > 0)
+        {
+            await error.WriteLineAsync($"{command}: {reader.Malformed} malformed line(s) dropped (they open with '{{' but are not JSON objects)");
+        }
+
+        if (messages.TrueForAll(m => m is null))
+        {
+            await error.WriteLineAsync($"{command}: '{path}' holds no log record");
+            return 1;
+        }
+
+        var mined = OfflineTemplateMiner.Mine(messages);
+        var builder = new StringBuilder();
+        foreach (var id in mined.Ids)
+        {
+            builder.Append(id.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(id < 0 ? string.Empty : mined.Templates[id - 1]).Append('\n');
+            if (builder.Length > 1 << 20)
+            {
+                await output.WriteAsync(builder.ToString());
+                builder.Clear();
+            }
+        }
+
+        await output.WriteAsync(builder.ToString());
         return 0;
     }
 

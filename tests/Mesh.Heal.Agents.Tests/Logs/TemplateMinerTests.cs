@@ -7,7 +7,7 @@ public sealed class TemplateMinerTests
     [Theory]
     [InlineData("user 42 logged in from 10.1.2.3:5050", "user <NUM> logged in from <IP>")]
     [InlineData("request 3f2504e0-4f89-11d3-9a0c-0305e82c3301 took 12ms", "request <GUID> took <NUM>")]
-    [InlineData("open /var/lib/app/data.db failed (errno=13)", "open <PATH> failed (errno=<NUM>)")]
+    [InlineData("open /var/lib/app/data.db failed (errno=13)", "open /var/lib/app/<FILE> failed (errno=<NUM>)")]
     [InlineData("GET https://api.example.com/v1/x?id=9 answered 503", "GET <URL> answered <NUM>")]
     [InlineData("span 0x7ffd1c2a deadbeef42cafe mailed bob@example.com", "span <HEX> <HEX> mailed <EMAIL>")]
     [InlineData("retry id:ab12cd34ef, key=\"7\"", "retry id:<HEX>, key=\"<NUM>\"")]

@@ -14,12 +14,13 @@ namespace Mesh.Heal.Benchmarks.Logs;
 /// the incident's lines through the record reader and the analyzer (trace parsing, clustering), and its error cluster
 /// through the classifier, with no telemetry.
 /// </remarks>
-internal static class LogBenchmark
+internal static partial class LogBenchmark
 {
     public static async Task<int> RunAsync(ReadOnlyMemory<string> args, TextWriter output)
     {
-        int records = 100_000, seed = 1, perKind = 10;
+        int records = 100_000, seed = 1, perKind = 10, familyLines = 2000;
         string? json = null, write = null;
+        var explain = false;
         var a = args.Span;
         for (var i = 0; i < a.Length; i++)
         {
@@ -28,16 +29,20 @@ internal static class LogBenchmark
                 case "--records" when i + 1 < a.Length && int.TryParse(a[i + 1], CultureInfo.InvariantCulture, out records) && records is > 0 and <= 10_000_000:
                 case "--seed" when i + 1 < a.Length && int.TryParse(a[i + 1], CultureInfo.InvariantCulture, out seed):
                 case "--per-kind" when i + 1 < a.Length && int.TryParse(a[i + 1], CultureInfo.InvariantCulture, out perKind) && perKind is > 0 and <= 1000:
+                case "--family-lines" when i + 1 < a.Length && int.TryParse(a[i + 1], CultureInfo.InvariantCulture, out familyLines) && familyLines is >= 100 and <= 1_000_000:
                     i++;
                     break;
                 case "--json" when i + 1 < a.Length:
                     json = a[++i];
                     break;
+                case "--explain":
+                    explain = true;
+                    break;
                 case "--write" when i + 1 < a.Length:
                     write = a[++i];
                     break;
                 default:
-                    await Console.Error.WriteLineAsync($"logs: '{a[i]}' is not accepted; accepted: --records 1..10000000, --seed N, --per-kind 1..1000, --json <file>, --write <directory>");
+                    await Console.Error.WriteLineAsync($"logs: '{a[i]}' is not accepted; accepted: --records 1..10000000, --seed N, --per-kind 1..1000, --family-lines 100..1000000, --explain, --json <file>, --write <directory>");
                     return 2;
             }
         }
@@ -45,11 +50,14 @@ internal static class LogBenchmark
         var corpus = new LogCorpus(seed);
         var (lines, labels) = corpus.Lines(records);
         var templates = Templates(lines, labels);
+        var families = await FamiliesAsync(seed, familyLines, write, explain);
         var incidents = Classification(seed, perKind);
         var rate = Rate(lines);
         await output.WriteLineAsync($"Labelled log benchmark: {records} records ({lines.Count} lines) of {LogCorpus.Events.Length} events in 7 formats; {incidents.Count} incidents of {Incidents.Kinds.Length} kinds in 4 languages; seed {seed}");
         await output.WriteLineAsync();
         await output.WriteLineAsync(templates.Table);
+        await output.WriteLineAsync();
+        await output.WriteLineAsync(families.Table);
         await output.WriteLineAsync();
         await output.WriteLineAsync(incidents.Table);
         await output.WriteLineAsync();
@@ -62,7 +70,7 @@ internal static class LogBenchmark
 
         if (json is not null)
         {
-            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { seed, records, templates = templates.Figures, incidents = incidents.Figures, linesPerSecond = rate }, new JsonSerializerOptions { WriteIndented = true }));
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { seed, records, templates = templates.Figures, families = families.Figures, incidents = incidents.Figures, linesPerSecond = rate }, new JsonSerializerOptions { WriteIndented = true }));
         }
 
         return 0;

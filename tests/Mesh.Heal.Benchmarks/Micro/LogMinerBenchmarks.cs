@@ -8,7 +8,8 @@ using Mesh.Heal.Benchmarks.Logs;
 namespace Mesh.Heal.Benchmarks.Micro;
 
 /// <summary>The bug fixer's log path on one thread: 10,000 lines of the labelled corpus per operation, through the template
-/// miner alone and through the record reader and the miner; lines/s is 10,000 over the mean.</summary>
+/// miner alone, through the offline miner of <c>analyze logs --lines</c> (the online pass and its merges), and through the
+/// record reader and the miner; lines/s is 10,000 over the mean.</summary>
 [Config(typeof(InProcessConfig))]
 [MemoryDiagnoser]
 public class LogMinerBenchmarks
@@ -37,6 +38,9 @@ public class LogMinerBenchmarks
 
         return last;
     }
+
+    [Benchmark(OperationsPerInvoke = Lines)]
+    public int OfflineMiner() => OfflineTemplateMiner.Mine(_messages).Templates.Count;
 
     [Benchmark(OperationsPerInvoke = Lines)]
     public int ReaderAndMiner()

@@ -40,9 +40,34 @@ public class LogsCommandTests
         Assert.Equal(9, lines.Length);
         Assert.Equal(lines[0], lines[1]);
         Assert.EndsWith("\t[main] app - user <NUM> logged in", lines[0], StringComparison.Ordinal);
-        Assert.All(lines[2..6], l => Assert.EndsWith("\t[main] app - request failed", l, StringComparison.Ordinal));
+        Assert.EndsWith("\t[main] app - request failed", lines[2], StringComparison.Ordinal);
+        // Grouping is judged line by line: a trace's lines are not joined to the record they continue here.
+        Assert.DoesNotContain("request failed", lines[3], StringComparison.Ordinal);
+        Assert.Equal(lines[4].Split('\t')[0], lines[5].Split('\t')[0]);
+        Assert.NotEqual(lines[2].Split('\t')[0], lines[4].Split('\t')[0]);
         Assert.Equal("-1\t", lines[6]);
         Assert.Equal("-1\t", lines[8]);
+    }
+
+    [Fact]
+    public async Task Logs_LinesOfBareMessages_EachLineItsOwnTemplate()
+    {
+        const string Bare = """
+            Caused by: pool exhausted
+            java.io.IOException: broken pipe
+             leading space 1 here
+            error: disk full on 3
+            error: disk full on 4
+            """;
+
+        var (code, output, _) = await RunAsync(["analyze", "logs", "-", "--lines"], Bare);
+
+        Assert.Equal(0, code);
+        var lines = output.TrimEnd('\n').Split('\n');
+        Assert.Equal(5, lines.Length);
+        Assert.All(lines, l => Assert.NotEqual("-1", l.Split('\t')[0]));
+        Assert.Equal(3, lines[..3].Select(l => l.Split('\t')[0]).Distinct().Count());
+        Assert.Equal(lines[3].Split('\t')[0], lines[4].Split('\t')[0]);
     }
 
     [Fact]
