@@ -31,6 +31,12 @@ namespace Mesh.Heal.Agents.Anomalies;
 /// match); past 5,000 contexts it starts again on the last 30 points, so a long or noisy series keeps a bounded cost per
 /// point (a repetitive series stays far below the cap: a 20,000-point daily sine with noise holds about 3,200).
 /// </para>
+/// <para>
+/// A counter (every step of the probation but a few rising, every fall one to under half the value: a restart counting
+/// again from 0) is scored by its rate, the increase per step (after a restart, the count itself): its restarts and new
+/// highs are what a counter does, a change in its rate is what the service does. <see cref="Expected"/> is then the previous
+/// value plus the expected increase.
+/// </para>
 /// <para>Deterministic, not thread-safe; one instance per series.</para>
 /// </remarks>
 public sealed class AnomalyDetector
@@ -52,11 +58,21 @@ public sealed class AnomalyDetector
     private double _max = double.NegativeInfinity;
     private long _restUntilPoint = -1;
     private DateTimeOffset _restUntilTime = DateTimeOffset.MinValue;
+    private readonly List<SeriesPoint>? _probation;
+    private AnomalyDetector? _rates;
+    private SeriesPoint _previous;
+    private double _expectedValue;
 
     /// <summary>Creates a detector with <paramref name="options"/> (or the defaults).</summary>
     public AnomalyDetector(AnomalyDetectorOptions? options = null)
+        : this(options, counters: true)
+    {
+    }
+
+    private AnomalyDetector(AnomalyDetectorOptions? options, bool counters)
     {
         _options = options?.Clone() ?? new AnomalyDetectorOptions();
+        _probation = counters ? [] : null;
         _probationPoints = Math.Max(1, _options.ProbationPoints);
         _suppressPoints = _options.SuppressPoints ?? Math.Max(1, _probationPoints / 5);
         _model = new SeasonalModel(_options);
@@ -69,10 +85,13 @@ public sealed class AnomalyDetector
     }
 
     /// <summary>What the seasonal model expected at the last point.</summary>
-    public double Expected => _model.Expected;
+    public double Expected => _rates is null ? _model.Expected : _expectedValue;
 
     /// <summary>How many contexts the contextual detector holds now.</summary>
-    internal int Contexts => _contextual?.Contexts ?? 0;
+    internal int Contexts => _rates?.Contexts ?? _contextual?.Contexts ?? 0;
+
+    /// <summary>True once the series was found to be a counter during probation, and its rate is what is scored.</summary>
+    internal bool IsCounter => _rates is not null;
 
     /// <summary>True while the detector is still in probation (learning, scoring 0).</summary>
     public bool InProbation => _learning;
@@ -83,6 +102,14 @@ public sealed class AnomalyDetector
         if (double.IsNaN(value) || double.IsInfinity(value))
         {
             return 0;
+        }
+
+        if (_rates is not null)
+        {
+            var rated = _rates.Update(time, Rate(time, value));
+            _expectedValue = _previous.Value + _rates.Expected;
+            _previous = new SeriesPoint(time, value);
+            return rated;
         }
 
         if (_count++ == 0)
@@ -132,6 +159,7 @@ public sealed class AnomalyDetector
 
         if (_learning)
         {
+            _probation?.Add(new SeriesPoint(time, value));
             Widen(value);
             if (_count >= _probationPoints
                 || (_options.ProbationTime is { } probation && time - _first >= probation && _count >= _options.WarmUpPoints))
@@ -211,6 +239,31 @@ public sealed class AnomalyDetector
 
     private void EndProbation()
     {
+        if (_probation is { } seen && Counter(seen))
+        {
+            // A counter (requests served, bytes sent) only grows, and falls to about 0 when its process restarts: its level
+            // says how long since the last restart, its rate is what the service does. From now on the rate is scored, by a
+            // detector that learned the probation's rates (range, seasons, contexts) as this one learned the values.
+            var options = _options.Clone();
+            options.InputMin = null;
+            options.InputMax = null;
+            _rates = new AnomalyDetector(options, counters: false);
+            _previous = seen[0];
+            for (var i = 1; i < seen.Count; i++)
+            {
+                _rates.Update(seen[i].Time, Rate(seen[i].Time, seen[i].Value));
+                _previous = seen[i];
+            }
+
+            if (_rates._learning)
+            {
+                _rates.EndProbation();
+            }
+
+            _expectedValue = _previous.Value + _rates.Expected;
+        }
+
+        _probation?.Clear();
         if (_contextual is null)
         {
             // The whole probation is replayed while still learning.
@@ -233,6 +286,37 @@ public sealed class AnomalyDetector
                 _contextual.Score(v);
             }
         }
+    }
+
+    // Nearly every step up, and every step down a fall to under half the value (a restart counting again from 0).
+    private static bool Counter(List<SeriesPoint> points)
+    {
+        if (points.Count < AnomalyDetectorConstants.CounterMinimumPoints)
+        {
+            return false;
+        }
+
+        var up = 0;
+        for (var i = 1; i < points.Count; i++)
+        {
+            var (before, now) = (points[i - 1].Value, points[i].Value);
+            if (now < 0 || (now < before && now >= before / 2))
+            {
+                return false;
+            }
+
+            up += now > before ? 1 : 0;
+        }
+
+        return up >= AnomalyDetectorConstants.CounterRisingShare * (points.Count - 1);
+    }
+
+    // The counter's increase per step since the previous point; after a restart, what it counted since 0.
+    private double Rate(DateTimeOffset time, double value)
+    {
+        var increase = value >= _previous.Value ? value - _previous.Value : value;
+        var steps = _step > TimeSpan.Zero ? Math.Max(1, Math.Round((time - _previous.Time) / _step)) : 1;
+        return increase / steps;
     }
 
     private double RestPeriod => Math.Max(1, _probationPoints / 5.0);

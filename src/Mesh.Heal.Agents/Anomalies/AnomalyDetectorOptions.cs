@@ -81,4 +81,6 @@ internal static class AnomalyDetectorConstants
     public const int PointsAfterGap = 2;
     public const int MaximumContexts = 5_000;
     public const int ReplayAfterRestart = 30;
+    public const int CounterMinimumPoints = 20;
+    public const double CounterRisingShare = 0.9;
 }

@@ -153,6 +153,47 @@ public class AnomalyDetectorTests
     }
 
     [Fact]
+    public void ScoreAll_CounterWithRestarts_RaisesNoAlarm()
+    {
+        // A request counter (about 50 a step) whose process restarts, counting again from 0, every 700 points: each
+        // restart is a fall to 0 and each climb sets new highs, neither an anomaly.
+        var points = LeakDetectorTests.Series(3000, i => Counted(i, _ => 50), TimeSpan.FromMinutes(5));
+
+        var scores = AnomalyDetector.ScoreAll(points);
+
+        var worst = Enumerable.Range(0, scores.Count).MaxBy(i => scores[i]);
+        Assert.True(scores[worst] < Threshold, $"point {worst} of the counter scored {scores[worst]}");
+    }
+
+    [Fact]
+    public void ScoreAll_CounterRateSurge_IsFlagged()
+    {
+        // The same counter counting four times as fast for three steps from 2000.
+        var points = LeakDetectorTests.Series(3000, i => Counted(i, j => j is >= 2000 and <= 2002 ? 200 : 50), TimeSpan.FromMinutes(5));
+
+        var scores = AnomalyDetector.ScoreAll(points);
+
+        Assert.True(scores.Skip(2000).Take(3).Max() >= Threshold, $"the surge scored {scores.Skip(2000).Take(3).Max()}");
+        var elsewhere = Enumerable.Range(0, scores.Count).Where(i => i is < 2000 or > 2002).MaxBy(i => scores[i]);
+        Assert.True(scores[elsewhere] < Threshold, $"point {elsewhere} scored {scores[elsewhere]}");
+    }
+
+    [Fact]
+    public void Update_CounterAfterProbation_ExpectsTheNextCount()
+    {
+        var detector = new AnomalyDetector(new AnomalyDetectorOptions { ProbationPoints = 300 });
+        var points = LeakDetectorTests.Series(400, i => Counted(i, _ => 50), TimeSpan.FromMinutes(5));
+
+        foreach (var p in points)
+        {
+            detector.Update(p.Time, p.Value);
+        }
+
+        Assert.False(detector.InProbation);
+        Assert.InRange(detector.Expected, points[^1].Value - 30, points[^1].Value + 30);
+    }
+
+    [Fact]
     public void ScoreAll_SameSeries_SameScores()
     {
         var points = LeakDetectorTests.Series(1500, i => 100 + LeakDetectorTests.Noise(i, 5) + (i % 97 == 0 ? 30 : 0));
@@ -183,4 +224,16 @@ public class AnomalyDetectorTests
             var time = monday + TimeSpan.FromMinutes(10) * i;
             return new SeriesPoint(time, level(time) + LeakDetectorTests.Noise(i, 6));
         }).ToList();
+
+    // A counter of increment(j) (with noise) per step since its last restart; it restarts every 700 points.
+    private static double Counted(int i, Func<int, double> increment)
+    {
+        var total = 0.0;
+        for (var j = i - (i % 700); j <= i; j++)
+        {
+            total += increment(j) + LeakDetectorTests.Noise(j, 5);
+        }
+
+        return Math.Round(total);
+    }
 }
