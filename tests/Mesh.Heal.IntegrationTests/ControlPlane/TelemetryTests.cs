@@ -44,6 +44,9 @@ public class TelemetryTests
         await using var controlPlane = await TestControlPlane.StartAsync("--ControlPlane:Limits:MaxReportsPerSecond=5");
         using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri);
         var client = new Wire.Telemetry.TelemetryClient(channel);
+        // Reports are trusted only from an instance with a live policy stream of its own.
+        using var policy = await controlPlane.OpenPolicyStreamAsync(null, "orders", "raw-1");
+        await policy.ResponseHeadersAsync;
         using var call = client.Report();
         var identity = new Wire.SidecarIdentity { Service = "orders", Instance = "raw-1" };
 
