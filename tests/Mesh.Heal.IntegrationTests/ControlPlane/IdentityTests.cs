@@ -3,6 +3,9 @@ using Grpc.Net.Client;
 using Mesh.Heal.IntegrationTests.Support;
 using Mesh.Heal.Policy;
 using Mesh.Heal.TimeSeries;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
 using Wire = Mesh.Heal.Protocol.V1;
 
 namespace Mesh.Heal.IntegrationTests.ControlPlane;
@@ -153,6 +156,54 @@ public class IdentityTests
             "the coordinator acted on the trusted instance's reports");
         var healed = global::Mesh.Heal.ControlPlane.Policies.PolicyDocument.Parse(controlPlane.Store.Policy("orders")!.Document, "orders", int.MaxValue).Policy!;
         Assert.Equal(BreakerOverride.ForceFallback, healed.ForCluster("payments").Override);
+    }
+
+    [Fact]
+    public async Task ServiceAccountTokens_ReadFromAFile_AreReviewedByTheApiServer_AndSpeakForTheirServiceAndPodOnly()
+    {
+        // The API server's TokenReview, played by WireMock with the documented response shape.
+        var apiServer = WireMockServer.Start();
+        apiServer.Given(Request.Create().WithPath("/apis/authentication.k8s.io/v1/tokenreviews").UsingPost()).RespondWith(Response.Create()
+            .WithStatusCode(201)
+            .WithHeader("Content-Type", "application/json")
+            .WithBody(r => r.Body!.Contains("\"sa.orders.pod1\"", StringComparison.Ordinal)
+                ? Review("system:serviceaccount:shop:orders", "orders-pod-1")
+                : r.Body!.Contains("\"sa.shop.pod1\"", StringComparison.Ordinal)
+                    ? Review("system:serviceaccount:shop:shop", "shop-pod-1")
+                    : """{ "apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "status": { "authenticated": false, "error": "invalid bearer token" } }"""));
+        try
+        {
+            await using var controlPlane = await TestControlPlane.StartAsync(
+                "--ControlPlane:Auth:AdminTokens:0=" + Admin, "--ControlPlane:Auth:ServiceAccounts:Enabled=true", "--ControlPlane:Auth:ServiceAccounts:Namespaces:0=shop",
+                "--ControlPlane:Kubernetes:Server=" + apiServer.Url, "--ControlPlane:Kubernetes:Token=control-plane-token");
+            var tokens = Directory.CreateTempSubdirectory("meshheal-sa-").FullName;
+            File.WriteAllText(Path.Combine(tokens, "orders"), "sa.orders.pod1\n");
+            File.WriteAllText(Path.Combine(tokens, "shop"), "sa.shop.pod1");
+            await using var mesh = Support.Mesh.Start();
+
+            var orders = await mesh.AddSidecarAsync(controlPlane, "orders-pod-1", token: "file:" + Path.Combine(tokens, "orders"));
+            var otherPod = await mesh.AddSidecarAsync(controlPlane, "orders-pod-2", token: "file:" + Path.Combine(tokens, "orders"));
+            var shop = await mesh.AddSidecarAsync(controlPlane, "orders-pod-3", token: "file:" + Path.Combine(tokens, "shop"));
+
+            await Wait.UntilAsync(async () => (await Support.Mesh.ControlPlaneStateAsync(orders)).GetProperty("connected").GetBoolean(), "the orders pod's sidecar connected");
+            foreach (var refused in new[] { otherPod, shop })
+            {
+                await Wait.UntilAsync(
+                    async () => (await Support.Mesh.ControlPlaneStateAsync(refused)).GetProperty("lastError").GetString()?.Contains("PermissionDenied") == true,
+                    "a sidecar claiming another pod or service was refused");
+            }
+
+            var status = await controlPlane.Control.GetStatusAsync(new Wire.GetStatusRequest(), TestControlPlane.Bearer(Admin));
+            Assert.Equal(["orders-pod-1"], status.Services.SelectMany(s => s.Sidecars).Select(s => s.Instance));
+            Assert.Contains(apiServer.LogEntries, e => e.RequestMessage!.Headers!["Authorization"].Single() == "Bearer control-plane-token");
+        }
+        finally
+        {
+            apiServer.Stop();
+        }
+
+        static string Review(string user, string pod) =>
+            $$"""{ "apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "status": { "authenticated": true, "user": { "username": "{{user}}", "extra": { "authentication.kubernetes.io/pod-name": ["{{pod}}"] } } } }""";
     }
 
     private static async Task<Wire.SidecarStatus?> Sidecar(TestControlPlane controlPlane, string instance)
