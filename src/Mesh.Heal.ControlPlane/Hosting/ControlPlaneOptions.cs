@@ -141,7 +141,7 @@ public sealed class ControlPlaneOptions
         /// <summary>Clusters accepted in one telemetry report. Default 256; accepted 1 to 10,000.</summary>
         public int MaxClustersPerReport { get; set; } = 256;
 
-        /// <summary>Sidecar instances whose live state and recent reports are kept; a new instance beyond it is refused until one expires. Default 10,000; accepted 1 to 1,000,000.</summary>
+        /// <summary>Sidecar instances whose live state and recent reports are kept, and live policy streams; a new one beyond it is refused until one expires or disconnects. Default 10,000; accepted 1 to 1,000,000.</summary>
         public int MaxInstances { get; set; } = 10_000;
 
         /// <summary>How long an instance that stopped reporting keeps its live state and recent reports. Default 10 min; accepted 5 min to 1 day.</summary>

@@ -22,6 +22,7 @@ internal sealed class PolicyDistributor : IDisposable
     private readonly Dictionary<(string Service, string Instance), PolicySession> _live = [];
     private readonly Lock _lock = new();
     private readonly ControlPlaneMetrics _metrics;
+    private readonly int _maxStreams;
 
     public PolicyDistributor(PolicyService policies, TimeProvider time, IOptions<ControlPlaneOptions> options, ControlPlaneMetrics metrics)
     {
@@ -29,22 +30,32 @@ internal sealed class PolicyDistributor : IDisposable
         _time = time;
         _metrics = metrics;
         _debounce = options.Value.PushDebounce;
+        _maxStreams = options.Value.Limits.MaxInstances;
         policies.Changed += OnChanged;
     }
 
     /// <summary>How many policy streams are open.</summary>
     public int SessionCount => _sessions.Values.Sum(s => s.Count);
 
-    /// <summary>Registers a stream and offers it the service's newest snapshot; null, with the reason, when another credential's stream of the same instance is live.</summary>
-    public PolicySession? Register(string service, string instance, string credential, out string? refusal)
+    /// <summary>Registers a stream and offers it the service's newest snapshot; null, with the reason, when another credential's stream of the same instance
+    /// is live, or <c>Limits:MaxInstances</c> streams are (<paramref name="full"/>).</summary>
+    public PolicySession? Register(string service, string instance, string credential, out string? refusal, out bool full)
     {
         var session = new PolicySession(service, instance, credential);
         PolicySession? replaced;
+        full = false;
         lock (_lock)
         {
             if (_live.TryGetValue((service, instance), out replaced) && !string.Equals(replaced.Credential, credential, StringComparison.Ordinal))
             {
                 refusal = $"identity.instance: '{service}/{instance}' already has a live policy stream opened with another credential; accepted: a unique instance name per sidecar";
+                return null;
+            }
+
+            if (replaced is null && _live.Count >= _maxStreams)
+            {
+                full = true;
+                refusal = $"{_live.Count} policy streams are live; accepted: at most {_maxStreams} (ControlPlane:Limits:MaxInstances)";
                 return null;
             }
 

@@ -40,11 +40,11 @@ internal sealed partial class PolicyDiscoveryService(
             throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
         }
 
-        if (distributor.Register(identity.Service, identity.Instance, caller.Credential, out var refusal) is not { } session)
+        if (distributor.Register(identity.Service, identity.Instance, caller.Credential, out var refusal, out var full) is not { } session)
         {
-            metrics.Rejected("policy_stream_duplicate");
+            metrics.Rejected(full ? "policy_stream_full" : "policy_stream_duplicate");
             LogDenied(logger, AuthInterceptor.Actor(context), identity.Service, identity.Instance, refusal!);
-            throw new RpcException(new Status(StatusCode.AlreadyExists, refusal!));
+            throw new RpcException(new Status(full ? StatusCode.ResourceExhausted : StatusCode.AlreadyExists, refusal!));
         }
 
         store.SidecarConnected(identity.Service, identity.Instance, identity.Zone, identity.SidecarVersion, session.ConnectionId);
