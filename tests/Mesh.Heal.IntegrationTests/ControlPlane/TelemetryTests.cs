@@ -33,7 +33,7 @@ public class TelemetryTests
         Assert.Contains(controlPlane.Store.ResourceRollups("orders", TimeSpan.FromSeconds(1), from, from.AddMinutes(10)), r => r.Target == "sidecar" && r.WorkingSetMax > 0);
 
         var status = await controlPlane.Control.GetStatusAsync(new Wire.GetStatusRequest());
-        var cluster = status.Services.Single().Sidecars.Single().Clusters.Single(c => c.Cluster == "backend");
+        var cluster = status.Services.Single(s => s.Name == "orders").Sidecars.Single().Clusters.Single(c => c.Cluster == "backend");
         Assert.Equal(Wire.HealthState.Healthy, cluster.Health);
         Assert.Equal(Wire.BreakerState.Closed, cluster.Breaker);
     }
