@@ -8,10 +8,10 @@ namespace Mesh.Heal.ControlPlane.Auth;
 /// Each method's requirement is listed here; a method not listed needs an admin token, so a new method is closed until
 /// someone decides otherwise. Health checking and reflection are open, as probes and tools expect.
 /// </remarks>
-internal sealed class AuthInterceptor(TokenAuthenticator authenticator) : Interceptor
+internal sealed class AuthInterceptor(TokenAuthenticator authenticator, ServiceAccountReviewer reviewer) : Interceptor
 {
-    /// <summary>The key under which the caller's audit name is kept in <see cref="ServerCallContext.UserState"/>.</summary>
-    public const string ActorKey = "meshheal.actor";
+    /// <summary>The key under which the <see cref="Caller"/> is kept in <see cref="ServerCallContext.UserState"/>.</summary>
+    public const string ActorKey = "meshheal.caller";
 
     private static readonly Dictionary<string, Role[]?> Requirements = new(StringComparer.Ordinal)
     {
@@ -26,44 +26,54 @@ internal sealed class AuthInterceptor(TokenAuthenticator authenticator) : Interc
         ["/meshheal.v1.MeshControl/ApproveAction"] = [Role.Admin],
         ["/meshheal.v1.MeshControl/RejectAction"] = [Role.Admin],
         ["/meshheal.v1.MeshControl/RollbackAction"] = [Role.Admin],
-        // Log shippers run beside the sidecars, with their token.
+        // Log shippers run beside the sidecars, with their token (and may push their own service's logs only).
         ["/meshheal.v1.MeshControl/IngestLogs"] = [Role.Sidecar, Role.Admin],
     };
 
     /// <summary>The audit name of the caller of <paramref name="context"/>.</summary>
-    public static string Actor(ServerCallContext context) =>
-        context.UserState.TryGetValue(ActorKey, out var actor) ? (string)actor : "anonymous";
+    public static string Actor(ServerCallContext context) => CallerOf(context).Actor;
 
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+    /// <summary>The authenticated caller of <paramref name="context"/>; anonymous when the call was not authenticated.</summary>
+    public static Caller CallerOf(ServerCallContext context) =>
+        context.UserState.TryGetValue(ActorKey, out var caller) && caller is Caller c ? c : Caller.Anonymous;
+
+    /// <summary>Refuses with PermissionDenied unless the caller of <paramref name="context"/> may speak as <paramref name="service"/>/<paramref name="instance"/>.</summary>
+    public static Caller Claim(ServerCallContext context, string service, string instance)
+    {
+        var caller = CallerOf(context);
+        return caller.ClaimError(service, instance) is { } error ? throw new RpcException(new Status(StatusCode.PermissionDenied, error)) : caller;
+    }
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        Authorize(context);
-        return continuation(request, context);
+        await AuthorizeAsync(context);
+        return await continuation(request, context);
     }
 
-    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Authorize(context);
-        return continuation(requestStream, context);
+        await AuthorizeAsync(context);
+        return await continuation(requestStream, context);
     }
 
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Authorize(context);
-        return continuation(request, responseStream, context);
+        await AuthorizeAsync(context);
+        await continuation(request, responseStream, context);
     }
 
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Authorize(context);
-        return continuation(requestStream, responseStream, context);
+        await AuthorizeAsync(context);
+        await continuation(requestStream, responseStream, context);
     }
 
-    private void Authorize(ServerCallContext context)
+    private async ValueTask AuthorizeAsync(ServerCallContext context)
     {
         var method = context.Method;
         if (method.StartsWith("/grpc.health.v1.", StringComparison.Ordinal) || method.StartsWith("/grpc.reflection.", StringComparison.Ordinal))
@@ -71,19 +81,25 @@ internal sealed class AuthInterceptor(TokenAuthenticator authenticator) : Interc
             return;
         }
 
-        var caller = authenticator.Authenticate(context.RequestHeaders.GetValue("authorization"));
-        if (caller is not { } c)
+        var authorization = context.RequestHeaders.GetValue("authorization");
+        var caller = authenticator.Authenticate(authorization);
+        if (caller is null && reviewer.Enabled && TokenAuthenticator.BearerToken(authorization) is { } token)
+        {
+            caller = await reviewer.ReviewAsync(token, context.CancellationToken);
+        }
+
+        if (caller is null)
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated, "a valid bearer token is needed (authorization: Bearer <token>)"));
         }
 
         var allowed = Requirements.GetValueOrDefault(method) ?? [Role.Admin];
-        if (!allowed.Contains(c.Role))
+        if (!allowed.Contains(caller.Role))
         {
             throw new RpcException(new Status(
-                StatusCode.PermissionDenied, $"a {c.Role.ToString().ToLowerInvariant()} token may not call {method}; it needs: {string.Join(" or ", allowed).ToLowerInvariant()}"));
+                StatusCode.PermissionDenied, $"a {caller.Role.ToString().ToLowerInvariant()} token may not call {method}; it needs: {string.Join(" or ", allowed).ToLowerInvariant()}"));
         }
 
-        context.UserState[ActorKey] = c.Actor;
+        context.UserState[ActorKey] = caller;
     }
 }

@@ -103,7 +103,9 @@ public static partial class ControlPlaneHost
         services.TryAddSingleton<ControlPlaneMetrics>();
         services.TryAddSingleton<PolicyService>();
         services.TryAddSingleton<PolicyDistributor>();
-        services.TryAddSingleton<TelemetryAggregator>();
+        services.TryAddSingleton(sp => new TelemetryAggregator(
+            sp.GetRequiredService<TimeProvider>(), options.Limits.MaxInstances, options.Limits.InstanceTtl, sp.GetRequiredService<ControlPlaneMetrics>()));
+        services.TryAddSingleton<ServiceAccountReviewer>();
         services.TryAddSingleton<AuthInterceptor>();
         services.TryAddSingleton<PolicyAnswerWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyAnswerWriter>());

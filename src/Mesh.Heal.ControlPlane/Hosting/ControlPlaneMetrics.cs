@@ -7,7 +7,8 @@ namespace Mesh.Heal.ControlPlane.Hosting;
 /// Prometheus names: <c>meshheal_controlplane_rejected_total{kind}</c> (bad or excess input, by kind),
 /// <c>meshheal_policy_pushes_total</c> (snapshots offered to sidecars), <c>meshheal_policy_answers_total{result=ack|nack|stale}</c>,
 /// <c>meshheal_telemetry_reports_total</c> (accepted reports), <c>meshheal_controlplane_streams{kind=policy|telemetry}</c>,
-/// <c>meshheal_log_records_total{service}</c> (log records analysed; malformed lines count as rejected, kind <c>log-line</c>).
+/// <c>meshheal_log_records_total{service}</c> (log records analysed; malformed lines count as rejected, kind <c>log-line</c>),
+/// <c>meshheal_telemetry_instances_evicted_total</c> (sidecar instances forgotten after <c>Limits:InstanceTtl</c> without a report).
 /// </remarks>
 internal sealed class ControlPlaneMetrics
 {
@@ -18,6 +19,7 @@ internal sealed class ControlPlaneMetrics
     private readonly Counter<long> _answers;
     private readonly Counter<long> _reports;
     private readonly Counter<long> _logRecords;
+    private readonly Counter<long> _evicted;
     private long _policyStreams;
     private long _telemetryStreams;
 
@@ -28,6 +30,7 @@ internal sealed class ControlPlaneMetrics
         _pushes = meter.CreateCounter<long>("meshheal.policy.pushes", "{snapshot}", "Policy snapshots offered to sidecar streams.");
         _answers = meter.CreateCounter<long>("meshheal.policy.answers", "{answer}", "ACKs and NACKs from sidecars.");
         _reports = meter.CreateCounter<long>("meshheal.telemetry.reports", "{report}", "Telemetry reports accepted.");
+        _evicted = meter.CreateCounter<long>("meshheal.telemetry.instances.evicted", "{instance}", "Sidecar instances whose state was forgotten after InstanceTtl without a report.");
         _logRecords = meter.CreateCounter<long>("meshheal.log.records", "{record}", "Log records analysed, by service.");
         meter.CreateObservableGauge(
             "meshheal.controlplane.streams",
@@ -46,6 +49,8 @@ internal sealed class ControlPlaneMetrics
     public void Answer(string result) => _answers.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public void ReportAccepted() => _reports.Add(1);
+
+    public void InstancesEvicted(int count) => _evicted.Add(count);
 
     public void LogLines(string service, int records, int malformed)
     {

@@ -51,16 +51,69 @@ public sealed class ControlPlaneOptions
     public LimitOptions Limits { get; set; } = new();
 
     /// <summary>Bearer tokens by role. Each entry is a token, or <c>file:/path</c> for a file with one token per line.</summary>
+    /// <remarks>
+    /// A sidecar credential is bound to one service: a token of <see cref="ServiceTokens"/>, or a Kubernetes service-account
+    /// token reviewed through <see cref="ServiceAccounts"/>. It may open the policy and telemetry streams, and push logs, of
+    /// that service only.
+    /// </remarks>
     public sealed class AuthOptions
     {
-        /// <summary>May read the API, change policy and act on actions.</summary>
+        /// <summary>May read the API, change policy and act on actions (and open any service's sidecar streams).</summary>
         public string[] AdminTokens { get; set; } = [];
 
         /// <summary>May read the API.</summary>
         public string[] ReaderTokens { get; set; } = [];
 
-        /// <summary>May only open the policy and telemetry streams.</summary>
+        /// <summary>Sidecar tokens per service (<c>ServiceTokens:&lt;service&gt;</c>): each may open that service's policy and telemetry streams only.</summary>
+        /// <remarks>Default none. Keys are service names; a token may belong to one service only.</remarks>
+        public Dictionary<string, string[]> ServiceTokens { get; set; } = new(StringComparer.Ordinal);
+
+        /// <summary>No longer accepted: a sidecar token that is not bound to a service could claim any service.</summary>
+        /// <remarks>Setting it stops start-up with an error that names <see cref="ServiceTokens"/> and <see cref="ServiceAccounts"/> instead.</remarks>
         public string[] SidecarTokens { get; set; } = [];
+
+        /// <summary>Kubernetes service-account tokens as sidecar credentials, verified through the TokenReview API.</summary>
+        public ServiceAccountOptions ServiceAccounts { get; set; } = new();
+    }
+
+    /// <summary>Sidecar credentials that are Kubernetes service-account tokens, verified with a TokenReview
+    /// (<c>POST /apis/authentication.k8s.io/v1/tokenreviews</c>) on the API server of <see cref="Kubernetes"/>.</summary>
+    /// <remarks>
+    /// <c>system:serviceaccount:&lt;namespace&gt;:&lt;name&gt;</c> maps to the service of <see cref="Services"/>
+    /// (<c>&lt;namespace&gt;/&lt;name&gt;</c>), else to the service named as the service account. A bound token that names
+    /// its pod binds the instance too (the sidecar's <c>Instance</c> must be the pod name). Answers are cached for
+    /// <see cref="CacheTtl"/> (refusals for <see cref="NegativeCacheTtl"/>). The control plane's own account needs
+    /// <c>create</c> on <c>tokenreviews</c> (the <c>system:auth-delegator</c> cluster role).
+    /// </remarks>
+    public sealed class ServiceAccountOptions
+    {
+        /// <summary>Whether service-account tokens are accepted. Default false.</summary>
+        public bool Enabled { get; set; }
+
+        /// <summary>The audiences the token must be issued for (sent in the review). Default none: the API server's own.</summary>
+        public string[] Audiences { get; set; } = [];
+
+        /// <summary>The namespaces whose service accounts may be sidecars. Default none: every namespace (set it).</summary>
+        /// <remarks>An account listed in <see cref="Services"/> is accepted whatever its namespace.</remarks>
+        public string[] Namespaces { get; set; } = [];
+
+        /// <summary>Service account (<c>&lt;namespace&gt;/&lt;name&gt;</c>) to service. Default none: the account's name is the service.</summary>
+        public Dictionary<string, string> Services { get; set; } = new(StringComparer.Ordinal);
+
+        /// <summary>How long an accepted token is remembered. Default 30 s; accepted 1 s to 10 min.</summary>
+        public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>How long a refused token is remembered. Default 5 s; accepted 0 to 1 min.</summary>
+        public TimeSpan NegativeCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+        /// <summary>Tokens remembered at most. Default 10,000; accepted 100 to 1,000,000.</summary>
+        public int MaxCacheEntries { get; set; } = 10_000;
+
+        /// <summary>Reviews in flight at most; a call that finds them all busy for <see cref="ReviewTimeout"/> is refused as unavailable. Default 16; accepted 1 to 256.</summary>
+        public int MaxConcurrentReviews { get; set; } = 16;
+
+        /// <summary>How long a review may take. Default 5 s; accepted 100 ms to 30 s.</summary>
+        public TimeSpan ReviewTimeout { get; set; } = TimeSpan.FromSeconds(5);
     }
 
     /// <summary>A PEM certificate and key for the gRPC listener.</summary>
@@ -87,5 +140,11 @@ public sealed class ControlPlaneOptions
 
         /// <summary>Clusters accepted in one telemetry report. Default 256; accepted 1 to 10,000.</summary>
         public int MaxClustersPerReport { get; set; } = 256;
+
+        /// <summary>Sidecar instances whose live state and recent reports are kept, and live policy streams; a new one beyond it is refused until one expires or disconnects. Default 10,000; accepted 1 to 1,000,000.</summary>
+        public int MaxInstances { get; set; } = 10_000;
+
+        /// <summary>How long an instance that stopped reporting keeps its live state and recent reports. Default 10 min; accepted 5 min to 1 day.</summary>
+        public TimeSpan InstanceTtl { get; set; } = TimeSpan.FromMinutes(10);
     }
 }

@@ -31,7 +31,7 @@ internal static partial class ControlPlaneOptionsValidator
                 {
                     errors.Add(new(field,
                         "listens beyond loopback but no tokens are configured; accepted: a loopback address (127.0.0.1, [::1], localhost), " +
-                        "or set ControlPlane:Auth:AdminTokens, ReaderTokens and SidecarTokens"));
+                        "or set ControlPlane:Auth:AdminTokens, ReaderTokens and ServiceTokens (or ServiceAccounts)"));
                 }
             }
         }
@@ -56,6 +56,34 @@ internal static partial class ControlPlaneOptionsValidator
         Range("ControlPlane:Limits:MaxPolicyBytes", limits.MaxPolicyBytes, 1024, 4 * 1024 * 1024);
         Range("ControlPlane:Limits:MaxReportsPerSecond", limits.MaxReportsPerSecond, 1, 1000);
         Range("ControlPlane:Limits:MaxClustersPerReport", limits.MaxClustersPerReport, 1, 10_000);
+        Range("ControlPlane:Limits:MaxInstances", limits.MaxInstances, 1, 1_000_000);
+        Duration("ControlPlane:Limits:InstanceTtl", limits.InstanceTtl, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1));
+        var accounts = options.Auth.ServiceAccounts;
+        if (accounts.Enabled)
+        {
+            Duration("ControlPlane:Auth:ServiceAccounts:CacheTtl", accounts.CacheTtl, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+            Duration("ControlPlane:Auth:ServiceAccounts:NegativeCacheTtl", accounts.NegativeCacheTtl, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+            Duration("ControlPlane:Auth:ServiceAccounts:ReviewTimeout", accounts.ReviewTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30));
+            Range("ControlPlane:Auth:ServiceAccounts:MaxCacheEntries", accounts.MaxCacheEntries, 100, 1_000_000);
+            Range("ControlPlane:Auth:ServiceAccounts:MaxConcurrentReviews", accounts.MaxConcurrentReviews, 1, 256);
+            if (!options.Kubernetes.InCluster && string.IsNullOrEmpty(options.Kubernetes.Server))
+            {
+                errors.Add(new("ControlPlane:Auth:ServiceAccounts:Enabled", "is true but no API server is set; accepted: ControlPlane:Kubernetes:Server, or ControlPlane:Kubernetes:InCluster true"));
+            }
+
+            foreach (var (account, service) in accounts.Services)
+            {
+                if (account.Split('/') is not [{ Length: > 0 }, { Length: > 0 }])
+                {
+                    errors.Add(new("ControlPlane:Auth:ServiceAccounts:Services:" + account, "is not a service account; accepted: <namespace>/<name>"));
+                }
+                else if (!Policies.PolicyDocument.IsServiceName(service))
+                {
+                    errors.Add(new("ControlPlane:Auth:ServiceAccounts:Services:" + account, $"'{service}' is not a service name; accepted: {Policies.PolicyDocument.ServiceNameRule}"));
+                }
+            }
+        }
+
         var healing = options.Healing;
         Duration("ControlPlane:Healing:Interval", healing.Interval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         Duration("ControlPlane:Healing:AgentBudget", healing.AgentBudget, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));

@@ -12,18 +12,29 @@ internal sealed class PolicySession
     private readonly Channel<PolicySnapshotData> _pending = Channel.CreateBounded<PolicySnapshotData>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
+    private readonly CancellationTokenSource _replaced = new();
     private string? _sentNonce;
     private string? _answeredNonce;
 
-    public PolicySession(string service, string instance)
+    public PolicySession(string service, string instance, string credential)
     {
         Service = service;
         Instance = instance;
+        Credential = credential;
     }
 
     public string Service { get; }
 
     public string Instance { get; }
+
+    /// <summary>The credential that opened the stream; only the same credential may replace it.</summary>
+    public string Credential { get; }
+
+    /// <summary>Cancelled when a newer stream of the same instance and credential took this one's place.</summary>
+    public CancellationToken Replaced => _replaced.Token;
+
+    /// <summary>Whether a newer stream took this one's place.</summary>
+    public bool WasReplaced => _replaced.IsCancellationRequested;
 
     /// <summary>A unique id of this stream, so that a late end of an old stream does not mark a reconnected sidecar gone.</summary>
     public string ConnectionId { get; } = Guid.NewGuid().ToString("N");
@@ -61,4 +72,11 @@ internal sealed class PolicySession
     }
 
     public void Complete() => _pending.Writer.TryComplete();
+
+    /// <summary>Ends this stream in favour of a newer one of the same instance and credential.</summary>
+    public void Replace()
+    {
+        Complete();
+        _replaced.Cancel();
+    }
 }

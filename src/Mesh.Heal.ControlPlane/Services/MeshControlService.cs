@@ -72,6 +72,14 @@ internal sealed class MeshControlService(
         }
 
         var instance = request.Instance.Length == 0 ? "push" : request.Instance;
+
+        // A sidecar credential pushes its own service's logs only; which of its instances is not part of the claim.
+        var caller = AuthInterceptor.CallerOf(context);
+        if (caller.ClaimError(request.Service, caller.Instance ?? instance) is { } denied)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
+        }
+
         var (records, malformed) = logs.Add(request.Service, instance, "push:" + instance, request.Lines, complete: true);
         return Task.FromResult(new Wire.IngestLogsResponse { Records = records, Malformed = malformed });
     }

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Mesh.Heal.ControlPlane.Auth;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Store;
@@ -29,10 +30,28 @@ internal sealed partial class PolicyDiscoveryService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, error));
         }
 
-        var session = distributor.Register(identity.Service, identity.Instance);
+        // The credential must be the service's own, and a live stream of the instance is not taken over by another credential:
+        // otherwise a sidecar token could read any service's policy, or show a forged version and NACK for a real sidecar.
+        var caller = AuthInterceptor.CallerOf(context);
+        if (caller.ClaimError(identity.Service, identity.Instance) is { } denied)
+        {
+            metrics.Rejected("policy_stream_claim");
+            LogDenied(logger, AuthInterceptor.Actor(context), identity.Service, identity.Instance, denied);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
+        }
+
+        if (distributor.Register(identity.Service, identity.Instance, caller.Credential, out var refusal, out var full) is not { } session)
+        {
+            metrics.Rejected(full ? "policy_stream_full" : "policy_stream_duplicate");
+            LogDenied(logger, AuthInterceptor.Actor(context), identity.Service, identity.Instance, refusal!);
+            throw new RpcException(new Status(full ? StatusCode.ResourceExhausted : StatusCode.AlreadyExists, refusal!));
+        }
+
         store.SidecarConnected(identity.Service, identity.Instance, identity.Zone, identity.SidecarVersion, session.ConnectionId);
         metrics.PolicyStream(+1);
         LogConnected(logger, identity.Service, identity.Instance, requestStream.Current.Version);
+        using var replaced = CancellationTokenSource.CreateLinkedTokenSource(cancel, session.Replaced);
+        cancel = replaced.Token;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         Task writer = Task.CompletedTask;
         try
@@ -57,6 +76,11 @@ internal sealed partial class PolicyDiscoveryService(
             store.SidecarDisconnected(identity.Service, identity.Instance, session.ConnectionId);
             metrics.PolicyStream(-1);
             LogDisconnected(logger, identity.Service, identity.Instance);
+        }
+
+        if (session.WasReplaced)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted, "replaced by a newer policy stream of the same instance and credential"));
         }
     }
 
@@ -125,6 +149,9 @@ internal sealed partial class PolicyDiscoveryService(
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Sidecar {Service}/{Instance} disconnected")]
     private static partial void LogDisconnected(ILogger logger, string service, string instance);
+
+    [LoggerMessage(EventId = 214, Level = LogLevel.Warning, Message = "Refused a policy stream of {Actor} as {Service}/{Instance}: {Reason}")]
+    private static partial void LogDenied(ILogger logger, string actor, string service, string instance, string reason);
 
     [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "Sidecar {Service}/{Instance} refused policy version {Version}: {Reason}")]
     private static partial void LogNack(ILogger logger, string service, string instance, long version, string reason);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Mesh.Heal.Agents;
+using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry.Internal;
 using Mesh.Heal.Protocol.Mapping;
@@ -13,7 +14,10 @@ namespace Mesh.Heal.ControlPlane.Telemetry;
 /// <remarks>
 /// Buckets follow the control plane's clock at receipt, not the sidecar's, so a sidecar with a skewed clock cannot
 /// put counts in the past or the future. Every report is added to its bucket at each resolution, so the coarse rollups
-/// are exact sums, not re-aggregations.
+/// are exact sums, not re-aggregations. Per-instance state (newest states and recent reports) is bounded: at most
+/// <c>ControlPlane:Limits:MaxInstances</c> instances, and an instance that has not reported for
+/// <c>ControlPlane:Limits:InstanceTtl</c> is forgotten (counted in <c>meshheal_telemetry_instances_evicted_total</c>); a report of
+/// a new instance beyond the limit is refused.
 /// </remarks>
 internal sealed class TelemetryAggregator
 {
@@ -41,15 +45,55 @@ internal sealed class TelemetryAggregator
     /// <summary>Raised after every accepted report, with the control plane's time of receipt.</summary>
     public event Action<string, string, DateTimeOffset, Wire.SidecarReport>? Reported;
 
-    public TelemetryAggregator(TimeProvider time) => _time = time;
+    private readonly int _maxInstances;
+    private readonly TimeSpan _instanceTtl;
+    private readonly ControlPlaneMetrics? _metrics;
+    private DateTimeOffset _sweptAt;
 
-    /// <summary>Adds one validated report of <paramref name="service"/>/<paramref name="instance"/>.</summary>
-    public void Add(string service, string instance, Wire.SidecarReport report)
+    /// <summary>An aggregator that keeps at most <paramref name="maxInstances"/> instances, each for <paramref name="instanceTtl"/> (default 10 min) after its last report.</summary>
+    public TelemetryAggregator(TimeProvider time, int maxInstances = 10_000, TimeSpan? instanceTtl = null, ControlPlaneMetrics? metrics = null)
+    {
+        _time = time;
+        _maxInstances = maxInstances;
+        _instanceTtl = instanceTtl ?? TimeSpan.FromMinutes(10);
+        _metrics = metrics;
+        _sweptAt = time.GetUtcNow();
+    }
+
+    /// <summary>How many instances have state kept.</summary>
+    public int InstanceCount => _live.Count;
+
+    /// <summary>Adds one validated report of <paramref name="service"/>/<paramref name="instance"/>; false, and nothing kept, when it is a new
+    /// instance and <c>MaxInstances</c> are kept already.</summary>
+    public bool Add(string service, string instance, Wire.SidecarReport report)
     {
         var now = _time.GetUtcNow();
         var states = new Dictionary<string, (Health.HealthState?, Health.BreakerState?)>(StringComparer.Ordinal);
+        SidecarLiveState? previous;
         lock (_lock)
         {
+            if (now - _sweptAt >= _instanceTtl / 10)
+            {
+                Sweep_NeedsLock(now);
+            }
+
+            previous = _live.GetValueOrDefault((service, instance));
+            if (previous is null)
+            {
+                if (_live.Count >= _maxInstances)
+                {
+                    Sweep_NeedsLock(now);
+                }
+
+                if (_live.Count >= _maxInstances)
+                {
+                    return false;
+                }
+
+                // Reserved at once, so that concurrent reports of new instances cannot pass the limit together.
+                _live[(service, instance)] = new SidecarLiveState(service, instance, now, report.PolicyVersion, states);
+            }
+
             foreach (var (resolution, _) in Resolutions)
             {
                 var seconds = (long)resolution.TotalSeconds;
@@ -77,17 +121,28 @@ internal sealed class TelemetryAggregator
 
         _recent.GetOrAdd((service, instance), _ => new RecentReports()).Add(now, report, RecentRetention);
         Reported?.Invoke(service, instance, now, report);
-        var previous = _live.GetValueOrDefault((service, instance));
         _live[(service, instance)] = new SidecarLiveState(service, instance, now, report.PolicyVersion, states);
         if (previous is not null && states.Any(s => !previous.Clusters.TryGetValue(s.Key, out var before) || before != s.Value))
         {
             StateChanged?.Invoke(service, instance);
+        }
+
+        return true;
+    }
+
+    /// <summary>Forgets every instance that has not reported for <c>InstanceTtl</c>.</summary>
+    public void Sweep()
+    {
+        lock (_lock)
+        {
+            Sweep_NeedsLock(_time.GetUtcNow());
         }
     }
 
     /// <summary>What each sidecar instance reported of each cluster in [<paramref name="from"/>, <paramref name="to"/>), with its newest states.</summary>
     public IReadOnlyList<(SidecarLiveState Live, string Cluster, EdgeCounts Counts, long[] Latency)> Window(DateTimeOffset from, DateTimeOffset to)
     {
+        Sweep();
         var rows = new List<(SidecarLiveState, string, EdgeCounts, long[])>();
         foreach (var ((service, instance), recent) in _recent)
         {
@@ -121,6 +176,34 @@ internal sealed class TelemetryAggregator
 
         var rows = pending.Select(kv => kv.Value.ToRollup(kv.Key.Item1, kv.Key.Item2, kv.Key.Item3, kv.Key.Item4)).ToList();
         return (rows, resources.Values);
+    }
+
+    private void Sweep_NeedsLock(DateTimeOffset now)
+    {
+        _sweptAt = now;
+        var evicted = 0;
+        foreach (var (key, live) in _live)
+        {
+            if (now - live.ReportedAt >= _instanceTtl)
+            {
+                _live.TryRemove(key, out _);
+                _recent.TryRemove(key, out _);
+                evicted++;
+            }
+        }
+
+        foreach (var key in _recent.Keys)
+        {
+            if (!_live.ContainsKey(key))
+            {
+                _recent.TryRemove(key, out _);
+            }
+        }
+
+        if (evicted > 0)
+        {
+            _metrics?.InstancesEvicted(evicted);
+        }
     }
 
     private void AddResources(string service, string instance, string target, long resolution, long bucket, Wire.ResourceSample? sample)

@@ -142,6 +142,12 @@ public static partial class SidecarHost
             }
         }
 
+        if (options.ControlPlaneToken is { Length: > 0 } token && token.StartsWith("file:", StringComparison.Ordinal)
+            && ControlPlaneConnection.ReadToken(token["file:".Length..]).Length == 0)
+        {
+            errors.Add(new PolicyError("Sidecar:ControlPlaneToken", $"'{token}' names a file that cannot be read or is empty; accepted: a token, or file:/path of a file holding one"));
+        }
+
         if (options.TelemetryInterval < TimeSpan.FromMilliseconds(100) || options.TelemetryInterval > TimeSpan.FromMinutes(1))
         {
             errors.Add(new PolicyError("Sidecar:TelemetryInterval", $"{options.TelemetryInterval:c} is out of range; accepted: 00:00:00.1 to 00:01:00"));

@@ -29,7 +29,8 @@ public sealed class SidecarOptions
     /// <remarks>Default none: the system's trusted roots. When set, only these roots are trusted for the control plane; its host name is still checked.</remarks>
     public string? ControlPlaneCertificateAuthority { get; set; }
 
-    /// <summary>The bearer token sent to the control plane (a sidecar token). Default none.</summary>
+    /// <summary>The bearer token sent to the control plane: the service's sidecar token, or <c>file:/path</c> of a file holding it. Default none.</summary>
+    /// <remarks>A file is read again at every reconnect, so it can be a projected Kubernetes service-account token that the kubelet rotates.</remarks>
     public string? ControlPlaneToken { get; set; }
 
     /// <summary>Where the last accepted control-plane policy is kept, and read at start-up while the control plane is away.</summary>

@@ -44,6 +44,27 @@ public class ControlPlaneOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_IdentityLimitsAndServiceAccounts_NameTheSettingAndTheRange()
+    {
+        var options = new ControlPlaneOptions { Limits = { MaxInstances = 0, InstanceTtl = TimeSpan.FromMinutes(1) } };
+        options.Auth.ServiceAccounts.Enabled = true;
+        options.Auth.ServiceAccounts.CacheTtl = TimeSpan.FromHours(1);
+        options.Auth.ServiceAccounts.MaxConcurrentReviews = 0;
+        options.Auth.ServiceAccounts.Services["orders"] = "orders";
+        options.Auth.ServiceAccounts.Services["shop/orders"] = "Orders!";
+
+        var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: true).Select(e => $"{e.Field}: {e.Message}").ToList();
+
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Limits:MaxInstances: 0 is out of range; accepted: 1 to 1000000", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Limits:InstanceTtl: 00:01:00 is out of range; accepted: 00:05:00 to 1.00:00:00", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Auth:ServiceAccounts:CacheTtl: 01:00:00 is out of range; accepted: 00:00:01 to 00:10:00", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Auth:ServiceAccounts:MaxConcurrentReviews: 0 is out of range; accepted: 1 to 256", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Auth:ServiceAccounts:Enabled: is true but no API server is set", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Auth:ServiceAccounts:Services:orders: is not a service account; accepted: <namespace>/<name>", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Auth:ServiceAccounts:Services:shop/orders: 'Orders!' is not a service name", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validate_Logs_NameTheSettingAndWhatIsAccepted()
     {
         var options = new ControlPlaneOptions();

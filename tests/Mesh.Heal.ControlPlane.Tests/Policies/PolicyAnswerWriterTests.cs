@@ -31,7 +31,7 @@ public class PolicyAnswerWriterTests
     [Fact]
     public void Session_AcceptsOneAnswerPerSentSnapshot()
     {
-        var session = new PolicySession("orders", "a");
+        var session = new PolicySession("orders", "a", "token-a");
         session.MarkSent(1, "n1");
         session.MarkSent(2, "n2");
 

@@ -14,7 +14,7 @@ public class PolicyDistributorTests
         using var test = new TestStore();
         var policies = test.Policies();
         using var distributor = new PolicyDistributor(policies, test.Time, Options.Create(new ControlPlaneOptions()), TestStore.Metrics());
-        var session = distributor.Register("orders", "orders-1");
+        var session = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
         Assert.False(session.Pending.TryRead(out _));
 
         policies.Submit(Doc(1), null, "api", "test");
@@ -40,8 +40,8 @@ public class PolicyDistributorTests
         using var distributor = new PolicyDistributor(policies, test.Time, Options.Create(new ControlPlaneOptions()), TestStore.Metrics());
         policies.Submit(Doc(1), null, "api", "test");
 
-        var orders = distributor.Register("orders", "orders-1");
-        var payments = distributor.Register("payments", "payments-1");
+        var orders = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
+        var payments = distributor.Register("payments", "payments-1", "token-a", out _, out _)!;
 
         Assert.True(orders.Pending.TryRead(out var first));
         Assert.Equal(1, first.Version);
@@ -58,7 +58,7 @@ public class PolicyDistributorTests
         using var test = new TestStore();
         var policies = test.Policies();
         using var distributor = new PolicyDistributor(policies, test.Time, Options.Create(new ControlPlaneOptions { PushDebounce = TimeSpan.Zero }), TestStore.Metrics());
-        var slow = distributor.Register("orders", "slow");
+        var slow = distributor.Register("orders", "slow", "token-a", out _, out _)!;
 
         for (var i = 1; i <= 5; i++)
         {
@@ -68,5 +68,65 @@ public class PolicyDistributorTests
         Assert.True(slow.Pending.TryRead(out var only));
         Assert.Equal(5, only.Version);
         Assert.False(slow.Pending.TryRead(out _));
+    }
+
+    [Fact]
+    public void Register_SecondStreamOfAnInstance_WithAnotherCredential_IsRefused_AndTheFirstStays()
+    {
+        using var test = new TestStore();
+        using var distributor = new PolicyDistributor(test.Policies(), test.Time, Options.Create(new ControlPlaneOptions()), TestStore.Metrics());
+        var real = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
+
+        var forged = distributor.Register("orders", "orders-1", "token-b", out var refusal, out _);
+
+        Assert.Null(forged);
+        Assert.Contains("identity.instance: 'orders/orders-1' already has a live policy stream", refusal);
+        Assert.False(real.WasReplaced);
+        Assert.True(distributor.IsLive("orders", "orders-1", "token-a"));
+        Assert.False(distributor.IsLive("orders", "orders-1", "token-b"));
+    }
+
+    [Fact]
+    public void Register_SecondStreamOfAnInstance_WithTheSameCredential_ReplacesTheFirst()
+    {
+        using var test = new TestStore();
+        using var distributor = new PolicyDistributor(test.Policies(), test.Time, Options.Create(new ControlPlaneOptions()), TestStore.Metrics());
+        var old = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
+
+        var reconnected = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
+        distributor.Unregister(old);
+
+        Assert.True(old.WasReplaced);
+        Assert.True(old.Replaced.IsCancellationRequested);
+        Assert.False(reconnected.WasReplaced);
+        Assert.True(distributor.IsLive("orders", "orders-1", "token-a"));
+        Assert.Equal(1, distributor.SessionCount);
+        distributor.Unregister(reconnected);
+        Assert.False(distributor.IsLive("orders", "orders-1", "token-a"));
+        Assert.Equal(0, distributor.SessionCount);
+    }
+
+    [Fact]
+    public void Register_BeyondMaxInstances_IsRefusedAsFull_ButAReconnectOfALiveInstanceIsNot()
+    {
+        using var test = new TestStore();
+        var options = new ControlPlaneOptions { Limits = { MaxInstances = 2 } };
+        using var distributor = new PolicyDistributor(test.Policies(), test.Time, Options.Create(options), TestStore.Metrics());
+        var first = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
+        distributor.Register("orders", "orders-2", "token-a", out _, out _);
+
+        var third = distributor.Register("orders", "orders-3", "token-a", out var refusal, out var full);
+        var reconnect = distributor.Register("orders", "orders-1", "token-a", out _, out _);
+        distributor.Unregister(first);
+        var stillFull = distributor.Register("orders", "orders-4", "token-a", out _, out _);
+        distributor.Unregister(reconnect!);
+        var afterLeave = distributor.Register("orders", "orders-4", "token-a", out _, out _);
+
+        Assert.Null(third);
+        Assert.True(full);
+        Assert.Contains("at most 2 (ControlPlane:Limits:MaxInstances)", refusal);
+        Assert.NotNull(reconnect);
+        Assert.Null(stillFull);
+        Assert.NotNull(afterLeave);
     }
 }

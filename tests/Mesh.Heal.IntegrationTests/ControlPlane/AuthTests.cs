@@ -13,7 +13,7 @@ public class AuthTests
     private const string SidecarToken = "sidecar-token-0123456789";
 
     private static Task<TestControlPlane> StartAsync() => TestControlPlane.StartAsync(
-        "--ControlPlane:Auth:AdminTokens:0=" + Admin, "--ControlPlane:Auth:ReaderTokens:0=" + Reader, "--ControlPlane:Auth:SidecarTokens:0=" + SidecarToken);
+        "--ControlPlane:Auth:AdminTokens:0=" + Admin, "--ControlPlane:Auth:ReaderTokens:0=" + Reader, "--ControlPlane:Auth:ServiceTokens:orders:0=" + SidecarToken);
 
     [Fact]
     public async Task Grpc_TokensAreEnforcedByRole()

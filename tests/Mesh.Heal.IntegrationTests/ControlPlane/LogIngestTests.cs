@@ -17,7 +17,7 @@ public class LogIngestTests
     public async Task Post_ErrorsOfAService_BecomeAClassifiedIssue_LimitsAndRolesEnforced()
     {
         await using var controlPlane = await TestControlPlane.StartAsync(
-            "--ControlPlane:Auth:SidecarTokens:0=" + SidecarToken, "--ControlPlane:Auth:ReaderTokens:0=" + Reader, "--ControlPlane:Auth:AdminTokens:0=admin-token-0123456789",
+            "--ControlPlane:Auth:ServiceTokens:orders:0=" + SidecarToken, "--ControlPlane:Auth:ReaderTokens:0=" + Reader, "--ControlPlane:Auth:AdminTokens:0=admin-token-0123456789",
             "--ControlPlane:Healing:Interval=00:00:00.2", "--ControlPlane:Logs:MaxBatchLines=50");
         string[] trace =
         [
@@ -30,12 +30,14 @@ public class LogIngestTests
         using var tooMany = await Post(controlPlane, SidecarToken, "orders", Enumerable.Repeat("x", 51).ToArray());
         using var wrongRole = await Post(controlPlane, Reader, "orders", trace);
         using var badName = await Post(controlPlane, SidecarToken, "Orders!", trace);
+        using var otherService = await Post(controlPlane, SidecarToken, "payments", trace);
         using var accepted = await Post(controlPlane, SidecarToken, "orders", [.. trace, .. trace, .. trace, .. trace, "{\"broken\": "]);
 
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
         Assert.Contains("at most 50 (ControlPlane:Logs:MaxBatchLines)", await tooMany.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, wrongRole.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badName.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, otherService.StatusCode);
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         var answer = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(4, answer.GetProperty("records").GetInt32());

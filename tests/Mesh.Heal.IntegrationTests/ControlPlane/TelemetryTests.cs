@@ -33,7 +33,7 @@ public class TelemetryTests
         Assert.Contains(controlPlane.Store.ResourceRollups("orders", TimeSpan.FromSeconds(1), from, from.AddMinutes(10)), r => r.Target == "sidecar" && r.WorkingSetMax > 0);
 
         var status = await controlPlane.Control.GetStatusAsync(new Wire.GetStatusRequest());
-        var cluster = status.Services.Single().Sidecars.Single().Clusters.Single(c => c.Cluster == "backend");
+        var cluster = status.Services.Single(s => s.Name == "orders").Sidecars.Single().Clusters.Single(c => c.Cluster == "backend");
         Assert.Equal(Wire.HealthState.Healthy, cluster.Health);
         Assert.Equal(Wire.BreakerState.Closed, cluster.Breaker);
     }
@@ -44,6 +44,9 @@ public class TelemetryTests
         await using var controlPlane = await TestControlPlane.StartAsync("--ControlPlane:Limits:MaxReportsPerSecond=5");
         using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri);
         var client = new Wire.Telemetry.TelemetryClient(channel);
+        // Reports are trusted only from an instance with a live policy stream of its own.
+        using var policy = await controlPlane.OpenPolicyStreamAsync(null, "orders", "raw-1");
+        await policy.ResponseHeadersAsync;
         using var call = client.Report();
         var identity = new Wire.SidecarIdentity { Service = "orders", Instance = "raw-1" };
 

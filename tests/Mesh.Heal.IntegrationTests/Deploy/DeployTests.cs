@@ -198,9 +198,18 @@ public class DeployTests
             Assert.Equal(grpcPort, ResolvePort(port["targetPort"], cpContainer["ports"].Items.ToDictionary(p => p["name"].Text, p => Convert.ToInt32(p["containerPort"].Value))));
         }
 
-        var sidecarTokens = Kind("Secret").Where(s => s["metadata"]["name"].Text == "meshheal-sidecar-token").Select(s => s["stringData"]["token"].Text);
-        var controlPlaneToken = Kind("Secret").Single(s => s["metadata"]["name"].Text == "meshheal-tokens")["stringData"]["sidecar"].Text;
-        Assert.All(sidecarTokens, t => Assert.Equal(controlPlaneToken, t));
+        // Each sidecar presents its own service's token (ControlPlane:Auth:ServiceTokens:<service>), never a mesh-wide one.
+        var cpEnvironment = Environment(cpContainer);
+        Assert.DoesNotContain(cpEnvironment.Keys, k => k.StartsWith("ControlPlane__Auth__SidecarTokens", StringComparison.Ordinal));
+        var tokens = Kind("Secret").Single(s => s["metadata"]["name"].Text == "meshheal-tokens")["stringData"];
+        foreach (var (deployment, sidecar, _) in MeshHealContainers().Where(c => c.Role == "sidecar"))
+        {
+            var serviceName = Environment(sidecar)["Sidecar__Service"];
+            Assert.True(cpEnvironment.TryGetValue($"ControlPlane__Auth__ServiceTokens__{serviceName}__0", out var file), $"the control plane has a token of service {serviceName}");
+            var reference = sidecar["env"].Items.Single(e => e["name"].Text == "Sidecar__ControlPlaneToken")["valueFrom"]["secretKeyRef"];
+            var secret = Kind("Secret").Single(s => s["metadata"]["name"].Text == reference["name"].Text && Namespace(s) == Namespace(deployment));
+            Assert.Equal(tokens[Path.GetFileName(file)].Text, secret["stringData"][reference["key"].Text].Text);
+        }
     }
 
     [Fact]

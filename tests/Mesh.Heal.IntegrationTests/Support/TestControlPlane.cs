@@ -66,6 +66,14 @@ internal sealed class TestControlPlane : IAsyncDisposable
 
     public static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
 
+    /// <summary>Opens a raw policy stream as <paramref name="service"/>/<paramref name="instance"/> (token null: none) and sends the identity.</summary>
+    public async Task<AsyncDuplexStreamingCall<Wire.PolicyRequest, Wire.PolicySnapshot>> OpenPolicyStreamAsync(string? token, string service, string instance)
+    {
+        var call = new Wire.PolicyDiscovery.PolicyDiscoveryClient(_channel).Stream(token is null ? null : Bearer(token));
+        await call.RequestStream.WriteAsync(new Wire.PolicyRequest { Identity = new Wire.SidecarIdentity { Service = service, Instance = instance } });
+        return call;
+    }
+
     /// <summary>PUTs a YAML policy document through the HTTP/JSON API and returns the stored version.</summary>
     public async Task<long> PutPolicyAsync(string service, string yaml, string? token = null)
     {

@@ -17,6 +17,7 @@ internal sealed class ControlPlaneConnection : IDisposable
 {
     private readonly GrpcChannel? _channel;
     private readonly Metadata _headers = [];
+    private readonly string? _tokenFile;
 
     public ControlPlaneConnection(IOptions<SidecarOptions> options)
     {
@@ -48,7 +49,14 @@ internal sealed class ControlPlaneConnection : IDisposable
         _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 4 * 1024 * 1024 });
         if (o.ControlPlaneToken is { Length: > 0 } token)
         {
-            _headers.Add("authorization", "Bearer " + token);
+            if (token.StartsWith("file:", StringComparison.Ordinal))
+            {
+                _tokenFile = token["file:".Length..];
+            }
+            else
+            {
+                _headers.Add("authorization", "Bearer " + token);
+            }
         }
 
         Identity = new Wire.SidecarIdentity
@@ -66,7 +74,8 @@ internal sealed class ControlPlaneConnection : IDisposable
     public Wire.SidecarIdentity Identity { get; } = new();
 
     /// <summary>The headers every call carries (the bearer token).</summary>
-    public Metadata Headers => _headers;
+    /// <remarks>A <c>file:</c> token is read again for every call, so a rotated (projected service-account) token is sent on the next reconnect.</remarks>
+    public Metadata Headers => _tokenFile is null ? _headers : new Metadata { { "authorization", "Bearer " + ReadToken(_tokenFile) } };
 
     public Wire.PolicyDiscovery.PolicyDiscoveryClient PolicyClient => new(_channel ?? throw NotConfigured());
 
@@ -86,6 +95,19 @@ internal sealed class ControlPlaneConnection : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
         {
             return (null, ex.Message);
+        }
+    }
+
+    /// <summary>The token in a token file, or empty when it cannot be read (the call is then refused as unauthenticated, and retried).</summary>
+    public static string ReadToken(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty;
         }
     }
 
