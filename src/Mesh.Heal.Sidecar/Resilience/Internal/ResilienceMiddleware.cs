@@ -52,7 +52,7 @@ internal sealed partial class ResilienceMiddleware
         var start = _time.GetTimestamp();
         var outcome = await HandleAsync(request).ConfigureAwait(false);
         var elapsed = _time.GetElapsedTime(start);
-        cluster.OnCompleted(outcome, elapsed);
+        cluster.OnCompleted(outcome, elapsed, callerCaused: request.CallerError != CallerError.None);
         _metrics.RecordRequest(cluster.ClusterId, outcome, elapsed);
     }
 
@@ -73,7 +73,13 @@ internal sealed partial class ResilienceMiddleware
             _metrics.RecordAttempt(cluster.ClusterId, result);
             if (!result.NeedsFallback())
             {
-                return result == AttemptResult.ClientAborted ? RequestOutcome.ClientAborted : RequestOutcome.Success;
+                if (result != AttemptResult.ClientAborted)
+                {
+                    return RequestOutcome.Success;
+                }
+
+                OnCallerError(request);
+                return RequestOutcome.ClientAborted;
             }
 
             if (result == AttemptResult.Rejected)
@@ -151,6 +157,21 @@ internal sealed partial class ResilienceMiddleware
         await _next(context).ConfigureAwait(false);
         var failed = context.Features.Get<IForwarderErrorFeature>() is not null || context.Response.StatusCode >= 500;
         return failed ? RequestOutcome.Failure : RequestOutcome.Fallback;
+    }
+
+    private void OnCallerError(ResilientRequest request)
+    {
+        var reason = request.CallerError;
+        request.Cluster.CountCallerError();
+        _metrics.RecordCallerError(request.Cluster.ClusterId, reason);
+        var response = request.Context.Response;
+        if (reason == CallerError.SlowBody && !response.HasStarted)
+        {
+            // The caller is still connected but did not send its body in time: tell it so, and do not wait for the rest.
+            response.Clear();
+            response.StatusCode = StatusCodes.Status408RequestTimeout;
+            response.Headers.Connection = "close";
+        }
     }
 
     private static Task WriteUnavailableAsync(HttpContext context, ClusterPolicy policy, AttemptResult result)
