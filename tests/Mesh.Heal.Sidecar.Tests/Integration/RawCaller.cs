@@ -59,7 +59,7 @@ internal sealed class RawCaller : IDisposable
         var lengthHeader = headers.FirstOrDefault(h => h.Name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Value;
         if (headers.Any(h => h.Name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)))
         {
-            throw new IOException("chunked responses are not read by this caller: " + head);
+            return new RawResponse(status, headers, await ReadChunkedAsync(timeout.Token));
         }
 
         var length = lengthHeader is null ? 0 : int.Parse(lengthHeader, System.Globalization.CultureInfo.InvariantCulture);
@@ -84,6 +84,64 @@ internal sealed class RawCaller : IDisposable
     }
 
     public void Dispose() => _socket.Dispose();
+
+    private async Task<string> ReadChunkedAsync(CancellationToken cancellationToken)
+    {
+        var body = new List<byte>();
+        while (true)
+        {
+            var line = await ReadLineAsync(cancellationToken);
+            var size = int.Parse(line.Split(';')[0], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            if (size == 0)
+            {
+                while ((await ReadLineAsync(cancellationToken)).Length > 0)
+                {
+                }
+
+                return Encoding.UTF8.GetString(body.ToArray());
+            }
+
+            while (_pending.Count < size + 2)
+            {
+                if (!await ReceiveMoreAsync(cancellationToken))
+                {
+                    throw new IOException("connection closed inside a chunk");
+                }
+            }
+
+            body.AddRange(_pending.GetRange(0, size));
+            _pending.RemoveRange(0, size + 2);
+        }
+    }
+
+    private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        int end;
+        while ((end = IndexOfCrLf()) < 0)
+        {
+            if (!await ReceiveMoreAsync(cancellationToken))
+            {
+                throw new IOException("connection closed inside a chunked body");
+            }
+        }
+
+        var line = Encoding.ASCII.GetString(_pending.GetRange(0, end).ToArray());
+        _pending.RemoveRange(0, end + 2);
+        return line;
+    }
+
+    private int IndexOfCrLf()
+    {
+        for (var i = 0; i + 1 < _pending.Count; i++)
+        {
+            if (_pending[i] == '\r' && _pending[i + 1] == '\n')
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 
     private int IndexOfHeaderEnd()
     {
