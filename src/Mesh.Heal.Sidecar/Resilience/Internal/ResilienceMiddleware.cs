@@ -132,15 +132,14 @@ internal sealed partial class ResilienceMiddleware
 
         if (fallback.Response is { } response)
         {
-            context.Response.StatusCode = response.StatusCode;
-            context.Response.ContentType = response.ContentType;
-            foreach (var (name, value) in response.Headers)
+            var safe = SafeFallbackResponse.For(response, out var created);
+            if (created && safe.Dropped is { } dropped)
             {
-                context.Response.Headers[name] = value;
+                LogFallbackResponseUnsafe(_logger, cluster.ClusterId, dropped);
             }
 
             context.Response.Headers[FallbackHeader] = fallback.HeaderValue;
-            await context.Response.Body.WriteAsync(response.BodyUtf8, context.RequestAborted).ConfigureAwait(false);
+            await safe.WriteAsync(context.Response, HttpMethods.IsHead(context.Request.Method), context.RequestAborted).ConfigureAwait(false);
             return RequestOutcome.Fallback;
         }
 
