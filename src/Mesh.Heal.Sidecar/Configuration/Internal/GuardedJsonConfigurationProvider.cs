@@ -39,6 +39,9 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
         Data = data!;
     }
 
+    /// <summary>The data in force, for tests.</summary>
+    internal IEnumerable<KeyValuePair<string, string?>> Current => Data;
+
     public void Dispose()
     {
         _watch.Dispose();
@@ -61,7 +64,9 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
         });
     }
 
-    private void Reload()
+    /// <summary>Reads the file now and publishes it if it is valid and different; otherwise records the rejection.</summary>
+    /// <remarks>Called by the file watcher after <see cref="GuardedJsonConfigurationSource.ReloadDelay"/>, and by tests.</remarks>
+    internal void Reload()
     {
         lock (_reloadLock)
         {

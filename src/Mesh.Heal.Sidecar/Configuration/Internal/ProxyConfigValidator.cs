@@ -39,6 +39,12 @@ internal static class ProxyConfigValidator
         {
             foreach (var cluster in clusters.GetChildren())
             {
+                if (string.IsNullOrWhiteSpace(cluster.Key))
+                {
+                    errors.Add(new PolicyError(cluster.Path, "has an empty cluster id; accepted: a non-empty name such as backend"));
+                    continue;
+                }
+
                 clusterIds.Add(cluster.Key);
                 ValidateCluster(cluster, errors);
             }
@@ -49,6 +55,12 @@ internal static class ProxyConfigValidator
         {
             foreach (var route in routes.GetChildren())
             {
+                if (string.IsNullOrWhiteSpace(route.Key))
+                {
+                    errors.Add(new PolicyError(route.Path, "has an empty route id; accepted: a non-empty name such as all"));
+                    continue;
+                }
+
                 ValidateRoute(route, clusterIds, errors);
             }
         }
@@ -58,7 +70,7 @@ internal static class ProxyConfigValidator
 
     private static void ValidateRoute(IConfigurationSection route, HashSet<string> clusterIds, List<PolicyError> errors)
     {
-        if (!IsObject(route, errors, "an object with ClusterId and Match"))
+        if (!IsObject(route, errors, "an object with ClusterId and Match", listed: true))
         {
             return;
         }
@@ -150,7 +162,7 @@ internal static class ProxyConfigValidator
 
     private static void ValidateCluster(IConfigurationSection cluster, List<PolicyError> errors)
     {
-        if (!IsObject(cluster, errors, "an object with Destinations"))
+        if (!IsObject(cluster, errors, "an object with Destinations", listed: true))
         {
             return;
         }
@@ -173,7 +185,7 @@ internal static class ProxyConfigValidator
 
         foreach (var destination in destinations.GetChildren())
         {
-            if (!IsObject(destination, errors, "an object with Address"))
+            if (!IsObject(destination, errors, "an object with Address", listed: true))
             {
                 continue;
             }
@@ -243,20 +255,17 @@ internal static class ProxyConfigValidator
         return child.Value;
     }
 
-    private static bool IsObject(IConfigurationSection section, List<PolicyError> errors, string accepted)
+    private static bool IsObject(IConfigurationSection section, List<PolicyError> errors, string accepted, bool listed = false)
     {
-        if (section.Value is not null)
+        // An empty object or list in JSON reads as an empty value: an object with nothing in it.
+        if (section.Value is { Length: > 0 })
         {
-            // An empty object or list in JSON reads as an empty value.
-            if (section.Value.Length > 0)
-            {
-                errors.Add(new PolicyError(section.Path, $"is a value; accepted: {accepted}"));
-            }
-
+            errors.Add(new PolicyError(section.Path, $"is a value; accepted: {accepted}"));
             return false;
         }
 
-        return section.Exists();
+        // An item listed by its parent is there even when it is null: an object with nothing in it.
+        return listed || section.Exists();
     }
 
     private static IEnumerable<IConfigurationSection> ListOfScalars(IConfigurationSection list, List<PolicyError> errors)
