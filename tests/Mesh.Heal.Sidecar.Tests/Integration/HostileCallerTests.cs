@@ -154,4 +154,27 @@ public class HostileCallerTests
             Assert.Equal("from primary", await sidecar.Proxy.GetStringAsync("/orders"));
         }
     }
+
+    [Fact]
+    public async Task MalformedChunkedBodies_AreTheCallersError_AndTheBreakerStaysClosed()
+    {
+        using var primary = Answering("from primary");
+        using var backup = Answering("from backup");
+        await using var sidecar = await StartAsync(Config(
+            new { backend = Cluster(primary.Address()), backup = Cluster(backup.Address()) }, GuardedBackend(timeout: "00:00:05")));
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var caller = await RawCaller.ConnectAsync(sidecar.Endpoints.ProxyUri);
+            await caller.SendAsync("POST /upload HTTP/1.1\r\nHost: orders\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\nzz-not-a-size\r\n");
+            var response = await caller.ReadResponseAsync();
+            Assert.Equal(400, response.Status);
+        }
+
+        var state = await sidecar.ClusterStateAsync("backend");
+        Assert.Equal(0, state.GetProperty("failures").GetInt64());
+        Assert.Equal(10, state.GetProperty("callerErrors").GetInt64());
+        Assert.Equal("Closed", state.GetProperty("breaker").GetString());
+        Assert.Equal("from primary", await sidecar.Proxy.GetStringAsync("/orders"));
+    }
 }
