@@ -52,7 +52,9 @@ internal sealed partial class ResilienceMiddleware
         var start = _time.GetTimestamp();
         var outcome = await HandleAsync(request).ConfigureAwait(false);
         var elapsed = _time.GetElapsedTime(start);
-        cluster.OnCompleted(outcome, elapsed, callerCaused: request.CallerError != CallerError.None);
+        // A caller that hangs up while waiting is the sign of a slow upstream, and its wait counts; a caller whose own
+        // body held the request up says nothing about the upstream's latency.
+        cluster.OnCompleted(outcome, elapsed, callerCaused: request.CallerError is CallerError.SlowBody or CallerError.BadBody);
         _metrics.RecordRequest(cluster.ClusterId, outcome, elapsed);
     }
 
