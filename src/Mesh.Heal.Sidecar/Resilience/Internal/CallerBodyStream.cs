@@ -16,8 +16,6 @@ internal sealed class CallerBodyStream(Stream inner) : Stream
     /// <summary>A read from the caller was outstanding, or failed, before the body was complete.</summary>
     public bool CallerFailed => Volatile.Read(ref _completed) == 0 && (Volatile.Read(ref _failed) == 1 || Volatile.Read(ref _pending) > 0);
 
-    public Stream Inner => inner;
-
     public override bool CanRead => inner.CanRead;
 
     public override bool CanSeek => false;
