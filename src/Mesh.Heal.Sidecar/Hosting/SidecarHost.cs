@@ -46,6 +46,10 @@ public static partial class SidecarHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.Limits.RequestHeadersTimeout = options.CallerRequestHeadersTimeout;
+            kestrel.Limits.MinRequestBodyDataRate = options.CallerMinRequestBodyBytesPerSecond == 0
+                ? null
+                : new MinDataRate(options.CallerMinRequestBodyBytesPerSecond, options.CallerMinRequestBodyGracePeriod);
             endpoints.Proxy = Listen(kestrel, proxyBinding, HttpProtocols.Http1);
             endpoints.Admin = Listen(kestrel, adminBinding, HttpProtocols.Http1);
             if (http2Binding is { } h2)
@@ -153,12 +157,33 @@ public static partial class SidecarHost
             errors.Add(new PolicyError("Sidecar:TelemetryInterval", $"{options.TelemetryInterval:c} is out of range; accepted: 00:00:00.1 to 00:01:00"));
         }
 
+        CheckCallerTimeout(options.CallerRequestHeadersTimeout, "Sidecar:CallerRequestHeadersTimeout", errors);
+        if (options.CallerMinRequestBodyGracePeriod < SidecarConstants.MinCallerBodyGracePeriod || options.CallerMinRequestBodyGracePeriod > SidecarConstants.MaxCallerTimeout)
+        {
+            // Kestrel refuses a grace period of one second or less.
+            errors.Add(new PolicyError("Sidecar:CallerMinRequestBodyGracePeriod",
+                $"{options.CallerMinRequestBodyGracePeriod:c} is out of range; accepted: 00:00:02 to 00:05:00"));
+        }
+        if (!(options.CallerMinRequestBodyBytesPerSecond >= 0 && options.CallerMinRequestBodyBytesPerSecond <= SidecarConstants.MaxCallerMinRequestBodyBytesPerSecond))
+        {
+            errors.Add(new PolicyError("Sidecar:CallerMinRequestBodyBytesPerSecond",
+                $"{options.CallerMinRequestBodyBytesPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} is out of range; accepted: 0 (no minimum) to 1048576"));
+        }
+
         if (string.IsNullOrWhiteSpace(options.Instance))
         {
             errors.Add(new PolicyError("Sidecar:Instance", "is empty; accepted: a name unique per sidecar, such as the pod name"));
         }
 
         return errors.Count == 0 ? options : throw new SidecarConfigurationException(errors);
+    }
+
+    private static void CheckCallerTimeout(TimeSpan value, string field, List<PolicyError> errors)
+    {
+        if (value < SidecarConstants.MinCallerTimeout || value > SidecarConstants.MaxCallerTimeout)
+        {
+            errors.Add(new PolicyError(field, $"{value:c} is out of range; accepted: 00:00:01 to 00:05:00"));
+        }
     }
 
     private static (IPAddress? Address, int Port) ParseBinding(string url, string field)

@@ -47,6 +47,18 @@ public sealed class SidecarOptions
     /// <summary>How often telemetry is reported. Default 1 s; accepted 100 ms to 1 min.</summary>
     public TimeSpan TelemetryInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a caller may take to send a request's headers before the connection is closed.</summary>
+    /// <remarks>Default 10 s; accepted 1 s to 5 min. A caller's slowness never counts against the upstream.</remarks>
+    public TimeSpan CallerRequestHeadersTimeout { get; set; } = SidecarConstants.CallerRequestHeadersTimeout;
+
+    /// <summary>The slowest a caller may send a request body, in bytes per second, after <see cref="CallerMinRequestBodyGracePeriod"/>.</summary>
+    /// <remarks>Default 240; accepted 0 (no minimum) to 1048576. A caller below it gets its request ended, counted as the caller's error.</remarks>
+    public double CallerMinRequestBodyBytesPerSecond { get; set; } = SidecarConstants.CallerMinRequestBodyBytesPerSecond;
+
+    /// <summary>How long a caller's request body may run below <see cref="CallerMinRequestBodyBytesPerSecond"/> before it is ended.</summary>
+    /// <remarks>Default 5 s; accepted 2 s to 5 min.</remarks>
+    public TimeSpan CallerMinRequestBodyGracePeriod { get; set; } = SidecarConstants.CallerMinRequestBodyGracePeriod;
+
     /// <summary>The process id of the service this sidecar fronts, whose resources are reported too. Default none.</summary>
     public int? ServicePid { get; set; }
 }

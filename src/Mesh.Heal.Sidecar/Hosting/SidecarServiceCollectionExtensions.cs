@@ -1,4 +1,5 @@
 using Mesh.Heal.Sidecar.Configuration;
+using Mesh.Heal.Sidecar.Forwarding.Internal;
 using Mesh.Heal.Sidecar.OutlierDetection.Internal;
 using Mesh.Heal.Sidecar.PolicySync;
 using Mesh.Heal.Sidecar.PolicySync.Internal;
@@ -33,18 +34,24 @@ public static class SidecarServiceCollectionExtensions
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<OutlierDetectionConfigFilter>()
-            .AddTransforms(static context => context.AddResponseTransform(static transform =>
+            .AddTransforms(static context =>
             {
-                if (transform.ProxyResponse is { } response && (int)response.StatusCode >= 500
-                    && transform.HttpContext.Features.Get<ResilientRequest>() is { } request
-                    && request.ShouldSuppressFailedBody())
+                context.AddRequestTransform(HeaderHygiene.TransformRequest);
+                context.AddResponseTransform(HeaderHygiene.TransformResponse);
+                context.AddResponseTrailersTransform(HeaderHygiene.TransformResponseTrailers);
+                context.AddResponseTransform(static transform =>
                 {
-                    transform.SuppressResponseBody = true;
-                    request.BodySuppressed = true;
-                }
+                    if (transform.ProxyResponse is { } response && (int)response.StatusCode >= 500
+                        && transform.HttpContext.Features.Get<ResilientRequest>() is { } request
+                        && request.ShouldSuppressFailedBody())
+                    {
+                        transform.SuppressResponseBody = true;
+                        request.BodySuppressed = true;
+                    }
 
-                return default;
-            }));
+                    return default;
+                });
+            });
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(SidecarMetrics.MeterName)
             .AddPrometheusExporter());

@@ -139,6 +139,9 @@ public class PolicyReloadTests
     [InlineData("--Sidecar:ListenUrl=https://127.0.0.1:0", "Sidecar:ListenUrl")]
     [InlineData("--Sidecar:AdminUrl=not a url", "Sidecar:AdminUrl")]
     [InlineData("--config=/nonexistent/sidecar.json", "--config")]
+    [InlineData("--Sidecar:CallerMinRequestBodyBytesPerSecond=-1", "Sidecar:CallerMinRequestBodyBytesPerSecond")]
+    [InlineData("--Sidecar:CallerRequestHeadersTimeout=00:00:00", "Sidecar:CallerRequestHeadersTimeout")]
+    [InlineData("--Sidecar:CallerMinRequestBodyGracePeriod=00:00:01", "Sidecar:CallerMinRequestBodyGracePeriod")]
     public void StartUp_BadSetting_FailsNamingIt(string argument, string field)
     {
         var ex = Assert.Throws<SidecarConfigurationException>(() => SidecarHost.Build(

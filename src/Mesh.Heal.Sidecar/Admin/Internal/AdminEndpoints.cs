@@ -87,6 +87,7 @@ internal static class AdminEndpoints
             json.WriteNumber("rejected", cluster.Rejected);
             json.WriteNumber("retries", cluster.Retries);
             json.WriteNumber("callerFailures", cluster.CallerFailures);
+            json.WriteNumber("callerErrors", cluster.CallerErrors);
             json.WriteString("fallback", cluster.Policy.Fallback?.HeaderValue);
             json.WriteString("override", BreakerOverrides.ToName(cluster.Policy.Override));
             json.WriteStartObject("destinations");

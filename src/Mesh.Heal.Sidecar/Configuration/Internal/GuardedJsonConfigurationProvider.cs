@@ -8,7 +8,8 @@ namespace Mesh.Heal.Sidecar.Configuration.Internal;
 /// <remarks>
 /// The stock JSON provider empties its data when a reload fails to parse, which would take every route and policy
 /// away from a running proxy. Here a change is published (and listeners told) only after the whole file parsed and
-/// its <c>Resilience</c> section validated; otherwise the reason is recorded in <see cref="ConfigReloadStatus"/>.
+/// its <c>ReverseProxy</c> and <c>Resilience</c> sections validated; otherwise, or when reading fails in any way, the
+/// reason is recorded in <see cref="ConfigReloadStatus"/> (logged, counted, shown in <c>/admin/state</c>).
 /// </remarks>
 internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, IDisposable
 {
@@ -29,7 +30,7 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
 
     public override void Load()
     {
-        var (data, errors) = TryRead();
+        var (data, errors) = ReadGuarded();
         if (errors.Count > 0)
         {
             throw new SidecarConfigurationException(errors);
@@ -37,6 +38,9 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
 
         Data = data!;
     }
+
+    /// <summary>The data in force, for tests.</summary>
+    internal IEnumerable<KeyValuePair<string, string?>> Current => Data;
 
     public void Dispose()
     {
@@ -60,11 +64,13 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
         });
     }
 
-    private void Reload()
+    /// <summary>Reads the file now and publishes it if it is valid and different; otherwise records the rejection.</summary>
+    /// <remarks>Called by the file watcher after <see cref="GuardedJsonConfigurationSource.ReloadDelay"/>, and by tests.</remarks>
+    internal void Reload()
     {
         lock (_reloadLock)
         {
-            var (data, errors) = TryRead();
+            var (data, errors) = ReadGuarded();
             if (errors.Count > 0)
             {
                 _source.Status.Reject($"configuration file '{_source.Path}' rejected: {string.Join("; ", errors)}");
@@ -82,6 +88,19 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
         OnReload();
     }
 
+    private (Dictionary<string, string?>? Data, IReadOnlyList<PolicyError> Errors) ReadGuarded()
+    {
+        try
+        {
+            return TryRead();
+        }
+        catch (Exception ex)
+        {
+            // Whatever fails in reading, the change is refused out loud: a reload never disappears silently.
+            return (null, [new PolicyError("--config", $"file '{_source.Path}' was not loaded: the reader failed: {ex.GetType().Name}: {Flatten(ex)}")]);
+        }
+    }
+
     private (Dictionary<string, string?>? Data, IReadOnlyList<PolicyError> Errors) TryRead()
     {
         IConfigurationRoot candidate;
@@ -96,10 +115,11 @@ internal sealed class GuardedJsonConfigurationProvider : ConfigurationProvider, 
             return (null, [new PolicyError("--config", $"file '{_source.Path}' was not loaded: {Flatten(ex)}")]);
         }
 
+        var proxyErrors = ProxyConfigValidator.Validate(candidate);
         var (_, errors) = PolicyReader.Read(candidate, version: 0, PolicyReader.KnownClusters(candidate));
-        if (errors.Count > 0)
+        if (errors.Count > 0 || proxyErrors.Count > 0)
         {
-            return (null, errors);
+            return (null, [.. proxyErrors, .. errors]);
         }
 
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);

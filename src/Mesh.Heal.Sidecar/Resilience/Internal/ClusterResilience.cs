@@ -27,6 +27,7 @@ internal sealed class ClusterResilience
     private long _rejected;
     private long _retries;
     private long _callerFailures;
+    private long _callerErrors;
     private readonly long[] _attemptResults = new long[AttemptResultCount];
     private readonly LatencyHistogram _latency = new();
 
@@ -79,6 +80,9 @@ internal sealed class ClusterResilience
     public long Retries => Interlocked.Read(ref _retries);
 
     public long CallerFailures => Interlocked.Read(ref _callerFailures);
+
+    /// <summary>Attempts that failed on the caller's side (aborted, slow or broken request body): never the upstream's failures.</summary>
+    public long CallerErrors => Interlocked.Read(ref _callerErrors);
 
     /// <summary>The latency of every request through this cluster, as the caller saw it.</summary>
     public LatencyHistogram Latency => _latency;
@@ -151,15 +155,23 @@ internal sealed class ClusterResilience
 
     public void CountFallback() => Interlocked.Increment(ref _fallbacks);
 
+    public void CountCallerError() => Interlocked.Increment(ref _callerErrors);
+
     /// <summary>Records what the caller got and how long it took.</summary>
-    public void OnCompleted(RequestOutcome outcome, TimeSpan duration)
+    /// <param name="outcome">What the caller got.</param>
+    /// <param name="duration">How long it took.</param>
+    /// <param name="callerCaused">The caller's own slowness or failure ended the request: its time says nothing about the upstream.</param>
+    public void OnCompleted(RequestOutcome outcome, TimeSpan duration, bool callerCaused = false)
     {
         if (outcome == RequestOutcome.Failure)
         {
             Interlocked.Increment(ref _callerFailures);
         }
 
-        _latency.Record(duration);
+        if (!callerCaused)
+        {
+            _latency.Record(duration);
+        }
     }
 
     /// <summary>Runs one primary attempt through the breaker (or as an override says) and records its outcome.</summary>

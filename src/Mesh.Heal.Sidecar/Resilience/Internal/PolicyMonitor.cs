@@ -25,7 +25,7 @@ internal sealed partial class PolicyMonitor : IDisposable
         _registry = registry;
         _status = status;
         _logger = logger;
-        var (policy, errors) = PolicyReader.Read(configuration, version: 1, PolicyReader.KnownClusters(configuration));
+        var (policy, errors) = ReadGuarded(configuration, version: 1);
         if (policy is null)
         {
             throw new SidecarConfigurationException(errors);
@@ -50,8 +50,7 @@ internal sealed partial class PolicyMonitor : IDisposable
         lock (_lock)
         {
             var current = _registry.Policy;
-            var (policy, errors) = PolicyReader.Read(
-                _configuration, current.Version + 1, PolicyReader.KnownClusters(_configuration));
+            var (policy, errors) = ReadGuarded(_configuration, current.Version + 1);
             if (policy is null)
             {
                 _status.Reject("resilience policy rejected: " + string.Join("; ", errors));
@@ -70,6 +69,19 @@ internal sealed partial class PolicyMonitor : IDisposable
             }
 
             LogApplied(_logger, policy.Version);
+        }
+    }
+
+    private static (ResiliencePolicy? Policy, IReadOnlyList<PolicyError> Errors) ReadGuarded(IConfiguration configuration, long version)
+    {
+        try
+        {
+            return PolicyReader.Read(configuration, version, PolicyReader.KnownClusters(configuration));
+        }
+        catch (Exception ex)
+        {
+            // A reader failure is a refused change like any other: logged, counted, the policy in force kept.
+            return (null, [new PolicyError("Resilience", $"could not be read: {ex.GetType().Name}: {ex.Message}")]);
         }
     }
 

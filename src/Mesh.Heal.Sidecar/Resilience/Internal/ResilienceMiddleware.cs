@@ -52,7 +52,9 @@ internal sealed partial class ResilienceMiddleware
         var start = _time.GetTimestamp();
         var outcome = await HandleAsync(request).ConfigureAwait(false);
         var elapsed = _time.GetElapsedTime(start);
-        cluster.OnCompleted(outcome, elapsed);
+        // A caller that hangs up while waiting is the sign of a slow upstream, and its wait counts; a caller whose own
+        // body held the request up says nothing about the upstream's latency.
+        cluster.OnCompleted(outcome, elapsed, callerCaused: request.CallerError is CallerError.SlowBody or CallerError.BadBody);
         _metrics.RecordRequest(cluster.ClusterId, outcome, elapsed);
     }
 
@@ -73,7 +75,13 @@ internal sealed partial class ResilienceMiddleware
             _metrics.RecordAttempt(cluster.ClusterId, result);
             if (!result.NeedsFallback())
             {
-                return result == AttemptResult.ClientAborted ? RequestOutcome.ClientAborted : RequestOutcome.Success;
+                if (result != AttemptResult.ClientAborted)
+                {
+                    return RequestOutcome.Success;
+                }
+
+                OnCallerError(request);
+                return RequestOutcome.ClientAborted;
             }
 
             if (result == AttemptResult.Rejected)
@@ -126,15 +134,14 @@ internal sealed partial class ResilienceMiddleware
 
         if (fallback.Response is { } response)
         {
-            context.Response.StatusCode = response.StatusCode;
-            context.Response.ContentType = response.ContentType;
-            foreach (var (name, value) in response.Headers)
+            var safe = SafeFallbackResponse.For(response, out var created);
+            if (created && safe.Dropped is { } dropped)
             {
-                context.Response.Headers[name] = value;
+                LogFallbackResponseUnsafe(_logger, cluster.ClusterId, dropped);
             }
 
             context.Response.Headers[FallbackHeader] = fallback.HeaderValue;
-            await context.Response.Body.WriteAsync(response.BodyUtf8, context.RequestAborted).ConfigureAwait(false);
+            await safe.WriteAsync(context.Response, HttpMethods.IsHead(context.Request.Method), context.RequestAborted).ConfigureAwait(false);
             return RequestOutcome.Fallback;
         }
 
@@ -151,6 +158,21 @@ internal sealed partial class ResilienceMiddleware
         await _next(context).ConfigureAwait(false);
         var failed = context.Features.Get<IForwarderErrorFeature>() is not null || context.Response.StatusCode >= 500;
         return failed ? RequestOutcome.Failure : RequestOutcome.Fallback;
+    }
+
+    private void OnCallerError(ResilientRequest request)
+    {
+        var reason = request.CallerError;
+        request.Cluster.CountCallerError();
+        _metrics.RecordCallerError(request.Cluster.ClusterId, reason);
+        var response = request.Context.Response;
+        if (reason == CallerError.SlowBody && !response.HasStarted)
+        {
+            // The caller is still connected but did not send its body in time: tell it so, and do not wait for the rest.
+            response.Clear();
+            response.StatusCode = StatusCodes.Status408RequestTimeout;
+            response.Headers.Connection = "close";
+        }
     }
 
     private static Task WriteUnavailableAsync(HttpContext context, ClusterPolicy policy, AttemptResult result)

@@ -15,6 +15,7 @@ internal sealed class ResilientRequest
 {
     private readonly TimeProvider _time;
     private readonly CancellationToken _callerAborted;
+    private readonly CallerBodyStream? _body;
     private CancellationTokenSource? _timeout;
     private IReadOnlyList<DestinationState> _candidates;
 
@@ -29,7 +30,13 @@ internal sealed class ResilientRequest
         Next = next;
         _time = time;
         _callerAborted = context.RequestAborted;
-        SafeToResend = IsIdempotent(context.Request.Method) && !HasBody(context);
+        var hasBody = HasBody(context);
+        SafeToResend = IsIdempotent(context.Request.Method) && !hasBody;
+        if (hasBody)
+        {
+            _body = new CallerBodyStream(context.Request.Body);
+            context.Request.Body = _body;
+        }
     }
 
     public HttpContext Context { get; }
@@ -66,8 +73,11 @@ internal sealed class ResilientRequest
     /// <summary>The request is being served by the fallback cluster.</summary>
     public bool InFallback { get; set; }
 
-    /// <summary>Whether the current attempt ran out of time (the caller still waiting).</summary>
-    public bool AttemptTimedOut => _timeout is { IsCancellationRequested: true } && !_callerAborted.IsCancellationRequested;
+    /// <summary>Whether the current attempt ran out of time waiting on the upstream (the caller still waiting, its body delivered).</summary>
+    public bool AttemptTimedOut => _timeout is { IsCancellationRequested: true } && !_callerAborted.IsCancellationRequested && _body is not { CallerFailed: true };
+
+    /// <summary>Why the last attempt failed on the caller's side, or <see cref="CallerError.None"/>.</summary>
+    public CallerError CallerError { get; private set; }
 
     /// <summary>Decides, when the upstream answered 5xx, whether to hold the body back for a retry or the fallback.</summary>
     public bool ShouldSuppressFailedBody()
@@ -97,6 +107,7 @@ internal sealed class ResilientRequest
         Attempt++;
         RetryReserved = false;
         BodySuppressed = false;
+        CallerError = CallerError.None;
         NeverReachedUpstream = false;
         var context = Context;
         context.Features.Set<IForwarderErrorFeature>(null);
@@ -116,6 +127,11 @@ internal sealed class ResilientRequest
 
         var result = Classify(timeout.IsCancellationRequested, _time.GetElapsedTime(start));
         _timeout = null;
+        if (result == AttemptResult.ClientAborted && CallerError == CallerError.None)
+        {
+            CallerError = CallerError.Aborted;
+        }
+
         return result;
     }
 
@@ -160,17 +176,30 @@ internal sealed class ResilientRequest
 
         if (forwarderError is { } error)
         {
+            // Time ran out while the sidecar was still waiting for the caller's body: the caller is slow, the upstream
+            // never had the whole request.
+            if (timedOut && _body is { CallerFailed: true })
+            {
+                CallerError = CallerError.SlowBody;
+                return AttemptResult.ClientAborted;
+            }
+
+            // Past that, a "caller-side" error under an expired timeout is the timeout's cancellation seen by YARP.
             if (timedOut)
             {
                 return AttemptResult.Timeout;
+            }
+
+            if (error.Error.IsCausedByClient())
+            {
+                CallerError = error.Error is ForwarderError.RequestBodyClient ? CallerError.BadBody : CallerError.Aborted;
+                return AttemptResult.ClientAborted;
             }
 
             switch (error.Error)
             {
                 case ForwarderError.RequestTimedOut:
                     return AttemptResult.Timeout;
-                case var e when e.IsCausedByClient():
-                    return AttemptResult.ClientAborted;
                 case ForwarderError.NoAvailableDestinations:
                     NeverReachedUpstream = true;
                     return AttemptResult.TransportError;

@@ -19,6 +19,7 @@ internal sealed class SidecarMetrics
     private readonly Counter<long> _attempts;
     private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _retries;
+    private readonly Counter<long> _callerErrors;
     private readonly Histogram<double> _duration;
 
     public SidecarMetrics(IMeterFactory meterFactory, ClusterResilienceRegistry registry)
@@ -28,6 +29,8 @@ internal sealed class SidecarMetrics
         _attempts = meter.CreateCounter<long>("meshheal.upstream.attempts", "{attempt}", "Attempts on a cluster's primary by result.");
         _fallbacks = meter.CreateCounter<long>("meshheal.fallback.requests", "{request}", "Requests served by a fallback.");
         _retries = meter.CreateCounter<long>("meshheal.retries", "{retry}", "Retries taken from the retry budget.");
+        _callerErrors = meter.CreateCounter<long>(
+            "meshheal.caller.errors", "{attempt}", "Attempts that failed on the caller's side (aborted, slow or broken body), by reason; never counted against the upstream.");
         _duration = meter.CreateHistogram<double>(
             "meshheal.request.duration", "s", "Time to serve a request through the sidecar.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
@@ -49,6 +52,14 @@ internal sealed class SidecarMetrics
 
     public void RecordFallback(string cluster, string fallback) =>
         _fallbacks.Add(1, new KeyValuePair<string, object?>("cluster", cluster), new KeyValuePair<string, object?>("fallback", fallback));
+
+    public void RecordCallerError(string cluster, CallerError reason) =>
+        _callerErrors.Add(1, new KeyValuePair<string, object?>("cluster", cluster), new KeyValuePair<string, object?>("reason", reason switch
+        {
+            CallerError.SlowBody => "slow_body",
+            CallerError.BadBody => "bad_body",
+            _ => "aborted",
+        }));
 
     public void RecordRetry(string cluster) => _retries.Add(1, new KeyValuePair<string, object?>("cluster", cluster));
 
