@@ -8,6 +8,8 @@ namespace Mesh.Heal.ControlPlane.Hosting;
 /// <c>meshheal_policy_pushes_total</c> (snapshots offered to sidecars), <c>meshheal_policy_answers_total{result=ack|nack|stale}</c>,
 /// <c>meshheal_telemetry_reports_total</c> (accepted reports), <c>meshheal_controlplane_streams{kind=policy|telemetry}</c>,
 /// <c>meshheal_log_records_total{service}</c> (log records analysed; malformed lines count as rejected, kind <c>log-line</c>).
+/// Telemetry reports refused as malformed carry a <c>reason</c> from a fixed set (<c>count</c>, <c>inconsistent</c>,
+/// <c>histogram</c>, <c>latency</c>, <c>resources</c>, <c>time</c>, <c>name</c>, <c>clusters</c>).
 /// </remarks>
 internal sealed class ControlPlaneMetrics
 {
@@ -40,6 +42,18 @@ internal sealed class ControlPlaneMetrics
     }
 
     public void Rejected(string kind) => _rejected.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>Counts one rejection of <paramref name="kind"/> with its <paramref name="reason"/> (one of a fixed set, never taken from input).</summary>
+    public void Rejected(string kind, string? reason)
+    {
+        if (reason is null)
+        {
+            Rejected(kind);
+            return;
+        }
+
+        _rejected.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("reason", reason));
+    }
 
     public void Pushed(int sessions) => _pushes.Add(sessions);
 

@@ -87,5 +87,13 @@ public sealed class ControlPlaneOptions
 
         /// <summary>Clusters accepted in one telemetry report. Default 256; accepted 1 to 10,000.</summary>
         public int MaxClustersPerReport { get; set; } = 256;
+
+        /// <summary>The largest count (requests, outcomes, a latency bucket) accepted for one cluster in one telemetry report.</summary>
+        /// <remarks>Default 10,000,000; accepted 1 to 1,000,000,000,000. A report over it is dropped and counted as malformed.</remarks>
+        public long MaxCountPerReport { get; set; } = 10_000_000;
+
+        /// <summary>How far a telemetry report's own time may be from the control plane's clock.</summary>
+        /// <remarks>Default 5 minutes; accepted 1 s to 1 day. A report without a time is taken as sent at receipt.</remarks>
+        public TimeSpan MaxReportClockSkew { get; set; } = TimeSpan.FromMinutes(5);
     }
 }

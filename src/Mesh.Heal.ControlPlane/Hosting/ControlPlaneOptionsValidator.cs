@@ -56,6 +56,12 @@ internal static partial class ControlPlaneOptionsValidator
         Range("ControlPlane:Limits:MaxPolicyBytes", limits.MaxPolicyBytes, 1024, 4 * 1024 * 1024);
         Range("ControlPlane:Limits:MaxReportsPerSecond", limits.MaxReportsPerSecond, 1, 1000);
         Range("ControlPlane:Limits:MaxClustersPerReport", limits.MaxClustersPerReport, 1, 10_000);
+        if (limits.MaxCountPerReport is < 1 or > 1_000_000_000_000)
+        {
+            errors.Add(new("ControlPlane:Limits:MaxCountPerReport", $"{limits.MaxCountPerReport} is out of range; accepted: 1 to 1000000000000"));
+        }
+
+        Duration("ControlPlane:Limits:MaxReportClockSkew", limits.MaxReportClockSkew, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         var healing = options.Healing;
         Duration("ControlPlane:Healing:Interval", healing.Interval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         Duration("ControlPlane:Healing:AgentBudget", healing.AgentBudget, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
