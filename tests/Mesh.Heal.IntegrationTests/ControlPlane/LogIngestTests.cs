@@ -56,6 +56,81 @@ public class LogIngestTests
         Assert.Contains("no repository is configured", issue.Value.GetProperty("evidence").GetProperty("proposal").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Post_BodyOverMaxMessageBytes_Is413NamingTheLimit_TheServerStillAnswers()
+    {
+        await using var controlPlane = await TestControlPlane.StartAsync("--ControlPlane:Auth:SidecarTokens:0=" + SidecarToken, "--ControlPlane:Auth:AdminTokens:0=admin-token-0123456789");
+        const int Huge = 25 * 1024 * 1024;
+
+        // With a length: refused from the headers, before the body is sent (the client waits for 100-continue).
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/logs/orders") { Content = new ByteArrayContent(new byte[Huge]) })
+        {
+            request.Content.Headers.ContentType = new("application/json");
+            request.Headers.Authorization = new("Bearer", SidecarToken);
+            request.Headers.ExpectContinue = true;
+            using var response = await controlPlane.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Contains("at most 1048576 bytes (ControlPlane:Limits:MaxMessageBytes)", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // Without a length (chunked): cut once past the limit, not read whole.
+        var body = new CountingStream(Huge);
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/logs/orders") { Content = new StreamContent(body) })
+        {
+            request.Content.Headers.ContentType = new("application/json");
+            request.Headers.Authorization = new("Bearer", SidecarToken);
+            request.Headers.TransferEncodingChunked = true;
+            try
+            {
+                using var response = await controlPlane.Http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+                Assert.Contains("(ControlPlane:Limits:MaxMessageBytes)", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+            catch (HttpRequestException)
+            {
+                // The server answered and closed while the client was still sending: the body was cut either way.
+            }
+        }
+
+        Assert.True(body.Sent < Huge, $"the client sent {body.Sent} of {Huge} bytes: the server read the whole body");
+        using var small = await Post(controlPlane, SidecarToken, "orders", ["2026-12-01 10:00:02,113 ERROR x - boom"]);
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+    }
+
+    // A body of zeros produced on demand, counting how much the client was asked to send.
+    private sealed class CountingStream(long length) : Stream
+    {
+        public long Sent { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => Sent; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, length - Sent);
+            Array.Clear(buffer, offset, n);
+            Sent += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     private static async Task<HttpResponseMessage> Post(TestControlPlane controlPlane, string token, string service, string[] lines)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/logs/{Uri.EscapeDataString(service)}") { Content = JsonContent.Create(new { instance = "orders-0", lines }) };
