@@ -95,5 +95,9 @@ public sealed class ControlPlaneOptions
         /// <summary>How far a telemetry report's own time may be from the control plane's clock.</summary>
         /// <remarks>Default 5 minutes; accepted 1 s to 1 day. A report without a time is taken as sent at receipt.</remarks>
         public TimeSpan MaxReportClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+        /// <summary>Distinct values of a label taken from input (a service name in logs) per metric at <c>/metrics</c>.</summary>
+        /// <remarks>Default 100; accepted 1 to 10,000. Values past it are counted under the label value <c>other</c>.</remarks>
+        public int MaxMetricLabelValues { get; set; } = 100;
     }
 }

@@ -62,6 +62,7 @@ internal static partial class ControlPlaneOptionsValidator
         }
 
         Duration("ControlPlane:Limits:MaxReportClockSkew", limits.MaxReportClockSkew, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        Range("ControlPlane:Limits:MaxMetricLabelValues", limits.MaxMetricLabelValues, 1, 10_000);
         var healing = options.Healing;
         Duration("ControlPlane:Healing:Interval", healing.Interval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         Duration("ControlPlane:Healing:AgentBudget", healing.AgentBudget, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));

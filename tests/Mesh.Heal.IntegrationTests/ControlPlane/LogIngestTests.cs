@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Mesh.Heal.IntegrationTests.Support;
 
 namespace Mesh.Heal.IntegrationTests.ControlPlane;
@@ -95,6 +96,45 @@ public class LogIngestTests
         Assert.True(body.Sent < Huge, $"the client sent {body.Sent} of {Huge} bytes: the server read the whole body");
         using var small = await Post(controlPlane, SidecarToken, "orders", ["2026-12-01 10:00:02,113 ERROR x - boom"]);
         Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+    }
+
+    [Fact]
+    public async Task ForgedServiceAndInstanceNames_AreRefusedOrFoldedIntoOther_MetricsStayBounded()
+    {
+        await using var controlPlane = await TestControlPlane.StartAsync("--ControlPlane:Limits:MaxMetricLabelValues=50", "--ControlPlane:Logs:MaxServices=1000");
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(controlPlane.GrpcUri);
+        var client = new Mesh.Heal.Protocol.V1.MeshControl.MeshControlClient(channel);
+
+        // 5,000 services with names that are valid but forged, each with one log record from its own forged instance.
+        var refusals = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 5000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+        {
+            var request = new Mesh.Heal.Protocol.V1.IngestLogsRequest { Service = $"forged-{i}-{new string('x', 40)}", Instance = $"pod-{i}-{new string('y', 200)}" };
+            request.Lines.Add("2026-12-01 10:00:02,113 ERROR x - boom");
+            try
+            {
+                await client.IngestLogsAsync(request, cancellationToken: ct);
+            }
+            catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.ResourceExhausted)
+            {
+                refusals.Add(ex.Status.Detail);
+            }
+        });
+        var badInstance = new Mesh.Heal.Protocol.V1.IngestLogsRequest { Service = "orders", Instance = new string('i', 1024) };
+        badInstance.Lines.Add("line");
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.IngestLogsAsync(badInstance).ResponseAsync);
+
+        Assert.Equal(4000, refusals.Count);
+        Assert.Contains("at most 1000 services with logs (ControlPlane:Logs:MaxServices)", refusals.First(), StringComparison.Ordinal);
+        Assert.Equal(1000, controlPlane.Services.GetRequiredService<Mesh.Heal.ControlPlane.Logs.LogCollector>().Services.Count);
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.StartsWith("instance:", refused.Status.Detail, StringComparison.Ordinal);
+        var metrics = await controlPlane.Http.GetStringAsync("/metrics");
+        var services = metrics.Split('\n').Where(l => l.StartsWith("meshheal_log_records_total{", StringComparison.Ordinal))
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, "service=\"([^\"]*)\"").Groups[1].Value).Distinct().ToList();
+        Assert.Equal(51, services.Count);
+        Assert.Contains("other", services);
+        Assert.True(metrics.Length < 200_000, $"/metrics is {metrics.Length} characters");
     }
 
     // A body of zeros produced on demand, counting how much the client was asked to send.
