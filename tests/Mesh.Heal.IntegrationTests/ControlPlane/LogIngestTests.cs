@@ -63,8 +63,10 @@ public class LogIngestTests
         await using var controlPlane = await TestControlPlane.StartAsync("--ControlPlane:Auth:SidecarTokens:0=" + SidecarToken, "--ControlPlane:Auth:AdminTokens:0=admin-token-0123456789");
         const int Huge = 25 * 1024 * 1024;
 
-        // With a length: refused from the headers, before the body is sent (the client waits for 100-continue).
-        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/logs/orders") { Content = new ByteArrayContent(new byte[Huge]) })
+        // With a length: refused from the headers, before the body is sent (the client waits for 100-continue). The body is
+        // a well-formed batch, so without the limit it would be read whole and accepted.
+        var batch = System.Text.Encoding.UTF8.GetBytes($"{{\"instance\":\"orders-0\",\"lines\":[\"{new string('a', Huge)}\"]}}");
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/logs/orders") { Content = new ByteArrayContent(batch) })
         {
             request.Content.Headers.ContentType = new("application/json");
             request.Headers.Authorization = new("Bearer", SidecarToken);
