@@ -28,10 +28,10 @@ public sealed record EdgeCounts(
     public static EdgeCounts Zero { get; } = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /// <summary>Attempts that reached the upstream, slow ones included.</summary>
-    public long Attempts => Success + Slow + AttemptFailures;
+    public long Attempts => Saturating.Add(Saturating.Add(Success, Slow), AttemptFailures);
 
     /// <summary>Attempts that failed: 5xx, timeouts, transport errors.</summary>
-    public long AttemptFailures => ServerErrors + Timeouts + TransportErrors;
+    public long AttemptFailures => Saturating.Add(Saturating.Add(ServerErrors, Timeouts), TransportErrors);
 
     /// <summary>Failed attempts over attempts; 0 without attempts.</summary>
     public double FailureRatio => Attempts == 0 ? 0 : (double)AttemptFailures / Attempts;

@@ -19,4 +19,15 @@ public class SaturatingTests
     [InlineData(1e308, 1e308, double.MaxValue)]
     [InlineData(5, double.NaN, 5)]
     public void Add_Double_StaysFinite(double a, double b, double expected) => Assert.Equal(expected, Saturating.Add(a, b));
+
+    [Fact]
+    public void LatencyQuantile_OfSaturatedBuckets_StaysInTheirRange()
+    {
+        var counts = new long[LatencyHistogram.BucketCount];
+        counts[0] = long.MaxValue;
+        counts[1] = long.MaxValue;
+
+        Assert.InRange(LatencyHistogram.Quantile(counts, 0.99), 0, LatencyHistogram.BoundsMs[1]);
+        Assert.InRange(LatencyHistogram.Quantile(counts, 0.01), 0, LatencyHistogram.BoundsMs[1]);
+    }
 }
