@@ -1,4 +1,5 @@
 using Mesh.Heal.Health;
+using Mesh.Heal.TimeSeries;
 
 namespace Mesh.Heal.Agents;
 
@@ -27,10 +28,10 @@ public sealed record EdgeCounts(
     public static EdgeCounts Zero { get; } = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /// <summary>Attempts that reached the upstream, slow ones included.</summary>
-    public long Attempts => Success + Slow + AttemptFailures;
+    public long Attempts => Saturating.Add(Saturating.Add(Success, Slow), AttemptFailures);
 
     /// <summary>Attempts that failed: 5xx, timeouts, transport errors.</summary>
-    public long AttemptFailures => ServerErrors + Timeouts + TransportErrors;
+    public long AttemptFailures => Saturating.Add(Saturating.Add(ServerErrors, Timeouts), TransportErrors);
 
     /// <summary>Failed attempts over attempts; 0 without attempts.</summary>
     public double FailureRatio => Attempts == 0 ? 0 : (double)AttemptFailures / Attempts;
@@ -38,8 +39,10 @@ public sealed record EdgeCounts(
     /// <summary>Requests whose caller got a failure (after retries and fallback) over requests; 0 without requests.</summary>
     public double CallerFailureRatio => Requests == 0 ? 0 : (double)CallerFailures / Requests;
 
-    /// <summary>Element-wise sum.</summary>
+    /// <summary>Element-wise sum, saturating at <see cref="long.MaxValue"/> rather than wrapping.</summary>
     public static EdgeCounts operator +(EdgeCounts a, EdgeCounts b) => new(
-        a.Requests + b.Requests, a.Success + b.Success, a.ServerErrors + b.ServerErrors, a.Timeouts + b.Timeouts, a.TransportErrors + b.TransportErrors,
-        a.Slow + b.Slow, a.Rejected + b.Rejected, a.Fallbacks + b.Fallbacks, a.Retries + b.Retries, a.CallerFailures + b.CallerFailures);
+        Saturating.Add(a.Requests, b.Requests), Saturating.Add(a.Success, b.Success), Saturating.Add(a.ServerErrors, b.ServerErrors),
+        Saturating.Add(a.Timeouts, b.Timeouts), Saturating.Add(a.TransportErrors, b.TransportErrors), Saturating.Add(a.Slow, b.Slow),
+        Saturating.Add(a.Rejected, b.Rejected), Saturating.Add(a.Fallbacks, b.Fallbacks), Saturating.Add(a.Retries, b.Retries),
+        Saturating.Add(a.CallerFailures, b.CallerFailures));
 }

@@ -85,6 +85,7 @@ public static partial class ControlPlaneHost
 
         // Open the store and load the newest policies now, so a broken store stops start-up rather than the first call.
         _ = app.Services.GetRequiredService<PolicyDistributor>();
+        app.UseRequestBodyLimit(options.Limits.MaxMessageBytes);
         app.MapGrpcService<PolicyDiscoveryService>();
         app.MapGrpcService<TelemetryService>();
         app.MapGrpcService<MeshControlService>();

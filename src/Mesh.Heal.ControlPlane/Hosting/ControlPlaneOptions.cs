@@ -146,5 +146,16 @@ public sealed class ControlPlaneOptions
 
         /// <summary>How long an instance that stopped reporting keeps its live state and recent reports. Default 10 min; accepted 5 min to 1 day.</summary>
         public TimeSpan InstanceTtl { get; set; } = TimeSpan.FromMinutes(10);
+        /// <summary>The largest count (requests, outcomes, a latency bucket) accepted for one cluster in one telemetry report.</summary>
+        /// <remarks>Default 10,000,000; accepted 1 to 1,000,000,000,000. A report over it is dropped and counted as malformed.</remarks>
+        public long MaxCountPerReport { get; set; } = 10_000_000;
+
+        /// <summary>How far a telemetry report's own time may be from the control plane's clock.</summary>
+        /// <remarks>Default 5 minutes; accepted 1 s to 1 day. A report without a time is taken as sent at receipt.</remarks>
+        public TimeSpan MaxReportClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+        /// <summary>Distinct values of a label taken from input (a service name in logs) per metric at <c>/metrics</c>.</summary>
+        /// <remarks>Default 100; accepted 1 to 10,000. Values past it are counted under the label value <c>other</c>.</remarks>
+        public int MaxMetricLabelValues { get; set; } = 100;
     }
 }

@@ -11,6 +11,7 @@ internal static partial class ControlPlaneOptionsValidator
         var logs = options.Logs;
         range("ControlPlane:Logs:MaxBatchLines", logs.MaxBatchLines, 1, 100_000);
         range("ControlPlane:Logs:MaxLineBytes", logs.MaxLineBytes, 256, 1024 * 1024);
+        range("ControlPlane:Logs:MaxServices", logs.MaxServices, 1, 100_000);
         duration("ControlPlane:Logs:PollInterval", logs.PollInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         duration("ControlPlane:Logs:RepositoryRefresh", logs.RepositoryRefresh, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         var analyzer = logs.Analyzer;

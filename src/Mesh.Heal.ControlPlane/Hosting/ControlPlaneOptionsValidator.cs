@@ -84,6 +84,13 @@ internal static partial class ControlPlaneOptionsValidator
             }
         }
 
+        if (limits.MaxCountPerReport is < 1 or > 1_000_000_000_000)
+        {
+            errors.Add(new("ControlPlane:Limits:MaxCountPerReport", $"{limits.MaxCountPerReport} is out of range; accepted: 1 to 1000000000000"));
+        }
+
+        Duration("ControlPlane:Limits:MaxReportClockSkew", limits.MaxReportClockSkew, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        Range("ControlPlane:Limits:MaxMetricLabelValues", limits.MaxMetricLabelValues, 1, 10_000);
         var healing = options.Healing;
         Duration("ControlPlane:Healing:Interval", healing.Interval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         Duration("ControlPlane:Healing:AgentBudget", healing.AgentBudget, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));

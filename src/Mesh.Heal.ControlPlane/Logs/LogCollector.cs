@@ -18,10 +18,25 @@ internal sealed class LogCollector(IOptions<ControlPlaneOptions> options, Contro
     private readonly Dictionary<(string Service, string Source), LogRecordReader> _readers = [];
     private readonly Lock _lock = new();
 
+    /// <summary>The prefix of the source of pushed logs (<c>push:instance</c>).</summary>
+    public const string PushSource = "push:";
+
     private LogOptions Options => options.Value.Logs;
+
+    /// <summary>Whether logs of <paramref name="service"/> are taken: it has logs already, is configured, or there is room
+    /// under <see cref="LogOptions.MaxServices"/>. Every name held costs an analyzer, so names from input are bounded.</summary>
+    public bool Admits(string service)
+    {
+        lock (_lock)
+        {
+            return _analyzers.ContainsKey(service) || Options.Services.ContainsKey(service) || _analyzers.Count < Options.MaxServices;
+        }
+    }
 
     /// <summary>Adds <paramref name="lines"/> of <paramref name="service"/> from <paramref name="source"/> (logged by
     /// <paramref name="instance"/>); with <paramref name="complete"/> the last record is taken as finished.</summary>
+    /// <remarks>A complete batch of a pushed source keeps no reader behind it (nothing of it is pending), so forged
+    /// instance names hold no memory.</remarks>
     /// <returns>Records completed and lines dropped as malformed.</returns>
     public (int Records, int Malformed) Add(string service, string instance, string source, IEnumerable<string> lines, bool complete)
     {
@@ -31,9 +46,14 @@ internal sealed class LogCollector(IOptions<ControlPlaneOptions> options, Contro
         lock (_lock)
         {
             var analyzer = Analyzer(service);
+            var pushed = complete && source.StartsWith(PushSource, StringComparison.Ordinal);
             if (!_readers.TryGetValue((service, source), out var reader))
             {
-                _readers[(service, source)] = reader = new LogRecordReader();
+                reader = new LogRecordReader();
+                if (!pushed)
+                {
+                    _readers[(service, source)] = reader;
+                }
             }
 
             var before = reader.Malformed;

@@ -17,6 +17,10 @@ public sealed class LogOptions
     /// <summary>The longest line kept; a longer one is counted as malformed and dropped. Default 16 KiB; accepted 256 B to 1 MiB.</summary>
     public int MaxLineBytes { get; set; } = 16 * 1024;
 
+    /// <summary>The most services whose logs are analysed at once; logs pushed for a further service are refused.</summary>
+    /// <remarks>Default 1,000; accepted 1 to 100,000. Services named in <see cref="Services"/> are always taken.</remarks>
+    public int MaxServices { get; set; } = 1000;
+
     /// <summary>How often files and pod logs are read. Default 1 s; accepted 100 ms to 5 min.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

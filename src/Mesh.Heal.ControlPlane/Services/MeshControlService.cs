@@ -71,6 +71,18 @@ internal sealed class MeshControlService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"lines: {request.Lines.Count} in one batch; accepted: at most {limits.MaxBatchLines} (ControlPlane:Logs:MaxBatchLines)"));
         }
 
+        if (request.Instance.Length > 0 && !TelemetryValidator.IsName(request.Instance))
+        {
+            throw new RpcException(new Status(
+                StatusCode.InvalidArgument, $"instance: '{TelemetryValidator.Shorten(request.Instance)}' is not accepted; accepted: empty, or {TelemetryValidator.NameRule}"));
+        }
+
+        if (!logs.Admits(request.Service))
+        {
+            throw new RpcException(new Status(
+                StatusCode.ResourceExhausted, $"service: '{request.Service}' would be one service too many; accepted: at most {limits.MaxServices} services with logs (ControlPlane:Logs:MaxServices)"));
+        }
+
         var instance = request.Instance.Length == 0 ? "push" : request.Instance;
 
         // A sidecar credential pushes its own service's logs only; which of its instances is not part of the claim.
@@ -80,7 +92,7 @@ internal sealed class MeshControlService(
             throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
         }
 
-        var (records, malformed) = logs.Add(request.Service, instance, "push:" + instance, request.Lines, complete: true);
+        var (records, malformed) = logs.Add(request.Service, instance, Logs.LogCollector.PushSource + instance, request.Lines, complete: true);
         return Task.FromResult(new Wire.IngestLogsResponse { Records = records, Malformed = malformed });
     }
 

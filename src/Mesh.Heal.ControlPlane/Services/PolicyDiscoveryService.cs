@@ -3,6 +3,7 @@ using Mesh.Heal.ControlPlane.Auth;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.ControlPlane.Telemetry;
 using Wire = Mesh.Heal.Protocol.V1;
 
 namespace Mesh.Heal.ControlPlane.Services;
@@ -24,7 +25,7 @@ internal sealed partial class PolicyDiscoveryService(
         }
 
         var identity = requestStream.Current.Identity;
-        if (IdentityError(identity) is { } error)
+        if (TelemetryValidator.IdentityError(identity) is { } error)
         {
             metrics.Rejected("policy_stream_identity");
             throw new RpcException(new Status(StatusCode.InvalidArgument, error));
@@ -82,23 +83,6 @@ internal sealed partial class PolicyDiscoveryService(
         {
             throw new RpcException(new Status(StatusCode.Aborted, "replaced by a newer policy stream of the same instance and credential"));
         }
-    }
-
-    private static string? IdentityError(Wire.SidecarIdentity? identity)
-    {
-        if (identity is null)
-        {
-            return "identity: missing on the first request; accepted: service and instance";
-        }
-
-        if (!PolicyDocument.IsServiceName(identity.Service))
-        {
-            return $"identity.service: '{identity.Service}' is not a service name; accepted: {PolicyDocument.ServiceNameRule}";
-        }
-
-        return string.IsNullOrWhiteSpace(identity.Instance) || identity.Instance.Length > 253
-            ? $"identity.instance: '{identity.Instance}'; accepted: 1 to 253 characters, unique per sidecar"
-            : null;
     }
 
     private void Answer(PolicySession session, Wire.PolicyRequest request)

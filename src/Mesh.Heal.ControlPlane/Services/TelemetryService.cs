@@ -28,6 +28,7 @@ internal sealed partial class TelemetryService(
     public override async Task<Wire.ReportSummary> Report(IAsyncStreamReader<Wire.SidecarReport> requestStream, ServerCallContext context)
     {
         var limits = options.Value.Limits;
+        var reportLimits = TelemetryLimits.From(limits);
         var bucket = new TokenBucket(limits.MaxReportsPerSecond, limits.MaxReportsPerSecond * 2, time);
         var summary = new Wire.ReportSummary();
         Wire.SidecarIdentity? identity = null;
@@ -42,20 +43,19 @@ internal sealed partial class TelemetryService(
             {
                 if (identity is null)
                 {
-                    if (report.Identity is not { } id || !PolicyDocument.IsServiceName(id.Service) || string.IsNullOrWhiteSpace(id.Instance))
+                    if (TelemetryValidator.IdentityError(report.Identity) is { } error)
                     {
                         metrics.Rejected("telemetry_identity");
-                        throw new RpcException(new Status(
-                            StatusCode.InvalidArgument, "identity: the first report must name service and instance; accepted: " + PolicyDocument.ServiceNameRule));
+                        throw new RpcException(new Status(StatusCode.InvalidArgument, "the first report must name the sidecar: " + error));
                     }
 
-                    if (caller.ClaimError(id.Service, id.Instance) is { } denied)
+                    if (caller.ClaimError(report.Identity!.Service, report.Identity.Instance) is { } denied)
                     {
                         metrics.Rejected("telemetry_claim");
                         throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
                     }
 
-                    identity = id;
+                    identity = report.Identity;
                 }
 
                 if (!bucket.TryTake())
@@ -65,12 +65,12 @@ internal sealed partial class TelemetryService(
                     continue;
                 }
 
-                var errors = TelemetryValidator.Validate(report, limits.MaxClustersPerReport);
-                if (errors.Count > 0)
+                var validation = TelemetryValidator.Validate(report, reportLimits, time.GetUtcNow());
+                if (!validation.IsValid)
                 {
                     summary.Rejected++;
-                    metrics.Rejected("telemetry_malformed");
-                    LogMalformed(logger, identity.Service, identity.Instance, string.Join("; ", errors));
+                    metrics.Rejected("telemetry_malformed", validation.Reason);
+                    LogMalformed(logger, identity.Service, identity.Instance, string.Join("; ", validation.Errors));
                     continue;
                 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mesh.Heal.TimeSeries;
 
 namespace Mesh.Heal.ControlPlane.Store;
 
@@ -23,16 +24,7 @@ internal sealed partial class MeshStore
                     .FirstOrDefault();
                 var counts = existing is null ? row.LatencyCounts : Add(ParseCounts(existing), row.LatencyCounts);
                 Execute(
-                    """
-                    INSERT INTO telemetry_rollups (service, cluster, resolution, bucket, requests, success, server_errors, timeouts, transport_errors,
-                        slow, rejected, fallbacks, retries, caller_failures, latency_sum_ms, latency_counts, reports)
-                    VALUES ($s, $c, $r, $b, $req, $ok, $e5, $to, $te, $slow, $rej, $fb, $rt, $cf, $sum, $lc, $n)
-                    ON CONFLICT (service, cluster, resolution, bucket) DO UPDATE SET
-                        requests = requests + $req, success = success + $ok, server_errors = server_errors + $e5, timeouts = timeouts + $to,
-                        transport_errors = transport_errors + $te, slow = slow + $slow, rejected = rejected + $rej, fallbacks = fallbacks + $fb,
-                        retries = retries + $rt, caller_failures = caller_failures + $cf, latency_sum_ms = latency_sum_ms + $sum,
-                        latency_counts = $lc, reports = reports + $n
-                    """,
+                    UpsertRollup,
                     ("$s", row.Service), ("$c", row.Cluster), ("$r", (long)row.Resolution.TotalSeconds), ("$b", row.Bucket.ToUnixTimeSeconds()),
                     ("$req", row.Requests), ("$ok", row.Success), ("$e5", row.ServerErrors), ("$to", row.Timeouts), ("$te", row.TransportErrors),
                     ("$slow", row.Slow), ("$rej", row.Rejected), ("$fb", row.Fallbacks), ("$rt", row.Retries), ("$cf", row.CallerFailures),
@@ -84,7 +76,7 @@ internal sealed partial class MeshStore
             r => (DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(0)), r.GetInt64(1), ParseCounts(r.GetString(2))),
             ("$c", cluster), ("$r", (long)resolution.TotalSeconds), ("$from", from.ToUnixTimeSeconds()), ("$to", to.ToUnixTimeSeconds()))
         .GroupBy(r => r.Item1)
-        .Select(g => (g.Key, g.Sum(r => r.Item2), g.Select(r => r.Item3).Aggregate(Array.Empty<long>(), Add)))
+        .Select(g => (g.Key, g.Aggregate(0L, (sum, r) => Saturating.Add(sum, r.Item2)), g.Select(r => r.Item3).Aggregate(Array.Empty<long>(), Add)))
         .ToList();
 
     /// <summary>The resource rollups of <paramref name="service"/> at <paramref name="resolution"/> with buckets in [from, to), oldest first.</summary>
@@ -120,6 +112,25 @@ internal sealed partial class MeshStore
         return deleted;
     }
 
+    // Sums saturate rather than overflow: SQLite turns an integer overflow into an imprecise REAL, and a REAL sum may reach infinity.
+    private static readonly string UpsertRollup = $"""
+        INSERT INTO telemetry_rollups (service, cluster, resolution, bucket, requests, success, server_errors, timeouts, transport_errors,
+            slow, rejected, fallbacks, retries, caller_failures, latency_sum_ms, latency_counts, reports)
+        VALUES ($s, $c, $r, $b, $req, $ok, $e5, $to, $te, $slow, $rej, $fb, $rt, $cf, MIN($sum, {MaxReal}), $lc, $n)
+        ON CONFLICT (service, cluster, resolution, bucket) DO UPDATE SET
+            requests = {Sum("requests", "$req")}, success = {Sum("success", "$ok")}, server_errors = {Sum("server_errors", "$e5")},
+            timeouts = {Sum("timeouts", "$to")}, transport_errors = {Sum("transport_errors", "$te")}, slow = {Sum("slow", "$slow")},
+            rejected = {Sum("rejected", "$rej")}, fallbacks = {Sum("fallbacks", "$fb")}, retries = {Sum("retries", "$rt")},
+            caller_failures = {Sum("caller_failures", "$cf")}, latency_sum_ms = MIN(latency_sum_ms + $sum, {MaxReal}),
+            latency_counts = $lc, reports = {Sum("reports", "$n")}
+        """;
+
+    private const string MaxReal = "1.7976931348623157e308";
+
+    // Counts are never negative here (the validator refuses them), so only the upper end needs guarding.
+    private static string Sum(string column, string parameter) =>
+        $"CASE WHEN {parameter} > 0 AND {column} > 9223372036854775807 - {parameter} THEN 9223372036854775807 ELSE {column} + {parameter} END";
+
     private static long[] ParseCounts(string text) =>
         text.Length == 0 ? [] : text.Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 
@@ -130,7 +141,7 @@ internal sealed partial class MeshStore
         var sum = new long[Math.Max(a.Length, b.Length)];
         for (var i = 0; i < sum.Length; i++)
         {
-            sum[i] = (i < a.Length ? a[i] : 0) + (i < b.Length ? b[i] : 0);
+            sum[i] = Saturating.Add(i < a.Length ? a[i] : 0, i < b.Length ? b[i] : 0);
         }
 
         return sum;

@@ -244,22 +244,23 @@ internal sealed class TelemetryAggregator
 
         public void Add(Wire.ClusterReport c)
         {
-            _counts[0] += c.Requests;
-            _counts[1] += c.Success;
-            _counts[2] += c.ServerErrors;
-            _counts[3] += c.Timeouts;
-            _counts[4] += c.TransportErrors;
-            _counts[5] += c.Slow;
-            _counts[6] += c.Rejected;
-            _counts[7] += c.Fallbacks;
-            _counts[8] += c.Retries;
-            _counts[9] += c.CallerFailures;
-            for (var i = 0; i < c.LatencyCounts.Count; i++)
+            // Saturating: the validator bounds each report, but a sum must not wrap negative even if a bad value slipped through.
+            _counts[0] = Saturating.Add(_counts[0], c.Requests);
+            _counts[1] = Saturating.Add(_counts[1], c.Success);
+            _counts[2] = Saturating.Add(_counts[2], c.ServerErrors);
+            _counts[3] = Saturating.Add(_counts[3], c.Timeouts);
+            _counts[4] = Saturating.Add(_counts[4], c.TransportErrors);
+            _counts[5] = Saturating.Add(_counts[5], c.Slow);
+            _counts[6] = Saturating.Add(_counts[6], c.Rejected);
+            _counts[7] = Saturating.Add(_counts[7], c.Fallbacks);
+            _counts[8] = Saturating.Add(_counts[8], c.Retries);
+            _counts[9] = Saturating.Add(_counts[9], c.CallerFailures);
+            for (var i = 0; i < Math.Min(_latency.Length, c.LatencyCounts.Count); i++)
             {
-                _latency[i] += c.LatencyCounts[i];
+                _latency[i] = Saturating.Add(_latency[i], c.LatencyCounts[i]);
             }
 
-            _latencySum += c.LatencySumMs;
+            _latencySum = Saturating.Add(_latencySum, c.LatencySumMs);
             _reports++;
         }
 

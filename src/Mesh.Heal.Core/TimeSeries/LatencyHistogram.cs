@@ -46,10 +46,11 @@ public sealed class LatencyHistogram
     /// <summary>The latency below which <paramref name="quantile"/> of the counted durations fall, by linear interpolation in the bucket; 0 when empty.</summary>
     public static double Quantile(ReadOnlySpan<long> counts, double quantile)
     {
+        // Saturating: stored counts may sit at long.MaxValue, and a wrapped total would put the rank below zero.
         long total = 0;
         foreach (var c in counts)
         {
-            total += c;
+            total = Saturating.Add(total, c);
         }
 
         if (total == 0)
@@ -61,14 +62,14 @@ public sealed class LatencyHistogram
         long seen = 0;
         for (var i = 0; i < counts.Length; i++)
         {
-            if (seen + counts[i] >= rank && counts[i] > 0)
+            if (Saturating.Add(seen, counts[i]) >= rank && counts[i] > 0)
             {
                 var lower = i == 0 ? 0 : BoundsMs[i - 1];
                 var upper = i < BoundsMs.Count ? BoundsMs[i] : BoundsMs[^1] * 2;
                 return lower + ((upper - lower) * (rank - seen) / counts[i]);
             }
 
-            seen += counts[i];
+            seen = Saturating.Add(seen, counts[i]);
         }
 
         return BoundsMs[^1];

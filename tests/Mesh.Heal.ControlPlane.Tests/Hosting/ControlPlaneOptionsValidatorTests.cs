@@ -36,10 +36,14 @@ public class ControlPlaneOptionsValidatorTests
     {
         var options = new ControlPlaneOptions { PushDebounce = TimeSpan.FromMinutes(1) };
         options.Limits.MaxReportsPerSecond = 0;
+        options.Limits.MaxCountPerReport = 0;
+        options.Limits.MaxReportClockSkew = TimeSpan.FromDays(2);
 
         var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: false);
 
         Assert.Contains(errors, e => e.Field == "ControlPlane:Limits:MaxReportsPerSecond" && e.Message.Contains("accepted: 1 to 1000"));
+        Assert.Contains(errors, e => e.Field == "ControlPlane:Limits:MaxCountPerReport" && e.Message.Contains("accepted: 1 to 1000000000000"));
+        Assert.Contains(errors, e => e.Field == "ControlPlane:Limits:MaxReportClockSkew" && e.Message.Contains("accepted: 00:00:01 to 1.00:00:00"));
         Assert.Contains(errors, e => e.Field == "ControlPlane:PushDebounce");
     }
 

@@ -110,6 +110,22 @@ public sealed class LogSourcesTests : IDisposable
         Assert.Equal(2, collector.Digests().Single().Malformed);
     }
 
+    [Fact]
+    public void Collector_ServicesPastMaxServices_AreNotAdmitted_ConfiguredOnesAlways()
+    {
+        var (collector, _) = Collector(o =>
+        {
+            o.Logs.MaxServices = 2;
+            o.Logs.Services["payments"] = new ServiceLogOptions();
+        });
+        collector.Add("orders", "a", "push:a", ["info: one"], complete: true);
+        collector.Add("stock", "a", "push:a", ["info: one"], complete: true);
+
+        Assert.True(collector.Admits("orders"));
+        Assert.False(collector.Admits("forged"));
+        Assert.True(collector.Admits("payments"));
+    }
+
     private (LogCollector Collector, IOptions<ControlPlaneOptions> Options) Collector(Action<ControlPlaneOptions> configure)
     {
         var options = new ControlPlaneOptions();

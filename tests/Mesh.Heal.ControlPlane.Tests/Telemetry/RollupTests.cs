@@ -47,6 +47,39 @@ public class RollupTests
     }
 
     [Fact]
+    public void Sums_NearTheLargestCount_SaturateInMemoryAndInTheStore_NeverWrapNegative()
+    {
+        // The validator refuses such counts; this is the second line: sums that cannot wrap even if one slipped through.
+        using var test = new TestStore();
+        var aggregator = new TelemetryAggregator(test.Time);
+        var start = test.Time.GetUtcNow();
+        var big = Report(long.MaxValue - 1, 0, long.MaxValue - 1);
+        big.Clusters[0].LatencySumMs = double.MaxValue;
+
+        aggregator.Add("orders", "a", big);
+        aggregator.Add("orders", "b", big);
+        var first = aggregator.Drain();
+        var row = Assert.Single(first.Rollups, r => r.Resolution == TimeSpan.FromSeconds(1));
+        Assert.Equal(long.MaxValue, row.Requests);
+        Assert.Equal(long.MaxValue, row.LatencyCounts[2]);
+        Assert.True(double.IsFinite(row.LatencySumMs));
+        test.Store.AddRollups(first.Rollups, first.Resources);
+        aggregator.Add("orders", "a", big);
+        var second = aggregator.Drain();
+        test.Store.AddRollups(second.Rollups, second.Resources);
+
+        var stored = Assert.Single(test.Store.Rollups("orders", TimeSpan.FromSeconds(1), start, start.AddSeconds(1)));
+        Assert.Equal(long.MaxValue, stored.Requests);
+        Assert.Equal(long.MaxValue, stored.Success);
+        Assert.Equal(long.MaxValue, stored.LatencyCounts[2]);
+        Assert.True(double.IsFinite(stored.LatencySumMs));
+        Assert.Equal(long.MaxValue, Assert.Single(test.Store.RollupsTo("backend", TimeSpan.FromSeconds(1), start, start.AddSeconds(1))).Requests);
+        var window = Assert.Single(aggregator.Window(start, start.AddSeconds(1)), w => w.Live.Instance == "a");
+        Assert.Equal(long.MaxValue, window.Counts.Requests);
+        Assert.Equal(long.MaxValue, window.Latency[2]);
+    }
+
+    [Fact]
     public void Flushes_AddToTheSameBucket()
     {
         using var test = new TestStore();

@@ -68,8 +68,53 @@ public class TelemetryTests
         Assert.Equal(23, summary.Accepted + summary.Rejected);
         Assert.InRange(summary.Accepted, 2, 12);
         var metrics = await controlPlane.Http.GetStringAsync("/metrics");
-        Assert.Contains("kind=\"telemetry_malformed\"} 2", metrics);
+        Assert.Contains("kind=\"telemetry_malformed\",reason=\"count\"} 1", metrics);
+        Assert.Contains("kind=\"telemetry_malformed\",reason=\"histogram\"} 1", metrics);
         Assert.Contains("kind=\"telemetry_rate_limited\"}", metrics);
+    }
+
+    [Fact]
+    public async Task InvalidCounts_AreRefusedAndCountedByReason_GoodReportsOfTheSameStreamStored()
+    {
+        await using var controlPlane = await TestControlPlane.StartAsync("--ControlPlane:Limits:MaxReportsPerSecond=100");
+        using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri);
+        using var call = new Wire.Telemetry.TelemetryClient(channel).Report();
+        var identity = new Wire.SidecarIdentity { Service = "orders", Instance = "hostile-1" };
+        var from = DateTimeOffset.UtcNow.AddMinutes(-5);
+
+        await call.RequestStream.WriteAsync(Report(identity, requests: 3));
+        var wraps = Report(null, requests: long.MaxValue);
+        var infinite = Report(null, requests: 2);
+        infinite.Clusters[0].LatencySumMs = 1e308;
+        var moreSuccessThanRequests = Report(null, requests: 2);
+        moreSuccessThanRequests.Clusters[0].Success = 50;
+        var negativeMemory = Report(null, requests: 1);
+        negativeMemory.SidecarResources = new Wire.ResourceSample { WorkingSetBytes = -1 };
+        var farFuture = Report(null, requests: 1);
+        farFuture.Time = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30));
+        foreach (var bad in new[] { wraps, infinite, moreSuccessThanRequests, negativeMemory, farFuture })
+        {
+            await call.RequestStream.WriteAsync(bad);
+        }
+
+        await call.RequestStream.WriteAsync(Report(null, requests: 4));
+        await call.RequestStream.CompleteAsync();
+        var summary = await call.ResponseAsync;
+
+        Assert.Equal(2, summary.Accepted);
+        Assert.Equal(5, summary.Rejected);
+        await Wait.UntilAsync(
+            () => Task.FromResult(controlPlane.Store.Rollups("orders", TimeSpan.FromSeconds(1), from, from.AddMinutes(10), "backend").Sum(r => r.Requests) == 7),
+            "the two good reports (3 + 4 requests) in the 1 s rollups");
+        var rollups = controlPlane.Store.Rollups("orders", TimeSpan.FromHours(1), from.AddHours(-1), from.AddHours(2), "backend");
+        Assert.Equal(7, rollups.Sum(r => r.Requests));
+        Assert.All(rollups, r => Assert.True(r.Success <= r.Requests && double.IsFinite(r.LatencySumMs)));
+        Assert.DoesNotContain(controlPlane.Store.ResourceRollups("orders", TimeSpan.FromSeconds(1), from, from.AddMinutes(10)), r => r.WorkingSetMax < 0);
+        var metrics = await controlPlane.Http.GetStringAsync("/metrics");
+        foreach (var reason in new[] { "count", "latency", "inconsistent", "resources", "time" })
+        {
+            Assert.Contains($"kind=\"telemetry_malformed\",reason=\"{reason}\"}} 1", metrics);
+        }
     }
 
     [Fact]

@@ -53,7 +53,7 @@ internal sealed class RecentReports
 
                 for (var i = 0; i < latency.Length; i++)
                 {
-                    sum.Latency[i] += latency[i];
+                    sum.Latency[i] = Saturating.Add(sum.Latency[i], latency[i]);
                 }
 
                 sums[cluster] = (sum.Counts + counts, sum.Latency);
