@@ -70,7 +70,7 @@ internal static partial class PolicyDocument
         {
             var parser = new Parser(new StringReader(text));
             var documents = 0;
-            while (parser.MoveNext())
+            while (Next(parser))
             {
                 switch (parser.Current)
                 {
@@ -100,6 +100,21 @@ internal static partial class PolicyDocument
             }
 
             return data;
+        }
+
+        private static bool Next(Parser parser)
+        {
+            try
+            {
+                return parser.MoveNext();
+            }
+            catch (Exception ex) when (ex is not YamlException)
+            {
+                // YamlDotNet's scanner throws InvalidOperationException on some broken flow collections (found by the fuzz
+                // suite: an unclosed [ followed by a multi-line plain scalar); that is bad input, not a server error.
+                var at = parser.Current?.End ?? Mark.Empty;
+                throw new DocumentException(new PolicyError("document", $"is not valid YAML or JSON after line {at.Line}, column {at.Column}: {ex.Message}"));
+            }
         }
 
         private void Node(ParsingEvent node)
