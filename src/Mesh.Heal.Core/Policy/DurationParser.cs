@@ -24,7 +24,8 @@ public static class DurationParser
         var span = text.AsSpan().Trim();
         if (span.Contains(':') && TimeSpan.TryParse(span, CultureInfo.InvariantCulture, out value))
         {
-            return value >= TimeSpan.Zero;
+            // The same ceiling as the unit form, so that every duration read here formats and reads back.
+            return value >= TimeSpan.Zero && value.TotalMilliseconds < MaxMilliseconds;
         }
 
         (int Length, double Scale) unit = span switch

@@ -181,6 +181,7 @@ public class PolicyReaderTests
     [InlineData("s")]
     [InlineData("-00:00:01")]
     [InlineData("99999999999999999:00:00")]
+    [InlineData("10675199.02:48:05.4775807")]
     public void DurationParser_RejectedForms(string text) => Assert.False(DurationParser.TryParse(text, out _));
 
     [Theory]
