@@ -96,4 +96,25 @@ public class HostilePolicyTests
                 && controlPlane.Process.Output.Contains("c-big.json", StringComparison.Ordinal)),
             "each hostile file was reported by name");
     }
+
+    [Theory]
+    [InlineData("service: orders\nclusters: { backend: { timeout: 1e300s } }\n", "clusters:backend:timeout")]
+    [InlineData("service: orders\nclusters: { backend: { circuitBreaker: { breakDuration: 9999999999999d } } }\n", "clusters:backend:circuitBreaker:breakDuration")]
+    [InlineData("service: orders\nclusters: { backend: { ? [a] : 1 } }\n", "clusters:backend: has a key that is a list")]
+    [InlineData("service: orders\nclusters: { backend: { ? {a: 1} : 1 } }\n", "clusters:backend: has a key that is a mapping")]
+    [InlineData("service: orders\nclusters: { backend: { retry: { maxAttempts: [2] } } }\n", "clusters:backend:retry:maxAttempts: is a list")]
+    [InlineData("service: orders\nclusterz: {}\n", "clusterz: unknown setting")]
+    [InlineData("service: orders\nl0: &l0 [a, b\nl1: &l1 [*l0, *l0]\n", "document: is not valid YAML or JSON")]
+    public async Task PutPolicy_OverflowsWrongTypesAndOddKeys_Get400NamingTheField_Not500(string document, string expected)
+    {
+        await using var controlPlane = await TestControlPlane.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/v1/policies/orders") { Content = new StringContent(document, Encoding.UTF8, "application/yaml") };
+
+        using var response = await controlPlane.Http.SendAsync(request);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"HTTP {(int)response.StatusCode}: {body}");
+        Assert.True(body.Contains(expected, StringComparison.OrdinalIgnoreCase), body);
+        Assert.Null(controlPlane.Store.Policy("orders"));
+    }
 }
