@@ -71,8 +71,20 @@ internal static partial class PolicyDocument
 
         var (policy, policyErrors) = PolicyReader.Read(root, path: string.Empty, version: 0, knownClusters: null, otherKeys: ["service"]);
         errors.AddRange(policyErrors);
+        if (errors.Count > MaxErrors)
+        {
+            // The errors travel in a gRPC status (a trailer), the audit log and a log line: a document with thousands of bad
+            // keys must not make any of them huge.
+            var more = errors.Count - MaxErrors;
+            errors.RemoveRange(MaxErrors, more);
+            errors.Add(new PolicyError("document", $"{more} more errors not listed; accepted: fix these and submit again"));
+        }
+
         return errors.Count == 0 ? (effective, policy, errors) : (IsServiceName(effective) ? effective : null, null, errors);
     }
+
+    /// <summary>The most errors listed for one document; the rest are counted.</summary>
+    public const int MaxErrors = 20;
 
     /// <summary>Sets configuration paths (<c>clusters:c:override</c>) in a document and returns it as JSON, with each path's value before.</summary>
     /// <remarks>

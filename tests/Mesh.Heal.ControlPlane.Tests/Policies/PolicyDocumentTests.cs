@@ -258,4 +258,16 @@ public class PolicyDocumentTests
         Assert.Null(policy);
         Assert.Contains(errors, e => e.Message.Contains("accepted: at most 1000", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Parse_ThousandsOfErrors_ListsTwentyAndCountsTheRest()
+    {
+        var text = "service: orders\nclusters:\n  backend: {" + string.Join(", ", Enumerable.Range(0, 2000).Select(i => $"k{i}: 1")) + "}\n";
+
+        var (_, policy, errors) = PolicyDocument.Parse(text, null, 256 * 1024);
+
+        Assert.Null(policy);
+        Assert.Equal(PolicyDocument.MaxErrors + 1, errors.Count);
+        Assert.Contains("1980 more errors not listed", errors[^1].Message);
+    }
 }

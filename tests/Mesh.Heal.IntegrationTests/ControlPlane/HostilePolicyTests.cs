@@ -105,10 +105,17 @@ public class HostilePolicyTests
     [InlineData("service: orders\nclusters: { backend: { retry: { maxAttempts: [2] } } }\n", "clusters:backend:retry:maxAttempts: is a list")]
     [InlineData("service: orders\nclusterz: {}\n", "clusterz: unknown setting")]
     [InlineData("service: orders\nl0: &l0 [a, b\nl1: &l1 [*l0, *l0]\n", "document: is not valid YAML or JSON")]
+    [InlineData("DEEP-JSON", "MaxPolicyDepth")]
     public async Task PutPolicy_OverflowsWrongTypesAndOddKeys_Get400NamingTheField_Not500(string document, string expected)
     {
+        var json = document == "DEEP-JSON";
+        if (json)
+        {
+            document = "{\"service\": \"orders\", \"clusters\": " + string.Concat(Enumerable.Repeat("{\"a\":[", 20_000)) + string.Concat(Enumerable.Repeat("]}", 20_000)) + "}";
+        }
+
         await using var controlPlane = await TestControlPlane.StartAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Put, "/v1/policies/orders") { Content = new StringContent(document, Encoding.UTF8, "application/yaml") };
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/v1/policies/orders") { Content = new StringContent(document, Encoding.UTF8, json ? "application/json" : "application/yaml") };
 
         using var response = await controlPlane.Http.SendAsync(request);
 
