@@ -272,6 +272,9 @@ internal static partial class PolicyDocument
 
         [System.Diagnostics.CodeAnalysis.DoesNotReturn]
         private static void Fail(string path, string message, Mark at) =>
-            throw new DocumentException(new PolicyError(path, at.Line > 0 ? $"{message} (line {at.Line})" : message));
+            throw new DocumentException(new PolicyError(ShortenPath(path), at.Line > 0 ? $"{message} (line {at.Line})" : message));
+
+        // A path 64 levels deep of 256-character keys is 16 KB: too much for a gRPC status, and its ends say where it is.
+        private static string ShortenPath(string path) => path.Length <= 400 ? path : path[..250] + "…" + path[^120..];
     }
 }

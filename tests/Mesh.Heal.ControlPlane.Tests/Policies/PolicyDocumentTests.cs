@@ -270,4 +270,19 @@ public class PolicyDocumentTests
         Assert.Equal(PolicyDocument.MaxErrors + 1, errors.Count);
         Assert.Contains("1980 more errors not listed", errors[^1].Message);
     }
+
+    [Fact]
+    public void Parse_DeepLongKeys_NameAShortenedPath()
+    {
+        var key = new string('k', 250);
+        var text = "service: orders\nclusters: " + string.Concat(Enumerable.Repeat("{" + key + ": ", 70)) + "1" + new string('}', 70) + "\n";
+
+        var (_, policy, errors) = PolicyDocument.Parse(text, null, 256 * 1024);
+
+        Assert.Null(policy);
+        var error = Assert.Single(errors);
+        Assert.True(error.Field.Length <= 400, $"{error.Field.Length} characters");
+        Assert.StartsWith("clusters:kkk", error.Field);
+        Assert.Contains("nests deeper than 64 levels", error.Message);
+    }
 }
