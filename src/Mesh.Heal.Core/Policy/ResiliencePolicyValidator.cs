@@ -34,9 +34,19 @@ public static class ResiliencePolicyValidator
             errors.Add(new($"{prefix}Defaults:Override", "an override is set per cluster, not in Defaults"));
         }
 
+        if (policy.Clusters.Count > PolicyConstants.MaxClusters)
+        {
+            errors.Add(new($"{prefix}Clusters", $"{policy.Clusters.Count} clusters; accepted: at most {PolicyConstants.MaxClusters}"));
+        }
+
         foreach (var (id, cluster) in policy.Clusters)
         {
-            var path = $"{prefix}Clusters:{id}";
+            var path = $"{prefix}Clusters:{Printable(id)}";
+            if (!IsClusterId(id))
+            {
+                errors.Add(new(path, $"'{Printable(id)}' is not a cluster id; accepted: {ClusterIdRule}"));
+            }
+
             if (knownClusters is not null && !knownClusters.Contains(id, StringComparer.OrdinalIgnoreCase))
             {
                 errors.Add(new(path, $"no cluster '{id}' in ReverseProxy:Clusters; known: {Known(knownClusters)}"));
@@ -117,6 +127,10 @@ public static class ResiliencePolicyValidator
             {
                 errors.Add(new(path + ":Cluster", "is empty; accepted: the id of another cluster in ReverseProxy:Clusters"));
             }
+            else if (!IsClusterId(target))
+            {
+                errors.Add(new(path + ":Cluster", $"'{Printable(target)}' is not a cluster id; accepted: {ClusterIdRule}"));
+            }
             else if (string.Equals(target, clusterId, StringComparison.OrdinalIgnoreCase))
             {
                 errors.Add(new(path + ":Cluster", $"'{target}' is the cluster itself; accepted: the id of another cluster"));
@@ -152,7 +166,8 @@ public static class ResiliencePolicyValidator
         {
             errors.Add(new(path + ":ContentType", "is empty; accepted: a media type such as application/json"));
         }
-        else if (!IsHeaderValue(response.ContentType) || !MediaTypeHeaderValue.TryParse(response.ContentType, out _))
+        else if (response.ContentType.Length > PolicyConstants.MaxFallbackHeaderBytes
+            || !IsHeaderValue(response.ContentType) || !MediaTypeHeaderValue.TryParse(response.ContentType, out _))
         {
             errors.Add(new(path + ":ContentType", $"'{Printable(response.ContentType)}' is not a media type; accepted: a media type such as application/json, in visible ASCII"));
         }
@@ -199,6 +214,12 @@ public static class ResiliencePolicyValidator
         ["Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "TE", "Trailer"], StringComparer.OrdinalIgnoreCase);
 
     private const string ForbiddenHeaderList = "Content-Length, Transfer-Encoding, Connection, Keep-Alive, Upgrade, TE, Trailer";
+
+    private const string ClusterIdRule = "1 to 256 visible characters, without ':'";
+
+    // Configuration cannot hold ':' in a key, and ids end up in logs, metrics labels and error messages.
+    private static bool IsClusterId(string id) =>
+        id.Length is > 0 and <= 256 && !id.Contains(':') && !id.Any(char.IsControl) && !string.IsNullOrWhiteSpace(id);
 
     /// <summary>Whether <paramref name="name"/> is an RFC 7230 token, the only form a header name may take.</summary>
     internal static bool IsToken(string? name)

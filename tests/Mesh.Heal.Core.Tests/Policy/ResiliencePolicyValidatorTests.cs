@@ -92,6 +92,23 @@ public class ResiliencePolicyValidatorTests
         Assert.Contains(errors, e => e.Field == "Resilience:Clusters:backend:Fallback:Response:" + field && e.Message.Contains(expected, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("a\r\nb")]
+    [InlineData("a:b")]
+    [InlineData(" ")]
+    public void Validate_ClusterIdThatCannotBeOne_IsRejected(string id)
+    {
+        var policy = new ResiliencePolicy
+        {
+            Clusters = new Dictionary<string, ClusterPolicy> { [id] = new(), ["backend"] = new() { Fallback = new FallbackPolicy { Cluster = id + "\n" } } },
+        };
+
+        var errors = ResiliencePolicyValidator.Validate(policy, knownClusters: null);
+
+        Assert.Contains(errors, e => e.Message.Contains("is not a cluster id; accepted: 1 to 256 visible characters", StringComparison.Ordinal) && !e.Field.Contains('\n'));
+        Assert.Contains(errors, e => e.Field == "Resilience:Clusters:backend:Fallback:Cluster");
+    }
+
     [Fact]
     public void Validate_ServableFallbackResponse_IsAccepted()
     {
