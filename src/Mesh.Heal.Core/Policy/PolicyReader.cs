@@ -30,8 +30,13 @@ public static class PolicyReader
 
     /// <summary>Reads and validates the <c>Resilience</c> section of <paramref name="root"/>; on any error the policy is null and every error is listed.</summary>
     public static (ResiliencePolicy? Policy, IReadOnlyList<PolicyError> Errors) Read(
-        IConfiguration root, long version, IReadOnlyCollection<string>? knownClusters) =>
-        Read(root.GetSection(ResiliencePolicyValidator.SectionName), ResiliencePolicyValidator.SectionName, version, knownClusters, otherKeys: []);
+        IConfiguration root, long version, IReadOnlyCollection<string>? knownClusters)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var errors = new List<PolicyError>();
+        var section = Section(root, ResiliencePolicyValidator.SectionName, errors);
+        return errors.Count > 0 ? (null, errors) : Read(section, ResiliencePolicyValidator.SectionName, version, knownClusters, otherKeys: []);
+    }
 
     /// <summary>Reads and validates a policy whose <c>Defaults</c> and <c>Clusters</c> sit directly in <paramref name="section"/>.</summary>
     /// <param name="section">The configuration that holds the policy.</param>

@@ -70,6 +70,7 @@ public class PolicyReaderTests
     [InlineData("Resilience:Clusters:backend:CircuitBreaker:ConsecutiveFailures", "-1", "accepted: 0 to 1000")]
     [InlineData("Resilience:Clusters:backend:CircuitBreaker", "5", "'5' is a value; accepted: a mapping")]
     [InlineData("Resilience:Clusters", "5", "'5' is a value; accepted: a mapping")]
+    [InlineData("Resilience", "on", "'on' is a value; accepted: a mapping")]
     [InlineData("Resilience:Clusters:backend", "fast", "'fast' is a value; accepted: a mapping")]
     [InlineData("Resilience:Clusters:ghost:Timeout", "00:00:01", "no cluster 'ghost'")]
     [InlineData("Resilience:Clusters:backend:CircuitBreaker:FailureRate", "0.5", "unknown setting 'FailureRate'; accepted: FailureRatio")]
