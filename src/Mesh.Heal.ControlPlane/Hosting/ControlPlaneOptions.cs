@@ -135,6 +135,18 @@ public sealed class ControlPlaneOptions
         /// <summary>The largest policy document accepted. Default 256 KiB; accepted 1 KiB to 4 MiB.</summary>
         public int MaxPolicyBytes { get; set; } = 256 * 1024;
 
+        /// <summary>The deepest nesting of mappings and lists in a policy document. Default 64; accepted 8 to 256.</summary>
+        public int MaxPolicyDepth { get; set; } = 64;
+
+        /// <summary>The most nodes in a policy document, counting every node an alias repeats. Default 50,000; accepted 100 to 1,000,000.</summary>
+        public int MaxPolicyNodes { get; set; } = 50_000;
+
+        /// <summary>The most aliases (<c>*name</c>) in a policy document. Default 100; accepted 0 to 10,000.</summary>
+        public int MaxPolicyAliases { get; set; } = 100;
+
+        /// <summary>The most characters of keys and values a policy document may expand to, aliases included. Default 4 Mi; accepted 64 Ki to 64 Mi.</summary>
+        public int MaxPolicyExpandedChars { get; set; } = 4 * 1024 * 1024;
+
         /// <summary>Telemetry reports accepted per second from one sidecar stream (a burst of twice this is allowed). Default 10; accepted 1 to 1000.</summary>
         public int MaxReportsPerSecond { get; set; } = 10;
 

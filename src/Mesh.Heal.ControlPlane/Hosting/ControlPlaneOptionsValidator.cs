@@ -54,6 +54,10 @@ internal static partial class ControlPlaneOptionsValidator
         var limits = options.Limits;
         Range("ControlPlane:Limits:MaxMessageBytes", limits.MaxMessageBytes, 4096, 64 * 1024 * 1024);
         Range("ControlPlane:Limits:MaxPolicyBytes", limits.MaxPolicyBytes, 1024, 4 * 1024 * 1024);
+        Range("ControlPlane:Limits:MaxPolicyDepth", limits.MaxPolicyDepth, 8, 256);
+        Range("ControlPlane:Limits:MaxPolicyNodes", limits.MaxPolicyNodes, 100, 1_000_000);
+        Range("ControlPlane:Limits:MaxPolicyAliases", limits.MaxPolicyAliases, 0, 10_000);
+        Range("ControlPlane:Limits:MaxPolicyExpandedChars", limits.MaxPolicyExpandedChars, 64 * 1024, 64 * 1024 * 1024);
         Range("ControlPlane:Limits:MaxReportsPerSecond", limits.MaxReportsPerSecond, 1, 1000);
         Range("ControlPlane:Limits:MaxClustersPerReport", limits.MaxClustersPerReport, 1, 10_000);
         Range("ControlPlane:Limits:MaxInstances", limits.MaxInstances, 1, 1_000_000);

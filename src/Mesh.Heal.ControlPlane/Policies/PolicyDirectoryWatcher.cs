@@ -35,16 +35,39 @@ internal sealed partial class PolicyDirectoryWatcher(
     }
 
     /// <summary>Reads every document in the directory and submits the ones that changed.</summary>
+    /// <remarks>
+    /// Never throws: a file that cannot be read, is too large or is rejected is logged (and a rejection audited) and
+    /// skipped, so one bad file neither stops start-up nor keeps the other files from loading.
+    /// </remarks>
     public void Scan(string directory)
     {
-        foreach (var path in Patterns.SelectMany(p => Directory.EnumerateFiles(directory, p)).Order(StringComparer.Ordinal))
+        string[] paths;
+        try
+        {
+            paths = [.. Patterns.SelectMany(p => Directory.EnumerateFiles(directory, p)).Order(StringComparer.Ordinal)];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.SecurityException)
+        {
+            LogUnreadable(logger, directory, ex.Message);
+            return;
+        }
+
+        var maxBytes = options.Value.Limits.MaxPolicyBytes;
+        foreach (var path in paths)
         {
             string text;
             try
             {
+                var length = new FileInfo(path).Length;
+                if (length > maxBytes)
+                {
+                    LogUnreadable(logger, path, $"it is {length} bytes; accepted: at most {maxBytes} bytes (ControlPlane:Limits:MaxPolicyBytes)");
+                    continue;
+                }
+
                 text = File.ReadAllText(path);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.SecurityException)
             {
                 LogUnreadable(logger, path, ex.Message);
                 continue;
@@ -57,7 +80,16 @@ internal sealed partial class PolicyDirectoryWatcher(
             }
 
             _hashes[path] = hash;
-            policies.Submit(text, service: null, "file:" + Path.GetFileName(path), "policy-directory");
+            try
+            {
+                policies.Submit(text, service: null, "file:" + Path.GetFileName(path), "policy-directory");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A failure to store one file must not stop start-up or the other files; the next change retries it.
+                _hashes.Remove(path);
+                LogFailed(logger, path, ex);
+            }
         }
     }
 
@@ -100,4 +132,7 @@ internal sealed partial class PolicyDirectoryWatcher(
 
     [LoggerMessage(EventId = 230, Level = LogLevel.Warning, Message = "Policy file {Path} could not be read: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 231, Level = LogLevel.Error, Message = "Policy file {Path} could not be submitted")]
+    private static partial void LogFailed(ILogger logger, string path, Exception exception);
 }

@@ -3,8 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Mesh.Heal.Policy;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Mesh.Heal.ControlPlane.Policies;
 
@@ -19,38 +17,52 @@ internal static partial class PolicyDocument
     /// <summary>What a service name may look like.</summary>
     public const string ServiceNameRule = "lowercase letters, digits, '-', '_' and '.', 1 to 63 characters, starting and ending with a letter or digit";
 
+    /// <summary>Parses and validates a document with the default limits and at most <paramref name="maxBytes"/> bytes.</summary>
+    public static (string? Service, ResiliencePolicy? Policy, IReadOnlyList<PolicyError> Errors) Parse(string text, string? service, int maxBytes) =>
+        Parse(text, service, PolicyDocumentLimits.Default with { MaxBytes = maxBytes });
+
     /// <summary>Parses and validates a document.</summary>
     /// <param name="text">The document.</param>
     /// <param name="service">The service it must be for, or null to take it from the document.</param>
-    /// <param name="maxBytes">The largest document accepted.</param>
-    public static (string? Service, ResiliencePolicy? Policy, IReadOnlyList<PolicyError> Errors) Parse(string text, string? service, int maxBytes)
+    /// <param name="limits">The largest document accepted, its deepest nesting, its node and alias budgets.</param>
+    /// <remarks>Never throws for any text: what cannot be read is an error naming the path (or <c>document</c>) and the accepted form.</remarks>
+    public static (string? Service, ResiliencePolicy? Policy, IReadOnlyList<PolicyError> Errors) Parse(string text, string? service, PolicyDocumentLimits limits)
     {
-        if (Encoding.UTF8.GetByteCount(text) > maxBytes)
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(limits);
+        var bytes = Encoding.UTF8.GetByteCount(text);
+        if (bytes > limits.MaxBytes)
         {
-            return (null, null, [new PolicyError("document", $"is {Encoding.UTF8.GetByteCount(text)} bytes; accepted: at most {maxBytes} bytes")]);
+            return (null, null, [new PolicyError("document", $"is {bytes} bytes; accepted: at most {limits.MaxBytes} bytes")]);
         }
 
-        Dictionary<string, string?> data;
-        try
+        var (data, error) = Flatten(text, limits);
+        if (error is not null)
         {
-            data = Flatten(text);
-        }
-        catch (YamlException ex)
-        {
-            return (null, null, [new PolicyError("document", $"is not valid YAML or JSON at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}")]);
+            return (null, null, [error]);
         }
 
-        var root = new ConfigurationBuilder().AddInMemoryCollection(data).Build();
-        var named = root["service"];
+        var root = DocumentConfiguration.Build(data);
+        var serviceSection = root.GetSection("service");
         var errors = new List<PolicyError>();
+        if (serviceSection.GetChildren().Any())
+        {
+            errors.Add(new PolicyError(serviceSection.Path, "is a list or a mapping; accepted: a service name, " + ServiceNameRule));
+        }
+
+        var named = serviceSection.Value;
         var effective = named ?? service;
-        if (string.IsNullOrEmpty(effective))
+        if (errors.Count > 0)
+        {
+            // Named above.
+        }
+        else if (string.IsNullOrEmpty(effective))
         {
             errors.Add(new PolicyError("service", "is missing; accepted: " + ServiceNameRule));
         }
         else if (!IsServiceName(effective))
         {
-            errors.Add(new PolicyError("service", $"'{effective}' is not a service name; accepted: {ServiceNameRule}"));
+            errors.Add(new PolicyError("service", $"'{Shorten(effective)}' is not a service name; accepted: {ServiceNameRule}"));
         }
         else if (service is not null && named is not null && !string.Equals(service, named, StringComparison.Ordinal))
         {
@@ -59,8 +71,20 @@ internal static partial class PolicyDocument
 
         var (policy, policyErrors) = PolicyReader.Read(root, path: string.Empty, version: 0, knownClusters: null, otherKeys: ["service"]);
         errors.AddRange(policyErrors);
-        return errors.Count == 0 ? (effective, policy, errors) : (effective, null, errors);
+        if (errors.Count > MaxErrors)
+        {
+            // The errors travel in a gRPC status (a trailer), the audit log and a log line: a document with thousands of bad
+            // keys must not make any of them huge.
+            var more = errors.Count - MaxErrors;
+            errors.RemoveRange(MaxErrors, more);
+            errors.Add(new PolicyError("document", $"{more} more errors not listed; accepted: fix these and submit again"));
+        }
+
+        return errors.Count == 0 ? (effective, policy, errors) : (IsServiceName(effective) ? effective : null, null, errors);
     }
+
+    /// <summary>The most errors listed for one document; the rest are counted.</summary>
+    public const int MaxErrors = 20;
 
     /// <summary>Sets configuration paths (<c>clusters:c:override</c>) in a document and returns it as JSON, with each path's value before.</summary>
     /// <remarks>
@@ -70,7 +94,12 @@ internal static partial class PolicyDocument
     /// </remarks>
     public static (string Document, IReadOnlyDictionary<string, string?> Previous) Patch(string text, IReadOnlyDictionary<string, string?> changes)
     {
-        var data = Flatten(text);
+        var (data, error) = Flatten(text, PolicyDocumentLimits.Default with { MaxBytes = int.MaxValue });
+        if (error is not null)
+        {
+            throw new InvalidOperationException("the stored policy document cannot be read: " + error);
+        }
+
         var previous = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (path, value) in changes)
         {
@@ -112,55 +141,5 @@ internal static partial class PolicyDocument
     [GeneratedRegex("^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex ServiceName();
 
-    private static Dictionary<string, string?> Flatten(string text)
-    {
-        // JSON is YAML's subset, so one parser reads both.
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
-        var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        if (stream.Documents.Count == 0)
-        {
-            return data;
-        }
-
-        if (stream.Documents.Count > 1)
-        {
-            throw new YamlException(stream.Documents[1].RootNode.Start, stream.Documents[1].RootNode.End, "one document per policy; this one has several");
-        }
-
-        var rootNode = stream.Documents[0].RootNode;
-        if (rootNode is not YamlMappingNode)
-        {
-            throw new YamlException(rootNode.Start, rootNode.End, "the document must be a mapping with service, defaults and clusters");
-        }
-
-        Visit(rootNode, prefix: null, data);
-        return data;
-    }
-
-    private static void Visit(YamlNode node, string? prefix, Dictionary<string, string?> data)
-    {
-        switch (node)
-        {
-            case YamlMappingNode mapping:
-                foreach (var (key, value) in mapping.Children)
-                {
-                    var name = ((YamlScalarNode)key).Value ?? string.Empty;
-                    Visit(value, prefix is null ? name : $"{prefix}:{name}", data);
-                }
-
-                break;
-            case YamlSequenceNode sequence:
-                var i = 0;
-                foreach (var item in sequence.Children)
-                {
-                    Visit(item, $"{prefix}:{i++}", data);
-                }
-
-                break;
-            case YamlScalarNode scalar when prefix is not null:
-                data[prefix] = scalar.Value is "~" or "null" && scalar.Style == YamlDotNet.Core.ScalarStyle.Plain ? null : scalar.Value;
-                break;
-        }
-    }
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }

@@ -19,7 +19,7 @@ internal sealed partial class PolicyService
     private readonly MeshStore _store;
     private readonly ControlPlaneMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly int _maxBytes;
+    private readonly PolicyDocumentLimits _limits;
     private readonly Lock _submitLock = new();
     private readonly ConcurrentDictionary<string, PolicySnapshotData> _latest = new(StringComparer.Ordinal);
 
@@ -28,7 +28,9 @@ internal sealed partial class PolicyService
         _store = store;
         _metrics = metrics;
         _logger = logger;
-        _maxBytes = options.Value.Limits.MaxPolicyBytes;
+        var limits = options.Value.Limits;
+        _limits = new PolicyDocumentLimits(
+            limits.MaxPolicyBytes, limits.MaxPolicyDepth, limits.MaxPolicyNodes, limits.MaxPolicyAliases, limits.MaxPolicyExpandedChars);
         foreach (var stored in store.LatestPolicies())
         {
             _latest[stored.Service] = ToSnapshot(stored);
@@ -48,7 +50,7 @@ internal sealed partial class PolicyService
     /// <param name="actor">Who submitted it, for the audit log.</param>
     public PolicySubmission Submit(string document, string? service, string source, string actor)
     {
-        var (name, policy, errors) = PolicyDocument.Parse(document, service, _maxBytes);
+        var (name, policy, errors) = PolicyDocument.Parse(document, service, _limits);
         if (policy is null)
         {
             _metrics.Rejected("policy_invalid");

@@ -5,13 +5,27 @@ namespace Mesh.Heal.Policy;
 /// <summary>Parses durations written as <c>hh:mm:ss[.fff]</c> or as a number with a unit (<c>250ms</c>, <c>2s</c>, <c>1m</c>, <c>1h</c>, <c>7d</c>).</summary>
 public static class DurationParser
 {
+    // Below TimeSpan.MaxValue with room for rounding, so TimeSpan.FromMilliseconds cannot overflow.
+    private static readonly double MaxMilliseconds = TimeSpan.MaxValue.TotalMilliseconds / 2;
+
+    /// <summary>The longest text read as a duration; longer text is not a duration.</summary>
+    internal const int MaxLength = 64;
+
     /// <summary>Parses <paramref name="text"/>; false when it is not a non-negative duration in one of the accepted forms.</summary>
-    public static bool TryParse(string text, out TimeSpan value)
+    /// <remarks>Never throws: a value a <see cref="TimeSpan"/> cannot hold (<c>1e300s</c>, <c>9999999999999d</c>), NaN and infinity are not durations.</remarks>
+    public static bool TryParse(string? text, out TimeSpan value)
     {
+        value = default;
+        if (text is null || text.Length > MaxLength)
+        {
+            return false;
+        }
+
         var span = text.AsSpan().Trim();
         if (span.Contains(':') && TimeSpan.TryParse(span, CultureInfo.InvariantCulture, out value))
         {
-            return value >= TimeSpan.Zero;
+            // The same ceiling as the unit form, so that every duration read here formats and reads back.
+            return value >= TimeSpan.Zero && value.TotalMilliseconds < MaxMilliseconds;
         }
 
         (int Length, double Scale) unit = span switch
@@ -26,9 +40,10 @@ public static class DurationParser
 
         if (unit.Length > 0
             && double.TryParse(span[..^unit.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-            && double.IsFinite(number) && number >= 0)
+            && double.IsFinite(number) && number >= 0
+            && number * unit.Scale is var ms && ms < MaxMilliseconds)
         {
-            value = TimeSpan.FromMilliseconds(number * unit.Scale);
+            value = TimeSpan.FromMilliseconds(ms);
             return true;
         }
 

@@ -3,7 +3,7 @@ namespace Mesh.Heal.Policy;
 /// <summary>A static response served by a fallback.</summary>
 public sealed record FallbackResponse
 {
-    /// <summary>The status code. Default 503; accepted 100 to 599.</summary>
+    /// <summary>The status code. Default 503; accepted 200 to 599 (204, 205 and 304 without a body).</summary>
     public int StatusCode { get; init; } = PolicyConstants.DefaultFallbackStatusCode;
 
     /// <summary>The content type. Default <c>text/plain; charset=utf-8</c>.</summary>

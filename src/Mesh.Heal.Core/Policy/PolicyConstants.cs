@@ -30,4 +30,12 @@ internal static class PolicyConstants
     public static readonly TimeSpan MaxEjectionDuration = TimeSpan.FromHours(1);
     public const int MaxMaxAttempts = 10;
     public const int MaxConsecutiveFailures = 1000;
+
+    // Bounds on what one policy may hold, so that a policy cannot make the sidecar or the control plane allocate without end.
+    public const int MaxClusters = 1000;
+    public const int MinFallbackStatusCode = 200;
+    public const int MaxFallbackStatusCode = 599;
+    public const int MaxFallbackHeaders = 32;
+    public const int MaxFallbackHeaderBytes = 4096;
+    public const int MaxFallbackBodyBytes = 64 * 1024;
 }

@@ -30,8 +30,13 @@ public static class PolicyReader
 
     /// <summary>Reads and validates the <c>Resilience</c> section of <paramref name="root"/>; on any error the policy is null and every error is listed.</summary>
     public static (ResiliencePolicy? Policy, IReadOnlyList<PolicyError> Errors) Read(
-        IConfiguration root, long version, IReadOnlyCollection<string>? knownClusters) =>
-        Read(root.GetSection(ResiliencePolicyValidator.SectionName), ResiliencePolicyValidator.SectionName, version, knownClusters, otherKeys: []);
+        IConfiguration root, long version, IReadOnlyCollection<string>? knownClusters)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var errors = new List<PolicyError>();
+        var section = Section(root, ResiliencePolicyValidator.SectionName, errors);
+        return errors.Count > 0 ? (null, errors) : Read(section, ResiliencePolicyValidator.SectionName, version, knownClusters, otherKeys: []);
+    }
 
     /// <summary>Reads and validates a policy whose <c>Defaults</c> and <c>Clusters</c> sit directly in <paramref name="section"/>.</summary>
     /// <param name="section">The configuration that holds the policy.</param>
@@ -39,16 +44,42 @@ public static class PolicyReader
     /// <param name="version">The version the policy gets.</param>
     /// <param name="knownClusters">The cluster ids that exist, or null to skip that check.</param>
     /// <param name="otherKeys">Keys besides <c>Defaults</c> and <c>Clusters</c> accepted next to them (a document's <c>service</c>).</param>
+    /// <remarks>
+    /// Type mismatches are errors, never defaults: a setting written as a list or a mapping (<c>Timeout: ["9s"]</c>,
+    /// configuration flattens a list into keys <c>0</c>, <c>1</c>…) and a section written as a value (<c>Clusters: 5</c>)
+    /// are named with the accepted form. Never throws for any configuration content.
+    /// </remarks>
     public static (ResiliencePolicy? Policy, IReadOnlyList<PolicyError> Errors) Read(
         IConfiguration section, string path, long version, IReadOnlyCollection<string>? knownClusters, IReadOnlyCollection<string> otherKeys)
     {
         ArgumentNullException.ThrowIfNull(section);
+        ArgumentNullException.ThrowIfNull(otherKeys);
         var errors = new List<PolicyError>();
         CheckKeys(section, [.. RootKeys, .. otherKeys], errors);
-        var defaults = ReadCluster(section.GetSection("Defaults"), new ClusterPolicy(), errors);
+        var defaults = ReadCluster(Section(section, "Defaults", errors), new ClusterPolicy(), errors);
         var clusters = new Dictionary<string, ClusterPolicy>(StringComparer.OrdinalIgnoreCase);
-        foreach (var child in section.GetSection("Clusters").GetChildren())
+        var clustersSection = Section(section, "Clusters", errors);
+        var count = 0;
+        foreach (var child in clustersSection.GetChildren())
         {
+            if (++count > PolicyConstants.MaxClusters)
+            {
+                errors.Add(new(clustersSection.Path, $"more than {PolicyConstants.MaxClusters} clusters; accepted: at most {PolicyConstants.MaxClusters}"));
+                break;
+            }
+
+            if (IsListIndex(child.Key))
+            {
+                errors.Add(new(child.Path, $"'{child.Key}' is a list item, not a cluster id; accepted: a mapping of cluster id to its settings"));
+                continue;
+            }
+
+            if (!string.IsNullOrEmpty(child.Value))
+            {
+                errors.Add(new(child.Path, $"'{child.Value}' is a value; accepted: a mapping with {string.Join(", ", ClusterKeys)}"));
+                continue;
+            }
+
             clusters[child.Key] = ReadCluster(child, defaults with { Fallback = null }, errors);
         }
 
@@ -64,11 +95,11 @@ public static class PolicyReader
     private static ClusterPolicy ReadCluster(IConfiguration section, ClusterPolicy inherited, List<PolicyError> errors)
     {
         CheckKeys(section, ClusterKeys, errors);
-        var cb = section.GetSection("CircuitBreaker");
+        var cb = Section(section, "CircuitBreaker", errors);
         CheckKeys(cb, BreakerKeys, errors);
-        var retry = section.GetSection("Retry");
+        var retry = Section(section, "Retry", errors);
         CheckKeys(retry, RetryKeys, errors);
-        var outlier = section.GetSection("OutlierDetection");
+        var outlier = Section(section, "OutlierDetection", errors);
         CheckKeys(outlier, OutlierKeys, errors);
         var b = inherited.CircuitBreaker;
         return new ClusterPolicy
@@ -96,41 +127,63 @@ public static class PolicyReader
                 EjectionDuration = ReadDuration(outlier, "EjectionDuration", inherited.OutlierDetection.EjectionDuration, errors),
                 MaxEjectionPercent = ReadInt(outlier, "MaxEjectionPercent", inherited.OutlierDetection.MaxEjectionPercent, errors),
             },
-            Fallback = ReadFallback(section.GetSection("Fallback"), inherited.Fallback, errors),
+            Fallback = ReadFallback(section, inherited.Fallback, errors),
             Override = ReadOverride(section, inherited.Override, errors),
         };
     }
 
-    private static FallbackPolicy? ReadFallback(IConfigurationSection section, FallbackPolicy? inherited, List<PolicyError> errors)
+    private static FallbackPolicy? ReadFallback(IConfiguration cluster, FallbackPolicy? inherited, List<PolicyError> errors)
     {
+        var section = cluster.GetSection("Fallback");
         if (!section.Exists())
         {
             return inherited;
         }
 
+        section = Section(cluster, "Fallback", errors);
         CheckKeys(section, FallbackKeys, errors);
+        var target = Scalar(section, "Cluster", "the id of another cluster", errors);
         var response = section.GetSection("Response");
         FallbackResponse? staticResponse = null;
         if (response.Exists())
         {
+            response = Section(section, "Response", errors);
             CheckKeys(response, ResponseKeys, errors);
             var defaults = new FallbackResponse();
+            var headersSection = Section(response, "Headers", errors);
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var header in headersSection.GetChildren())
+            {
+                if (headers.Count >= PolicyConstants.MaxFallbackHeaders)
+                {
+                    errors.Add(new(headersSection.Path, $"more than {PolicyConstants.MaxFallbackHeaders} headers; accepted: at most {PolicyConstants.MaxFallbackHeaders}"));
+                    break;
+                }
+
+                if (IsListIndex(header.Key))
+                {
+                    errors.Add(new(header.Path, $"'{header.Key}' is a list item, not a header name; accepted: a mapping of header name to value"));
+                    continue;
+                }
+
+                headers[header.Key] = Scalar(headersSection, header.Key, "a header value", errors) ?? string.Empty;
+            }
+
             staticResponse = new FallbackResponse
             {
                 StatusCode = ReadInt(response, "StatusCode", defaults.StatusCode, errors),
-                ContentType = response["ContentType"] ?? defaults.ContentType,
-                Body = response["Body"] ?? defaults.Body,
-                Headers = response.GetSection("Headers").GetChildren()
-                    .ToDictionary(h => h.Key, h => h.Value ?? string.Empty, StringComparer.OrdinalIgnoreCase),
+                ContentType = Scalar(response, "ContentType", "a media type such as application/json", errors) ?? defaults.ContentType,
+                Body = Scalar(response, "Body", "text", errors) ?? defaults.Body,
+                Headers = headers,
             };
         }
 
-        return new FallbackPolicy { Cluster = section["Cluster"], Response = staticResponse };
+        return new FallbackPolicy { Cluster = target, Response = staticResponse };
     }
 
     private static BreakerOverride ReadOverride(IConfiguration section, BreakerOverride fallback, List<PolicyError> errors)
     {
-        var raw = section["Override"];
+        var raw = Scalar(section, "Override", BreakerOverrides.Accepted, errors);
         if (raw is null)
         {
             return fallback;
@@ -141,12 +194,53 @@ public static class PolicyReader
             return value;
         }
 
-        errors.Add(new(PathOf(section, "Override"), $"'{raw}' is not an override; accepted: {BreakerOverrides.Accepted}"));
+        errors.Add(new(PathOf(section, "Override"), $"'{Shorten(raw)}' is not an override; accepted: {BreakerOverrides.Accepted}"));
         return fallback;
     }
 
     private static string PathOf(IConfiguration section, string key) =>
         section is IConfigurationSection { Path.Length: > 0 } s ? $"{s.Path}:{key}" : key;
+
+    /// <summary>The section <paramref name="key"/> of <paramref name="parent"/>; a value written where a section belongs is an error.</summary>
+    /// <remarks>An empty value is an empty section (<c>{}</c> in JSON and YAML), so it is accepted.</remarks>
+    private static IConfigurationSection Section(IConfiguration parent, string key, List<PolicyError> errors)
+    {
+        var section = parent.GetSection(key);
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            errors.Add(new(PathOf(parent, key), $"'{Shorten(section.Value)}' is a value; accepted: a mapping of settings"));
+        }
+
+        return section;
+    }
+
+    /// <summary>The value of <paramref name="key"/>; a list or a mapping written where a value belongs is an error, and reads as null.</summary>
+    private static string? Scalar(IConfiguration parent, string key, string accepted, List<PolicyError> errors)
+    {
+        var section = parent.GetSection(key);
+        if (section.Value is { } value)
+        {
+            return value;
+        }
+
+        var children = section.GetChildren().ToList();
+        if (children.Count > 0)
+        {
+            var kind = children.TrueForAll(c => IsListIndex(c.Key)) ? "a list" : "a mapping";
+            errors.Add(new(PathOf(parent, key), $"is {kind}; accepted: a single value, {accepted}"));
+        }
+        else if (parent.GetChildren().Any(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase)))
+        {
+            // JSON configuration turns null, {} and [] alike into a key without a value: present, but not a value.
+            errors.Add(new(PathOf(parent, key), $"is empty (null, {{}} or []); accepted: {accepted}, or no {key} at all for the default"));
+        }
+
+        return null;
+    }
+
+    private static bool IsListIndex(string key) => key.Length > 0 && key.All(char.IsAsciiDigit);
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
     private static void CheckKeys(IConfiguration section, string[] accepted, List<PolicyError> errors)
     {
@@ -154,14 +248,15 @@ public static class PolicyReader
         {
             if (!accepted.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
             {
-                errors.Add(new(child.Path, $"unknown setting '{child.Key}'; accepted: {string.Join(", ", accepted)}"));
+                var what = IsListIndex(child.Key) ? $"a list item ('{child.Key}')" : $"unknown setting '{Shorten(child.Key)}'";
+                errors.Add(new(child.Path, $"{what}; accepted: {string.Join(", ", accepted)}"));
             }
         }
     }
 
     private static double ReadDouble(IConfiguration section, string key, double fallback, List<PolicyError> errors)
     {
-        var raw = section[key];
+        var raw = Scalar(section, key, "a decimal such as 0.5", errors);
         if (raw is null)
         {
             return fallback;
@@ -172,13 +267,13 @@ public static class PolicyReader
             return value;
         }
 
-        errors.Add(new(PathOf(section, key), $"'{raw}' is not a number; accepted: a decimal such as 0.5"));
+        errors.Add(new(PathOf(section, key), $"'{Shorten(raw)}' is not a finite number; accepted: a decimal such as 0.5"));
         return fallback;
     }
 
     private static int ReadInt(IConfiguration section, string key, int fallback, List<PolicyError> errors)
     {
-        var raw = section[key];
+        var raw = Scalar(section, key, "an integer such as 10", errors);
         if (raw is null)
         {
             return fallback;
@@ -189,16 +284,32 @@ public static class PolicyReader
             return value;
         }
 
-        errors.Add(new(PathOf(section, key), $"'{raw}' is not a whole number; accepted: an integer such as 10"));
+        var digits = raw.Trim().TrimStart('-', '+');
+        var why = IsListIndex(digits) ? "is out of range" : "is not a whole number";
+        errors.Add(new(PathOf(section, key), $"'{Shorten(raw)}' {why}; accepted: an integer such as 10"));
         return fallback;
     }
 
-    private static TimeSpan ReadDuration(IConfiguration section, string key, TimeSpan fallback, List<PolicyError> errors) =>
-        ReadOptionalDuration(section, key, fallback, errors) ?? fallback;
+    private static TimeSpan ReadDuration(IConfiguration section, string key, TimeSpan fallback, List<PolicyError> errors)
+    {
+        var raw = Scalar(section, key, DurationForms, errors);
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (DurationParser.TryParse(raw, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new(PathOf(section, key), $"'{Shorten(raw)}' is not a duration; accepted: {DurationForms}"));
+        return fallback;
+    }
 
     private static TimeSpan? ReadOptionalDuration(IConfiguration section, string key, TimeSpan? fallback, List<PolicyError> errors)
     {
-        var raw = section[key];
+        var raw = Scalar(section, key, DurationForms + ", or off", errors);
         if (raw is null)
         {
             return fallback;
@@ -214,8 +325,9 @@ public static class PolicyReader
             return value;
         }
 
-        errors.Add(new(PathOf(section, key),
-            $"'{raw}' is not a duration; accepted: hh:mm:ss[.fff] such as 00:00:02, or a number with ms, s, m or h such as 250ms"));
+        errors.Add(new(PathOf(section, key), $"'{Shorten(raw)}' is not a duration; accepted: {DurationForms}, or off"));
         return fallback;
     }
+
+    private const string DurationForms = "hh:mm:ss[.fff] such as 00:00:02, or a number with ms, s, m, h or d such as 250ms";
 }

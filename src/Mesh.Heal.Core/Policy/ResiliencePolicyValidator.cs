@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
 
 namespace Mesh.Heal.Policy;
 
@@ -32,9 +34,19 @@ public static class ResiliencePolicyValidator
             errors.Add(new($"{prefix}Defaults:Override", "an override is set per cluster, not in Defaults"));
         }
 
+        if (policy.Clusters.Count > PolicyConstants.MaxClusters)
+        {
+            errors.Add(new($"{prefix}Clusters", $"{policy.Clusters.Count} clusters; accepted: at most {PolicyConstants.MaxClusters}"));
+        }
+
         foreach (var (id, cluster) in policy.Clusters)
         {
-            var path = $"{prefix}Clusters:{id}";
+            var path = $"{prefix}Clusters:{Printable(id)}";
+            if (!IsClusterId(id))
+            {
+                errors.Add(new(path, $"'{Printable(id)}' is not a cluster id; accepted: {ClusterIdRule}"));
+            }
+
             if (knownClusters is not null && !knownClusters.Contains(id, StringComparer.OrdinalIgnoreCase))
             {
                 errors.Add(new(path, $"no cluster '{id}' in ReverseProxy:Clusters; known: {Known(knownClusters)}"));
@@ -115,6 +127,10 @@ public static class ResiliencePolicyValidator
             {
                 errors.Add(new(path + ":Cluster", "is empty; accepted: the id of another cluster in ReverseProxy:Clusters"));
             }
+            else if (!IsClusterId(target))
+            {
+                errors.Add(new(path + ":Cluster", $"'{Printable(target)}' is not a cluster id; accepted: {ClusterIdRule}"));
+            }
             else if (string.Equals(target, clusterId, StringComparison.OrdinalIgnoreCase))
             {
                 errors.Add(new(path + ":Cluster", $"'{target}' is the cluster itself; accepted: the id of another cluster"));
@@ -127,20 +143,126 @@ public static class ResiliencePolicyValidator
 
         if (fallback.Response is { } response)
         {
-            Range(errors, path + ":Response:StatusCode", response.StatusCode, 100, 599);
-            if (string.IsNullOrWhiteSpace(response.ContentType))
+            ValidateResponse(path + ":Response", response, errors);
+        }
+    }
+
+    /// <summary>Checks that a static response can be served as written: the sidecar frames it itself, so framing and hop-by-hop headers are refused.</summary>
+    private static void ValidateResponse(string path, FallbackResponse response, List<PolicyError> errors)
+    {
+        Range(errors, path + ":StatusCode", response.StatusCode, PolicyConstants.MinFallbackStatusCode, PolicyConstants.MaxFallbackStatusCode);
+        var bodyBytes = response.Body is null ? 0 : Encoding.UTF8.GetByteCount(response.Body);
+        if (bodyBytes > 0 && response.StatusCode is 204 or 205 or 304)
+        {
+            errors.Add(new(path + ":Body", $"status {response.StatusCode} has no body; accepted: an empty Body, or a status that has one"));
+        }
+
+        if (bodyBytes > PolicyConstants.MaxFallbackBodyBytes)
+        {
+            errors.Add(new(path + ":Body", $"is {bodyBytes} bytes; accepted: at most {PolicyConstants.MaxFallbackBodyBytes} bytes of UTF-8"));
+        }
+
+        if (string.IsNullOrWhiteSpace(response.ContentType))
+        {
+            errors.Add(new(path + ":ContentType", "is empty; accepted: a media type such as application/json"));
+        }
+        else if (response.ContentType.Length > PolicyConstants.MaxFallbackHeaderBytes
+            || !IsHeaderValue(response.ContentType) || !MediaTypeHeaderValue.TryParse(response.ContentType, out _))
+        {
+            errors.Add(new(path + ":ContentType", $"'{Printable(response.ContentType)}' is not a media type; accepted: a media type such as application/json, in visible ASCII"));
+        }
+
+        if (response.Headers is null)
+        {
+            return;
+        }
+
+        if (response.Headers.Count > PolicyConstants.MaxFallbackHeaders)
+        {
+            errors.Add(new(path + ":Headers", $"{response.Headers.Count} headers; accepted: at most {PolicyConstants.MaxFallbackHeaders}"));
+        }
+
+        foreach (var (name, value) in response.Headers)
+        {
+            var headerPath = $"{path}:Headers:{Printable(name)}";
+            if (!IsToken(name))
             {
-                errors.Add(new(path + ":Response:ContentType", "is empty; accepted: a media type such as application/json"));
+                errors.Add(new(headerPath, $"'{Printable(name)}' is not a header name; accepted: an RFC 7230 token (letters, digits and !#$%&'*+-.^_`|~)"));
+            }
+            else if (ForbiddenHeaders.Contains(name) || name.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(new(headerPath, $"'{name}' is set by the sidecar; accepted: any header except {ForbiddenHeaderList}, Proxy-*"));
+            }
+            else if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(new(headerPath, "is set by ContentType; accepted: set ContentType instead"));
             }
 
-            foreach (var (name, _) in response.Headers)
+            if (value is null || !IsHeaderValue(value))
             {
-                if (string.IsNullOrWhiteSpace(name) || name.Any(c => c <= ' ' || c >= 127 || c == ':'))
-                {
-                    errors.Add(new(path + ":Response:Headers", $"'{name}' is not a valid header name; accepted: visible ASCII without ':' or spaces"));
-                }
+                errors.Add(new(headerPath, $"'{Printable(value ?? string.Empty)}' is not a header value; accepted: visible ASCII, spaces and tabs, no CR or LF"));
+            }
+            else if (value.Length > PolicyConstants.MaxFallbackHeaderBytes)
+            {
+                errors.Add(new(headerPath, $"is {value.Length} characters; accepted: at most {PolicyConstants.MaxFallbackHeaderBytes}"));
             }
         }
+    }
+
+    // Framing is computed by the sidecar for the body it sends; hop-by-hop headers describe a connection, not a response.
+    private static readonly HashSet<string> ForbiddenHeaders = new(
+        ["Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "TE", "Trailer"], StringComparer.OrdinalIgnoreCase);
+
+    private const string ForbiddenHeaderList = "Content-Length, Transfer-Encoding, Connection, Keep-Alive, Upgrade, TE, Trailer";
+
+    private const string ClusterIdRule = "1 to 256 visible characters, without ':'";
+
+    // Configuration cannot hold ':' in a key, and ids end up in logs, metrics labels and error messages.
+    private static bool IsClusterId(string id) =>
+        id.Length is > 0 and <= 256 && !id.Contains(':') && !id.Any(char.IsControl) && !string.IsNullOrWhiteSpace(id);
+
+    /// <summary>Whether <paramref name="name"/> is an RFC 7230 token, the only form a header name may take.</summary>
+    internal static bool IsToken(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 256)
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="value"/> is a header value that needs no encoding: visible ASCII, spaces and tabs, not starting or ending with white space.</summary>
+    internal static bool IsHeaderValue(string value)
+    {
+        foreach (var c in value)
+        {
+            if (!(c is ' ' or '\t' || (c > ' ' && c < (char)127)))
+            {
+                return false;
+            }
+        }
+
+        return value.Length == 0 || (value[0] is not (' ' or '\t') && value[^1] is not (' ' or '\t'));
+    }
+
+    private static string Printable(string text)
+    {
+        var builder = new StringBuilder(Math.Min(text.Length, 80));
+        foreach (var c in text.Length <= 80 ? text : text[..80])
+        {
+            builder.Append(c is >= ' ' and < (char)127 ? c : '?');
+        }
+
+        return text.Length <= 80 ? builder.ToString() : builder.Append('…').ToString();
     }
 
     private static void Range(List<PolicyError> errors, string path, int value, int min, int max)

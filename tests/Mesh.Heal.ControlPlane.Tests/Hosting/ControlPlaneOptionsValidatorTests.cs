@@ -69,6 +69,23 @@ public class ControlPlaneOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_PolicyDocumentLimits_NameTheRange()
+    {
+        var options = new ControlPlaneOptions();
+        options.Limits.MaxPolicyDepth = 1000;
+        options.Limits.MaxPolicyNodes = 10;
+        options.Limits.MaxPolicyAliases = -1;
+        options.Limits.MaxPolicyExpandedChars = int.MaxValue;
+
+        var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: false).Select(e => $"{e.Field}: {e.Message}").ToList();
+
+        Assert.Contains("ControlPlane:Limits:MaxPolicyDepth: 1000 is out of range; accepted: 8 to 256", errors);
+        Assert.Contains("ControlPlane:Limits:MaxPolicyNodes: 10 is out of range; accepted: 100 to 1000000", errors);
+        Assert.Contains("ControlPlane:Limits:MaxPolicyAliases: -1 is out of range; accepted: 0 to 10000", errors);
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Limits:MaxPolicyExpandedChars: 2147483647 is out of range", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validate_Logs_NameTheSettingAndWhatIsAccepted()
     {
         var options = new ControlPlaneOptions();
