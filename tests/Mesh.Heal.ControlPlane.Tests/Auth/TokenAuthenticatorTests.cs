@@ -1,4 +1,5 @@
 using CsCheck;
+using Mesh.Heal.Testing;
 using Mesh.Heal.ControlPlane.Auth;
 using Mesh.Heal.ControlPlane.Hosting;
 
@@ -88,7 +89,8 @@ public class TokenAuthenticatorTests
                   from claimService in names
                   from claimInstance in names
                   select (role, service, boundInstance, claimService, claimInstance);
-        gen.Sample(
+        FuzzRunner.Run(
+            gen,
             t =>
             {
                 var (role, service, boundInstance, claimService, claimInstance) = t;
@@ -104,7 +106,8 @@ public class TokenAuthenticatorTests
                     allowed ? error is null : error is not null && error.StartsWith("identity.", StringComparison.Ordinal) && error.Contains("accepted", StringComparison.Ordinal),
                     $"{t}: {error}");
             },
-            seed: "0N0XIzNsQ0O2",
-            iter: 2000);
+            seed: 0x5EED_0004,
+            iterations: 2000,
+            TimeSpan.FromSeconds(10));
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using CsCheck;
+using Mesh.Heal.Testing;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.Policy;
 using Mesh.Heal.Protocol.Mapping;
@@ -17,7 +18,8 @@ namespace Mesh.Heal.ControlPlane.Tests.Policies.Fuzz;
 /// </remarks>
 public class PolicyDocumentFuzzTests
 {
-    private const string Seed = "ew4ZLJCUZyi1";
+    private const ulong Seed = 0x5EED_0002;
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
     private const int Iterations = 3_000;
     private const long MaxAllocatedBytes = 256L * 1024 * 1024;
     private static readonly TimeSpan MaxParseTime = TimeSpan.FromSeconds(5);
@@ -100,7 +102,7 @@ public class PolicyDocumentFuzzTests
     [Fact]
     public void Parse_GeneratedDocuments_HoldTheProperty()
     {
-        Document.Sample(Check, seed: Seed, iter: Iterations, threads: 1);
+        FuzzRunner.Run(Document, Check, Seed, Iterations, Budget);
     }
 
     /// <summary>The property every document must hold.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CsCheck;
+using Mesh.Heal.Testing;
 using Xunit.Abstractions;
 using Google.Protobuf;
 using Mesh.Heal.ControlPlane.Telemetry;

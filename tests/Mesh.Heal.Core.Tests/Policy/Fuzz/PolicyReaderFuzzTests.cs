@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CsCheck;
+using Mesh.Heal.Testing;
 using Mesh.Heal.Policy;
 using Microsoft.Extensions.Configuration;
 
@@ -15,7 +16,8 @@ namespace Mesh.Heal.Core.Tests.Policy.Fuzz;
 /// </remarks>
 public class PolicyReaderFuzzTests
 {
-    private const string Seed = "ew4ZLJCUZyi1";
+    private const ulong Seed = 0x5EED_0001;
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(20);
     private const int Iterations = 10_000;
     private const long MaxAllocatedBytes = 64L * 1024 * 1024;
     private static readonly TimeSpan MaxReadTime = TimeSpan.FromSeconds(5);
@@ -83,7 +85,7 @@ public class PolicyReaderFuzzTests
     [Fact]
     public void Read_GeneratedConfigurations_HoldTheProperty()
     {
-        Configuration.Sample(Check, seed: Seed, iter: Iterations, threads: 1);
+        FuzzRunner.Run(Configuration, Check, Seed, Iterations, Budget);
     }
 
     [Fact]
@@ -95,7 +97,8 @@ public class PolicyReaderFuzzTests
             (1, Gen.Select(Gen.Int, Gen.Int[0, 23], Gen.Int[0, 59]).Select(p => $"{p.Item1}.{p.Item2}:{p.Item3}:00")),
             (1, Gen.String[0, 20]));
 
-        text.Sample(
+        FuzzRunner.Run(
+            text,
             s =>
             {
                 if (!DurationParser.TryParse(s, out var value))
@@ -107,9 +110,9 @@ public class PolicyReaderFuzzTests
                 Assert.True(DurationParser.TryParse(DurationParser.Format(value), out var back), $"'{DurationParser.Format(value)}' does not read back");
                 Assert.True(Math.Abs((back - value).TotalMilliseconds) <= 1, $"'{s}' read as {value}, formatted and read back as {back}");
             },
-            seed: Seed,
-            iter: 20_000,
-            threads: 1);
+            Seed + 1,
+            iterations: 20_000,
+            Budget);
     }
 
     private static void Check(KeyValuePair<string, string?>[] pairs)
