@@ -62,7 +62,7 @@ public class LogIngestTests
     [Fact]
     public async Task Post_BodyOverMaxMessageBytes_Is413NamingTheLimit_TheServerStillAnswers()
     {
-        await using var controlPlane = await TestControlPlane.StartAsync("--ControlPlane:Auth:SidecarTokens:0=" + SidecarToken, "--ControlPlane:Auth:AdminTokens:0=admin-token-0123456789");
+        await using var controlPlane = await TestControlPlane.StartAsync("--ControlPlane:Auth:ServiceTokens:orders:0=" + SidecarToken, "--ControlPlane:Auth:AdminTokens:0=admin-token-0123456789");
         const int Huge = 25 * 1024 * 1024;
 
         // With a length: refused from the headers, before the body is sent (the client waits for 100-continue). The body is

@@ -78,6 +78,9 @@ public class TelemetryTests
     {
         await using var controlPlane = await TestControlPlane.StartAsync("--ControlPlane:Limits:MaxReportsPerSecond=100");
         using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri);
+        // Reports are trusted only from an instance with a live policy stream of its own.
+        using var policy = await controlPlane.OpenPolicyStreamAsync(null, "orders", "hostile-1");
+        await policy.ResponseHeadersAsync;
         using var call = new Wire.Telemetry.TelemetryClient(channel).Report();
         var identity = new Wire.SidecarIdentity { Service = "orders", Instance = "hostile-1" };
         var from = DateTimeOffset.UtcNow.AddMinutes(-5);
