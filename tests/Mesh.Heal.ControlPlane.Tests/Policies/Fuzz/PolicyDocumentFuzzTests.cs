@@ -23,7 +23,7 @@ public class PolicyDocumentFuzzTests
     private const int Iterations = 3_000;
     private const long MaxAllocatedBytes = 256L * 1024 * 1024;
     private static readonly TimeSpan MaxParseTime = TimeSpan.FromSeconds(5);
-    private static readonly string CorpusDirectory = Path.Combine(AppContext.BaseDirectory, "Policies", "Fuzz", "Corpus", "policy-document");
+    private const string CorpusDirectory = "Policies/Fuzz/Corpus/policy-document";
 
     private static readonly string[] Keys =
     [
@@ -75,16 +75,7 @@ public class PolicyDocumentFuzzTests
             .Select(p => Mutate(p.Item1, p.Item2, p.Item3))),
         (1, Gen.Select(Gen.Int[1, 8], Gen.Int[2, 12]).Select(p => Laughs(p.Item1, p.Item2))));
 
-    public static TheoryData<string> CorpusFiles()
-    {
-        var data = new TheoryData<string>();
-        foreach (var (name, _) in Corpus())
-        {
-            data.Add(name);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> CorpusFiles() => FuzzCorpus.Files(CorpusDirectory);
 
     [Fact]
     public void Corpus_IsThere()
@@ -96,7 +87,7 @@ public class PolicyDocumentFuzzTests
     [MemberData(nameof(CorpusFiles))]
     public void Parse_CorpusFile_HoldsTheProperty(string name)
     {
-        Check(File.ReadAllText(Path.Combine(CorpusDirectory, name)));
+        Check(File.ReadAllText(FuzzCorpus.Path(name)));
     }
 
     [Fact]
@@ -133,9 +124,7 @@ public class PolicyDocumentFuzzTests
     }
 
     private static IEnumerable<(string Name, string Text)> Corpus() =>
-        Directory.Exists(CorpusDirectory)
-            ? Directory.EnumerateFiles(CorpusDirectory, "*.txt").Order(StringComparer.Ordinal).Select(f => (Path.GetFileName(f), File.ReadAllText(f)))
-            : [];
+        Directory.EnumerateFiles(FuzzCorpus.Path(CorpusDirectory)).Order(StringComparer.Ordinal).Select(f => (Path.GetFileName(f), File.ReadAllText(f)));
 
     private static string Mutate(string text, int at, string insert)
     {

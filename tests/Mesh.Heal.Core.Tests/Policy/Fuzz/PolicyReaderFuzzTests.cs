@@ -21,7 +21,7 @@ public class PolicyReaderFuzzTests
     private const int Iterations = 10_000;
     private const long MaxAllocatedBytes = 64L * 1024 * 1024;
     private static readonly TimeSpan MaxReadTime = TimeSpan.FromSeconds(5);
-    private static readonly string CorpusDirectory = Path.Combine(AppContext.BaseDirectory, "Policy", "Fuzz", "Corpus", "policy-reader");
+    private const string CorpusDirectory = "Policy/Fuzz/Corpus/policy-reader";
     private static readonly string[] Known = ["backend", "backup"];
 
     private static readonly string[] Segments =
@@ -52,16 +52,7 @@ public class PolicyReaderFuzzTests
     private static readonly Gen<KeyValuePair<string, string?>[]> Configuration =
         Gen.Select(Key, Value).Select(p => KeyValuePair.Create(p.Item1, p.Item2)).Array[0, 12];
 
-    public static TheoryData<string> CorpusFiles()
-    {
-        var data = new TheoryData<string>();
-        foreach (var file in Directory.Exists(CorpusDirectory) ? Directory.GetFiles(CorpusDirectory, "*.txt").Order(StringComparer.Ordinal).ToArray() : [])
-        {
-            data.Add(Path.GetFileName(file));
-        }
-
-        return data;
-    }
+    public static TheoryData<string> CorpusFiles() => FuzzCorpus.Files(CorpusDirectory);
 
     [Fact]
     public void Corpus_IsThere()
@@ -73,7 +64,7 @@ public class PolicyReaderFuzzTests
     [MemberData(nameof(CorpusFiles))]
     public void Read_CorpusFile_HoldsTheProperty(string name)
     {
-        var pairs = File.ReadAllLines(Path.Combine(CorpusDirectory, name))
+        var pairs = File.ReadAllLines(FuzzCorpus.Path(name))
             .Where(line => line.Length > 0 && !line.StartsWith('#'))
             .Select(line => line.Split('=', 2))
             .Select(p => KeyValuePair.Create(p[0], p.Length < 2 || p[1] == "<null>" ? null : p[1].Replace("\\r", "\r").Replace("\\n", "\n")))

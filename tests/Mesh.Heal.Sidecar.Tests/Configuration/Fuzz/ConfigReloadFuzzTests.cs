@@ -28,7 +28,7 @@ public sealed class ConfigReloadFuzzTests : IAsyncLifetime
     private const int Iterations = 2000;
     private const long MaxAllocatedBytes = 64L * 1024 * 1024;
     private static readonly TimeSpan MaxReloadTime = TimeSpan.FromSeconds(5);
-    private static readonly string CorpusDirectory = Path.Combine(AppContext.BaseDirectory, "Configuration", "Fuzz", "Corpus", "config-reload");
+    private const string CorpusDirectory = "Configuration/Fuzz/Corpus/config-reload";
     private const string Good = """
         { "Sidecar": { "Service": "orders" },
           "ReverseProxy": { "Routes": { "all": { "ClusterId": "backend", "Match": { "Path": "{**catch-all}" } } },
@@ -54,16 +54,7 @@ public sealed class ConfigReloadFuzzTests : IAsyncLifetime
         }
     }
 
-    public static TheoryData<string> CorpusFiles()
-    {
-        var data = new TheoryData<string>();
-        foreach (var file in Directory.Exists(CorpusDirectory) ? Directory.GetFiles(CorpusDirectory, "*.txt").Order(StringComparer.Ordinal).ToArray() : [])
-        {
-            data.Add(Path.GetFileName(file));
-        }
-
-        return data;
-    }
+    public static TheoryData<string> CorpusFiles() => FuzzCorpus.Files(CorpusDirectory);
 
     [Fact]
     public void Corpus_IsThere()
@@ -76,7 +67,7 @@ public sealed class ConfigReloadFuzzTests : IAsyncLifetime
     public void Reload_CorpusFile_HoldsTheProperty(string name)
     {
         using var harness = new Harness(_yarpValidator!);
-        harness.Check(File.ReadAllText(Path.Combine(CorpusDirectory, name)));
+        harness.Check(File.ReadAllText(FuzzCorpus.Path(name)));
     }
 
     [Fact]

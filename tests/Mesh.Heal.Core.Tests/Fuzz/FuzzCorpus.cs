@@ -1,6 +1,7 @@
-namespace Mesh.Heal.ControlPlane.Tests;
+namespace Mesh.Heal.Testing;
 
-/// <summary>The fuzz corpora kept in the repository and copied next to the tests: one case per file.</summary>
+/// <summary>The fuzz corpora kept in the repository and copied next to the tests: one case per file. Linked into every
+/// project with a fuzz suite, beside <see cref="FuzzRunner"/>.</summary>
 internal static class FuzzCorpus
 {
     /// <summary>The files of <paramref name="directory"/> (relative to the test output), as names relative to it.</summary>
