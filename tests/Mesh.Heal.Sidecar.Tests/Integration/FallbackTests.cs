@@ -107,7 +107,7 @@ public class FallbackTests
     [Fact]
     public async Task DroppedConnection_IsServedByFallbackCluster()
     {
-        using var upstream = new DroppingUpstream();
+        using var upstream = RawUpstream.Dropping();
         using var backup = Backup();
         await using var sidecar = await StartAsync(Config(
             new { backend = Cluster(upstream.Address), backup = Cluster(backup.Address()) }, FallbackTo("backup")));

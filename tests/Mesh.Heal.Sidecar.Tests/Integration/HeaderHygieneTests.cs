@@ -34,7 +34,7 @@ public class HeaderHygieneTests
     [Fact]
     public async Task Response_UpstreamCannotFakeTheFallbackHeader_NorPassHeadersNamedInItsConnection()
     {
-        using var upstream = new RawUpstream(
+        using var upstream = RawUpstream.Answering(
             "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nConnection: keep-alive, X-Upstream-Hop\r\nX-Upstream-Hop: secret\r\n"
             + "x-meshheal-fallback: response\r\nX-MeshHeal-Breaker: open\r\nX-Other: kept\r\n\r\nprimary");
         await using var sidecar = await StartAsync(Config(new { backend = Cluster(upstream.Address) }));
