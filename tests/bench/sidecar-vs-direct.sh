@@ -35,7 +35,7 @@ cat > "$out/sidecar.json" <<JSON
 }
 JSON
 
-dotnet "$out/cli/Mesh.Heal.Cli.dll" upstream --port "$upstream_port" --name bench >/dev/null & pids+=($!)
+dotnet "$out/cli/meshctl.dll" upstream --port "$upstream_port" --name bench >/dev/null & pids+=($!)
 dotnet "$out/sidecar/Mesh.Heal.Sidecar.dll" --config "$out/sidecar.json" >"$out/sidecar.log" 2>&1 & sidecar_pid=$!; pids+=($sidecar_pid)
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$admin_port/readyz" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$upstream_port/" >/dev/null 2>&1 && break
