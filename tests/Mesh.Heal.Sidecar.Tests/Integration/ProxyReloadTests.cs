@@ -35,7 +35,8 @@ public class ProxyReloadTests
         { "order that is not a number", "ReverseProxy:Routes:other:Order" },
         { "address that is a list", "ReverseProxy:Clusters:backend:Destinations:d1:Address" },
         { "unknown load balancing policy", "ReverseProxy:Clusters:backend:LoadBalancingPolicy" },
-        { "duration overflow in Resilience", "sidecar.json" },
+        { "duration overflow in Resilience", "Resilience:Clusters:backend:Timeout" },
+        { "timeout written as a list", "Resilience:Clusters:backend:Timeout" },
     };
 
     [Theory]
@@ -60,6 +61,7 @@ public class ProxyReloadTests
             "order that is not a number" => WithRoute(address, catchAll, extraRoute: new { ClusterId = "backend", Order = "first", Match = new { Path = "/x" } }),
             "address that is a list" => WithRoute(address, catchAll).Replace($"\"Address\":\"{address}\"", $"\"Address\":[\"{address}\"]", StringComparison.Ordinal),
             "unknown load balancing policy" => WithRoute(address, catchAll).Replace("\"Destinations\"", "\"LoadBalancingPolicy\":\"Fastest\",\"Destinations\"", StringComparison.Ordinal),
+            "timeout written as a list" => WithRoute(address, catchAll).Replace("\"Resilience\":{}", "\"Resilience\":{\"Clusters\":{\"backend\":{\"Timeout\":[\"9s\"]}}}", StringComparison.Ordinal),
             _ => WithRoute(address, catchAll).Replace("\"Resilience\":{}", "\"Resilience\":{\"Clusters\":{\"backend\":{\"Timeout\":\"1e300s\"}}}", StringComparison.Ordinal),
         };
         Assert.NotEqual(WithRoute(address, catchAll), bad);
