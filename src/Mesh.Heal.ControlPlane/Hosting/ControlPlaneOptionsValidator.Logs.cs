@@ -6,7 +6,7 @@ namespace Mesh.Heal.ControlPlane.Hosting;
 /// <summary>The checks of <c>ControlPlane:Logs</c> and <c>ControlPlane:Agents:BugFixer</c>.</summary>
 internal static partial class ControlPlaneOptionsValidator
 {
-    private static void ValidateLogs(ControlPlaneOptions options, List<PolicyError> errors, Action<string, TimeSpan, TimeSpan, TimeSpan> duration, Action<string, int, int, int> range)
+    private static void ValidateLogs(ControlPlaneOptions options, List<PolicyError> errors, Action<string, TimeSpan, TimeSpan, TimeSpan> duration, Action<string, long, long, long> range)
     {
         var logs = options.Logs;
         range("ControlPlane:Logs:MaxBatchLines", logs.MaxBatchLines, 1, 100_000);

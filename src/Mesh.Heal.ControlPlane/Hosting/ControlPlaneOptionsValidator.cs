@@ -62,6 +62,9 @@ internal static partial class ControlPlaneOptionsValidator
         Range("ControlPlane:Limits:MaxClustersPerReport", limits.MaxClustersPerReport, 1, 10_000);
         Range("ControlPlane:Limits:MaxInstances", limits.MaxInstances, 1, 1_000_000);
         Duration("ControlPlane:Limits:InstanceTtl", limits.InstanceTtl, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1));
+        Range("ControlPlane:Limits:MaxCountPerReport", limits.MaxCountPerReport, 1, 1_000_000_000_000);
+        Duration("ControlPlane:Limits:MaxReportClockSkew", limits.MaxReportClockSkew, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        Range("ControlPlane:Limits:MaxMetricLabelValues", limits.MaxMetricLabelValues, 1, 10_000);
         var accounts = options.Auth.ServiceAccounts;
         if (accounts.Enabled)
         {
@@ -88,13 +91,6 @@ internal static partial class ControlPlaneOptionsValidator
             }
         }
 
-        if (limits.MaxCountPerReport is < 1 or > 1_000_000_000_000)
-        {
-            errors.Add(new("ControlPlane:Limits:MaxCountPerReport", $"{limits.MaxCountPerReport} is out of range; accepted: 1 to 1000000000000"));
-        }
-
-        Duration("ControlPlane:Limits:MaxReportClockSkew", limits.MaxReportClockSkew, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
-        Range("ControlPlane:Limits:MaxMetricLabelValues", limits.MaxMetricLabelValues, 1, 10_000);
         var healing = options.Healing;
         Duration("ControlPlane:Healing:Interval", healing.Interval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         Duration("ControlPlane:Healing:AgentBudget", healing.AgentBudget, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
@@ -258,7 +254,7 @@ internal static partial class ControlPlaneOptionsValidator
             }
         }
 
-        void Range(string field, int value, int min, int max)
+        void Range(string field, long value, long min, long max)
         {
             if (value < min || value > max)
             {
