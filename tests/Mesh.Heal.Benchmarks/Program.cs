@@ -47,7 +47,8 @@ const string Usage = """
           (<family>.log and <family>.labels, one event id per line, for meshctl analyze logs --lines).
       micro [BenchmarkDotNet arguments, such as --filter *]
           BenchmarkDotNet micro benchmarks of the sidecar's hot path (the breaker's decision, an attempt through the
-          breaker, recording the outcome, the fallback choice while Recovering) and of the log miner (*LogMiner*: lines/s
+          breaker, recording the outcome, the fallback choice while Recovering; *ProxyStep*: the resilience middleware and the
+          header transforms per request, time and bytes allocated) and of the log miner (*LogMiner*: lines/s
           on one thread is 1 over the mean time per line).
       bare-yarp <upstream url>
           YARP with one route and nothing of Mesh.Heal (the load benchmark starts it as a process).
@@ -80,7 +81,7 @@ switch (args[0])
     case "logs":
         return await LogBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "micro":
-        BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks), typeof(LogMinerBenchmarks)]).Run(args.Length > 1 ? args[1..] : ["--filter", "*"]);
+        BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks), typeof(ProxyStepBenchmarks), typeof(LogMinerBenchmarks)]).Run(args.Length > 1 ? args[1..] : ["--filter", "*"]);
         return 0;
     case "bare-yarp" when args.Length == 2:
         return await BareYarp.RunAsync(args[1]);

@@ -9,7 +9,8 @@ using Yarp.ReverseProxy.Configuration;
 namespace Mesh.Heal.Benchmarks.Load;
 
 /// <summary><c>bare-yarp</c>: YARP with one route and nothing of Mesh.Heal, the baseline the sidecar is compared with.</summary>
-/// <remarks>Kestrel and the forwarder as the sidecar sets them up (no server header, HTTP/1.1 listener), and no logging.</remarks>
+/// <remarks>Kestrel and the forwarder as the sidecar sets them up (no server header, HTTP/1.1 listener), and no logging;
+/// <c>GET /_meshheal/allocated</c> answers the bytes the process allocated so far.</remarks>
 internal static class BareYarp
 {
     public static async Task<int> RunAsync(string upstream)
@@ -26,6 +27,9 @@ internal static class BareYarp
             [new ClusterConfig { ClusterId = "backend", Destinations = new Dictionary<string, DestinationConfig> { ["d1"] = new() { Address = upstream } } }]);
         var app = builder.Build();
         app.MapReverseProxy();
+
+        // For bytes per request over a load run (tests/bench/hotpath.sh), as the sidecar's meshheal_process_allocated_bytes_total.
+        app.MapGet("/_meshheal/allocated", static () => GC.GetTotalAllocatedBytes().ToString(System.Globalization.CultureInfo.InvariantCulture));
         await app.StartAsync();
         Console.WriteLine($"bare YARP listening on {app.Urls.First()}/");
         await app.WaitForShutdownAsync();

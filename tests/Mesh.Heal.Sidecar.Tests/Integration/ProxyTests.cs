@@ -173,6 +173,36 @@ public class ProxyTests
         Assert.Contains("meshheal_policy_version{otel_scope_name=\"Mesh.Heal.Sidecar\"} 1", metrics);
     }
 
+    [Fact]
+    public async Task Metrics_ExposeAllocatedBytes_GrowingWithTraffic()
+    {
+        using var upstream = Upstreams.Start();
+        upstream.Given(Request.Create().WithPath("/ok")).RespondWith(Response.Create().WithBody("ok"));
+        await using var sidecar = await StartAsync(Config(new { backend = Cluster(upstream.Address()) }));
+
+        var before = AllocatedBytes(await sidecar.Admin.GetStringAsync("/metrics"));
+        var after = before;
+
+        // The exporter caches a scrape for a moment: scrape again until a fresh one shows the requests' allocations.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (after <= before && DateTime.UtcNow < deadline)
+        {
+            await sidecar.Proxy.GetStringAsync("/ok");
+            await Task.Delay(100);
+            after = AllocatedBytes(await sidecar.Admin.GetStringAsync("/metrics"));
+        }
+
+        Assert.True(before > 0, $"allocated bytes before: {before}");
+        Assert.True(after > before, $"allocated bytes did not grow: {before} then {after}");
+    }
+
+    private static long AllocatedBytes(string metrics)
+    {
+        const string Prefix = "meshheal_process_allocated_bytes_total{otel_scope_name=\"Mesh.Heal.Sidecar\"} ";
+        var line = metrics.Split('\n').Single(l => l.StartsWith(Prefix, StringComparison.Ordinal));
+        return long.Parse(line[Prefix.Length..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static Task<WebApplication> StartGrpcUpstreamAsync() => StartHttp2UpstreamAsync(
         app => app.MapGrpcHealthChecksService(),
         services => services.AddGrpc().Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using Mesh.Heal.Sidecar.Resilience.Internal;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
@@ -72,24 +73,33 @@ internal static class HeaderHygiene
     public static ValueTask TransformResponse(ResponseTransformContext context)
     {
         var headers = context.HttpContext.Response.Headers;
-        if (context.ProxyResponse is { } upstream)
-        {
-            foreach (var name in upstream.Headers.Connection)
-            {
-                if (!IsConnectionOption(name))
-                {
-                    headers.Remove(name);
-                }
-            }
-        }
-
         var own = StringValues.Empty;
         if (context.HttpContext.Features.Get<ResilientRequest>() is { InFallback: true } request && request.Policy.Fallback is { } fallback)
         {
             own = fallback.HeaderValue;
         }
 
-        RemoveInternal(headers);
+        if (context.ProxyResponse is { } upstream)
+        {
+            // YARP copied the upstream's headers: look for the names among them, read raw (no parsing, no boxed
+            // enumerator), rather than enumerate the response's dictionary, which allocates on every request.
+            RemoveConnectionNamed(headers, upstream.Headers.NonValidated);
+            RemoveInternal(headers, upstream.Headers.NonValidated);
+            if (upstream.Content is { } content)
+            {
+                RemoveInternal(headers, content.Headers.NonValidated);
+            }
+
+            if (own.Count == 0)
+            {
+                headers.Remove(ResilienceMiddleware.FallbackHeader);
+            }
+        }
+        else
+        {
+            RemoveInternal(headers);
+        }
+
         if (own.Count > 0)
         {
             headers[ResilienceMiddleware.FallbackHeader] = own;
@@ -100,8 +110,48 @@ internal static class HeaderHygiene
 
     public static ValueTask TransformResponseTrailers(ResponseTrailersTransformContext context)
     {
-        RemoveInternal(context.HttpContext.Features.Get<IHttpResponseTrailersFeature>()?.Trailers);
+        var trailers = context.HttpContext.Features.Get<IHttpResponseTrailersFeature>()?.Trailers;
+        if (trailers is not null && context.ProxyResponse is { } upstream)
+        {
+            RemoveInternal(trailers, upstream.TrailingHeaders.NonValidated);
+        }
+        else
+        {
+            RemoveInternal(trailers);
+        }
+
         return default;
+    }
+
+    private static void RemoveConnectionNamed(IHeaderDictionary headers, HttpHeadersNonValidated upstream)
+    {
+        if (!upstream.TryGetValues("Connection", out var values))
+        {
+            return;
+        }
+
+        foreach (var value in values)
+        {
+            foreach (var range in value.AsSpan().Split(','))
+            {
+                var name = value.AsSpan()[range].Trim();
+                if (!name.IsEmpty && !IsConnectionOption(name))
+                {
+                    headers.Remove(name.ToString());
+                }
+            }
+        }
+    }
+
+    private static void RemoveInternal(IHeaderDictionary headers, HttpHeadersNonValidated upstream)
+    {
+        foreach (var header in upstream)
+        {
+            if (header.Key.StartsWith(InternalPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                headers.Remove(header.Key);
+            }
+        }
     }
 
     private static void RemoveNamedIn(RequestTransformContext context, StringValues list)

@@ -180,69 +180,135 @@ internal sealed class ClusterResilience
     /// <param name="cancellationToken">The caller's token.</param>
     /// <param name="destinationOf">Where the attempt went and how many destinations it had to choose from, read after it
     /// ran; without it, every failure counts towards the run that trips the breaker.</param>
-    public async ValueTask<AttemptResult> ExecuteAsync<TState>(
-        Func<TState, ValueTask<AttemptResult>> attempt, TState state, CancellationToken cancellationToken, Func<TState, (string? Destination, int Destinations)>? destinationOf = null)
-    {
-        var result = await ExecuteCoreAsync(attempt, state, destinationOf, cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref _attemptResults[(int)result]);
-        return result;
-    }
+    public ValueTask<AttemptResult> ExecuteAsync<TState>(
+        Func<TState, ValueTask<AttemptResult>> attempt, TState state, CancellationToken cancellationToken, Func<TState, (string? Destination, int Destinations)>? destinationOf = null) =>
+        ExecuteOutcomeAsync(
+            static async s => Outcome.FromResult(await s.Attempt(s.State).ConfigureAwait(false)),
+            new Adapted<TState>(attempt, state, destinationOf),
+            cancellationToken,
+            static s => s.DestinationOf?.Invoke(s.State) ?? default);
 
-    private async ValueTask<AttemptResult> ExecuteCoreAsync<TState>(
-        Func<TState, ValueTask<AttemptResult>> attempt, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf, CancellationToken cancellationToken)
+    /// <summary>Runs one primary attempt, whose result Polly sees as it comes, through the breaker (or as an override says) and records its outcome.</summary>
+    /// <remarks>
+    /// The request path's entry: the attempt is Polly's callback itself, with no async frame between them. On the success
+    /// path with the breaker closed nothing is allocated when the attempt completes at once (one frame here when it
+    /// awaits), and no lock of ours is taken; Polly's breaker takes its own lock before and after the attempt.
+    /// </remarks>
+    /// <param name="attempt">The attempt; an exception it throws is rethrown after the breaker counted it as a failure.</param>
+    /// <param name="state">Its state.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="destinationOf">Where the attempt went and how many destinations it had to choose from, read after it
+    /// ran; without it, every failure counts towards the run that trips the breaker.</param>
+    public ValueTask<AttemptResult> ExecuteOutcomeAsync<TState>(
+        Func<TState, ValueTask<Outcome<AttemptResult>>> attempt, TState state, CancellationToken cancellationToken, Func<TState, (string? Destination, int Destinations)>? destinationOf = null)
     {
+        // Not an async method: an attempt that completes at once goes through without a state machine (nor a box for
+        // one), and one that awaits costs a single frame, in AwaitThroughBreakerAsync.
         var breaker = _breaker;
-        switch (_policy.Override)
+        if (_policy.Override is BreakerOverride.ForceOpen or BreakerOverride.ForceClosed)
         {
-            case BreakerOverride.ForceOpen:
-                Interlocked.Increment(ref _rejected);
-                return AttemptResult.Rejected;
-            case BreakerOverride.ForceClosed:
-                // Held closed: outcomes still feed the health window, never the breaker.
-                var forced = await attempt(state).ConfigureAwait(false);
-                if (forced.IsFailure())
-                {
-                    Interlocked.Increment(ref _attemptFailures);
-                }
-
-                breaker.Health.Record(forced);
-                return forced;
+            return ExecuteOverriddenAsync(attempt, state, breaker);
         }
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        ValueTask<Outcome<AttemptResult>> pending;
         try
         {
-            var outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
-                static async (_, s) => Outcome.FromResult(await s.attempt(s.state).ConfigureAwait(false)),
-                context,
-                (attempt, state)).ConfigureAwait(false);
+            pending = breaker.Pipeline.ExecuteOutcomeAsync(static (_, s) => s.attempt(s.state), context, (attempt, state));
+        }
+        catch
+        {
+            ResilienceContextPool.Shared.Return(context);
+            throw;
+        }
 
-            if (outcome.Exception is BrokenCircuitException)
-            {
-                Interlocked.Increment(ref _rejected);
-                return AttemptResult.Rejected;
-            }
+        if (!pending.IsCompleted)
+        {
+            return AwaitThroughBreakerAsync(pending, context, breaker, state, destinationOf);
+        }
 
-            outcome.ThrowIfException();
-            var result = outcome.Result;
-            if (result.IsFailure())
-            {
-                Interlocked.Increment(ref _attemptFailures);
-                await breaker.OnFailureAsync(destinationOf?.Invoke(state) ?? default).ConfigureAwait(false);
-            }
-            else if (result == AttemptResult.Success)
-            {
-                breaker.OnSuccess();
-            }
+        var outcome = pending.Result;
+        ResilienceContextPool.Shared.Return(context);
+        return Complete(outcome, breaker, state, destinationOf);
+    }
 
-            breaker.Health.Record(result);
-            return result;
+    private async ValueTask<AttemptResult> AwaitThroughBreakerAsync<TState>(
+        ValueTask<Outcome<AttemptResult>> pending, ResilienceContext context, Breaker breaker, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf)
+    {
+        Outcome<AttemptResult> outcome;
+        try
+        {
+            outcome = await pending.ConfigureAwait(false);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
+
+        return await Complete(outcome, breaker, state, destinationOf).ConfigureAwait(false);
     }
+
+    /// <summary>Counts what the breaker let through; only a failure goes on to an async step (the run-of-failures trip).</summary>
+    private ValueTask<AttemptResult> Complete<TState>(
+        Outcome<AttemptResult> outcome, Breaker breaker, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf)
+    {
+        if (outcome.Exception is BrokenCircuitException)
+        {
+            Interlocked.Increment(ref _rejected);
+            Count(AttemptResult.Rejected);
+            return new ValueTask<AttemptResult>(AttemptResult.Rejected);
+        }
+
+        outcome.ThrowIfException();
+        var result = outcome.Result;
+        if (result.IsFailure())
+        {
+            return OnFailureAsync(result, breaker, destinationOf?.Invoke(state) ?? default);
+        }
+
+        if (result == AttemptResult.Success)
+        {
+            breaker.OnSuccess();
+        }
+
+        breaker.Health.Record(result);
+        Count(result);
+        return new ValueTask<AttemptResult>(result);
+    }
+
+    private async ValueTask<AttemptResult> OnFailureAsync(AttemptResult result, Breaker breaker, (string? Destination, int Destinations) where)
+    {
+        Interlocked.Increment(ref _attemptFailures);
+        await breaker.OnFailureAsync(where).ConfigureAwait(false);
+        breaker.Health.Record(result);
+        Count(result);
+        return result;
+    }
+
+    private async ValueTask<AttemptResult> ExecuteOverriddenAsync<TState>(Func<TState, ValueTask<Outcome<AttemptResult>>> attempt, TState state, Breaker breaker)
+    {
+        if (_policy.Override == BreakerOverride.ForceOpen)
+        {
+            Interlocked.Increment(ref _rejected);
+            Count(AttemptResult.Rejected);
+            return AttemptResult.Rejected;
+        }
+
+        // Held closed: outcomes still feed the health window, never the breaker.
+        var forced = await attempt(state).ConfigureAwait(false);
+        forced.ThrowIfException();
+        var result = forced.Result;
+        if (result.IsFailure())
+        {
+            Interlocked.Increment(ref _attemptFailures);
+        }
+
+        breaker.Health.Record(result);
+        Count(result);
+        return result;
+    }
+
+    private void Count(AttemptResult result) => Interlocked.Increment(ref _attemptResults[(int)result]);
 
     /// <summary>A Polly breaker and the health machine it drives, replaced together.</summary>
     /// <remarks>
@@ -374,4 +440,7 @@ internal sealed class ClusterResilience
             public ITimer? Release { get; set; }
         }
     }
+
+    private readonly record struct Adapted<TState>(
+        Func<TState, ValueTask<AttemptResult>> Attempt, TState State, Func<TState, (string? Destination, int Destinations)>? DestinationOf);
 }

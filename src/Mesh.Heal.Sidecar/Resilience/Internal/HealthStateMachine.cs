@@ -1,6 +1,5 @@
 using Mesh.Heal.Health;
 using Mesh.Heal.Policy;
-using Mesh.Heal.TimeSeries;
 
 namespace Mesh.Heal.Sidecar.Resilience.Internal;
 
@@ -12,7 +11,8 @@ namespace Mesh.Heal.Sidecar.Resilience.Internal;
 /// over <see cref="CircuitBreakerPolicy.RecoveryDuration"/>; the rest goes to the fallback. A relapse opens the
 /// breaker again and so returns to Failed. After a run-of-failures trip no probe has passed yet, so the ramp waits for
 /// one: a single request tries the primary while the rest go to the fallback, and only when it succeeds does the ramp
-/// start (a failed probe trips the breaker again). One lock guards the state; the hot path reads a volatile field.
+/// start (a failed probe trips the breaker again). One lock guards the state changes; the hot path reads a volatile field,
+/// and a success that changes nothing (no probe awaited, no transition due) is counted in the lock-free window without the lock.
 /// </remarks>
 internal sealed class HealthStateMachine
 {
@@ -22,7 +22,7 @@ internal sealed class HealthStateMachine
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly CircuitBreakerPolicy _policy;
-    private readonly RollingWindow _window;
+    private readonly ConcurrentRollingWindow _window;
     private readonly Action<HealthState, HealthState>? _onTransition;
     private volatile HealthState _state = HealthState.Healthy;
     private long _recoveringSince;
@@ -43,7 +43,7 @@ internal sealed class HealthStateMachine
         _policy = policy;
         _time = time;
         _onTransition = onTransition;
-        _window = new RollingWindow(policy.SamplingDuration, time.TimestampFrequency);
+        _window = new ConcurrentRollingWindow(policy.SamplingDuration, time.TimestampFrequency);
     }
 
     /// <summary>The current state, with time-driven transitions (end of the ramp, a quiet window) applied.</summary>
@@ -105,11 +105,25 @@ internal sealed class HealthStateMachine
             return;
         }
 
+        var failure = result.IsFailure();
+        if (!failure && Volatile.Read(ref _probe) == NoProbe)
+        {
+            // The success path of every request: counted without the lock, which is taken only when the success moves the state.
+            var at = _time.GetTimestamp();
+            _window.Record(at, failure: false);
+            if (TransitionDue(at))
+            {
+                Evaluate();
+            }
+
+            return;
+        }
+
         HealthState from, to;
         lock (_lock)
         {
             var now = _time.GetTimestamp();
-            if (_probe != NoProbe && !result.IsFailure())
+            if (_probe != NoProbe && !failure)
             {
                 // The probe (or any attempt) passed: the ramp starts now. A failed probe trips the breaker again, which ends Recovering.
                 _probe = NoProbe;
@@ -117,7 +131,7 @@ internal sealed class HealthStateMachine
                 _rampCounter = 0;
             }
 
-            _window.Record(now, result.IsFailure());
+            _window.Record(now, failure);
             from = _state;
             to = Evaluate_NeedsLock(now);
         }
@@ -216,12 +230,25 @@ internal sealed class HealthStateMachine
                 return state;
         }
 
-        var counts = _window.Sum(now);
-        var target = counts.Total >= _policy.MinimumThroughput && counts.FailureRatio >= _policy.DegradedRatio
-            ? HealthState.Degraded
-            : HealthState.Healthy;
+        var target = Target(now);
         SetState_NeedsLock(target);
         return target;
+    }
+
+    /// <summary>Whether <see cref="Evaluate_NeedsLock"/> would change the state now; read without the lock, so a hint only.</summary>
+    private bool TransitionDue(long now) => _state switch
+    {
+        HealthState.Failed => false,
+        HealthState.Recovering => Volatile.Read(ref _probe) == NoProbe && ShareAt(now) >= 1,
+        var state => Target(now) != state,
+    };
+
+    private HealthState Target(long now)
+    {
+        var counts = _window.Sum(now);
+        return counts.Total >= _policy.MinimumThroughput && counts.FailureRatio >= _policy.DegradedRatio
+            ? HealthState.Degraded
+            : HealthState.Healthy;
     }
 
     private void SetState_NeedsLock(HealthState target)

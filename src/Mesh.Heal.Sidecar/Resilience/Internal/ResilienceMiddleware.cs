@@ -44,13 +44,31 @@ internal sealed partial class ResilienceMiddleware
 
     public async Task InvokeAsync(HttpContext context)
     {
+        // One async frame on the success path (each frame that awaits the forwarder is an allocation per request): the
+        // first attempt is awaited here, and only a failure goes on to the retry and fallback path.
         var proxy = context.GetReverseProxyFeature();
         var cluster = _registry.Get(proxy.Cluster.Config.ClusterId);
         var request = new ResilientRequest(context, proxy, cluster, _next, _time);
         context.Features.Set(request);
         cluster.OnRequest();
         var start = _time.GetTimestamp();
-        var outcome = await HandleAsync(request).ConfigureAwait(false);
+        RequestOutcome outcome;
+        if (!cluster.ShouldTryPrimary() && request.Policy.Fallback is { } fallback)
+        {
+            outcome = await FallbackAsync(request, fallback).ConfigureAwait(false);
+        }
+        else
+        {
+            var result = await cluster.ExecuteOutcomeAsync(static r => r.RunAttemptAsync(), request, context.RequestAborted, static r => (r.AttemptDestination, r.Destinations)).ConfigureAwait(false);
+            _metrics.RecordAttempt(cluster.ClusterId, result);
+            outcome = result switch
+            {
+                _ when result.NeedsFallback() => await RecoverAsync(request, result).ConfigureAwait(false),
+                AttemptResult.ClientAborted => OnCallerError(request),
+                _ => RequestOutcome.Success,
+            };
+        }
+
         var elapsed = _time.GetElapsedTime(start);
         // A caller that hangs up while waiting is the sign of a slow upstream, and its wait counts; a caller whose own
         // body held the request up says nothing about the upstream's latency.
@@ -58,32 +76,14 @@ internal sealed partial class ResilienceMiddleware
         _metrics.RecordRequest(cluster.ClusterId, outcome, elapsed);
     }
 
-    private async ValueTask<RequestOutcome> HandleAsync(ResilientRequest request)
+    /// <summary>After a failed attempt: retries within the budget, then the fallback, or the failure passed on.</summary>
+    private async ValueTask<RequestOutcome> RecoverAsync(ResilientRequest request, AttemptResult result)
     {
         var context = request.Context;
         var cluster = request.Cluster;
         var policy = request.Policy;
-        if (!cluster.ShouldTryPrimary() && policy.Fallback is not null)
+        while (result.NeedsFallback())
         {
-            return await FallbackAsync(request, policy.Fallback).ConfigureAwait(false);
-        }
-
-        AttemptResult result;
-        while (true)
-        {
-            result = await cluster.ExecuteAsync(static r => r.RunAttemptAsync(), request, context.RequestAborted, static r => (r.AttemptDestination, r.Destinations)).ConfigureAwait(false);
-            _metrics.RecordAttempt(cluster.ClusterId, result);
-            if (!result.NeedsFallback())
-            {
-                if (result != AttemptResult.ClientAborted)
-                {
-                    return RequestOutcome.Success;
-                }
-
-                OnCallerError(request);
-                return RequestOutcome.ClientAborted;
-            }
-
             if (result == AttemptResult.Rejected)
             {
                 break;
@@ -95,14 +95,20 @@ internal sealed partial class ResilienceMiddleware
                 return RequestOutcome.Failure;
             }
 
-            if (request.Attempt < policy.Retry.MaxAttempts && (request.RetryReserved || cluster.TryAcquireRetry()))
+            if (!(request.Attempt < policy.Retry.MaxAttempts && (request.RetryReserved || cluster.TryAcquireRetry())))
             {
-                request.ResetForRetry();
-                _metrics.RecordRetry(cluster.ClusterId);
-                continue;
+                break;
             }
 
-            break;
+            request.ResetForRetry();
+            _metrics.RecordRetry(cluster.ClusterId);
+            result = await cluster.ExecuteOutcomeAsync(static r => r.RunAttemptAsync(), request, context.RequestAborted, static r => (r.AttemptDestination, r.Destinations)).ConfigureAwait(false);
+            _metrics.RecordAttempt(cluster.ClusterId, result);
+        }
+
+        if (!result.NeedsFallback())
+        {
+            return result == AttemptResult.ClientAborted ? OnCallerError(request) : RequestOutcome.Success;
         }
 
         if (policy.Fallback is { } fallback)
@@ -160,7 +166,7 @@ internal sealed partial class ResilienceMiddleware
         return failed ? RequestOutcome.Failure : RequestOutcome.Fallback;
     }
 
-    private void OnCallerError(ResilientRequest request)
+    private RequestOutcome OnCallerError(ResilientRequest request)
     {
         var reason = request.CallerError;
         request.Cluster.CountCallerError();
@@ -173,6 +179,8 @@ internal sealed partial class ResilienceMiddleware
             response.StatusCode = StatusCodes.Status408RequestTimeout;
             response.Headers.Connection = "close";
         }
+
+        return RequestOutcome.ClientAborted;
     }
 
     private static Task WriteUnavailableAsync(HttpContext context, ClusterPolicy policy, AttemptResult result)

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Mesh.Heal.Policy;
 using Microsoft.AspNetCore.Http.Features;
+using Polly;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -102,7 +103,8 @@ internal sealed class ResilientRequest
     }
 
     /// <summary>Sends the request to the primary once, under the cluster's timeout, and classifies the outcome.</summary>
-    public async ValueTask<AttemptResult> RunAttemptAsync()
+    /// <remarks>Returns Polly's outcome type, so that it is the breaker's callback itself without an adapting async frame.</remarks>
+    public async ValueTask<Outcome<AttemptResult>> RunAttemptAsync()
     {
         Attempt++;
         RetryReserved = false;
@@ -132,7 +134,7 @@ internal sealed class ResilientRequest
             CallerError = CallerError.Aborted;
         }
 
-        return result;
+        return Outcome.FromResult(result);
     }
 
     /// <summary>Clears what a failed attempt left on the response and steers the retry away from the destination that failed.</summary>

@@ -10,6 +10,8 @@ namespace Mesh.Heal.Sidecar.Telemetry.Internal;
 /// Names follow OpenTelemetry conventions with a <c>meshheal.</c> prefix; Prometheus sees them with dots as
 /// underscores and <c>_total</c> on counters (<c>meshheal_requests_total</c>). States are gauges whose value is the
 /// enum's number: health 0 Healthy, 1 Degraded, 2 Failed, 3 Recovering; breaker 0 Closed, 1 Open, 2 HalfOpen, 3 Isolated.
+/// <c>meshheal.process.allocated</c> (<c>meshheal_process_allocated_bytes_total</c>) is the process's managed allocations,
+/// for measuring bytes per request over a load run (<c>tests/bench/hotpath.sh</c>).
 /// </remarks>
 internal sealed class SidecarMetrics
 {
@@ -38,6 +40,10 @@ internal sealed class SidecarMetrics
         meter.CreateObservableGauge("meshheal.health.state", () => Observe(registry, c => (int)c.Health), description: "Health state per cluster.");
         meter.CreateObservableCounter("meshheal.health.transitions", () => Observe(registry, c => c.HealthMachine.Transitions), description: "Health state transitions per cluster.");
         meter.CreateObservableGauge("meshheal.policy.version", () => registry.Policy.Version, description: "Version of the resilience policy in force.");
+
+        // Read only at scrape: two scrapes around a load run give the bytes the process allocated per request.
+        meter.CreateObservableCounter(
+            "meshheal.process.allocated", static () => GC.GetTotalAllocatedBytes(precise: true), "By", "Bytes allocated on the managed heap since the sidecar started.");
     }
 
     public void RecordRequest(string cluster, RequestOutcome outcome, TimeSpan duration)
