@@ -26,6 +26,11 @@ internal sealed class OpenLoop
     /// <summary>Compiles the generator into <paramref name="directory"/>.</summary>
     public static async Task<OpenLoop> BuildAsync(string root, string directory)
     {
+        if (await Tools.EnsureAsync(("cc", "gcc")) is { } missing)
+        {
+            throw new InvalidOperationException("openloop: " + missing);
+        }
+
         var source = Path.Combine(root, "tests", "bench", "openloop.c");
         var binary = Path.Combine(directory, "openloop");
         var (code, text) = await Tools.RunWithOutputAsync("cc", "-O2", "-Wall", "-o", binary, source);
