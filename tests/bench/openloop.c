@@ -11,10 +11,12 @@
 //
 // Prints one line, key=value, latencies in microseconds:
 //   openloop rate=.. seconds=.. connections=.. sent=.. count=.. errors=.. p50_us=.. p90_us=.. p99_us=.. p999_us=..
-//   max_us=.. mean_us=.. send_late_p99_us=..
+//   max_us=.. mean_us=.. send_late_p99_us=.. wake_late_p99_us=..
 // count is the recorded 2xx responses; errors are non-2xx answers, broken connections and requests without an answer
-// TIMEOUT_MS (default 2000) after the last one was due. send_late_p99_us is the generator's own lateness: how long
-// after its due time the 99th percentile request was written (timer wake-up and queueing behind busy connections).
+// TIMEOUT_MS (default 2000) after the last one was due. send_late_p99_us: how long after its due time the 99th
+// percentile request was written (the generator's wake-up plus any wait for a connection the server had not answered
+// on yet). wake_late_p99_us is the generator's own floor: how late its timer woke it for a due request (scheduler
+// latency, timer slack), with no server in it.
 // Exit code 0 when it ran (errors are reported, not fatal), 2 on bad arguments, 1 when it cannot connect.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -194,7 +196,8 @@ int main(int argc, char **argv) {
   const double interval = 1e9 / rate;
   const uint64_t skipped = (uint64_t)(warmup * rate), total = skipped + (uint64_t)(seconds * rate);
   uint64_t *latencies = malloc(sizeof(uint64_t) * (total + 1)), *late = malloc(sizeof(uint64_t) * (total + 1));
-  uint64_t recorded = 0, late_count = 0, errors = 0, next = 0, in_flight = 0;
+  uint64_t *wake_late = malloc(sizeof(uint64_t) * (total + 1));
+  uint64_t recorded = 0, late_count = 0, wake_count = 0, errors = 0, next = 0, in_flight = 0, armed_due = 0;
   const uint64_t start = now_ns() + 1000000;  // 1 ms from now, so request 0 is not already late
   const uint64_t last_due = start + (uint64_t)((double)(total - 1) * interval);
   const uint64_t give_up = last_due + (uint64_t)timeout_ms * 1000000ull;
@@ -233,9 +236,10 @@ int main(int argc, char **argv) {
     int any_idle = 0;
     for (int i = 0; i < connections && !any_idle; i++) any_idle = !pool[i].busy;
     uint64_t wake = give_up;
+    armed_due = 0;
     if (next < total && any_idle) {
       uint64_t due = start + (uint64_t)((double)next * interval);
-      if (due < wake) wake = due;
+      if (due < wake) wake = armed_due = due;
     }
     struct itimerspec at = {.it_value = {.tv_sec = (time_t)(wake / 1000000000ull), .tv_nsec = (long)(wake % 1000000000ull)}};
     timerfd_settime(timer, TFD_TIMER_ABSTIME, &at, NULL);
@@ -251,6 +255,7 @@ int main(int argc, char **argv) {
         uint64_t expirations;
         ssize_t ignored = read(timer, &expirations, sizeof expirations);
         (void)ignored;
+        if (armed_due != 0 && next >= skipped && wake_count < total) wake_late[wake_count++] = now_ns() - armed_due;
         continue;
       }
       for (;;) {
@@ -297,15 +302,16 @@ int main(int argc, char **argv) {
 
   qsort(latencies, recorded, sizeof(uint64_t), compare);
   qsort(late, late_count, sizeof(uint64_t), compare);
+  qsort(wake_late, wake_count, sizeof(uint64_t), compare);
   double sum = 0;
   for (uint64_t i = 0; i < recorded; i++) sum += (double)latencies[i];
   printf("openloop rate=%.0f seconds=%.3f connections=%d sent=%llu count=%llu errors=%llu p50_us=%.1f p90_us=%.1f p99_us=%.1f "
-         "p999_us=%.1f max_us=%.1f mean_us=%.1f send_late_p99_us=%.1f\n",
+         "p999_us=%.1f max_us=%.1f mean_us=%.1f send_late_p99_us=%.1f wake_late_p99_us=%.1f\n",
          rate, seconds, connections, (unsigned long long)(next - (next < skipped ? next : skipped)), (unsigned long long)recorded,
          (unsigned long long)errors, percentile(latencies, recorded, 0.50), percentile(latencies, recorded, 0.90),
          percentile(latencies, recorded, 0.99), percentile(latencies, recorded, 0.999),
          recorded ? (double)latencies[recorded - 1] / 1000.0 : 0, recorded ? sum / (double)recorded / 1000.0 : 0,
-         percentile(late, late_count, 0.99));
+         percentile(late, late_count, 0.99), percentile(wake_late, wake_count, 0.99));
   for (int i = 0; i < connections; i++) close_connection(&pool[i]);
   freeaddrinfo(address);
   return 0;

@@ -12,9 +12,10 @@ namespace Mesh.Heal.Benchmarks.Load;
 /// <param name="AddedP99Us">p99 at the fixed rate through the sidecar minus direct, µs.</param>
 /// <param name="NginxAddedP99Us">The same through nginx.</param>
 /// <param name="ReadyMs">Median time from process start to the first 200 through it, ms.</param>
+/// <param name="FloorP99Us">The generator's p99 straight at the upstream: per-hop differences below it are noise.</param>
 internal sealed record LoadFigures(
     double RssAt1000Mb, double SidecarRps, double BareYarpJitRps, double NginxRps, double CpuPer1000, double NginxCpuPer1000,
-    double AddedP99Us, double NginxAddedP99Us, double ReadyMs);
+    double AddedP99Us, double NginxAddedP99Us, double ReadyMs, double FloorP99Us);
 
 /// <summary>One target of the issue: what is measured, the figure, the bound and whether it is met.</summary>
 internal sealed record TargetResult(string Target, string Figure, string Verdict, bool Met);
@@ -42,9 +43,17 @@ internal static class LoadTargets
             Judge("requests/s >= 1.0x bare YARP JIT", Format($"{yarp:0.00}x ({f.SidecarRps:0} vs {f.BareYarpJitRps:0})"), yarp >= VersusBareYarp),
             Judge("requests/s >= 0.8x nginx", Format($"{nginx:0.00}x ({f.SidecarRps:0} vs {f.NginxRps:0})"), nginx >= VersusNginx),
             Judge("CPU per 1,000 requests <= nginx x 1.5", Format($"{f.CpuPer1000:0.000} s vs nginx {f.NginxCpuPer1000:0.000} s ({cpu:0.00}x)"), cpu <= CpuVersusNginx),
-            Judge("added p99 per hop <= nginx's", Format($"{f.AddedP99Us:0} us vs nginx {f.NginxAddedP99Us:0} us"), f.AddedP99Us <= f.NginxAddedP99Us),
+            LatencyJudge(f),
             Judge("ready <= 100 ms", Format($"{f.ReadyMs:0.0} ms"), f.ReadyMs <= ReadyMs),
         ];
+    }
+
+    // A difference smaller than the instrument's own p99 is reported, and said to be noise.
+    private static TargetResult LatencyJudge(LoadFigures f)
+    {
+        var met = f.AddedP99Us <= f.NginxAddedP99Us;
+        var verdict = (met ? "met" : "missed") + (Math.Abs(f.AddedP99Us - f.NginxAddedP99Us) < f.FloorP99Us ? " (within the floor: noise)" : string.Empty);
+        return new("added p99 per hop <= nginx's", Format($"{f.AddedP99Us:0} us vs nginx {f.NginxAddedP99Us:0} us"), verdict, met);
     }
 
     private static TargetResult Judge(string target, string figure, bool met) => new(target, figure, met ? "met" : "missed", met);

@@ -7,7 +7,7 @@ public sealed class LoadTargetsTests
 {
     private static readonly LoadFigures AllMet = new(
         RssAt1000Mb: 25, SidecarRps: 40_000, BareYarpJitRps: 38_000, NginxRps: 45_000, CpuPer1000: 0.04, NginxCpuPer1000: 0.03,
-        AddedP99Us: 150, NginxAddedP99Us: 160, ReadyMs: 40);
+        AddedP99Us: 150, NginxAddedP99Us: 160, ReadyMs: 40, FloorP99Us: 5);
 
     [Fact]
     public void Evaluate_EveryFigureWithinItsBound_AllMet()
@@ -50,5 +50,15 @@ public sealed class LoadTargetsTests
         Assert.Equal(target, results[index].Target);
         Assert.False(results[index].Met);
         Assert.Equal(5, results.Count(r => r.Met));
+    }
+
+    [Fact]
+    public void Evaluate_AddedP99DifferenceBelowTheFloor_SaysItIsNoise()
+    {
+        var latency = LoadTargets.Evaluate(AllMet with { AddedP99Us = 170, FloorP99Us = 50 })[4];
+
+        Assert.False(latency.Met);
+        Assert.Equal("missed (within the floor: noise)", latency.Verdict);
+        Assert.Equal("missed", LoadTargets.Evaluate(AllMet with { AddedP99Us = 170 })[4].Verdict);
     }
 }

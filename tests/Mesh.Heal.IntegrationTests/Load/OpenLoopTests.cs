@@ -62,9 +62,9 @@ public sealed class OpenLoopTests : IClassFixture<OpenLoopTests.Generator>
     public void Parse_GeneratorLine_ReadsEveryField()
     {
         var result = OpenLoop.Parse(
-            "openloop rate=1000 seconds=8.000 connections=64 sent=8000 count=7998 errors=2 p50_us=61.5 p90_us=80.0 p99_us=250.2 p999_us=900.0 max_us=1500.0 mean_us=70.1 send_late_p99_us=12.5");
+            "openloop rate=1000 seconds=8.000 connections=64 sent=8000 count=7998 errors=2 p50_us=61.5 p90_us=80.0 p99_us=250.2 p999_us=900.0 max_us=1500.0 mean_us=70.1 send_late_p99_us=12.5 wake_late_p99_us=9.5");
 
-        Assert.Equal(new OpenLoopResult(7998, 2, 61.5, 80.0, 250.2, 900.0, 1500.0, 12.5), result);
+        Assert.Equal(new OpenLoopResult(7998, 2, 61.5, 80.0, 250.2, 900.0, 1500.0, 12.5, 9.5), result);
     }
 
     /// <summary>openloop compiled once for the class, into a directory removed afterwards.</summary>
