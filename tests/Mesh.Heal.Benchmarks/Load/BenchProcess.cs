@@ -136,6 +136,19 @@ internal sealed class BenchProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} did not answer 200 at {address} within {StartDeadline.TotalSeconds} s:\n{Output}");
     }
 
+    /// <summary>Kills the process and its children at once, without waiting (from a Ctrl+C handler).</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited, or never started.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

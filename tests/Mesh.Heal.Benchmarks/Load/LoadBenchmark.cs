@@ -54,6 +54,17 @@ internal static partial class LoadBenchmark
 
         var work = Directory.CreateTempSubdirectory("meshheal-load-").FullName;
         var owned = new List<BenchProcess>();
+
+        // Ctrl+C ends the benchmark without the finally below: stop what it started here.
+        void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            lock (owned)
+            {
+                owned.ForEach(p => p.Kill());
+            }
+        }
+
+        Console.CancelKeyPress += OnCancel;
         try
         {
             return await RunAsync(options, work, owned, output);
@@ -65,6 +76,7 @@ internal static partial class LoadBenchmark
         }
         finally
         {
+            Console.CancelKeyPress -= OnCancel;
             foreach (var process in owned)
             {
                 await process.DisposeAsync();
@@ -93,7 +105,7 @@ internal static partial class LoadBenchmark
         // The upstream: nginx answering 200 "ok" from one worker, steadier than a Kestrel app (no GC, no JIT, no thread pool).
         var upstreamSetup = Nginx.Configure(work, "upstream", null);
         var (upstream, _) = await BenchProcess.StartAsync("upstream nginx", upstreamSetup.FileName, upstreamSetup.Args, null);
-        owned.Add(upstream);
+        Own(owned, upstream);
         await upstream.FirstOkAsync(client, upstreamSetup.Address);
         var upstreamUrl = upstreamSetup.Address.ToString();
         var sidecarConfig = Path.Combine(work, "sidecar.json");
@@ -128,10 +140,15 @@ internal static partial class LoadBenchmark
             foreach (var launcher in launchers)
             {
                 var (process, address) = await launcher.StartAsync(i);
-                await using var _ = process;
+                Own(owned, process);
                 var ok = await process.FirstOkAsync(client, address);
                 starts[launcher.Name].Listening.Add(process.ListeningAfter.TotalMilliseconds);
                 starts[launcher.Name].FirstOk.Add(ok.TotalMilliseconds);
+                await process.DisposeAsync();
+                lock (owned)
+                {
+                    owned.Remove(process);
+                }
             }
         }
 
@@ -150,7 +167,7 @@ internal static partial class LoadBenchmark
         foreach (var launcher in launchers)
         {
             var (process, address) = await launcher.StartAsync(100);
-            owned.Add(process);
+            Own(owned, process);
             await process.FirstOkAsync(client, address);
             targets.Add(new Target(launcher.Name, address, process));
         }
@@ -311,6 +328,14 @@ internal static partial class LoadBenchmark
         }
 
         return 0;
+    }
+
+    private static void Own(List<BenchProcess> owned, BenchProcess process)
+    {
+        lock (owned)
+        {
+            owned.Add(process);
+        }
     }
 
     private static async Task<(BenchProcess Process, Uri Address)> StartDotnetAsync(string name, string fileName, string[] args, Regex ready)
