@@ -23,7 +23,7 @@ internal static class AotBinaries
             return binary;
         }
 
-        await log.WriteLineAsync("publishing the sidecar with NativeAOT (tests/bench/publish-sidecar-aot.sh, 1.5-3 min)...");
+        await log.WriteLineAsync("publishing the sidecar with NativeAOT (tests/bench/publish-sidecar-aot.sh: 1.5-3 min on a free machine, more when it is shared)...");
         var (code, text) = await Tools.RunWithOutputAsync("bash", Path.Combine(root, "tests", "bench", "publish-sidecar-aot.sh"), output);
         return code == 0 && File.Exists(binary)
             ? binary
@@ -52,7 +52,7 @@ internal static class AotBinaries
             throw new InvalidOperationException("NativeAOT publish: " + missing);
         }
 
-        await log.WriteLineAsync("publishing bare YARP with NativeAOT (1-2 min)...");
+        await log.WriteLineAsync("publishing bare YARP with NativeAOT (1-3 min on a free machine, more when it is shared)...");
         var rid = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
         var (code, text) = await Tools.RunWithOutputAsync(
             "dotnet", "publish", Path.Combine(project, "Mesh.Heal.Benchmarks.BareYarp.csproj"), "-c", "Release", "-r", rid,
