@@ -13,10 +13,16 @@ const string Usage = """
           The chaos scenarios of the integration tests, longer: real processes, the same traffic through the sidecar and
           direct, a fault script; prints availability, failed requests with and without the sidecar, time to 100 %
           fallback and to full recovery, p50/p99 during the fault, per scenario and in sum.
-      load [--seconds 10] [--connections 32] [--rounds 3] [--rate 1000] [--fixed-seconds 10] [--json out.json]
-          wrk (installed with apt-get as root, or asked for) against one tiny upstream four ways, alternating in one run:
-          direct, bare YARP, the sidecar with its default policy, nginx; requests/s, p50/p99, proxy CPU and RSS, the
-          ratios sidecar/nginx and sidecar/bare YARP, then a fixed-rate run with hey for the p99 each hop adds.
+      load [--seconds 5] [--connections 32] [--rounds 3] [--rate 1000] [--fixed-seconds 8] [--fixed-rounds 2]
+           [--fixed-connections 64] [--starts 3] [--sidecar-aot <executable>] [--yarp-aot <executable>] [--json out.json]
+          Every figure issue 18 asks of the sidecar, in one run (about 4-5 minutes), against one nginx upstream
+          (return 200) and side by side with nginx as a proxy and bare YARP (tests/Mesh.Heal.Benchmarks.BareYarp), JIT
+          and NativeAOT both: time from start to ready; at a fixed rate with the open-loop generator tests/bench/openloop.c
+          (compiled with cc at run time; latency from each request's due time, ns clock) the p50/p99 each hop adds over
+          direct, the generator's own floor, CPU s per 1,000 requests and RSS; at saturation (wrk) requests/s and their
+          ratios, CPU and RSS; peak RSS; then the issue's targets, met or missed. The AOT executables are published into
+          artifacts/bench/ when older than their sources (the sidecar by tests/bench/publish-sidecar-aot.sh) unless given.
+          wrk, nginx and cc are installed with apt-get as root, or asked for.
       propagation [--cases 10:real,10:simulated,1000:simulated] [--changes 100]
           Policy propagation: from PUT /v1/policies until every sidecar's ACK is recorded by the control plane,
           p50/p99 over the changes, and the control plane's memory with the streams open. Each case starts a fresh
@@ -50,8 +56,6 @@ const string Usage = """
           breaker, recording the outcome, the fallback choice while Recovering; *ProxyStep*: the resilience middleware and the
           header transforms per request, time and bytes allocated) and of the log miner (*LogMiner*: lines/s
           on one thread is 1 over the mean time per line).
-      bare-yarp <upstream url>
-          YARP with one route and nothing of Mesh.Heal (the load benchmark starts it as a process).
     """;
 
 if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
@@ -83,9 +87,7 @@ switch (args[0])
     case "micro":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks), typeof(ProxyStepBenchmarks), typeof(LogMinerBenchmarks)]).Run(args.Length > 1 ? args[1..] : ["--filter", "*"]);
         return 0;
-    case "bare-yarp" when args.Length == 2:
-        return await BareYarp.RunAsync(args[1]);
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, detection, capacity, logs, micro, bare-yarp <upstream url>");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, detection, capacity, logs, micro");
         return 2;
 }

@@ -4,7 +4,7 @@
 #   Each name='command' is a sidecar to measure: the command starts it, and the script appends
 #   --config <file> --Sidecar:ListenUrl=http://127.0.0.1:0 --Sidecar:AdminUrl=http://127.0.0.1:0, so extra settings
 #   go in the command (e.g. nobuf='dotnet out/Mesh.Heal.Sidecar.dll --ReverseProxy:...=false'). Without any, the
-#   sidecar of this tree is built Release and measured as "sidecar". Bare YARP (the benchmarks' bare-yarp verb, Release)
+#   sidecar of this tree is built Release and measured as "sidecar". Bare YARP (tests/Mesh.Heal.Benchmarks.BareYarp, Release)
 #   and nginx (worker_processes auto) are always measured, all proxying to one nginx upstream that answers "ok".
 # Every round runs wrk -t1 -c<connections> -d<seconds>s against each target in turn (alternating, so all see the same
 # machine state); around each run it reads the process's allocated bytes (the sidecar's
@@ -39,8 +39,8 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 clk=$(getconf CLK_TCK)
 
-dotnet build tests/Mesh.Heal.Benchmarks -c Release --verbosity quiet >/dev/null
-bench=$(ls tests/Mesh.Heal.Benchmarks/bin/Release/net*/Mesh.Heal.Benchmarks.dll | head -1)
+dotnet build tests/Mesh.Heal.Benchmarks.BareYarp -c Release --verbosity quiet >/dev/null
+bare_yarp=$(ls tests/Mesh.Heal.Benchmarks.BareYarp/bin/Release/net*/bare-yarp.dll | head -1)
 variants=("$@")
 if [ ${#variants[@]} -eq 0 ]; then
   dotnet publish src/Mesh.Heal.Sidecar -c Release -o "$out/sidecar" --verbosity quiet >/dev/null
@@ -104,7 +104,7 @@ for v in "${variants[@]}"; do
   allocs+=("$(sed -E 's/.*admin (http:[^ ]+).*/\1/' <<<"$line" | sed 's,/*$,,')/metrics")
 done
 
-dotnet "$bench" bare-yarp "http://127.0.0.1:$upstream_port/" >"$out/bare.log" 2>&1 &
+dotnet "$bare_yarp" "http://127.0.0.1:$upstream_port/" >"$out/bare.log" 2>&1 &
 pids+=($!); procs+=($!)
 wait_line "$out/bare.log" 'listening on'
 names+=("bare-yarp"); urls+=("$(sed -E 's/.*listening on (http:[^ ]+).*/\1/' "$out/bare.log" | head -1)")

@@ -5,10 +5,11 @@ namespace Mesh.Heal.Benchmarks.Load;
 /// <summary>The Debian programs the load benchmark drives: installed with apt-get when running as root, as tests/run.sh does.</summary>
 internal static class Tools
 {
-    /// <summary>Makes sure each command exists; returns an error naming what to install when it cannot.</summary>
+    /// <summary>Makes sure each command (or, for an absolute path such as a header, each file) exists; returns an error
+    /// naming what to install when it cannot.</summary>
     public static async Task<string?> EnsureAsync(params (string Command, string Package)[] tools)
     {
-        var missing = tools.Where(t => Which(t.Command) is null).Select(t => t.Package).ToList();
+        var missing = tools.Where(t => !Exists(t.Command)).Select(t => t.Package).ToList();
         if (missing.Count == 0)
         {
             return null;
@@ -21,8 +22,10 @@ internal static class Tools
 
         await Console.Error.WriteLineAsync($"installing {string.Join(' ', missing)} with apt-get");
         var (code, _) = await RunWithOutputAsync("sh", "-c", $"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {string.Join(' ', missing)} >/dev/null");
-        return code == 0 && tools.All(t => Which(t.Command) is not null) ? null : $"apt-get could not install {string.Join(' ', missing)}";
+        return code == 0 && tools.All(t => Exists(t.Command)) ? null : $"apt-get could not install {string.Join(' ', missing)}";
     }
+
+    private static bool Exists(string command) => Path.IsPathRooted(command) ? File.Exists(command) : Which(command) is not null;
 
     public static string? Which(string command) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Append("/usr/sbin").Append("/sbin")
