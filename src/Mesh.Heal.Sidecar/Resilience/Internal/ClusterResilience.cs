@@ -213,7 +213,7 @@ internal sealed class ClusterResilience
         try
         {
             var outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
-                static async (_, s) => Outcome.FromResult(await s.attempt(s.state).ConfigureAwait(false)),
+                static async (_, s) => Outcome.FromResult(new BreakerOutcome(await s.attempt(s.state).ConfigureAwait(false))),
                 context,
                 (attempt, state)).ConfigureAwait(false);
 
@@ -224,7 +224,7 @@ internal sealed class ClusterResilience
             }
 
             outcome.ThrowIfException();
-            var result = outcome.Result;
+            var result = outcome.Result.Result;
             if (result.IsFailure())
             {
                 Interlocked.Increment(ref _attemptFailures);
@@ -271,8 +271,8 @@ internal sealed class ClusterResilience
             var health = Health;
             StateProvider = new CircuitBreakerStateProvider();
             ManualControl = new CircuitBreakerManualControl();
-            Pipeline = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = owner._time, Name = id }
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
+            Pipeline = new ResiliencePipelineBuilder<BreakerOutcome> { TimeProvider = owner._time, Name = id }
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<BreakerOutcome>
                 {
                     FailureRatio = policy.FailureRatio,
                     MinimumThroughput = policy.MinimumThroughput,
@@ -281,7 +281,7 @@ internal sealed class ClusterResilience
                     StateProvider = StateProvider,
                     ManualControl = ManualControl,
                     ShouldHandle = static args => new ValueTask<bool>(
-                        args.Outcome.Exception is { } ex ? ex is not OperationCanceledException : args.Outcome.Result.IsFailure()),
+                        args.Outcome.Exception is { } ex ? ex is not OperationCanceledException : args.Outcome.Result.Result.IsFailure()),
                     OnOpened = _ =>
                     {
                         health.OnBreakerOpened();
@@ -296,7 +296,7 @@ internal sealed class ClusterResilience
                 .Build();
         }
 
-        public ResiliencePipeline<AttemptResult> Pipeline { get; }
+        public ResiliencePipeline<BreakerOutcome> Pipeline { get; }
 
         public CircuitBreakerStateProvider StateProvider { get; }
 
