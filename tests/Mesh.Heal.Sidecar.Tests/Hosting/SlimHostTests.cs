@@ -4,8 +4,10 @@ using System.Net;
 using Mesh.Heal.Sidecar.Tests.Integration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -66,6 +68,38 @@ public class SlimHostTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(1, probe.RequestsWithActivity);
+    }
+
+    [Fact]
+    public async Task Start_DataProtectionKeyRing_NotBuiltAtStart()
+    {
+        using var upstream = Upstreams.Start();
+        await using var sidecar = await StartAsync(Config(new { backend = Cluster(upstream.Address()) }));
+
+        var hosted = sidecar.Services.GetServices<IHostedService>().Select(s => s.GetType().FullName).ToList();
+
+        Assert.NotEmpty(hosted);
+        Assert.DoesNotContain("Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService", hosted);
+    }
+
+    [Fact]
+    public async Task SessionAffinityCookie_KeyRingBuiltOnFirstUse_RequestIsPinned()
+    {
+        using var upstream = Upstreams.Start();
+        upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithBody("ok"));
+        var home = Directory.CreateTempSubdirectory("meshheal-dp-").FullName;
+        var cluster = new
+        {
+            SessionAffinity = new { Enabled = true, Policy = "Cookie", AffinityKeyName = "affinity" },
+            Destinations = new { d1 = new { Address = upstream.Address() } },
+        };
+        await using var sidecar = await StartAsync(Config(new { backend = cluster }), builder =>
+            builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(home)));
+
+        using var response = await sidecar.Proxy.GetAsync("/orders/1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("affinity=", StringComparison.Ordinal));
     }
 
     /// <summary>Sees each request first (a startup filter) and records every logging scope opened.</summary>
