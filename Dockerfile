@@ -6,6 +6,10 @@
 #   docker run meshheal meshctl demo
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# The sidecar is published with NativeAOT, which links with clang and zlib (the SDK image is Debian/Ubuntu based).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends clang zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Restore layer first: it changes only when a project file or a package version changes.
 COPY Directory.Build.props Directory.Packages.props BannedSymbols.txt .editorconfig ./
@@ -20,8 +24,12 @@ RUN dotnet restore src/Mesh.Heal.Cli/Mesh.Heal.Cli.csproj
 # The protocol project compiles the contracts in proto/.
 COPY proto/ proto/
 COPY src/ src/
-RUN dotnet publish src/Mesh.Heal.Sidecar/Mesh.Heal.Sidecar.csproj -c Release --no-restore -o /out/sidecar \
- && dotnet publish src/Mesh.Heal.ControlPlane/Mesh.Heal.ControlPlane.csproj -c Release --no-restore -o /out/control-plane \
+# The sidecar: one native executable, by the same script (and the same publish command) the benchmarks use; it
+# restores for the image's runtime identifier itself, and treats trim and AOT warnings as errors.
+COPY tests/bench/publish-sidecar-aot.sh tests/bench/
+RUN tests/bench/publish-sidecar-aot.sh /out/sidecar-aot \
+ && mkdir -p /out/sidecar && cp /out/sidecar-aot/Mesh.Heal.Sidecar /out/sidecar-aot/appsettings.json /out/sidecar/
+RUN dotnet publish src/Mesh.Heal.ControlPlane/Mesh.Heal.ControlPlane.csproj -c Release --no-restore -o /out/control-plane \
  && dotnet publish src/Mesh.Heal.Cli/Mesh.Heal.Cli.csproj -c Release --no-restore -o /out/cli
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

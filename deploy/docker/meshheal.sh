@@ -1,5 +1,6 @@
 #!/bin/sh
 # The image's entry point: the first argument picks the role, the rest go to that program.
+# The sidecar is a NativeAOT executable (no dotnet host); the control plane and meshctl run on the .NET runtime.
 #   meshheal sidecar --config /etc/meshheal/sidecar.json
 #   meshheal control-plane
 #   meshheal meshctl status
@@ -7,7 +8,7 @@ set -e
 role=${1:-}
 [ $# -gt 0 ] && shift
 case "$role" in
-  sidecar)       exec dotnet /app/sidecar/Mesh.Heal.Sidecar.dll "$@" ;;
+  sidecar)       exec /app/sidecar/Mesh.Heal.Sidecar "$@" ;;
   control-plane) exec dotnet /app/control-plane/Mesh.Heal.ControlPlane.dll "$@" ;;
   meshctl)       exec dotnet /app/cli/meshctl.dll "$@" ;;
   *)

@@ -19,7 +19,10 @@ public static partial class SidecarHost
     /// <exception cref="SidecarConfigurationException">The configuration or the policy is invalid; the message names each setting.</exception>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // The slim builder keeps what the sidecar uses (appsettings.json, environment variables, the command line,
+        // console logging, HTTP/1.1 and h2c in Kestrel) and leaves out HTTPS and HTTP/3 listeners, regex route
+        // constraints, hosting startup assemblies and the EventLog/Debug/EventSource loggers.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddMeshHealSidecar();
         configure?.Invoke(builder);
         var app = builder.Build();

@@ -52,9 +52,31 @@ public static class SidecarServiceCollectionExtensions
                     return default;
                 });
             });
+        DeferDataProtection(services);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(SidecarMetrics.MeterName)
             .AddPrometheusExporter());
         return services;
     }
+
+    /// <summary>Drops the hosted service that builds Data Protection's key ring at start.</summary>
+    /// <remarks>
+    /// YARP registers Data Protection for session affinity cookies, which few routes use. Built at start, the key ring
+    /// writes a key file under the home directory (a warning on a read-only root), and loads OpenSSL and the XML stack:
+    /// ~4 MB of the sidecar's memory and part of its start-up. Without the hosted service the ring is built on the
+    /// first affinity cookie instead.
+    /// </remarks>
+    private static void DeferDataProtection(IServiceCollection services)
+    {
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(IHostedService)
+                && services[i].ImplementationType?.FullName == DataProtectionHostedService)
+            {
+                services.RemoveAt(i);
+            }
+        }
+    }
+
+    internal const string DataProtectionHostedService = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
 }

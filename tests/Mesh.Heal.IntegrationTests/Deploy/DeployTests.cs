@@ -25,29 +25,38 @@ public class DeployTests
     {
         var dockerfile = Manifests.Dockerfile();
         var restore = dockerfile.IndexOf("RUN dotnet restore", StringComparison.Ordinal);
-        var publishes = Regex.Matches(dockerfile, @"dotnet publish (src/[^/]+/[^ ]+\.csproj) .*?-o (/out/\S+)");
+        // JIT programs are published with `dotnet publish`; the sidecar is the NativeAOT executable that the benchmarks'
+        // script publishes (its `dotnet publish` line names the project), copied from the script's output directory.
+        var publishes = Regex.Matches(dockerfile, @"dotnet publish (src/[^/]+/[^ ]+\.csproj) .*?-o (/out/\S+)")
+            .Select(m => (Project: m.Groups[1].Value, Output: m.Groups[2].Value, Program: AssemblyName(m.Groups[1].Value) + ".dll", m.Index))
+            .ToList();
+        var native = Regex.Match(dockerfile, @"RUN (tests/bench/publish-sidecar-aot\.sh) (/out/\S+)\s+&& mkdir -p (/out/\S+) && cp \2/(\S+) ");
+        Assert.True(native.Success, "the Dockerfile publishes the sidecar with tests/bench/publish-sidecar-aot.sh and copies the executable");
+        Assert.Contains($"COPY {native.Groups[1].Value} ", dockerfile, StringComparison.Ordinal);
+        // .dockerignore leaves tests/ out of the build context, all but the script.
+        Assert.Contains($"!{native.Groups[1].Value}\n", File.ReadAllText(Manifests.PathOf(".dockerignore")), StringComparison.Ordinal);
+        var nativeProject = Regex.Match(File.ReadAllText(Manifests.PathOf(native.Groups[1].Value)), @"dotnet publish (src/\S+\.csproj) ").Groups[1].Value;
+        Assert.Equal(AssemblyName(nativeProject), native.Groups[4].Value);
+        publishes.Add((nativeProject, native.Groups[3].Value, native.Groups[4].Value, native.Index));
         Assert.True(restore > 0 && publishes.Count >= 3, "the Dockerfile restores, then publishes the sidecar, the control plane and meshctl");
 
         var roles = Manifests.EntryRoles();
         Assert.Superset(new HashSet<string> { "sidecar", "control-plane", "meshctl" }, roles.Keys.ToHashSet());
-        foreach (Match publish in publishes)
+        foreach (var (project, output, program, _) in publishes)
         {
-            var project = publish.Groups[1].Value;
             foreach (var needed in ProjectClosure(project))
             {
                 var copy = dockerfile.IndexOf($"COPY {needed} ", StringComparison.Ordinal);
                 Assert.True(copy >= 0 && copy < restore, $"{needed} (needed by {project}) is copied before the restore");
             }
 
-            var output = publish.Groups[2].Value;
             var app = Regex.Match(dockerfile, $@"COPY --from=build {Regex.Escape(output)} (\S+)");
             Assert.True(app.Success, $"the runtime stage copies {output}");
-            var dll = $"{app.Groups[1].Value}/{AssemblyName(project)}.dll";
-            Assert.Contains(dll, roles.Values);
+            Assert.Contains($"{app.Groups[1].Value}/{program}", roles.Values);
         }
 
         var protoCopy = dockerfile.IndexOf("COPY proto/ proto/", StringComparison.Ordinal);
-        Assert.InRange(protoCopy, restore, publishes[0].Index);
+        Assert.InRange(protoCopy, restore, publishes.Min(p => p.Index));
         var entry = Regex.Match(dockerfile, @"ENTRYPOINT \[""([^""]+)""\]").Groups[1].Value;
         Assert.Matches($@"COPY (--chmod=755 )?deploy/docker/meshheal.sh {Regex.Escape(entry)}\n", dockerfile);
         Assert.Contains(Regex.Match(dockerfile, @"CMD \[""([^""]+)""").Groups[1].Value, roles.Keys);

@@ -41,14 +41,15 @@ internal static partial class Manifests
 
     public static string Dockerfile() => File.ReadAllText(PathOf("Dockerfile")).Replace("\\\n", " \n", StringComparison.Ordinal);
 
-    /// <summary>The roles the entry script accepts, with the program each starts.</summary>
+    /// <summary>The roles the entry script accepts, with the program each starts (a .dll run by dotnet, or an executable).</summary>
     public static Dictionary<string, string> EntryRoles() =>
         RoleLine().Matches(File.ReadAllText(PathOf("deploy/docker/meshheal.sh"))).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value, StringComparer.Ordinal);
 
     [GeneratedRegex(@"([A-Za-z_][A-Za-z0-9_]*)=(\S+)")]
     private static partial Regex EnvPair();
 
-    [GeneratedRegex(@"^\s*([a-z-]+)\)\s+exec dotnet (\S+)", RegexOptions.Multiline)]
+    // `exec dotnet x.dll` for the JIT programs, `exec /app/sidecar/Mesh.Heal.Sidecar` for the NativeAOT sidecar.
+    [GeneratedRegex(@"^\s*([a-z-]+)\)\s+exec (?:dotnet )?(\S+)", RegexOptions.Multiline)]
     private static partial Regex RoleLine();
 }
 

@@ -33,14 +33,21 @@ internal sealed class TestSidecar : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<TestSidecar> StartAsync(string configJson, params string[] args)
+    public static Task<TestSidecar> StartAsync(string configJson, params string[] args) => StartAsync(configJson, configure: null, args);
+
+    /// <summary>Starts a sidecar; <paramref name="configure"/> adds to its builder (a logging provider, a startup filter).</summary>
+    public static async Task<TestSidecar> StartAsync(string configJson, Action<WebApplicationBuilder>? configure, params string[] args)
     {
         var directory = Directory.CreateTempSubdirectory("meshheal-test-").FullName;
         var path = Path.Combine(directory, "sidecar.json");
         await File.WriteAllTextAsync(path, configJson);
         var app = SidecarHost.Build(
             ["--config", path, "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0", .. args],
-            builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+            builder =>
+            {
+                builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                configure?.Invoke(builder);
+            });
         await app.StartAsync();
         return new TestSidecar(app, directory, path);
     }

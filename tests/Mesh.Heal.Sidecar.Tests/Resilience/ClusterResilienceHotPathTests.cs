@@ -10,17 +10,17 @@ namespace Mesh.Heal.Sidecar.Tests.Resilience;
 /// <summary>The resilience step on every request's success path: what it allocates, and the transitions the lock-free path must still make.</summary>
 public class ClusterResilienceHotPathTests
 {
-    private static readonly Func<int, ValueTask<Outcome<AttemptResult>>> Succeed =
-        static _ => new ValueTask<Outcome<AttemptResult>>(Outcome.FromResult(AttemptResult.Success));
+    private static readonly Func<int, ValueTask<Outcome<BreakerOutcome>>> Succeed =
+        static _ => new ValueTask<Outcome<BreakerOutcome>>(Outcome.FromResult(new BreakerOutcome(AttemptResult.Success)));
 
-    private static readonly Func<int, ValueTask<Outcome<AttemptResult>>> Fail =
-        static _ => new ValueTask<Outcome<AttemptResult>>(Outcome.FromResult(AttemptResult.ServerError));
+    private static readonly Func<int, ValueTask<Outcome<BreakerOutcome>>> Fail =
+        static _ => new ValueTask<Outcome<BreakerOutcome>>(Outcome.FromResult(new BreakerOutcome(AttemptResult.ServerError)));
 
     // The clock stands still, so that no window (ours or Polly's) rolls over during the measured calls: Polly allocates a
     // bucket object when its sampling window moves on, once per SamplingDuration / 10 whatever the traffic, not per request.
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero));
 
-    private static void Run(ClusterResilience cluster, Func<int, ValueTask<Outcome<AttemptResult>>> attempt)
+    private static void Run(ClusterResilience cluster, Func<int, ValueTask<Outcome<BreakerOutcome>>> attempt)
     {
         cluster.OnRequest();
         var pending = cluster.ExecuteOutcomeAsync(attempt, 0, CancellationToken.None);

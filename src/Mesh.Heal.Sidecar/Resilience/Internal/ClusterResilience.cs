@@ -183,7 +183,7 @@ internal sealed class ClusterResilience
     public ValueTask<AttemptResult> ExecuteAsync<TState>(
         Func<TState, ValueTask<AttemptResult>> attempt, TState state, CancellationToken cancellationToken, Func<TState, (string? Destination, int Destinations)>? destinationOf = null) =>
         ExecuteOutcomeAsync(
-            static async s => Outcome.FromResult(await s.Attempt(s.State).ConfigureAwait(false)),
+            static async s => Outcome.FromResult(new BreakerOutcome(await s.Attempt(s.State).ConfigureAwait(false))),
             new Adapted<TState>(attempt, state, destinationOf),
             cancellationToken,
             static s => s.DestinationOf?.Invoke(s.State) ?? default);
@@ -200,7 +200,7 @@ internal sealed class ClusterResilience
     /// <param name="destinationOf">Where the attempt went and how many destinations it had to choose from, read after it
     /// ran; without it, every failure counts towards the run that trips the breaker.</param>
     public ValueTask<AttemptResult> ExecuteOutcomeAsync<TState>(
-        Func<TState, ValueTask<Outcome<AttemptResult>>> attempt, TState state, CancellationToken cancellationToken, Func<TState, (string? Destination, int Destinations)>? destinationOf = null)
+        Func<TState, ValueTask<Outcome<BreakerOutcome>>> attempt, TState state, CancellationToken cancellationToken, Func<TState, (string? Destination, int Destinations)>? destinationOf = null)
     {
         // Not an async method: an attempt that completes at once goes through without a state machine (nor a box for
         // one), and one that awaits costs a single frame, in AwaitThroughBreakerAsync.
@@ -211,7 +211,7 @@ internal sealed class ClusterResilience
         }
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        ValueTask<Outcome<AttemptResult>> pending;
+        ValueTask<Outcome<BreakerOutcome>> pending;
         try
         {
             pending = breaker.Pipeline.ExecuteOutcomeAsync(static (_, s) => s.attempt(s.state), context, (attempt, state));
@@ -233,9 +233,9 @@ internal sealed class ClusterResilience
     }
 
     private async ValueTask<AttemptResult> AwaitThroughBreakerAsync<TState>(
-        ValueTask<Outcome<AttemptResult>> pending, ResilienceContext context, Breaker breaker, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf)
+        ValueTask<Outcome<BreakerOutcome>> pending, ResilienceContext context, Breaker breaker, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf)
     {
-        Outcome<AttemptResult> outcome;
+        Outcome<BreakerOutcome> outcome;
         try
         {
             outcome = await pending.ConfigureAwait(false);
@@ -250,7 +250,7 @@ internal sealed class ClusterResilience
 
     /// <summary>Counts what the breaker let through; only a failure goes on to an async step (the run-of-failures trip).</summary>
     private ValueTask<AttemptResult> Complete<TState>(
-        Outcome<AttemptResult> outcome, Breaker breaker, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf)
+        Outcome<BreakerOutcome> outcome, Breaker breaker, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf)
     {
         if (outcome.Exception is BrokenCircuitException)
         {
@@ -260,7 +260,7 @@ internal sealed class ClusterResilience
         }
 
         outcome.ThrowIfException();
-        var result = outcome.Result;
+        var result = outcome.Result.Result;
         if (result.IsFailure())
         {
             return OnFailureAsync(result, breaker, destinationOf?.Invoke(state) ?? default);
@@ -285,7 +285,7 @@ internal sealed class ClusterResilience
         return result;
     }
 
-    private async ValueTask<AttemptResult> ExecuteOverriddenAsync<TState>(Func<TState, ValueTask<Outcome<AttemptResult>>> attempt, TState state, Breaker breaker)
+    private async ValueTask<AttemptResult> ExecuteOverriddenAsync<TState>(Func<TState, ValueTask<Outcome<BreakerOutcome>>> attempt, TState state, Breaker breaker)
     {
         if (_policy.Override == BreakerOverride.ForceOpen)
         {
@@ -297,7 +297,7 @@ internal sealed class ClusterResilience
         // Held closed: outcomes still feed the health window, never the breaker.
         var forced = await attempt(state).ConfigureAwait(false);
         forced.ThrowIfException();
-        var result = forced.Result;
+        var result = forced.Result.Result;
         if (result.IsFailure())
         {
             Interlocked.Increment(ref _attemptFailures);
@@ -337,8 +337,8 @@ internal sealed class ClusterResilience
             var health = Health;
             StateProvider = new CircuitBreakerStateProvider();
             ManualControl = new CircuitBreakerManualControl();
-            Pipeline = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = owner._time, Name = id }
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
+            Pipeline = new ResiliencePipelineBuilder<BreakerOutcome> { TimeProvider = owner._time, Name = id }
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<BreakerOutcome>
                 {
                     FailureRatio = policy.FailureRatio,
                     MinimumThroughput = policy.MinimumThroughput,
@@ -347,7 +347,7 @@ internal sealed class ClusterResilience
                     StateProvider = StateProvider,
                     ManualControl = ManualControl,
                     ShouldHandle = static args => new ValueTask<bool>(
-                        args.Outcome.Exception is { } ex ? ex is not OperationCanceledException : args.Outcome.Result.IsFailure()),
+                        args.Outcome.Exception is { } ex ? ex is not OperationCanceledException : args.Outcome.Result.Result.IsFailure()),
                     OnOpened = _ =>
                     {
                         health.OnBreakerOpened();
@@ -362,7 +362,7 @@ internal sealed class ClusterResilience
                 .Build();
         }
 
-        public ResiliencePipeline<AttemptResult> Pipeline { get; }
+        public ResiliencePipeline<BreakerOutcome> Pipeline { get; }
 
         public CircuitBreakerStateProvider StateProvider { get; }
 

@@ -104,7 +104,7 @@ internal sealed class ResilientRequest
 
     /// <summary>Sends the request to the primary once, under the cluster's timeout, and classifies the outcome.</summary>
     /// <remarks>Returns Polly's outcome type, so that it is the breaker's callback itself without an adapting async frame.</remarks>
-    public async ValueTask<Outcome<AttemptResult>> RunAttemptAsync()
+    public async ValueTask<Outcome<BreakerOutcome>> RunAttemptAsync()
     {
         Attempt++;
         RetryReserved = false;
@@ -134,7 +134,7 @@ internal sealed class ResilientRequest
             CallerError = CallerError.Aborted;
         }
 
-        return Outcome.FromResult(result);
+        return Outcome.FromResult(new BreakerOutcome(result));
     }
 
     /// <summary>Clears what a failed attempt left on the response and steers the retry away from the destination that failed.</summary>
