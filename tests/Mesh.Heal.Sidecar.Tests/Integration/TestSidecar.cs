@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Mesh.Heal.Chaos;
+using Mesh.Heal.Policy;
+using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,42 +10,74 @@ using Microsoft.Extensions.Logging;
 namespace Mesh.Heal.Sidecar.Tests.Integration;
 
 /// <summary>A real sidecar on 127.0.0.1 with ports chosen by the OS, configured from a JSON file it can rewrite.</summary>
+/// <remarks>
+/// In-process (<see cref="SidecarHost.Build"/>) by default; when <see cref="SidecarCommand.BinaryVariable"/> names the
+/// NativeAOT executable, that executable as its own process with the same arguments, so the same tests check the
+/// published sidecar. Either way the tests see the same clients and addresses.
+/// </remarks>
 internal sealed class TestSidecar : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    private static readonly List<TestSidecar> Live = [];
+    private readonly WebApplication? _app;
+    private readonly ChaosProcess? _process;
     private readonly string _directory;
 
-    private TestSidecar(WebApplication app, string directory, string configPath)
+    private TestSidecar(WebApplication? app, ChaosProcess? process, SidecarAddresses endpoints, string directory, string configPath)
     {
         _app = app;
+        _process = process;
         _directory = directory;
         ConfigPath = configPath;
-        var endpoints = app.Services.GetRequiredService<SidecarEndpoints>();
-        Proxy = new HttpClient { BaseAddress = endpoints.ProxyUri, Timeout = TimeSpan.FromSeconds(30) };
-        Admin = new HttpClient { BaseAddress = endpoints.AdminUri, Timeout = TimeSpan.FromSeconds(30) };
         Endpoints = endpoints;
+        Proxy = new HttpClient(new ProcessOutputHandler(this)) { BaseAddress = endpoints.ProxyUri, Timeout = TimeSpan.FromSeconds(30) };
+        Admin = new HttpClient(new ProcessOutputHandler(this)) { BaseAddress = endpoints.AdminUri, Timeout = TimeSpan.FromSeconds(30) };
+        lock (Live)
+        {
+            Live.Add(this);
+        }
     }
+
+    /// <summary>Whether the tests run against the native executable named by <see cref="SidecarCommand.BinaryVariable"/>.</summary>
+    public static bool BinaryMode => SidecarCommand.Binary is not null;
 
     public HttpClient Proxy { get; }
 
     public HttpClient Admin { get; }
 
-    public SidecarEndpoints Endpoints { get; }
+    public SidecarAddresses Endpoints { get; }
 
     public string ConfigPath { get; }
 
-    public IServiceProvider Services => _app.Services;
+    /// <summary>The in-process sidecar's services; a test that needs them runs only in-process (<c>[InProcessFact]</c>).</summary>
+    public IServiceProvider Services => _app?.Services
+        ?? throw new InvalidOperationException($"the sidecar runs as a process ({SidecarCommand.BinaryVariable} is set); mark the test [InProcessFact] or observe it through the admin API");
 
+    /// <summary>The last lines the sidecar process printed, or nothing in-process.</summary>
+    public string Output => _process is null ? string.Empty : $"sidecar process {_process.Id} ({(_process.ExitCode is { } code ? $"exited with code {code}" : "running")}), its last lines:\n{_process.Output}";
+
+    /// <summary>Starts a sidecar with <paramref name="configJson"/>: in-process, or the native executable in binary mode.</summary>
+    /// <exception cref="SidecarConfigurationException">The sidecar refused its configuration (in binary mode: it exited with code 2).</exception>
     public static async Task<TestSidecar> StartAsync(string configJson, params string[] args)
     {
-        var directory = Directory.CreateTempSubdirectory("meshheal-test-").FullName;
-        var path = Path.Combine(directory, "sidecar.json");
-        await File.WriteAllTextAsync(path, configJson);
-        var app = SidecarHost.Build(
-            ["--config", path, "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0", .. args],
-            builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync();
-        return new TestSidecar(app, directory, path);
+        var (directory, path) = await WriteConfigAsync(configJson);
+        return BinaryMode ? await StartProcessAsync(directory, path, args) : await StartInProcessAsync(directory, path, args);
+    }
+
+    /// <summary>Starts the sidecar as its own process whatever the mode: the native executable in binary mode, else
+    /// <c>dotnet Mesh.Heal.Sidecar.dll</c>.</summary>
+    /// <exception cref="SidecarConfigurationException">The sidecar exited with code 2, refusing its configuration.</exception>
+    public static async Task<TestSidecar> StartProcessAsync(string configJson, params string[] args)
+    {
+        var (directory, path) = await WriteConfigAsync(configJson);
+        return await StartProcessAsync(directory, path, args);
+    }
+
+    /// <summary>Starts an in-process sidecar whatever the mode, for a test that reads its services and is not about the binary.</summary>
+    public static async Task<TestSidecar> StartInProcessAsync(string configJson, params string[] args)
+    {
+        var (directory, path) = await WriteConfigAsync(configJson);
+        return await StartInProcessAsync(directory, path, args);
     }
 
     /// <summary>The sidecar's JSON config with one cluster route and the given clusters and resilience section.</summary>
@@ -74,6 +109,7 @@ internal sealed class TestSidecar : IAsyncDisposable
     public async Task<JsonElement> ClusterStateAsync(string cluster) => (await StateAsync()).GetProperty("clusters").GetProperty(cluster);
 
     /// <summary>Polls until <paramref name="condition"/> holds, failing after the deadline.</summary>
+    /// <remarks>The failure carries the output of every sidecar process still open, which is where the reason usually is.</remarks>
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
     {
         var end = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(15));
@@ -81,7 +117,7 @@ internal sealed class TestSidecar : IAsyncDisposable
         {
             if (DateTime.UtcNow > end)
             {
-                throw new TimeoutException($"timed out waiting until {what}");
+                throw new TimeoutException($"timed out waiting until {what}{LiveOutput()}");
             }
 
             await Task.Delay(50);
@@ -90,16 +126,99 @@ internal sealed class TestSidecar : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        lock (Live)
+        {
+            Live.Remove(this);
+        }
+
         Proxy.Dispose();
         Admin.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        string? crashed = null;
+        if (_process is not null)
+        {
+            // A sidecar that died under the test is the failure to report, with what it printed.
+            crashed = _process.ExitCode is null ? null : Output;
+            var stopped = await _process.StopAsync(StopGrace);
+            crashed ??= stopped ? null : $"did not stop within {StopGrace.TotalSeconds} s of SIGTERM; {Output}";
+            await _process.DisposeAsync();
+        }
+
         try
         {
             Directory.Delete(_directory, recursive: true);
         }
         catch (IOException)
         {
+        }
+
+        if (crashed is not null)
+        {
+            throw new InvalidOperationException(crashed);
+        }
+    }
+
+    private static async Task<(string Directory, string Path)> WriteConfigAsync(string configJson)
+    {
+        var directory = Directory.CreateTempSubdirectory("meshheal-test-").FullName;
+        var path = Path.Combine(directory, "sidecar.json");
+        await File.WriteAllTextAsync(path, configJson);
+        return (directory, path);
+    }
+
+    private static async Task<TestSidecar> StartInProcessAsync(string directory, string path, string[] args)
+    {
+        var app = SidecarHost.Build(
+            ["--config", path, "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0", .. args],
+            builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync();
+        var endpoints = app.Services.GetRequiredService<SidecarEndpoints>();
+        return new TestSidecar(app, null, new SidecarAddresses(endpoints.ProxyUri, endpoints.Http2ProxyUri, endpoints.AdminUri), directory, path);
+    }
+
+    private static async Task<TestSidecar> StartProcessAsync(string directory, string path, string[] args)
+    {
+        var (program, leading) = SidecarCommand.Program(() => typeof(SidecarHost).Assembly.Location);
+        try
+        {
+            var (process, ready) = await ChaosProcess.StartExecutableAsync(
+                "sidecar", program, [.. leading, .. SidecarCommand.Arguments(path, args)], SidecarCommand.Listening());
+            return new TestSidecar(null, process, SidecarCommand.Addresses(ready), directory, path);
+        }
+        catch (ProcessExitedException ex) when (ex.ExitCode == 2)
+        {
+            // Exit code 2 is the sidecar refusing its configuration, which in-process is this exception; its message,
+            // "mesh-heal sidecar: invalid configuration: <field>: <reason>; …", is kept whole as one error.
+            throw new SidecarConfigurationException([new PolicyError("(sidecar process output)", ex.Output)]);
+        }
+    }
+
+    private static string LiveOutput()
+    {
+        lock (Live)
+        {
+            return string.Concat(Live.Where(s => s._process is not null).Select(s => "\n" + s.Output));
+        }
+    }
+
+    /// <summary>Adds the sidecar process's output to a request that could not reach it: it crashed, or said why.</summary>
+    private sealed class ProcessOutputHandler(TestSidecar sidecar) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await base.SendAsync(request, cancellationToken);
+            }
+            catch (HttpRequestException ex) when (sidecar._process is not null)
+            {
+                throw new HttpRequestException($"{ex.Message}\n{sidecar.Output}", ex, ex.StatusCode);
+            }
         }
     }
 }
