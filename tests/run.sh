@@ -73,7 +73,7 @@ if binary=$(tests/bench/publish-sidecar-aot.sh "$results/sidecar-aot" | tail -n 
     --filter "FullyQualifiedName~Mesh.Heal.Sidecar.Tests.Integration."
   # The data-plane chaos scenarios, and the integration tests whose sidecars are TestSidecar processes in this mode.
   with_sidecars=(Chaos.ChaosTests.DataPlaneScenario Cli.MeshctlTests ControlPlane.AuthTests ControlPlane.IdentityTests
-    ControlPlane.PolicyPushTests ControlPlane.RestartTests ControlPlane.TelemetryTests ControlPlane.TlsTests)
+    ControlPlane.PolicyPushTests ControlPlane.RestartTests ControlPlane.SidecarShutdownTests ControlPlane.TelemetryTests ControlPlane.TlsTests)
   filter=$(printf 'FullyQualifiedName~Mesh.Heal.IntegrationTests.%s|' "${with_sidecars[@]}")
   run_tests "Mesh.Heal.IntegrationTests (AOT sidecar)" tests/Mesh.Heal.IntegrationTests/Mesh.Heal.IntegrationTests.csproj Mesh.Heal.IntegrationTests.aot \
     --filter "${filter%|}"

@@ -41,6 +41,18 @@ internal sealed class ChaosProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Every line the process printed so far.</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_output)
+            {
+                return [.. _output];
+            }
+        }
+    }
+
     /// <summary>Starts <paramref name="program"/> and waits for a line matching <paramref name="ready"/>; returns the match.</summary>
     public static Task<(ChaosProcess Process, Match Ready)> StartAsync(string name, string program, IEnumerable<string> args, Regex ready) =>
         StartExecutableAsync(name, "dotnet", [program, .. args], ready);

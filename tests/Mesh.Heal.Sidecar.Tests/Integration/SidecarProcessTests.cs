@@ -70,6 +70,26 @@ public class SidecarProcessTests
         Assert.Contains("Sidecar:AdminUrl: 'not a url' is not a listen address", ex.Message);
     }
 
+    [Fact]
+    public async Task ProcessMode_SidecarDyingUnderATest_FailsItsRequestsAndItsDispose_WithWhatItPrinted()
+    {
+        var sidecar = await StartProcessAsync(Config(new { backend = Cluster("http://127.0.0.1:1/") }));
+        using (var process = System.Diagnostics.Process.GetProcessById(sidecar.ProcessId!.Value))
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        var request = await Assert.ThrowsAsync<HttpRequestException>(() => sidecar.Admin.GetAsync("/healthz"));
+        var wait = await Assert.ThrowsAsync<TimeoutException>(() => WaitUntilAsync(() => Task.FromResult(false), "never", TimeSpan.FromMilliseconds(100)));
+        var dispose = await Assert.ThrowsAsync<InvalidOperationException>(async () => await sidecar.DisposeAsync());
+
+        Assert.Contains("exited with code 137", request.Message);
+        Assert.Contains("listening: proxy http://127.0.0.1:", request.Message);
+        Assert.Contains("listening: proxy http://127.0.0.1:", wait.Message);
+        Assert.Contains("listening: proxy http://127.0.0.1:", dispose.Message);
+    }
+
     private static Task<(ChaosProcess Process, System.Text.RegularExpressions.Match Ready)> StartAsync(string configPath)
     {
         var (program, leading) = SidecarCommand.Program(() => typeof(SidecarHost).Assembly.Location);

@@ -21,11 +21,14 @@ internal sealed class TestSidecar : IAsyncDisposable
     private static readonly List<TestSidecar> Live = [];
     private readonly WebApplication? _app;
     private readonly ChaosProcess? _process;
+    private readonly ConsoleLines? _logs;
     private readonly string _directory;
+    private bool _stopping;
 
-    private TestSidecar(WebApplication? app, ChaosProcess? process, SidecarAddresses endpoints, string directory, string configPath)
+    private TestSidecar(WebApplication? app, ConsoleLines? logs, ChaosProcess? process, SidecarAddresses endpoints, string directory, string configPath)
     {
         _app = app;
+        _logs = logs;
         _process = process;
         _directory = directory;
         ConfigPath = configPath;
@@ -52,6 +55,27 @@ internal sealed class TestSidecar : IAsyncDisposable
     /// <summary>The in-process sidecar's services; a test that needs them runs only in-process (<c>[InProcessFact]</c>).</summary>
     public IServiceProvider Services => _app?.Services
         ?? throw new InvalidOperationException($"the sidecar runs as a process ({SidecarCommand.BinaryVariable} is set); mark the test [InProcessFact] or observe it through the admin API");
+
+    /// <summary>What the sidecar logged, in the console's form ("warn: Category[event id]", then the message indented),
+    /// from the process's output or, in-process, from a logger provider writing the same lines.</summary>
+    public IReadOnlyList<string> LogLines => _process?.Lines ?? _logs!.Lines;
+
+    /// <summary>Stops the sidecar as its host would: SIGTERM to the process, or the in-process host's StopAsync.</summary>
+    /// <returns>Whether it stopped within the grace period (in-process: always).</returns>
+    public async Task<bool> StopAsync()
+    {
+        if (_process is not null)
+        {
+            _stopping = true;
+            return await _process.StopAsync(StopGrace);
+        }
+
+        await _app!.StopAsync();
+        return true;
+    }
+
+    /// <summary>The sidecar process's id, or null in-process.</summary>
+    public int? ProcessId => _process?.Id;
 
     /// <summary>The last lines the sidecar process printed, or nothing in-process.</summary>
     public string Output => _process is null ? string.Empty : $"sidecar process {_process.Id} ({(_process.ExitCode is { } code ? $"exited with code {code}" : "running")}), its last lines:\n{_process.Output}";
@@ -143,7 +167,7 @@ internal sealed class TestSidecar : IAsyncDisposable
         if (_process is not null)
         {
             // A sidecar that died under the test is the failure to report, with what it printed.
-            crashed = _process.ExitCode is null ? null : Output;
+            crashed = _process.ExitCode is null || _stopping ? null : Output;
             var stopped = await _process.StopAsync(StopGrace);
             crashed ??= stopped ? null : $"did not stop within {StopGrace.TotalSeconds} s of SIGTERM; {Output}";
             await _process.DisposeAsync();
@@ -173,12 +197,13 @@ internal sealed class TestSidecar : IAsyncDisposable
 
     private static async Task<TestSidecar> StartInProcessAsync(string directory, string path, string[] args)
     {
+        var logs = new ConsoleLines();
         var app = SidecarHost.Build(
             ["--config", path, "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0", .. args],
-            builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+            builder => builder.Logging.SetMinimumLevel(LogLevel.Warning).AddProvider(logs));
         await app.StartAsync();
         var endpoints = app.Services.GetRequiredService<SidecarEndpoints>();
-        return new TestSidecar(app, null, new SidecarAddresses(endpoints.ProxyUri, endpoints.Http2ProxyUri, endpoints.AdminUri), directory, path);
+        return new TestSidecar(app, logs, null, new SidecarAddresses(endpoints.ProxyUri, endpoints.Http2ProxyUri, endpoints.AdminUri), directory, path);
     }
 
     private static async Task<TestSidecar> StartProcessAsync(string directory, string path, string[] args)
@@ -188,7 +213,7 @@ internal sealed class TestSidecar : IAsyncDisposable
         {
             var (process, ready) = await ChaosProcess.StartExecutableAsync(
                 "sidecar", program, [.. leading, .. SidecarCommand.Arguments(path, args)], SidecarCommand.Listening());
-            return new TestSidecar(null, process, SidecarCommand.Addresses(ready), directory, path);
+            return new TestSidecar(null, null, process, SidecarCommand.Addresses(ready), directory, path);
         }
         catch (ProcessExitedException ex) when (ex.ExitCode == 2)
         {
@@ -203,6 +228,55 @@ internal sealed class TestSidecar : IAsyncDisposable
         lock (Live)
         {
             return string.Concat(Live.Where(s => s._process is not null).Select(s => "\n" + s.Output));
+        }
+    }
+
+    /// <summary>The in-process sidecar's log as the console logger would print it, so tests read one form in both modes.</summary>
+    private sealed class ConsoleLines : ILoggerProvider
+    {
+        private readonly List<string> _lines = [];
+
+        public IReadOnlyList<string> Lines
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return [.. _lines];
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(string category, ConsoleLines owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                var level = logLevel switch
+                {
+                    LogLevel.Trace => "trce",
+                    LogLevel.Debug => "dbug",
+                    LogLevel.Information => "info",
+                    LogLevel.Warning => "warn",
+                    LogLevel.Error => "fail",
+                    _ => "crit",
+                };
+                lock (owner._lines)
+                {
+                    owner._lines.Add($"{level}: {category}[{eventId.Id}]");
+                    owner._lines.Add("      " + formatter(state, exception));
+                }
+            }
         }
     }
 
