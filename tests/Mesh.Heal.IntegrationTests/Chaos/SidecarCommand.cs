@@ -12,6 +12,7 @@ internal static partial class SidecarCommand
     public const string BinaryVariable = "MESHHEAL_SIDECAR_BINARY";
 
     /// <summary>The native sidecar executable the tests run against, or null to run the JIT build.</summary>
+    /// <remarks>Give an absolute path: a relative one resolves against the test host's working directory, not the shell's.</remarks>
     public static string? Binary { get; } = Environment.GetEnvironmentVariable(BinaryVariable) is { Length: > 0 } path ? Path.GetFullPath(path) : null;
 
     /// <summary>The program and its leading arguments: the native executable, or <c>dotnet</c> and <paramref name="dll"/>.</summary>
