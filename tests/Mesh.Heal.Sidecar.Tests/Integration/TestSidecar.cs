@@ -54,7 +54,7 @@ internal sealed class TestSidecar : IAsyncDisposable
 
     /// <summary>The in-process sidecar's services; a test that needs them runs only in-process (<c>[InProcessFact]</c>).</summary>
     public IServiceProvider Services => _app?.Services
-        ?? throw new InvalidOperationException($"the sidecar runs as a process ({SidecarCommand.BinaryVariable} is set); mark the test [InProcessFact] or observe it through the admin API");
+        ?? throw new InvalidOperationException("this sidecar runs as a process; use TestSidecar.StartInProcessAsync, mark the test [InProcessFact], or observe it through the admin API");
 
     /// <summary>What the sidecar logged, in the console's form ("warn: Category[event id]", then the message indented),
     /// from the process's output or, in-process, from a logger provider writing the same lines.</summary>
