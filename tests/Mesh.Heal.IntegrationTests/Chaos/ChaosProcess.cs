@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace Mesh.Heal.Chaos;
@@ -131,9 +131,11 @@ internal sealed class ChaosProcess : IAsyncDisposable
             return true;
         }
 
-        using (var signal = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!)
+        // libc's kill(2), not /bin/kill: procps is not in every image the tests run in.
+        if (SendSignal(Id, SigTerm) != 0)
         {
-            await signal.WaitForExitAsync();
+            await KillAsync();
+            return false;
         }
 
         using var deadline = new CancellationTokenSource(grace);
@@ -148,6 +150,11 @@ internal sealed class ChaosProcess : IAsyncDisposable
             return false;
         }
     }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     public async ValueTask DisposeAsync()
     {
