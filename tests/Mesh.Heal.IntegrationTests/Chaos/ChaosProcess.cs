@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace Mesh.Heal.Chaos;
@@ -25,6 +26,9 @@ internal sealed class ChaosProcess : IAsyncDisposable
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 
+    /// <summary>The exit code, or null while the process runs.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     /// <summary>What the process printed so far, for a failure message.</summary>
     public string Output
     {
@@ -33,6 +37,18 @@ internal sealed class ChaosProcess : IAsyncDisposable
             lock (_output)
             {
                 return string.Join('\n', _output.TakeLast(40));
+            }
+        }
+    }
+
+    /// <summary>Every line the process printed so far.</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_output)
+            {
+                return [.. _output];
             }
         }
     }
@@ -76,7 +92,12 @@ internal sealed class ChaosProcess : IAsyncDisposable
 
         process.OutputDataReceived += OnLine;
         process.ErrorDataReceived += OnLine;
-        process.Exited += (_, _) => found.TrySetException(new InvalidOperationException($"{name} exited with code {process.ExitCode}:\n{chaos.Output}"));
+        process.Exited += (_, _) =>
+        {
+            // Without this wait the last lines (the reason it stopped) may not have been read yet.
+            process.WaitForExit();
+            found.TrySetException(new ProcessExitedException(name, process.ExitCode, chaos.Output));
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -101,9 +122,53 @@ internal sealed class ChaosProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Asks the process to stop (SIGTERM), as Kubernetes does, and kills it if it has not exited within <paramref name="grace"/>.</summary>
+    /// <returns>Whether it exited by itself within the grace period.</returns>
+    public async Task<bool> StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return true;
+        }
+
+        // libc's kill(2), not /bin/kill: procps is not in every image the tests run in.
+        if (SendSignal(Id, SigTerm) != 0)
+        {
+            await KillAsync();
+            return false;
+        }
+
+        using var deadline = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+            return false;
+        }
+    }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
         _process.Dispose();
     }
+}
+
+/// <summary>A process exited before it said it was ready; <see cref="Exception.Message"/> has its last lines of output.</summary>
+internal sealed class ProcessExitedException(string name, int exitCode, string output)
+    : InvalidOperationException($"{name} exited with code {exitCode}:\n{output}")
+{
+    public int ExitCode { get; } = exitCode;
+
+    /// <summary>What the process printed, its last 40 lines.</summary>
+    public string Output { get; } = output;
 }

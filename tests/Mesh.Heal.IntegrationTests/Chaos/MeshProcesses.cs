@@ -93,8 +93,8 @@ internal sealed partial class UpstreamProcess : IAsyncDisposable
     private static partial Regex Listening();
 }
 
-/// <summary>A sidecar process with its configuration file.</summary>
-internal sealed partial class SidecarProcess : IAsyncDisposable
+/// <summary>A sidecar process with its configuration file: the JIT build, or the native one named by <see cref="SidecarCommand.BinaryVariable"/>.</summary>
+internal sealed class SidecarProcess : IAsyncDisposable
 {
     private readonly ChaosProcess _process;
     private readonly HttpClient _admin;
@@ -114,13 +114,11 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
     {
         var path = Path.Combine(directory, name + ".json");
         await File.WriteAllTextAsync(path, configJson);
-        var (process, ready) = await ChaosProcess.StartAsync(
-            "sidecar " + name,
-            Programs.Sidecar,
-            ["--config", path, "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0", "--Sidecar:Instance=" + name,
-             "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Mesh.Heal.Sidecar.Hosting.SidecarHost=Information", .. args],
-            Listening());
-        return new SidecarProcess(process, new Uri(ready.Groups[1].Value), new Uri(ready.Groups[2].Value));
+        var (program, leading) = SidecarCommand.Program(() => Programs.Sidecar);
+        var (process, ready) = await ChaosProcess.StartExecutableAsync(
+            "sidecar " + name, program, [.. leading, .. SidecarCommand.Arguments(path, ["--Sidecar:Instance=" + name, .. args])], SidecarCommand.Listening());
+        var addresses = SidecarCommand.Addresses(ready);
+        return new SidecarProcess(process, addresses.ProxyUri, addresses.AdminUri);
     }
 
     /// <summary>The sidecar's <c>/admin/state</c>.</summary>
@@ -136,9 +134,6 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
         _admin.Dispose();
         await _process.DisposeAsync();
     }
-
-    [GeneratedRegex(@"listening: proxy (\S+) h2c \S+ admin (\S+)")]
-    private static partial Regex Listening();
 }
 
 /// <summary>A control plane process with its store in a directory; killed and restarted on the same ports and store.</summary>

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using Mesh.Heal.IntegrationTests.Support;
-using Mesh.Heal.Sidecar.Hosting;
-using Microsoft.Extensions.Logging;
+using Mesh.Heal.Sidecar.Tests.Integration;
 
 namespace Mesh.Heal.IntegrationTests.ControlPlane;
 
@@ -13,45 +11,22 @@ public class SidecarShutdownTests
     {
         await using var controlPlane = await TestControlPlane.StartAsync();
         await using var mesh = Support.Mesh.Start();
-        var config = Path.Combine(Directory.CreateTempSubdirectory("meshheal-test-").FullName, "sidecar.json");
-        await File.WriteAllTextAsync(config, mesh.Config());
-        var logs = new CapturingLoggerProvider();
-        var app = SidecarHost.Build(
-            [
-                "--config", config, "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0",
-                "--Sidecar:ControlPlaneUrl=" + controlPlane.GrpcUri, "--Sidecar:Instance=orders-stop", "--Sidecar:TelemetryInterval=00:00:00.2",
-            ],
-            builder => builder.Logging.AddProvider(logs));
-        await app.StartAsync();
+        // Debug for the sidecar's own categories: the telemetry stream's "reconnecting" is a Debug line.
+        await using var sidecar = await TestSidecar.StartAsync(
+            mesh.Config(),
+            "--Sidecar:ControlPlaneUrl=" + controlPlane.GrpcUri, "--Sidecar:Instance=orders-stop", "--Sidecar:TelemetryInterval=00:00:00.2",
+            "--Logging:LogLevel:Mesh.Heal.Sidecar=Debug");
+        // The stream's own "open" line, in the category a warning would have, shows the log is there to read.
         await Wait.UntilAsync(
-            () => Task.FromResult(controlPlane.Store.Sidecars("orders").Any(s => s.Connected)), "the sidecar's policy stream is open");
+            () => Task.FromResult(controlPlane.Store.Sidecars("orders").Any(s => s.Connected)
+                && sidecar.LogLines.Any(l => l.StartsWith("info: Mesh.Heal.Sidecar.PolicySync.Internal.PolicySyncClient[150]", StringComparison.Ordinal))),
+            "the sidecar's policy stream is open, and the sidecar logged it");
 
-        await app.StopAsync();
-        await app.DisposeAsync();
+        Assert.True(await sidecar.StopAsync(), "the sidecar stopped within its grace period");
 
-        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning && e.Category.Contains("PolicySync", StringComparison.Ordinal));
-        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("reconnecting", StringComparison.OrdinalIgnoreCase));
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Entries);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<(string, LogLevel, string)> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                entries.Enqueue((category, logLevel, formatter(state, exception)));
-        }
+        var log = sidecar.LogLines;
+        Assert.DoesNotContain(log, l => (l.StartsWith("warn: ", StringComparison.Ordinal) || l.StartsWith("fail: ", StringComparison.Ordinal)
+            || l.StartsWith("crit: ", StringComparison.Ordinal)) && l.Contains("PolicySync", StringComparison.Ordinal));
+        Assert.DoesNotContain(log, l => l.Contains("reconnecting", StringComparison.OrdinalIgnoreCase));
     }
 }

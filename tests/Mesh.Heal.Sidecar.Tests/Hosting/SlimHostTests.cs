@@ -27,7 +27,7 @@ public class SlimHostTests
         // A user's config that turns on Information logs for everything, as an operator debugging a pod would.
         var config = Config(new { backend = Cluster(upstream.Address()) })
             .Replace("{\"Sidecar\":", "{\"Logging\":{\"LogLevel\":{\"Default\":\"Information\",\"Microsoft\":\"Information\"}},\"Sidecar\":", StringComparison.Ordinal);
-        await using var sidecar = await StartAsync(config, builder =>
+        await using var sidecar = await StartInProcessAsync(config, builder =>
         {
             builder.Logging.AddProvider(probe);
             builder.Services.AddSingleton<IStartupFilter>(probe);
@@ -61,7 +61,7 @@ public class SlimHostTests
             Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
         };
         ActivitySource.AddActivityListener(listener);
-        await using var sidecar = await StartAsync(Config(new { backend = Cluster(upstream.Address()) }), builder =>
+        await using var sidecar = await StartInProcessAsync(Config(new { backend = Cluster(upstream.Address()) }), builder =>
             builder.Services.AddSingleton<IStartupFilter>(probe));
 
         using var response = await sidecar.Proxy.GetAsync("/orders/1");
@@ -74,7 +74,7 @@ public class SlimHostTests
     public async Task Start_DataProtectionKeyRing_NotBuiltAtStart()
     {
         using var upstream = Upstreams.Start();
-        await using var sidecar = await StartAsync(Config(new { backend = Cluster(upstream.Address()) }));
+        await using var sidecar = await StartInProcessAsync(Config(new { backend = Cluster(upstream.Address()) }));
 
         var hosted = sidecar.Services.GetServices<IHostedService>().Select(s => s.GetType().FullName).ToList();
 
@@ -93,7 +93,7 @@ public class SlimHostTests
             SessionAffinity = new { Enabled = true, Policy = "Cookie", AffinityKeyName = "affinity" },
             Destinations = new { d1 = new { Address = upstream.Address() } },
         };
-        await using var sidecar = await StartAsync(Config(new { backend = cluster }), builder =>
+        await using var sidecar = await StartInProcessAsync(Config(new { backend = cluster }), builder =>
             builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(home)));
 
         using var response = await sidecar.Proxy.GetAsync("/orders/1");

@@ -26,7 +26,7 @@ public class FallbackResponseSafetyTests
         { "header name with a space", 200, "bad name", 200, "static" },
     };
 
-    [Theory]
+    [InProcessTheory("puts a policy in force past the validator through the in-process ClusterResilienceRegistry; the admin API, the config file and the control plane all validate it first")]
     [MemberData(nameof(Unservable))]
     public async Task UnservableStaticFallback_IsWrittenWithTheSidecarsFraming_AndTheNextResponseOnTheConnectionIsIntact(
         string name, int status, string header, int expectedStatus, string expectedBody)

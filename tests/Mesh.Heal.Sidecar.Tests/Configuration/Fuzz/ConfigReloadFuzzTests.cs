@@ -41,8 +41,9 @@ public sealed class ConfigReloadFuzzTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // A real sidecar's YARP validator knows the sidecar's own policies (load balancing, passive health).
-        _sidecar = await TestSidecar.StartAsync(Good);
+        // A real sidecar's YARP validator knows the sidecar's own policies (load balancing, passive health). It is read
+        // from the sidecar's services, so this sidecar is in-process even when the integration tests run the native one.
+        _sidecar = await TestSidecar.StartInProcessAsync(Good);
         _yarpValidator = _sidecar.Services.GetRequiredService<IConfigValidator>();
     }
 
