@@ -29,22 +29,36 @@ internal sealed class LogCollector(IOptions<ControlPlaneOptions> options, Contro
     {
         lock (_lock)
         {
-            return _analyzers.ContainsKey(service) || Options.Services.ContainsKey(service) || _analyzers.Count < Options.MaxServices;
+            return AdmitsLocked(service);
         }
     }
+
+    /// <summary>Adds <paramref name="lines"/> as <see cref="Add"/> does when <paramref name="service"/> is admitted (see
+    /// <see cref="Admits"/>), deciding and adding under one lock, so that concurrent batches of new names cannot go past
+    /// <see cref="LogOptions.MaxServices"/> together; null when it is not admitted.</summary>
+    public (int Records, int Malformed)? AddIfAdmitted(string service, string instance, string source, IEnumerable<string> lines, bool complete) =>
+        AddCore(service, instance, source, lines, complete, bounded: true);
 
     /// <summary>Adds <paramref name="lines"/> of <paramref name="service"/> from <paramref name="source"/> (logged by
     /// <paramref name="instance"/>); with <paramref name="complete"/> the last record is taken as finished.</summary>
     /// <remarks>A complete batch of a pushed source keeps no reader behind it (nothing of it is pending), so forged
     /// instance names hold no memory.</remarks>
     /// <returns>Records completed and lines dropped as malformed.</returns>
-    public (int Records, int Malformed) Add(string service, string instance, string source, IEnumerable<string> lines, bool complete)
+    public (int Records, int Malformed) Add(string service, string instance, string source, IEnumerable<string> lines, bool complete) =>
+        AddCore(service, instance, source, lines, complete, bounded: false)!.Value;
+
+    private (int Records, int Malformed)? AddCore(string service, string instance, string source, IEnumerable<string> lines, bool complete, bool bounded)
     {
         var now = time.GetUtcNow();
         var records = 0;
         var malformed = 0;
         lock (_lock)
         {
+            if (bounded && !AdmitsLocked(service))
+            {
+                return null;
+            }
+
             var analyzer = Analyzer(service);
             var pushed = complete && source.StartsWith(PushSource, StringComparison.Ordinal);
             if (!_readers.TryGetValue((service, source), out var reader))
@@ -126,6 +140,9 @@ internal sealed class LogCollector(IOptions<ControlPlaneOptions> options, Contro
             return _analyzers.Select(a => a.Value.Digest(a.Key, now)).ToList();
         }
     }
+
+    private bool AdmitsLocked(string service) =>
+        _analyzers.ContainsKey(service) || Options.Services.ContainsKey(service) || _analyzers.Count < Options.MaxServices;
 
     private LogAnalyzer Analyzer(string service)
     {

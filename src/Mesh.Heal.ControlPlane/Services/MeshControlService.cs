@@ -77,12 +77,6 @@ internal sealed class MeshControlService(
                 StatusCode.InvalidArgument, $"instance: '{TelemetryValidator.Shorten(request.Instance)}' is not accepted; accepted: empty, or {TelemetryValidator.NameRule}"));
         }
 
-        if (!logs.Admits(request.Service))
-        {
-            throw new RpcException(new Status(
-                StatusCode.ResourceExhausted, $"service: '{request.Service}' would be one service too many; accepted: at most {limits.MaxServices} services with logs (ControlPlane:Logs:MaxServices)"));
-        }
-
         var instance = request.Instance.Length == 0 ? "push" : request.Instance;
 
         // A sidecar credential pushes its own service's logs only; which of its instances is not part of the claim.
@@ -92,8 +86,14 @@ internal sealed class MeshControlService(
             throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
         }
 
-        var (records, malformed) = logs.Add(request.Service, instance, Logs.LogCollector.PushSource + instance, request.Lines, complete: true);
-        return Task.FromResult(new Wire.IngestLogsResponse { Records = records, Malformed = malformed });
+        // Admission and the add are one step: checked apart, concurrent batches of new names went past the limit together.
+        if (logs.AddIfAdmitted(request.Service, instance, Logs.LogCollector.PushSource + instance, request.Lines, complete: true) is not { } added)
+        {
+            throw new RpcException(new Status(
+                StatusCode.ResourceExhausted, $"service: '{request.Service}' would be one service too many; accepted: at most {limits.MaxServices} services with logs (ControlPlane:Logs:MaxServices)"));
+        }
+
+        return Task.FromResult(new Wire.IngestLogsResponse { Records = added.Records, Malformed = added.Malformed });
     }
 
     public override Task<Wire.PolicyVersion> GetPolicy(Wire.GetPolicyRequest request, ServerCallContext context)

@@ -126,6 +126,26 @@ public sealed class LogSourcesTests : IDisposable
         Assert.True(collector.Admits("payments"));
     }
 
+    [Fact]
+    public void Collector_ConcurrentBatchesOfNewServices_AdmitExactlyMaxServices()
+    {
+        // Admission and the add are one step: checked apart, batches racing past the check all got in (1,001 of 1,000).
+        var (collector, _) = Collector(o => o.Logs.MaxServices = 50);
+        var admitted = 0;
+        Parallel.For(0, 2000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            if (collector.AddIfAdmitted($"forged-{i}", "a", "push:a", ["info: one"], complete: true) is not null)
+            {
+                Interlocked.Increment(ref admitted);
+            }
+        });
+
+        Assert.Equal(50, admitted);
+        Assert.Equal(50, collector.Services.Count);
+        Assert.NotNull(collector.AddIfAdmitted(collector.Services[0], "b", "push:b", ["info: two"], complete: true));
+        Assert.Null(collector.AddIfAdmitted("forged-new", "a", "push:a", ["info: one"], complete: true));
+    }
+
     private (LogCollector Collector, IOptions<ControlPlaneOptions> Options) Collector(Action<ControlPlaneOptions> configure)
     {
         var options = new ControlPlaneOptions();
