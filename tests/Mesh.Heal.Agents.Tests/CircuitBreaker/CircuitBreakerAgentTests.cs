@@ -74,6 +74,19 @@ public class CircuitBreakerAgentTests
         Assert.Equal("b: clusters.c.timeout: 5s -> 500ms", timeout.Diff);
     }
 
+    [Theory]
+    [InlineData(HealthState.Healthy, true)] // failing through a closed breaker: its fallback is not engaged, so it is forced
+    [InlineData(HealthState.Recovering, false)] // its own breaker tripped and a probe or the ramp decides: the fallback is engaged already
+    public void Analyze_DirectCallerSeesUpstreamFail_ForcesItsFallbackUnlessItIsRecovering(HealthState health, bool forced)
+    {
+        var snapshot = Snapshot(Edge("b", "b-1", "c", 2, 18) with { Health = health }) with { Policies = Policies(("b", Cluster("c", fallback: true))) };
+
+        var output = Analyze(snapshot, "c");
+
+        Assert.Equal("failing", output.Findings.Single(f => f.Kind == "upstream.unhealthy").Evidence["state"]);
+        Assert.Equal(forced, output.Actions.Any(a => a.Kind == "fallback.activate"));
+    }
+
     [Fact]
     public void Analyze_CallerWithoutFallback_OnlyProposesItsTimeout()
     {

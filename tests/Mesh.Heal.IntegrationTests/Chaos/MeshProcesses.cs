@@ -187,6 +187,35 @@ internal sealed partial class ControlPlaneProcess : IAsyncDisposable
             : throw new InvalidOperationException($"PUT /v1/policies/{service}: {(int)response.StatusCode} {body}");
     }
 
+    /// <summary>The versions of <paramref name="service"/>'s policy after <paramref name="after"/>, oldest first, with who made them.</summary>
+    public async Task<IReadOnlyList<PolicyVersionInfo>> PolicyVersionsSinceAsync(string service, long after)
+    {
+        var newest = await PolicyVersionAsync(service, 0);
+        var versions = new List<PolicyVersionInfo>();
+        for (var v = after + 1; v < newest.Version; v++)
+        {
+            versions.Add(await PolicyVersionAsync(service, v));
+        }
+
+        if (newest.Version > after)
+        {
+            versions.Add(newest);
+        }
+
+        return versions;
+    }
+
+    private async Task<PolicyVersionInfo> PolicyVersionAsync(string service, long version)
+    {
+        using var response = await Http.GetAsync(version == 0 ? $"/v1/policies/{service}" : $"/v1/policies/{service}?version={version}");
+        response.EnsureSuccessStatusCode();
+        var root = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        return new PolicyVersionInfo(
+            long.Parse(root.GetProperty("version").ToString(), System.Globalization.CultureInfo.InvariantCulture),
+            root.TryGetProperty("source", out var source) ? source.GetString() ?? string.Empty : string.Empty,
+            root.TryGetProperty("author", out var author) ? author.GetString() ?? string.Empty : string.Empty);
+    }
+
     /// <summary><c>GET /v1/mesh/status</c>.</summary>
     public async Task<JsonElement> StatusAsync()
     {
@@ -214,3 +243,6 @@ internal sealed partial class ControlPlaneProcess : IAsyncDisposable
     [GeneratedRegex(@"Control plane listening: grpc (\S+) http (\S+)")]
     private static partial Regex Listening();
 }
+
+/// <summary>One stored version of a service's policy and who made it.</summary>
+internal sealed record PolicyVersionInfo(long Version, string Source, string Author);

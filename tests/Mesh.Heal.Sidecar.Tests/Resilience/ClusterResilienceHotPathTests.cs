@@ -3,27 +3,24 @@ using Mesh.Heal.Policy;
 using Mesh.Heal.Sidecar.Resilience;
 using Mesh.Heal.Sidecar.Resilience.Internal;
 using Microsoft.Extensions.Time.Testing;
-using Polly;
 
 namespace Mesh.Heal.Sidecar.Tests.Resilience;
 
 /// <summary>The resilience step on every request's success path: what it allocates, and the transitions the lock-free path must still make.</summary>
 public class ClusterResilienceHotPathTests
 {
-    private static readonly Func<int, ValueTask<Outcome<BreakerOutcome>>> Succeed =
-        static _ => new ValueTask<Outcome<BreakerOutcome>>(Outcome.FromResult(new BreakerOutcome(AttemptResult.Success)));
+    private static readonly Func<int, ValueTask<AttemptResult>> Succeed = static _ => new ValueTask<AttemptResult>(AttemptResult.Success);
 
-    private static readonly Func<int, ValueTask<Outcome<BreakerOutcome>>> Fail =
-        static _ => new ValueTask<Outcome<BreakerOutcome>>(Outcome.FromResult(new BreakerOutcome(AttemptResult.ServerError)));
+    private static readonly Func<int, ValueTask<AttemptResult>> Fail = static _ => new ValueTask<AttemptResult>(AttemptResult.ServerError);
 
-    // The clock stands still, so that no window (ours or Polly's) rolls over during the measured calls: Polly allocates a
-    // bucket object when its sampling window moves on, once per SamplingDuration / 10 whatever the traffic, not per request.
+    // The clock stands still: the measured calls stay in one bucket of the window (moving on allocates nothing either,
+    // but a fixed clock keeps the health state the test set up).
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero));
 
-    private static void Run(ClusterResilience cluster, Func<int, ValueTask<Outcome<BreakerOutcome>>> attempt)
+    private static void Run(ClusterResilience cluster, Func<int, ValueTask<AttemptResult>> attempt)
     {
         cluster.OnRequest();
-        var pending = cluster.ExecuteOutcomeAsync(attempt, 0, CancellationToken.None);
+        var pending = cluster.ExecuteAsync(attempt, 0);
         if (!pending.IsCompletedSuccessfully)
         {
             throw new InvalidOperationException("the step did not complete synchronously");
@@ -38,7 +35,7 @@ public class ClusterResilienceHotPathTests
         var cluster = new ClusterResilience("backend", new ClusterPolicy(), _time);
         for (var i = 0; i < 2_000; i++)
         {
-            Run(cluster, Succeed); // the pooled Polly context, tiered JIT
+            Run(cluster, Succeed); // tiered JIT
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -93,11 +90,11 @@ public class ClusterResilienceHotPathTests
             Run(cluster, Succeed);
         }
 
-        var beforeTenth = cluster.HealthMachine.State;
+        var beforeTenth = cluster.Breaker.Health;
         Run(cluster, Succeed);
 
         Assert.Equal(HealthState.Healthy, beforeTenth);
-        Assert.Equal(HealthState.Degraded, cluster.HealthMachine.State);
+        Assert.Equal(HealthState.Degraded, cluster.Breaker.Health);
     }
 
     [Fact]
@@ -110,17 +107,17 @@ public class ClusterResilienceHotPathTests
             Run(cluster, i < 2 ? Fail : Succeed);
         }
 
-        var degraded = cluster.HealthMachine.State; // 2 of 10
+        var degraded = cluster.Breaker.Health; // 2 of 10
         for (var i = 0; i < 10; i++)
         {
             Run(cluster, Succeed);
         }
 
-        var atThreshold = cluster.HealthMachine.State; // 2 of 20: still at the degraded ratio
+        var atThreshold = cluster.Breaker.Health; // 2 of 20: still at the degraded ratio
         Run(cluster, Succeed);
 
         Assert.Equal(HealthState.Degraded, degraded);
         Assert.Equal(HealthState.Degraded, atThreshold);
-        Assert.Equal(HealthState.Healthy, cluster.HealthMachine.State); // 2 of 21
+        Assert.Equal(HealthState.Healthy, cluster.Breaker.Health); // 2 of 21
     }
 }

@@ -24,8 +24,8 @@ public class ClusterResilienceRegistryTests
         var b = registry.Get("b");
         for (var i = 0; i < 10; i++)
         {
-            await a.ExecuteAsync(static _ => new ValueTask<AttemptResult>(AttemptResult.ServerError), 0, default);
-            await b.ExecuteAsync(static _ => new ValueTask<AttemptResult>(AttemptResult.ServerError), 0, default);
+            await a.ExecuteAsync(static _ => new ValueTask<AttemptResult>(AttemptResult.ServerError), 0);
+            await b.ExecuteAsync(static _ => new ValueTask<AttemptResult>(AttemptResult.ServerError), 0);
         }
 
         registry.Apply(policy with

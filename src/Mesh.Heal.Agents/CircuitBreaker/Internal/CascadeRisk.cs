@@ -1,3 +1,4 @@
+using Mesh.Heal.Health;
 using Mesh.Heal.Policy;
 
 namespace Mesh.Heal.Agents.CircuitBreaker.Internal;
@@ -85,7 +86,11 @@ internal static class CascadeRisk
         var sent = edges.Where(e => e.Counts.Attempts > 0).ToList();
         var latency = sent.Count == 0 ? 0 : sent.Max(e => e.P99Ms);
         var wait = Math.Min(timeout.TotalMilliseconds, latency);
-        var isProtected = policy?.Fallback is not null && (FleetVerdict.IsForced(policy) || edges.All(e => FleetVerdict.IsTripped(e.Breaker)));
+        // Recovering is engaged too: after a trip the sidecar's breaker reads Closed while one probe, then a ramp, decides and the
+        // fallback serves the rest. Read as not engaged, a dead primary between probes, or one just back with the outage's
+        // failures still in the live window, had the fallback forced on a caller that was already on it or recovering.
+        var isProtected = policy?.Fallback is not null
+            && (FleetVerdict.IsForced(policy) || edges.All(e => FleetVerdict.IsTripped(e.Breaker) || e.Health == HealthState.Recovering));
 
         var callers = snapshot.CallersOf(service).ToList();
         var timeouts = callers.Select(c => (c, Timeout: snapshot.PolicyOf(c.Caller, c.Cluster)?.Timeout ?? PolicyConstants.DefaultTimeout)).ToList();

@@ -80,7 +80,7 @@ internal static class AdminEndpoints
             json.WriteStartObject(cluster.ClusterId);
             json.WriteString("health", cluster.Health.ToString());
             json.WriteString("breaker", cluster.BreakerState.ToString());
-            json.WriteNumber("primaryShare", Math.Round(cluster.HealthMachine.PrimaryShare, 3));
+            json.WriteNumber("primaryShare", Math.Round(cluster.Breaker.PrimaryShare, 3));
             json.WriteNumber("requests", cluster.Requests);
             json.WriteNumber("failures", cluster.AttemptFailures);
             json.WriteNumber("fallbacks", cluster.Fallbacks);

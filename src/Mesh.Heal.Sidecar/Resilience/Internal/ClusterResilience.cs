@@ -1,25 +1,23 @@
 using Mesh.Heal.Health;
 using Mesh.Heal.Policy;
 using Mesh.Heal.TimeSeries;
-using Polly;
-using Polly.CircuitBreaker;
 
 namespace Mesh.Heal.Sidecar.Resilience.Internal;
 
 /// <summary>Everything the sidecar enforces for one upstream cluster: breaker, health, retry budget, counters.</summary>
 /// <remarks>
-/// The breaker is Polly's circuit breaker; its state changes drive the <see cref="HealthStateMachine"/>. A policy
-/// change swaps the settings atomically; the breaker and health state are rebuilt only when the
-/// <see cref="CircuitBreakerPolicy"/> itself changed, and the retry budget only when its own settings did. An
-/// operator's <see cref="BreakerOverride"/> is read from the policy on each request and never touches the breaker,
-/// so when it ends the breaker carries on from the state it had.
+/// The breaker and the health cycle are one <see cref="BreakerController"/>. A policy change swaps the settings
+/// atomically; the controller (breaker and health state) is rebuilt only when the <see cref="CircuitBreakerPolicy"/>
+/// itself changed, and the retry budget only when its own settings did. An operator's <see cref="BreakerOverride"/> is
+/// handed to the controller, which applies it on top of its state without changing it, so when it ends the breaker
+/// carries on from the state it had.
 /// </remarks>
 internal sealed class ClusterResilience
 {
     private readonly TimeProvider _time;
     private readonly Action<string, HealthState, HealthState>? _onTransition;
     private volatile ClusterPolicy _policy;
-    private volatile Breaker _breaker;
+    private volatile BreakerController _breaker;
     private volatile RetryBudget _budget;
     private long _requests;
     private long _attemptFailures;
@@ -40,7 +38,7 @@ internal sealed class ClusterResilience
         _time = time;
         _onTransition = onTransition;
         _policy = policy;
-        _breaker = new Breaker(this, policy.CircuitBreaker);
+        _breaker = CreateBreaker(policy);
         _budget = new RetryBudget(policy.Retry.BudgetPercent, policy.CircuitBreaker.SamplingDuration, time);
     }
 
@@ -48,26 +46,12 @@ internal sealed class ClusterResilience
 
     public ClusterPolicy Policy => _policy;
 
-    public HealthState Health => _policy.Override == BreakerOverride.ForceOpen ? HealthState.Failed : _breaker.Health.State;
+    public HealthState Health => _breaker.Health;
 
-    public HealthStateMachine HealthMachine => _breaker.Health;
+    /// <summary>The breaker and health state machine in force (replaced when the breaker settings change).</summary>
+    public BreakerController Breaker => _breaker;
 
-    public BreakerState BreakerState => _policy.Override switch
-    {
-        BreakerOverride.ForceOpen => BreakerState.Isolated,
-        BreakerOverride.ForceClosed => BreakerState.Closed,
-        _ => PollyState,
-    };
-
-    private BreakerState PollyState => _breaker.StateProvider.CircuitState switch
-    {
-        CircuitState.Closed => BreakerState.Closed,
-        CircuitState.Open => BreakerState.Open,
-        CircuitState.HalfOpen => BreakerState.HalfOpen,
-
-        // Polly's isolation is how a run of failures holds the breaker open; nothing else isolates it yet.
-        _ => BreakerState.Open,
-    };
+    public BreakerState BreakerState => _breaker.State;
 
     public long Requests => Interlocked.Read(ref _requests);
 
@@ -109,7 +93,11 @@ internal sealed class ClusterResilience
         var rebuild = policy.CircuitBreaker != current.CircuitBreaker;
         if (rebuild)
         {
-            _breaker = new Breaker(this, policy.CircuitBreaker);
+            _breaker = CreateBreaker(policy);
+        }
+        else
+        {
+            _breaker.Override = policy.Override;
         }
 
         if (policy.Retry.BudgetPercent != _budget.BudgetPercent || policy.CircuitBreaker.SamplingDuration != _budget.Window)
@@ -129,12 +117,7 @@ internal sealed class ClusterResilience
     }
 
     /// <summary>Whether this request tries the primary: false for the fallback's share while Recovering, and under a forced fallback or a forced-open breaker.</summary>
-    public bool ShouldTryPrimary() => _policy.Override switch
-    {
-        BreakerOverride.ForceOpen or BreakerOverride.ForceFallback => false,
-        BreakerOverride.ForceClosed => true,
-        _ => _breaker.Health.ShouldTryPrimary(),
-    };
+    public bool ShouldTryPrimary() => _breaker.ShouldTryPrimary();
 
     /// <summary>Takes a retry from the budget, refusing while the breaker is not closed.</summary>
     public bool TryAcquireRetry()
@@ -175,272 +158,81 @@ internal sealed class ClusterResilience
     }
 
     /// <summary>Runs one primary attempt through the breaker (or as an override says) and records its outcome.</summary>
-    /// <param name="attempt">The attempt.</param>
+    /// <remarks>
+    /// The request path's entry. Not an async method: an attempt that completes at once goes through without a state
+    /// machine (nor a box for one), and one that awaits costs a single frame, in <see cref="AwaitAttemptAsync"/>. On the
+    /// success path with the breaker closed nothing is allocated and no lock is taken.
+    /// </remarks>
+    /// <param name="attempt">The attempt; an exception it throws is rethrown after the breaker counted it (a failure, or no verdict for a cancellation).</param>
     /// <param name="state">Its state.</param>
-    /// <param name="cancellationToken">The caller's token.</param>
     /// <param name="destinationOf">Where the attempt went and how many destinations it had to choose from, read after it
     /// ran; without it, every failure counts towards the run that trips the breaker.</param>
     public ValueTask<AttemptResult> ExecuteAsync<TState>(
-        Func<TState, ValueTask<AttemptResult>> attempt, TState state, CancellationToken cancellationToken, Func<TState, (string? Destination, int Destinations)>? destinationOf = null) =>
-        ExecuteOutcomeAsync(
-            static async s => Outcome.FromResult(new BreakerOutcome(await s.Attempt(s.State).ConfigureAwait(false))),
-            new Adapted<TState>(attempt, state, destinationOf),
-            cancellationToken,
-            static s => s.DestinationOf?.Invoke(s.State) ?? default);
-
-    /// <summary>Runs one primary attempt, whose result Polly sees as it comes, through the breaker (or as an override says) and records its outcome.</summary>
-    /// <remarks>
-    /// The request path's entry: the attempt is Polly's callback itself, with no async frame between them. On the success
-    /// path with the breaker closed nothing is allocated when the attempt completes at once (one frame here when it
-    /// awaits), and no lock of ours is taken; Polly's breaker takes its own lock before and after the attempt.
-    /// </remarks>
-    /// <param name="attempt">The attempt; an exception it throws is rethrown after the breaker counted it as a failure.</param>
-    /// <param name="state">Its state.</param>
-    /// <param name="cancellationToken">The caller's token.</param>
-    /// <param name="destinationOf">Where the attempt went and how many destinations it had to choose from, read after it
-    /// ran; without it, every failure counts towards the run that trips the breaker.</param>
-    public ValueTask<AttemptResult> ExecuteOutcomeAsync<TState>(
-        Func<TState, ValueTask<Outcome<BreakerOutcome>>> attempt, TState state, CancellationToken cancellationToken, Func<TState, (string? Destination, int Destinations)>? destinationOf = null)
+        Func<TState, ValueTask<AttemptResult>> attempt, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf = null)
     {
-        // Not an async method: an attempt that completes at once goes through without a state machine (nor a box for
-        // one), and one that awaits costs a single frame, in AwaitThroughBreakerAsync.
         var breaker = _breaker;
-        if (_policy.Override is BreakerOverride.ForceOpen or BreakerOverride.ForceClosed)
-        {
-            return ExecuteOverriddenAsync(attempt, state, breaker);
-        }
-
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        ValueTask<Outcome<BreakerOutcome>> pending;
-        try
-        {
-            pending = breaker.Pipeline.ExecuteOutcomeAsync(static (_, s) => s.attempt(s.state), context, (attempt, state));
-        }
-        catch
-        {
-            ResilienceContextPool.Shared.Return(context);
-            throw;
-        }
-
-        if (!pending.IsCompleted)
-        {
-            return AwaitThroughBreakerAsync(pending, context, breaker, state, destinationOf);
-        }
-
-        var outcome = pending.Result;
-        ResilienceContextPool.Shared.Return(context);
-        return Complete(outcome, breaker, state, destinationOf);
-    }
-
-    private async ValueTask<AttemptResult> AwaitThroughBreakerAsync<TState>(
-        ValueTask<Outcome<BreakerOutcome>> pending, ResilienceContext context, Breaker breaker, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf)
-    {
-        Outcome<BreakerOutcome> outcome;
-        try
-        {
-            outcome = await pending.ConfigureAwait(false);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-
-        return await Complete(outcome, breaker, state, destinationOf).ConfigureAwait(false);
-    }
-
-    /// <summary>Counts what the breaker let through; only a failure goes on to an async step (the run-of-failures trip).</summary>
-    private ValueTask<AttemptResult> Complete<TState>(
-        Outcome<BreakerOutcome> outcome, Breaker breaker, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf)
-    {
-        if (outcome.Exception is BrokenCircuitException)
+        if (!breaker.TryEnter())
         {
             Interlocked.Increment(ref _rejected);
             Count(AttemptResult.Rejected);
             return new ValueTask<AttemptResult>(AttemptResult.Rejected);
         }
 
-        outcome.ThrowIfException();
-        var result = outcome.Result.Result;
-        if (result.IsFailure())
+        ValueTask<AttemptResult> pending;
+        try
         {
-            return OnFailureAsync(result, breaker, destinationOf?.Invoke(state) ?? default);
+            pending = attempt(state);
+        }
+        catch (Exception ex)
+        {
+            breaker.OnException(ex);
+            throw;
         }
 
-        if (result == AttemptResult.Success)
-        {
-            breaker.OnSuccess();
-        }
-
-        breaker.Health.Record(result);
-        Count(result);
-        return new ValueTask<AttemptResult>(result);
+        return pending.IsCompletedSuccessfully
+            ? new ValueTask<AttemptResult>(Complete(pending.Result, breaker, state, destinationOf))
+            : AwaitAttemptAsync(pending, breaker, state, destinationOf);
     }
 
-    private async ValueTask<AttemptResult> OnFailureAsync(AttemptResult result, Breaker breaker, (string? Destination, int Destinations) where)
+    private async ValueTask<AttemptResult> AwaitAttemptAsync<TState>(
+        ValueTask<AttemptResult> pending, BreakerController breaker, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf)
     {
-        Interlocked.Increment(ref _attemptFailures);
-        await breaker.OnFailureAsync(where).ConfigureAwait(false);
-        breaker.Health.Record(result);
-        Count(result);
-        return result;
-    }
-
-    private async ValueTask<AttemptResult> ExecuteOverriddenAsync<TState>(Func<TState, ValueTask<Outcome<BreakerOutcome>>> attempt, TState state, Breaker breaker)
-    {
-        if (_policy.Override == BreakerOverride.ForceOpen)
+        AttemptResult result;
+        try
         {
-            Interlocked.Increment(ref _rejected);
-            Count(AttemptResult.Rejected);
-            return AttemptResult.Rejected;
+            result = await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            breaker.OnException(ex);
+            throw;
         }
 
-        // Held closed: outcomes still feed the health window, never the breaker.
-        var forced = await attempt(state).ConfigureAwait(false);
-        forced.ThrowIfException();
-        var result = forced.Result.Result;
+        return Complete(result, breaker, state, destinationOf);
+    }
+
+    private AttemptResult Complete<TState>(AttemptResult result, BreakerController breaker, TState state, Func<TState, (string? Destination, int Destinations)>? destinationOf)
+    {
         if (result.IsFailure())
         {
             Interlocked.Increment(ref _attemptFailures);
+            breaker.OnOutcome(result, destinationOf?.Invoke(state) ?? default);
+        }
+        else
+        {
+            breaker.OnOutcome(result);
         }
 
-        breaker.Health.Record(result);
         Count(result);
         return result;
     }
 
-    private void Count(AttemptResult result) => Interlocked.Increment(ref _attemptResults[(int)result]);
-
-    /// <summary>A Polly breaker and the health machine it drives, replaced together.</summary>
-    /// <remarks>
-    /// Polly's breaker opens on a failure ratio. A run of <see cref="CircuitBreakerPolicy.ConsecutiveFailures"/>
-    /// failures opens it at once through Polly's manual control (isolation) for the break duration; the release then
-    /// closes it into Recovering, whose ramp probes the primary with a small share of traffic first.
-    /// </remarks>
-    private sealed class Breaker
+    private BreakerController CreateBreaker(ClusterPolicy policy)
     {
-        private readonly TimeProvider _time;
-        private readonly int _consecutiveToTrip;
-        private readonly TimeSpan _breakDuration;
-        private int _consecutive;
-        private string? _runDestination;
-        private int _runSpread;
-        private Trip? _trip;
-
-        public Breaker(ClusterResilience owner, CircuitBreakerPolicy policy)
-        {
-            var id = owner.ClusterId;
-            var onTransition = owner._onTransition;
-            _time = owner._time;
-            _consecutiveToTrip = policy.ConsecutiveFailures;
-            _breakDuration = policy.BreakDuration;
-            Health = new HealthStateMachine(policy, owner._time, onTransition is null ? null : (from, to) => onTransition(id, from, to));
-            var health = Health;
-            StateProvider = new CircuitBreakerStateProvider();
-            ManualControl = new CircuitBreakerManualControl();
-            Pipeline = new ResiliencePipelineBuilder<BreakerOutcome> { TimeProvider = owner._time, Name = id }
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<BreakerOutcome>
-                {
-                    FailureRatio = policy.FailureRatio,
-                    MinimumThroughput = policy.MinimumThroughput,
-                    SamplingDuration = policy.SamplingDuration,
-                    BreakDuration = policy.BreakDuration,
-                    StateProvider = StateProvider,
-                    ManualControl = ManualControl,
-                    ShouldHandle = static args => new ValueTask<bool>(
-                        args.Outcome.Exception is { } ex ? ex is not OperationCanceledException : args.Outcome.Result.Result.IsFailure()),
-                    OnOpened = _ =>
-                    {
-                        health.OnBreakerOpened();
-                        return default;
-                    },
-                    OnClosed = _ =>
-                    {
-                        health.OnBreakerClosed();
-                        return default;
-                    },
-                })
-                .Build();
-        }
-
-        public ResiliencePipeline<BreakerOutcome> Pipeline { get; }
-
-        public CircuitBreakerStateProvider StateProvider { get; }
-
-        public CircuitBreakerManualControl ManualControl { get; }
-
-        public HealthStateMachine Health { get; }
-
-        public void OnSuccess()
-        {
-            if (Volatile.Read(ref _consecutive) != 0)
-            {
-                Volatile.Write(ref _consecutive, 0);
-                Volatile.Write(ref _runDestination, null);
-                Volatile.Write(ref _runSpread, 0);
-            }
-        }
-
-        /// <summary>Counts a failed attempt towards the run that trips the breaker.</summary>
-        /// <remarks>
-        /// A run of failures that all hit one destination of several is that replica's failure, which outlier ejection
-        /// answers; it trips the cluster only once the run reaches a second destination (or the destination is unknown,
-        /// or there was only one to choose from). Without this, a burst that lands on a replica that just died (it refuses
-        /// at once, so least-loaded balancing favours it) broke the whole cluster.
-        /// </remarks>
-        public async ValueTask OnFailureAsync((string? Destination, int Destinations) where)
-        {
-            // The probe after a trip is a run of one: if it fails, the breaker trips again at once.
-            var probing = Health.IsProbing;
-            if (_consecutiveToTrip == 0 && !probing)
-            {
-                return;
-            }
-
-            var consecutive = Interlocked.Increment(ref _consecutive);
-            if (where.Destination is null || where.Destinations <= 1
-                || (Interlocked.CompareExchange(ref _runDestination, where.Destination, null) is { } first && first != where.Destination))
-            {
-                Volatile.Write(ref _runSpread, 1);
-            }
-
-            // The run stays at or above the threshold until a success or the release; the trip below happens once.
-            if (!(probing || (consecutive >= _consecutiveToTrip && Volatile.Read(ref _runSpread) == 1)) || StateProvider.CircuitState != CircuitState.Closed)
-            {
-                return;
-            }
-
-            var trip = new Trip();
-            if (Interlocked.CompareExchange(ref _trip, trip, null) is not null)
-            {
-                return;
-            }
-
-            await ManualControl.IsolateAsync().ConfigureAwait(false);
-            trip.Release = _time.CreateTimer(
-                static s => _ = ((Tuple<Breaker, Trip>)s!).Item1.ReleaseAsync(((Tuple<Breaker, Trip>)s).Item2),
-                Tuple.Create(this, trip),
-                _breakDuration,
-                Timeout.InfiniteTimeSpan);
-        }
-
-        private async Task ReleaseAsync(Trip trip)
-        {
-            // Forget this trip before closing: the moment the breaker closes, a new run of failures may trip it again.
-            Volatile.Write(ref _consecutive, 0);
-            Volatile.Write(ref _runDestination, null);
-            Volatile.Write(ref _runSpread, 0);
-            Interlocked.CompareExchange(ref _trip, null, trip);
-            trip.Release?.Dispose();
-            Health.ProbeOnNextClose();
-            await ManualControl.CloseAsync().ConfigureAwait(false);
-        }
-
-        private sealed class Trip
-        {
-            public ITimer? Release { get; set; }
-        }
+        var id = ClusterId;
+        var onTransition = _onTransition;
+        return new BreakerController(policy.CircuitBreaker, _time, policy.Override, onTransition is null ? null : (from, to) => onTransition(id, from, to));
     }
 
-    private readonly record struct Adapted<TState>(
-        Func<TState, ValueTask<AttemptResult>> Attempt, TState State, Func<TState, (string? Destination, int Destinations)>? DestinationOf);
+    private void Count(AttemptResult result) => Interlocked.Increment(ref _attemptResults[(int)result]);
 }

@@ -59,7 +59,7 @@ internal sealed partial class ResilienceMiddleware
         }
         else
         {
-            var result = await cluster.ExecuteOutcomeAsync(static r => r.RunAttemptAsync(), request, context.RequestAborted, static r => (r.AttemptDestination, r.Destinations)).ConfigureAwait(false);
+            var result = await cluster.ExecuteAsync(static r => r.RunAttemptAsync(), request, static r => (r.AttemptDestination, r.Destinations)).ConfigureAwait(false);
             _metrics.RecordAttempt(cluster.ClusterId, result);
             outcome = result switch
             {
@@ -102,7 +102,7 @@ internal sealed partial class ResilienceMiddleware
 
             request.ResetForRetry();
             _metrics.RecordRetry(cluster.ClusterId);
-            result = await cluster.ExecuteOutcomeAsync(static r => r.RunAttemptAsync(), request, context.RequestAborted, static r => (r.AttemptDestination, r.Destinations)).ConfigureAwait(false);
+            result = await cluster.ExecuteAsync(static r => r.RunAttemptAsync(), request, static r => (r.AttemptDestination, r.Destinations)).ConfigureAwait(false);
             _metrics.RecordAttempt(cluster.ClusterId, result);
         }
 

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Mesh.Heal.Policy;
 using Microsoft.AspNetCore.Http.Features;
-using Polly;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -103,8 +102,7 @@ internal sealed class ResilientRequest
     }
 
     /// <summary>Sends the request to the primary once, under the cluster's timeout, and classifies the outcome.</summary>
-    /// <remarks>Returns Polly's outcome type, so that it is the breaker's callback itself without an adapting async frame.</remarks>
-    public async ValueTask<Outcome<BreakerOutcome>> RunAttemptAsync()
+    public async ValueTask<AttemptResult> RunAttemptAsync()
     {
         Attempt++;
         RetryReserved = false;
@@ -134,7 +132,7 @@ internal sealed class ResilientRequest
             CallerError = CallerError.Aborted;
         }
 
-        return Outcome.FromResult(new BreakerOutcome(result));
+        return result;
     }
 
     /// <summary>Clears what a failed attempt left on the response and steers the retry away from the destination that failed.</summary>

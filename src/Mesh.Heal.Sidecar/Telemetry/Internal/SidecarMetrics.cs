@@ -38,7 +38,7 @@ internal sealed class SidecarMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         meter.CreateObservableGauge("meshheal.breaker.state", () => Observe(registry, c => (int)c.BreakerState), description: "Circuit breaker state per cluster.");
         meter.CreateObservableGauge("meshheal.health.state", () => Observe(registry, c => (int)c.Health), description: "Health state per cluster.");
-        meter.CreateObservableCounter("meshheal.health.transitions", () => Observe(registry, c => c.HealthMachine.Transitions), description: "Health state transitions per cluster.");
+        meter.CreateObservableCounter("meshheal.health.transitions", () => Observe(registry, c => c.Breaker.Transitions), description: "Health state transitions per cluster.");
         meter.CreateObservableGauge("meshheal.policy.version", () => registry.Policy.Version, description: "Version of the resilience policy in force.");
 
         // Read only at scrape: two scrapes around a load run give the bytes the process allocated per request.
