@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server;
 using Mesh.Heal.ControlPlane.Auth;
 using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Git;
@@ -10,7 +11,6 @@ using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Services;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
-using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
