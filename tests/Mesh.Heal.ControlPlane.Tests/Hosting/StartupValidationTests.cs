@@ -38,6 +38,16 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public void Build_BadTokenAndBadListener_ReportsBoth()
+    {
+        // The listener check reads whether tokens are configured from the auth settings, which are invalid here.
+        var ex = Assert.Throws<ControlPlaneConfigurationException>(() => ControlPlaneHost.Build(
+            [.. Args(), "--ControlPlane:Auth:AdminTokens:0=short", "--ControlPlane:GrpcUrl=http://127.0.0.1"]));
+
+        Assert.Equal(["ControlPlane:Auth:AdminTokens:0", "ControlPlane:GrpcUrl"], ex.Errors.Select(e => e.Field).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Build_ValidSettings_Starts()
     {
         await using var app = ControlPlaneHost.Build(Args());

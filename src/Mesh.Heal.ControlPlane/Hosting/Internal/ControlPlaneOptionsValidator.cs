@@ -6,10 +6,23 @@ namespace Mesh.Heal.ControlPlane.Hosting.Internal;
 
 /// <summary>Checks the host's own settings: the listeners (and, across features, their TLS and the tokens a
 /// non-loopback listener needs), the store, the policy directory and the push debounce.</summary>
-internal sealed class ControlPlaneOptionsValidator(IOptions<TlsOptions> tls, TokenAuthenticator authenticator) : IValidateOptions<ControlPlaneOptions>
+internal sealed class ControlPlaneOptionsValidator(IOptions<TlsOptions> tls, IServiceProvider services) : IValidateOptions<ControlPlaneOptions>
 {
     /// <inheritdoc/>
-    public ValidateOptionsResult Validate(string? name, ControlPlaneOptions options) => Check(options, tls.Value, authenticator.Enabled).Result();
+    public ValidateOptionsResult Validate(string? name, ControlPlaneOptions options) => Check(options, tls.Value, AnyTokens()).Result();
+
+    private bool AnyTokens()
+    {
+        try
+        {
+            return services.GetRequiredService<TokenAuthenticator>().Enabled;
+        }
+        catch (OptionsValidationException)
+        {
+            // ControlPlane:Auth is invalid and its own validator says why; the listeners' own errors are still reported.
+            return true;
+        }
+    }
 
     /// <summary>Every rule of <see cref="ControlPlaneOptions"/>, given the TLS settings and whether any token is configured.</summary>
     public static OptionsErrors Check(ControlPlaneOptions options, TlsOptions tls, bool anyTokens)
