@@ -48,6 +48,18 @@ public class StartupValidationTests
     }
 
     [Fact]
+    public void Build_BadKubernetesServer_DoesNotHideTheErrorsOfTheFeaturesThatReadIt()
+    {
+        var ex = Assert.Throws<ControlPlaneConfigurationException>(() => ControlPlaneHost.Build(
+            [.. Args(), "--ControlPlane:Kubernetes:Server=ftp://k8s", "--ControlPlane:Logs:MaxBatchLines=0", "--ControlPlane:Resources:Step=00:00:00",
+                "--ControlPlane:Auth:ServiceAccounts:Enabled=true", "--ControlPlane:Auth:ServiceAccounts:MaxConcurrentReviews=0"]));
+
+        Assert.Equal(
+            ["ControlPlane:Auth:ServiceAccounts:MaxConcurrentReviews", "ControlPlane:Kubernetes:Server", "ControlPlane:Logs:MaxBatchLines", "ControlPlane:Resources:Step"],
+            ex.Errors.Select(e => e.Field).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Build_ValidSettings_Starts()
     {
         await using var app = ControlPlaneHost.Build(Args());

@@ -8,10 +8,10 @@ namespace Mesh.Heal.ControlPlane.Auth.Internal;
 
 /// <summary>Checks <c>ControlPlane:Auth</c>: the tokens (read as the authenticator reads them) and, when they are on,
 /// the service accounts, which need an API server from <c>ControlPlane:Kubernetes</c>.</summary>
-internal sealed class AuthOptionsValidator(IOptions<KubernetesOptions> kubernetes) : IValidateOptions<AuthOptions>
+internal sealed class AuthOptionsValidator(IEnumerable<IConfigureOptions<KubernetesOptions>> kubernetes) : IValidateOptions<AuthOptions>
 {
     /// <inheritdoc/>
-    public ValidateOptionsResult Validate(string? name, AuthOptions options) => Check(options, kubernetes.Value).Result();
+    public ValidateOptionsResult Validate(string? name, AuthOptions options) => Check(options, OptionsErrors.Configured(kubernetes)).Result();
 
     /// <summary>Every rule of <see cref="AuthOptions"/>.</summary>
     public static OptionsErrors Check(AuthOptions options, KubernetesOptions kubernetes)

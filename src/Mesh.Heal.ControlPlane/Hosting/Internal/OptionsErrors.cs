@@ -70,6 +70,21 @@ internal sealed class OptionsErrors
         }
     }
 
+    /// <summary>Another feature's options as configured, without running that feature's validation.</summary>
+    /// <remarks>A validator that reads another feature's settings through <c>IOptions&lt;T&gt;</c> would fail with that
+    /// feature's errors in place of its own when that feature is invalid; that feature's validator reports them.</remarks>
+    public static T Configured<T>(IEnumerable<IConfigureOptions<T>> setups)
+        where T : class, new()
+    {
+        var options = new T();
+        foreach (var setup in setups)
+        {
+            setup.Configure(options);
+        }
+
+        return options;
+    }
+
     /// <summary>The result for <see cref="IValidateOptions{TOptions}"/>.</summary>
     public ValidateOptionsResult Result() =>
         _errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_errors.Select(e => e.ToString()));

@@ -8,10 +8,10 @@ namespace Mesh.Heal.ControlPlane.Logs.Internal;
 
 /// <summary>Checks <c>ControlPlane:Logs</c>: ingest limits, the analyzer, and each service's log source and repository
 /// (pod logs need an API server from <c>ControlPlane:Kubernetes</c>).</summary>
-internal sealed class LogOptionsValidator(IOptions<KubernetesOptions> kubernetes) : IValidateOptions<LogOptions>
+internal sealed class LogOptionsValidator(IEnumerable<IConfigureOptions<KubernetesOptions>> kubernetes) : IValidateOptions<LogOptions>
 {
     /// <inheritdoc/>
-    public ValidateOptionsResult Validate(string? name, LogOptions options) => Check(options, kubernetes.Value).Result();
+    public ValidateOptionsResult Validate(string? name, LogOptions options) => Check(options, OptionsErrors.Configured(kubernetes)).Result();
 
     /// <summary>Every rule of <see cref="LogOptions"/>.</summary>
     public static OptionsErrors Check(LogOptions logs, KubernetesOptions kubernetes)

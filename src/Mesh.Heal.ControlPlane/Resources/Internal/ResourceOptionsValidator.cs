@@ -6,10 +6,10 @@ namespace Mesh.Heal.ControlPlane.Resources.Internal;
 
 /// <summary>Checks <c>ControlPlane:Resources</c>: windows, Prometheus servers, queries and each service's cleanup
 /// (a <c>kubernetes</c> cleanup needs an API server from <c>ControlPlane:Kubernetes</c>).</summary>
-internal sealed class ResourceOptionsValidator(IOptions<KubernetesOptions> kubernetes) : IValidateOptions<ResourceOptions>
+internal sealed class ResourceOptionsValidator(IEnumerable<IConfigureOptions<KubernetesOptions>> kubernetes) : IValidateOptions<ResourceOptions>
 {
     /// <inheritdoc/>
-    public ValidateOptionsResult Validate(string? name, ResourceOptions options) => Check(options, kubernetes.Value).Result();
+    public ValidateOptionsResult Validate(string? name, ResourceOptions options) => Check(options, OptionsErrors.Configured(kubernetes)).Result();
 
     /// <summary>Every rule of <see cref="ResourceOptions"/>.</summary>
     public static OptionsErrors Check(ResourceOptions resources, KubernetesOptions kubernetes)
