@@ -31,22 +31,25 @@ internal sealed class TestStore : IDisposable
 
     public static ControlPlaneMetrics Metrics() => new(new TestMeterFactory());
 
-    public PolicyService Policies(ControlPlaneOptions? options = null) =>
-        new(Store, Metrics(), Options.Create(options ?? new ControlPlaneOptions()), NullLogger<PolicyService>.Instance);
+    public PolicyService Policies(LimitOptions? limits = null) =>
+        new(Store, Metrics(), Options.Create(limits ?? new LimitOptions()), NullLogger<PolicyService>.Instance);
 
     /// <summary>The coordinator's snapshot builder over this store, with its anomaly monitor and resource collector.</summary>
     public (SnapshotBuilder Builder, AnomalyMonitor Anomalies, ResourceCollector Resources) Snapshots(
-        TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, HttpClient? http = null, HpaActuator? hpa = null, LogCollector? logs = null)
+        TelemetryAggregator telemetry, TestOptions options, HttpClient? http = null, HpaActuator? hpa = null, LogCollector? logs = null)
     {
         var anomalies = new AnomalyMonitor(telemetry);
         var resources = new ResourceCollector(
-            Store, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<ResourceCollector>.Instance);
-        var kubernetes = new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(options);
-        hpa ??= new HpaActuator(kubernetes, options);
-        var capacity = new CapacityCollector(kubernetes, hpa, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<CapacityCollector>.Instance);
-        logs ??= new LogCollector(options, Metrics(), Time);
-        var repositories = new RepositoryIndex(options, Time, NullLogger<RepositoryIndex>.Instance);
-        return (new SnapshotBuilder(Store, telemetry, anomalies, resources, hpa, capacity, logs, repositories, options, Time), anomalies, resources);
+            Store, new PrometheusClient(http ?? new HttpClient()), Options.Create(options.Resources), Metrics(), Time, NullLogger<ResourceCollector>.Instance);
+        var kubernetes = new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(Options.Create(options.Kubernetes));
+        hpa ??= new HpaActuator(kubernetes, Options.Create(options.Capacity));
+        var capacity = new CapacityCollector(kubernetes, hpa, new PrometheusClient(http ?? new HttpClient()), Options.Create(options.Capacity), Options.Create(options.Resources),
+            Metrics(), Time, NullLogger<CapacityCollector>.Instance);
+        logs ??= new LogCollector(Options.Create(options.Logs), Metrics(), Time);
+        var repositories = new RepositoryIndex(Options.Create(options.Logs), Options.Create(options.Host), Time, NullLogger<RepositoryIndex>.Instance);
+        var builder = new SnapshotBuilder(Store, telemetry, anomalies, resources, hpa, capacity, logs, repositories,
+            Options.Create(options.Healing), Options.Create(options.Resources), Options.Create(options.Logs), Options.Create(options.Capacity), Time);
+        return (builder, anomalies, resources);
     }
 
     /// <summary>Closes the store and opens the same file again, as a restart does.</summary>

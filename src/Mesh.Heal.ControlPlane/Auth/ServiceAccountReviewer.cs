@@ -27,7 +27,7 @@ internal sealed partial class ServiceAccountReviewer : IDisposable
     private const string PodName = "authentication.kubernetes.io/pod-name";
     private const string PodUid = "authentication.kubernetes.io/pod-uid";
 
-    private readonly ControlPlaneOptions.ServiceAccountOptions _options;
+    private readonly ServiceAccountOptions _options;
     private readonly KubernetesApi _kubernetes;
     private readonly TimeProvider _time;
     private readonly ControlPlaneMetrics _metrics;
@@ -36,9 +36,9 @@ internal sealed partial class ServiceAccountReviewer : IDisposable
     private readonly ConcurrentDictionary<string, (Caller? Caller, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
 
     public ServiceAccountReviewer(
-        IOptions<ControlPlaneOptions> options, KubernetesApi kubernetes, TimeProvider time, ControlPlaneMetrics metrics, ILogger<ServiceAccountReviewer> logger)
+        IOptions<AuthOptions> options, KubernetesApi kubernetes, TimeProvider time, ControlPlaneMetrics metrics, ILogger<ServiceAccountReviewer> logger)
     {
-        _options = options.Value.Auth.ServiceAccounts;
+        _options = options.Value.ServiceAccounts;
         _kubernetes = kubernetes;
         _time = time;
         _metrics = metrics;

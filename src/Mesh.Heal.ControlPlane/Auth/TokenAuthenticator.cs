@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.Policy;
 
@@ -27,7 +26,7 @@ internal sealed class TokenAuthenticator
     public bool Enabled => _callers.Count > 0 || _serviceAccounts;
 
     /// <summary>Reads the tokens of every role; a <c>file:</c> entry is read as one token per line.</summary>
-    public static (TokenAuthenticator Authenticator, IReadOnlyList<PolicyError> Errors) Create(ControlPlaneOptions.AuthOptions options)
+    public static (TokenAuthenticator Authenticator, IReadOnlyList<PolicyError> Errors) Create(AuthOptions options)
     {
         var authenticator = new TokenAuthenticator { _serviceAccounts = options.ServiceAccounts.Enabled };
         var errors = new List<PolicyError>();

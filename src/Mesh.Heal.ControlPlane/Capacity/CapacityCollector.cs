@@ -21,7 +21,7 @@ namespace Mesh.Heal.ControlPlane.Capacity;
 /// Rescale events are the HPA's <c>SuccessfulRescale</c> events (<c>New size: 4; reason: ...</c>), kept for the scaling lookback.
 /// </remarks>
 internal sealed partial class CapacityCollector(
-    KubernetesApi kubernetes, HpaActuator hpa, PrometheusClient prometheus, IOptions<ControlPlaneOptions> options, ControlPlaneMetrics metrics,
+    KubernetesApi kubernetes, HpaActuator hpa, PrometheusClient prometheus, IOptions<CapacityOptions> options, IOptions<ResourceOptions> resources, ControlPlaneMetrics metrics,
     TimeProvider time, ILogger<CapacityCollector> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, HpaState> _hpas = new(StringComparer.Ordinal);
@@ -36,7 +36,7 @@ internal sealed partial class CapacityCollector(
     /// <summary>Reads every planned service's sources once.</summary>
     public async Task CollectAsync(CancellationToken cancellationToken)
     {
-        var capacity = options.Value.Capacity;
+        var capacity = options.Value;
         var now = time.GetUtcNow();
         foreach (var (service, settings) in capacity.Services)
         {
@@ -54,7 +54,7 @@ internal sealed partial class CapacityCollector(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.Capacity.Services.Count == 0)
+        if (options.Value.Services.Count == 0)
         {
             return;
         }
@@ -62,7 +62,7 @@ internal sealed partial class CapacityCollector(
         while (!stoppingToken.IsCancellationRequested)
         {
             await CollectAsync(stoppingToken);
-            await Task.Delay(options.Value.Capacity.Refresh, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.Delay(options.Value.Refresh, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 
@@ -107,7 +107,7 @@ internal sealed partial class CapacityCollector(
 
     private async Task ReadDemandAsync(string service, ServiceCapacityOptions settings, string query, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var server = settings.Prometheus ?? options.Value.Resources.Prometheus;
+        var server = settings.Prometheus ?? resources.Value.Prometheus;
         if (server is not { Length: > 0 } || !Uri.TryCreate(server.EndsWith('/') ? server : server + "/", UriKind.Absolute, out var uri))
         {
             return;
@@ -116,7 +116,7 @@ internal sealed partial class CapacityCollector(
         var expanded = query.Replace("{selector}", settings.Selector ?? $"job=\"{service}\"", StringComparison.Ordinal);
         try
         {
-            var found = await prometheus.QueryRangeAsync(uri, expanded, now - options.Value.Capacity.Lookback, now, settings.DemandStep, cancellationToken);
+            var found = await prometheus.QueryRangeAsync(uri, expanded, now - options.Value.Lookback, now, settings.DemandStep, cancellationToken);
 
             // The query should give one series (a sum); several are added up step by step.
             _demand[service] = found.SelectMany(f => f.Points).GroupBy(p => p.Time).OrderBy(g => g.Key).Select(g => new SeriesPoint(g.Key, g.Sum(p => p.Value))).ToList();

@@ -5,7 +5,6 @@ using k8s.Autorest;
 using k8s.Models;
 using Mesh.Heal.Agents.Scaling;
 using Mesh.Heal.ControlPlane.Healing;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +18,7 @@ namespace Mesh.Heal.ControlPlane.Capacity;
 /// overwrite someone else's change); what it returns is the previous value of each field, which the undo writes back.
 /// The policy it last saw is kept, so the scaling adjuster judges the HPA as it is, not as configured at start-up.
 /// </remarks>
-internal sealed class HpaActuator(KubernetesApi kubernetes, IOptions<ControlPlaneOptions> options) : IActuator
+internal sealed class HpaActuator(KubernetesApi kubernetes, IOptions<CapacityOptions> options) : IActuator
 {
     /// <summary>The fields an action may change.</summary>
     public static readonly string[] Fields = ["minReplicas", "maxReplicas", "targetUtilization", "scaleUpStabilization", "scaleDownStabilization"];
@@ -36,7 +35,7 @@ internal sealed class HpaActuator(KubernetesApi kubernetes, IOptions<ControlPlan
             return seen;
         }
 
-        return options.Value.Capacity.Services.TryGetValue(service, out var s) && s.Hpa is { } h
+        return options.Value.Services.TryGetValue(service, out var s) && s.Hpa is { } h
             ? new HpaPolicy(h.MinReplicas, h.MaxReplicas, h.TargetUtilization, h.ScaleUpStabilization, h.ScaleDownStabilization)
             : null;
     }
@@ -94,7 +93,7 @@ internal sealed class HpaActuator(KubernetesApi kubernetes, IOptions<ControlPlan
 
     private (IKubernetes Client, string Name, string Namespace) Locate(string service)
     {
-        if (!options.Value.Capacity.Services.TryGetValue(service, out var settings) || settings.Hpa is not { } hpa)
+        if (!options.Value.Services.TryGetValue(service, out var settings) || settings.Hpa is not { } hpa)
         {
             throw new ActuatorException($"hpa: ControlPlane:Capacity:Services:{service}:Hpa is not configured; accepted: Name and Namespace of the service's HorizontalPodAutoscaler");
         }

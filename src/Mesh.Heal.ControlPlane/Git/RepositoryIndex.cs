@@ -15,14 +15,14 @@ namespace Mesh.Heal.ControlPlane.Git;
 /// <see cref="LogOptions.RepositoryRefresh"/>; a file's text is kept per revision. Work on one repository is serialised
 /// (<see cref="LockAsync"/>): the actuator's worktrees and this index's fetches do not race.
 /// </remarks>
-internal sealed partial class RepositoryIndex(IOptions<ControlPlaneOptions> options, TimeProvider time, ILogger<RepositoryIndex> logger)
+internal sealed partial class RepositoryIndex(IOptions<LogOptions> options, IOptions<ControlPlaneOptions> host, TimeProvider time, ILogger<RepositoryIndex> logger)
 {
     private static readonly TimeSpan GitTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan RefreshWait = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, State> _states = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    private LogOptions Options => options.Value.Logs;
+    private LogOptions Options => options.Value;
 
     /// <summary>The repository settings of <paramref name="service"/>, or null.</summary>
     public RepositoryOptions? Settings(string service) => Options.Services.GetValueOrDefault(service)?.Repository;
@@ -207,7 +207,7 @@ internal sealed partial class RepositoryIndex(IOptions<ControlPlaneOptions> opti
 
     private string CloneRoot() =>
         Options.CloneDirectory is { Length: > 0 } dir ? dir
-        : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(options.Value.StorePath)) ?? ".", "meshheal-repos");
+        : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(host.Value.StorePath)) ?? ".", "meshheal-repos");
 
     private State StateOf(string service)
     {

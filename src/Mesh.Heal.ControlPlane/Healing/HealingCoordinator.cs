@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Mesh.Heal.Agents;
 using Mesh.Heal.ControlPlane.Healing.Internal;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
 using Microsoft.Extensions.Options;
@@ -41,7 +40,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
 
     public HealingCoordinator(
         IEnumerable<IHealingAgent> agents, IEnumerable<IActuator> actuators, SnapshotBuilder snapshots, MeshStore store, TelemetryAggregator telemetry,
-        AnomalyMonitor anomalies, IOptions<ControlPlaneOptions> options, TimeProvider time, ILogger<HealingCoordinator> logger)
+        AnomalyMonitor anomalies, IOptions<HealingOptions> options, TimeProvider time, ILogger<HealingCoordinator> logger)
     {
         _agents = agents.ToList();
         _actuators = actuators.ToDictionary(a => a.Name, StringComparer.Ordinal);
@@ -49,7 +48,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
         _store = store;
         _telemetry = telemetry;
         _anomalies = anomalies;
-        _options = options.Value.Healing;
+        _options = options.Value;
         _time = time;
         _logger = logger;
     }

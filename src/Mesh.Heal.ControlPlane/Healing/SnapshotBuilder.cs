@@ -1,7 +1,6 @@
 using Mesh.Heal.Agents;
 using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Git;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Resources;
@@ -20,7 +19,8 @@ namespace Mesh.Heal.ControlPlane.Healing;
 /// </remarks>
 internal sealed class SnapshotBuilder(
     MeshStore store, TelemetryAggregator telemetry, AnomalyMonitor anomalies, ResourceCollector resources, HpaActuator hpa, CapacityCollector capacity,
-    LogCollector logs, RepositoryIndex repositories, IOptions<ControlPlaneOptions> options, TimeProvider time)
+    LogCollector logs, RepositoryIndex repositories, IOptions<HealingOptions> healingOptions, IOptions<ResourceOptions> resourceOptions, IOptions<LogOptions> logOptions,
+    IOptions<CapacityOptions> capacityOptions, TimeProvider time)
 {
     public static readonly TimeSpan HistoryRefresh = TimeSpan.FromSeconds(10);
 
@@ -39,7 +39,7 @@ internal sealed class SnapshotBuilder(
 
     public MeshSnapshot Build()
     {
-        var healing = options.Value.Healing;
+        var healing = healingOptions.Value;
         var now = time.GetUtcNow();
         var policies = store.LatestPolicies().Select(View).Where(v => v is not null).ToDictionary(v => v!.Service, v => v!, StringComparer.Ordinal);
         var rows = telemetry.Window(now - healing.LiveWindow, now.AddTicks(1));
@@ -50,8 +50,8 @@ internal sealed class SnapshotBuilder(
             .Concat(rows.Select(r => r.Live.Service))
             .Concat(rows.Select(r => r.Cluster))
             .Concat(logs.Services)
-            .Concat(options.Value.Resources.Services.Keys)
-            .Concat(options.Value.Logs.Services.Keys)
+            .Concat(resourceOptions.Value.Services.Keys)
+            .Concat(logOptions.Value.Services.Keys)
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToList();
@@ -68,7 +68,7 @@ internal sealed class SnapshotBuilder(
             _historyAt = now;
         }
 
-        if (now - _loadsAt >= options.Value.Capacity.Refresh)
+        if (now - _loadsAt >= capacityOptions.Value.Refresh)
         {
             _loads = Loads(now);
             _loadsAt = now;
@@ -93,7 +93,7 @@ internal sealed class SnapshotBuilder(
             Loads = _loads,
             Anomalies = anomalies.Readings(now - healing.LiveWindow),
             Logs = digests,
-            Cleanups = options.Value.Resources.Services
+            Cleanups = resourceOptions.Value.Services
                 .Where(s => s.Value.Cleanup is not null)
                 .ToDictionary(s => s.Key, s => s.Value.Cleanup!.Method, StringComparer.Ordinal),
         };
@@ -122,7 +122,7 @@ internal sealed class SnapshotBuilder(
     // (its rescale events, its status), else the instances that reported resource samples in that step.
     private List<ServiceLoad> Loads(DateTimeOffset now)
     {
-        var settings = options.Value.Capacity;
+        var settings = capacityOptions.Value;
         var loads = new List<ServiceLoad>();
         var connected = store.Sidecars().Where(s => s.Connected).GroupBy(s => s.Service).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var fine = settings.Resolution ?? TimeSpan.FromMinutes(1);

@@ -1,15 +1,9 @@
-using System.Net;
-using System.Security.Cryptography.X509Certificates;
-using Mesh.Heal.Agents;
-using Mesh.Heal.Agents.BugFixing;
-using Mesh.Heal.Agents.Capacity;
-using Mesh.Heal.Agents.CircuitBreaker;
-using Mesh.Heal.Agents.Scaling;
-using Mesh.Heal.Agents.Resources;
+using Grpc.AspNetCore.Server;
 using Mesh.Heal.ControlPlane.Auth;
 using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.ControlPlane.Hosting.Internal;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Policies;
@@ -17,7 +11,6 @@ using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Services;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
-using Mesh.Heal.Policy;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -35,47 +28,19 @@ public static partial class ControlPlaneHost
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
-        var options = new ControlPlaneOptions();
-        builder.Configuration.GetSection(ControlPlaneOptions.SectionName).Bind(options);
-        var (authenticator, errors) = TokenAuthenticator.Create(options.Auth);
-        var all = errors.Concat(ControlPlaneOptionsValidator.Validate(options, authenticator.Enabled)).ToList();
-        if (all.Count > 0)
-        {
-            throw new ControlPlaneConfigurationException(all);
-        }
-
         var endpoints = new ControlPlaneEndpoints();
-        var parse = new List<PolicyError>();
-        var grpc = ControlPlaneOptionsValidator.Listen(options.GrpcUrl, "ControlPlane:GrpcUrl", allowHttps: true, parse)!.Value;
-        var http = ControlPlaneOptionsValidator.Listen(options.HttpUrl, "ControlPlane:HttpUrl", allowHttps: false, parse)!.Value;
-        var certificate = grpc.Https ? LoadCertificate(options.Tls) : null;
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Listen(new IPEndPoint(grpc.Address ?? IPAddress.Any, grpc.Port), listen =>
-            {
-                listen.Protocols = certificate is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
-                if (certificate is not null)
-                {
-                    listen.UseHttps(certificate);
-                }
-
-                endpoints.Grpc = listen;
-            });
-            kestrel.Listen(new IPEndPoint(http.Address ?? IPAddress.Any, http.Port), listen =>
-            {
-                listen.Protocols = HttpProtocols.Http1;
-                endpoints.Http = listen;
-            });
-        });
-        endpoints.GrpcHttps = certificate is not null;
-
         builder.Services.AddSingleton(endpoints);
-        builder.Services.AddSingleton(Options.Create(options));
-        builder.Services.AddSingleton(authenticator);
-        builder.Services.AddMeshHealControlPlane(options);
-        var app = builder.Build();
-        if (!authenticator.Enabled)
+        builder.Services.AddMeshHealControlPlane();
+
+        // Kestrel reads its listeners while the app is built: every feature's settings are validated first, so that
+        // all bad settings are reported together, before anything listens.
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IStartupValidator, IServiceProvider>((kestrel, validator, services) =>
+        {
+            validator.Validate();
+            services.GetRequiredService<ControlPlaneListeners>().Configure(kestrel, endpoints);
+        });
+        var app = WithConfigurationErrors(builder.Build);
+        if (!app.Services.GetRequiredService<TokenAuthenticator>().Enabled)
         {
             LogAuthOff(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ControlPlaneHost).FullName!));
         }
@@ -85,7 +50,7 @@ public static partial class ControlPlaneHost
 
         // Open the store and load the newest policies now, so a broken store stops start-up rather than the first call.
         _ = app.Services.GetRequiredService<PolicyDistributor>();
-        app.UseRequestBodyLimit(options.Limits.MaxMessageBytes);
+        app.UseRequestBodyLimit(app.Services.GetRequiredService<IOptions<LimitOptions>>().Value.MaxMessageBytes);
         app.MapGrpcService<PolicyDiscoveryService>();
         app.MapGrpcService<TelemetryService>();
         app.MapGrpcService<MeshControlService>();
@@ -96,84 +61,59 @@ public static partial class ControlPlaneHost
         return app;
     }
 
-    /// <summary>Registers the control plane's services.</summary>
-    internal static IServiceCollection AddMeshHealControlPlane(this IServiceCollection services, ControlPlaneOptions options)
+    /// <summary>Registers the control plane's services: one line per feature, each with its options validated at start.</summary>
+    internal static IServiceCollection AddMeshHealControlPlane(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new MeshStore(options.StorePath, sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<ControlPlaneMetrics>();
-        services.TryAddSingleton<PolicyService>();
-        services.TryAddSingleton<PolicyDistributor>();
-        services.TryAddSingleton(sp => new TelemetryAggregator(
-            sp.GetRequiredService<TimeProvider>(), options.Limits.MaxInstances, options.Limits.InstanceTtl, sp.GetRequiredService<ControlPlaneMetrics>()));
-        services.TryAddSingleton<ServiceAccountReviewer>();
-        services.TryAddSingleton<AuthInterceptor>();
-        services.TryAddSingleton<PolicyAnswerWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<PolicyAnswerWriter>());
-        services.AddHostedService<RollupWriter>();
-        services.AddHostedService<PolicyDirectoryWatcher>();
-        services.TryAddSingleton(options.Agents.CircuitBreaker);
-        services.TryAddSingleton(options.Agents.Resources);
-        services.TryAddSingleton(options.Agents.Capacity);
-        services.TryAddSingleton(options.Agents.Scaling);
-        services.TryAddSingleton(options.Agents.BugFixer);
-        services.TryAddSingleton<AnomalyMonitor>();
-        services.TryAddSingleton(_ => new PrometheusClient(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }));
-        services.TryAddSingleton<ResourceCollector>();
-        services.AddHostedService(sp => sp.GetRequiredService<ResourceCollector>());
-        services.TryAddSingleton<KubernetesApi>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, CleanupActuator>(sp => new CleanupActuator(
-            new HttpClient(), sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<IOptions<ControlPlaneOptions>>(), sp.GetRequiredService<TimeProvider>())));
-        services.TryAddSingleton<HpaActuator>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, HpaActuator>(sp => sp.GetRequiredService<HpaActuator>()));
-        services.TryAddSingleton<CapacityCollector>();
-        services.AddHostedService(sp => sp.GetRequiredService<CapacityCollector>());
-        services.TryAddSingleton<LogCollector>();
-        services.AddHostedService<LogFileTailer>();
-        services.AddHostedService<PodLogReader>();
-        services.TryAddSingleton<RepositoryIndex>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, GitActuator>());
-        services.TryAddSingleton<SnapshotBuilder>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, PolicyActuator>());
-        services.TryAddSingleton<HealingCoordinator>();
-        services.AddHostedService(sp => sp.GetRequiredService<HealingCoordinator>());
+        services.AddMeshHealHosting();
+        services.AddMeshHealStore();
+        services.AddMeshHealAuth();
+        services.AddMeshHealPolicies();
+        services.AddMeshHealTelemetry();
+        services.AddMeshHealKubernetes();
+        services.AddMeshHealResources();
+        services.AddMeshHealCapacity();
+        services.AddMeshHealLogs();
+        services.AddMeshHealGit();
+        services.AddMeshHealHealing();
+        return services;
+    }
 
-        // The agents: one line each.
-        services.AddHealingAgent<CircuitBreakerAgent>();
-        services.AddHealingAgent<ResourceExhaustionAgent>();
-        services.AddHealingAgent<CapacityPlannerAgent>();
-        services.AddHealingAgent<ScalingAdjusterAgent>();
-        services.AddHealingAgent<BugFixerAgent>();
+    /// <summary>Registers the host's own settings, its limits and TLS, the metrics and the gRPC/JSON API surface.</summary>
+    internal static IServiceCollection AddMeshHealHosting(this IServiceCollection services)
+    {
+        services.AddMeshHealOptions<ControlPlaneOptions, ControlPlaneOptionsValidator>();
+        services.AddMeshHealOptions<LimitOptions, LimitOptionsValidator>();
+        services.AddMeshHealOptions<TlsOptions>();
+        services.TryAddSingleton<ControlPlaneListeners>();
+        services.TryAddSingleton<ControlPlaneMetrics>();
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<AuthInterceptor>();
-            grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
             grpc.EnableDetailedErrors = false;
         }).AddJsonTranscoding();
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<LimitOptions>>((grpc, limits) => grpc.MaxReceiveMessageSize = limits.Value.MaxMessageBytes);
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ControlPlaneMetrics.MeterName).AddPrometheusExporter());
         return services;
     }
 
-    /// <summary>Registers an agent with the coordinator.</summary>
-    internal static IServiceCollection AddHealingAgent<TAgent>(this IServiceCollection services)
-        where TAgent : class, IHealingAgent
-    {
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHealingAgent, TAgent>());
-        return services;
-    }
-
-    private static X509Certificate2 LoadCertificate(ControlPlaneOptions.TlsOptions tls)
+    /// <summary>Reports a failed start-up validation as <see cref="ControlPlaneConfigurationException"/>, whose message the
+    /// process prints before it exits with code 2.</summary>
+    private static T WithConfigurationErrors<T>(Func<T> build)
     {
         try
         {
-            return X509Certificate2.CreateFromPemFile(tls.CertificatePath!, tls.KeyPath);
+            return build();
         }
-        catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        catch (OptionsValidationException ex)
         {
-            throw new ControlPlaneConfigurationException([new PolicyError(
-                "ControlPlane:Tls:CertificatePath", $"'{tls.CertificatePath}' could not be loaded with key '{tls.KeyPath ?? "(in the same file)"}': {ex.Message}; accepted: PEM certificate and key files")]);
+            throw new ControlPlaneConfigurationException(OptionsErrors.ToErrors(ex.Failures));
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            throw new ControlPlaneConfigurationException(OptionsErrors.ToErrors(ex.InnerExceptions.OfType<OptionsValidationException>().SelectMany(e => e.Failures)));
         }
     }
 

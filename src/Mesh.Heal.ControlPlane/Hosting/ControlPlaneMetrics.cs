@@ -36,9 +36,9 @@ internal sealed class ControlPlaneMetrics
     /// <summary>The label value that stands for every value past the cap.</summary>
     public const string OtherLabelValue = "other";
 
-    public ControlPlaneMetrics(IMeterFactory meterFactory, IOptions<ControlPlaneOptions>? options = null)
+    public ControlPlaneMetrics(IMeterFactory meterFactory, IOptions<LimitOptions>? limits = null)
     {
-        _logServices = new BoundedLabel(options?.Value.Limits.MaxMetricLabelValues ?? new ControlPlaneOptions.LimitOptions().MaxMetricLabelValues);
+        _logServices = new BoundedLabel(limits?.Value.MaxMetricLabelValues ?? new LimitOptions().MaxMetricLabelValues);
         var meter = meterFactory.Create(MeterName);
         _rejected = meter.CreateCounter<long>("meshheal.controlplane.rejected", "{message}", "Input rejected or dropped, by kind.");
         _pushes = meter.CreateCounter<long>("meshheal.policy.pushes", "{snapshot}", "Policy snapshots offered to sidecar streams.");

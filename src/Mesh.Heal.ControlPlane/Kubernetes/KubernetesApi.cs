@@ -1,14 +1,13 @@
 using k8s;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Resources;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Heal.ControlPlane.Kubernetes;
 
 /// <summary>The Kubernetes API client the actuators share, built from <c>ControlPlane:Kubernetes</c> on first use.</summary>
-internal sealed class KubernetesApi(IOptions<ControlPlaneOptions> options) : IDisposable
+internal sealed class KubernetesApi(IOptions<KubernetesOptions> options) : IDisposable
 {
-    private readonly Lazy<IKubernetes?> _client = new(() => Create(options.Value.Kubernetes));
+    private readonly Lazy<IKubernetes?> _client = new(() => Create(options.Value));
 
     /// <summary>The client, or null when no API server is configured.</summary>
     public IKubernetes? Client => _client.Value;

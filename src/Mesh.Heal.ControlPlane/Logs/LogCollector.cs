@@ -12,7 +12,7 @@ namespace Mesh.Heal.ControlPlane.Logs;
 /// backlog read at start-up counts as now. A line longer than <see cref="LogOptions.MaxLineBytes"/> is dropped and
 /// counted as malformed. Thread-safe: sources call it from their own loops.
 /// </remarks>
-internal sealed class LogCollector(IOptions<ControlPlaneOptions> options, ControlPlaneMetrics metrics, TimeProvider time)
+internal sealed class LogCollector(IOptions<LogOptions> options, ControlPlaneMetrics metrics, TimeProvider time)
 {
     private readonly Dictionary<string, LogAnalyzer> _analyzers = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Service, string Source), LogRecordReader> _readers = [];
@@ -21,7 +21,7 @@ internal sealed class LogCollector(IOptions<ControlPlaneOptions> options, Contro
     /// <summary>The prefix of the source of pushed logs (<c>push:instance</c>).</summary>
     public const string PushSource = "push:";
 
-    private LogOptions Options => options.Value.Logs;
+    private LogOptions Options => options.Value;
 
     /// <summary>Whether logs of <paramref name="service"/> are taken: it has logs already, is configured, or there is room
     /// under <see cref="LogOptions.MaxServices"/>. Every name held costs an analyzer, so names from input are bounded.</summary>

@@ -1,5 +1,4 @@
 using System.Text;
-using Mesh.Heal.ControlPlane.Hosting;
 using Microsoft.Extensions.FileSystemGlobbing;
 using Microsoft.Extensions.Options;
 
@@ -13,13 +12,13 @@ namespace Mesh.Heal.ControlPlane.Logs;
 /// <see cref="LogOptions.MaxBacklogBytes"/>. A line is only taken once its newline arrives, and a source that read nothing
 /// in a poll has its last record completed. A file that cannot be read is skipped until the next poll.
 /// </remarks>
-internal sealed partial class LogFileTailer(LogCollector collector, IOptions<ControlPlaneOptions> options, TimeProvider time, ILogger<LogFileTailer> logger) : BackgroundService
+internal sealed partial class LogFileTailer(LogCollector collector, IOptions<LogOptions> options, TimeProvider time, ILogger<LogFileTailer> logger) : BackgroundService
 {
     private const int MaximumChunk = 4 * 1024 * 1024;
 
     private readonly Dictionary<string, FileState> _files = new(StringComparer.Ordinal);
 
-    private LogOptions Options => options.Value.Logs;
+    private LogOptions Options => options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

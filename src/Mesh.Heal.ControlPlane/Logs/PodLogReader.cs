@@ -1,7 +1,6 @@
 using System.Globalization;
 using k8s;
 using k8s.Autorest;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Microsoft.Extensions.Options;
 
@@ -16,11 +15,11 @@ namespace Mesh.Heal.ControlPlane.Logs;
 /// <see cref="PodLogOptions.InitialWindow"/>. An API that fails is logged and retried at the next poll.
 /// </remarks>
 internal sealed partial class PodLogReader(
-    LogCollector collector, KubernetesApi kubernetes, IOptions<ControlPlaneOptions> options, TimeProvider time, ILogger<PodLogReader> logger) : BackgroundService
+    LogCollector collector, KubernetesApi kubernetes, IOptions<LogOptions> options, TimeProvider time, ILogger<PodLogReader> logger) : BackgroundService
 {
     private readonly Dictionary<(string Service, string Pod), DateTimeOffset> _last = [];
 
-    private LogOptions Options => options.Value.Logs;
+    private LogOptions Options => options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -14,7 +14,7 @@ namespace Mesh.Heal.ControlPlane.Policies;
 /// effect of a file going missing.
 /// </remarks>
 internal sealed partial class PolicyDirectoryWatcher(
-    PolicyService policies, TimeProvider time, IOptions<ControlPlaneOptions> options, ILogger<PolicyDirectoryWatcher> logger) : BackgroundService
+    PolicyService policies, TimeProvider time, IOptions<ControlPlaneOptions> options, IOptions<LimitOptions> limits, ILogger<PolicyDirectoryWatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(30);
@@ -52,7 +52,7 @@ internal sealed partial class PolicyDirectoryWatcher(
             return;
         }
 
-        var maxBytes = options.Value.Limits.MaxPolicyBytes;
+        var maxBytes = limits.Value.MaxPolicyBytes;
         foreach (var path in paths)
         {
             string text;

@@ -24,13 +24,13 @@ internal sealed class PolicyDistributor : IDisposable
     private readonly ControlPlaneMetrics _metrics;
     private readonly int _maxStreams;
 
-    public PolicyDistributor(PolicyService policies, TimeProvider time, IOptions<ControlPlaneOptions> options, ControlPlaneMetrics metrics)
+    public PolicyDistributor(PolicyService policies, TimeProvider time, IOptions<ControlPlaneOptions> options, IOptions<LimitOptions> limits, ControlPlaneMetrics metrics)
     {
         _policies = policies;
         _time = time;
         _metrics = metrics;
         _debounce = options.Value.PushDebounce;
-        _maxStreams = options.Value.Limits.MaxInstances;
+        _maxStreams = limits.Value.MaxInstances;
         policies.Changed += OnChanged;
     }
 

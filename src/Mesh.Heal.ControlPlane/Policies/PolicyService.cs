@@ -23,12 +23,12 @@ internal sealed partial class PolicyService
     private readonly Lock _submitLock = new();
     private readonly ConcurrentDictionary<string, PolicySnapshotData> _latest = new(StringComparer.Ordinal);
 
-    public PolicyService(MeshStore store, ControlPlaneMetrics metrics, IOptions<ControlPlaneOptions> options, ILogger<PolicyService> logger)
+    public PolicyService(MeshStore store, ControlPlaneMetrics metrics, IOptions<LimitOptions> options, ILogger<PolicyService> logger)
     {
         _store = store;
         _metrics = metrics;
         _logger = logger;
-        var limits = options.Value.Limits;
+        var limits = options.Value;
         _limits = new PolicyDocumentLimits(
             limits.MaxPolicyBytes, limits.MaxPolicyDepth, limits.MaxPolicyNodes, limits.MaxPolicyAliases, limits.MaxPolicyExpandedChars);
         foreach (var stored in store.LatestPolicies())

@@ -2,7 +2,6 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Mesh.Heal.ControlPlane.Healing;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +15,7 @@ namespace Mesh.Heal.ControlPlane.Resources;
 /// for its cooldown. A Kubernetes eviction goes through the Eviction API, so a PodDisruptionBudget that allows no
 /// disruption now refuses it (HTTP 429) and the action fails rather than taking a service below its budget.
 /// </remarks>
-internal sealed class CleanupActuator(HttpClient http, KubernetesApi kubernetes, IOptions<ControlPlaneOptions> options, TimeProvider time) : IActuator
+internal sealed class CleanupActuator(HttpClient http, KubernetesApi kubernetes, IOptions<ResourceOptions> options, TimeProvider time) : IActuator
 {
     private static readonly IReadOnlyDictionary<string, string?> Nothing = new Dictionary<string, string?>();
 
@@ -34,7 +33,7 @@ internal sealed class CleanupActuator(HttpClient http, KubernetesApi kubernetes,
             throw new ActuatorException($"cleanup: target '{target}' names no instance; accepted: service/instance");
         }
 
-        if (!options.Value.Resources.Services.TryGetValue(service, out var settings) || settings.Cleanup is not { } cleanup)
+        if (!options.Value.Services.TryGetValue(service, out var settings) || settings.Cleanup is not { } cleanup)
         {
             throw new ActuatorException($"cleanup: ControlPlane:Resources:Services:{service}:Cleanup is not configured; accepted methods: {string.Join(", ", CleanupOptions.Methods)}");
         }

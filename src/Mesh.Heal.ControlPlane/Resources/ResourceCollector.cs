@@ -14,7 +14,7 @@ namespace Mesh.Heal.ControlPlane.Resources;
 /// they are older than the lookback, so one failed scrape does not blind the agent.
 /// </remarks>
 internal sealed partial class ResourceCollector(
-    MeshStore store, PrometheusClient prometheus, IOptions<ControlPlaneOptions> options, ControlPlaneMetrics metrics, TimeProvider time,
+    MeshStore store, PrometheusClient prometheus, IOptions<ResourceOptions> options, ControlPlaneMetrics metrics, TimeProvider time,
     ILogger<ResourceCollector> logger) : BackgroundService
 {
     // Up to this lookback the sidecars' 1 s samples are read; past it their 1 min rollups.
@@ -22,7 +22,7 @@ internal sealed partial class ResourceCollector(
 
     private readonly ConcurrentDictionary<(string Service, string Resource), (DateTimeOffset At, IReadOnlyList<ResourceSeries> Series)> _prometheus = new();
 
-    private ResourceOptions Options => options.Value.Resources;
+    private ResourceOptions Options => options.Value;
 
     /// <summary>Every series at <paramref name="now"/>: the sidecars' from the store, then Prometheus's.</summary>
     public IReadOnlyList<ResourceSeries> Series(IEnumerable<string> services, DateTimeOffset now)

@@ -15,7 +15,7 @@ namespace Mesh.Heal.ControlPlane.Services;
 /// <summary>The operators' API: mesh status, policies, issues, actions and the audit log (gRPC and HTTP/JSON).</summary>
 internal sealed class MeshControlService(
     MeshStore store, PolicyService policies, TelemetryAggregator telemetry, HealingCoordinator coordinator, Logs.LogCollector logs,
-    Microsoft.Extensions.Options.IOptions<Hosting.ControlPlaneOptions> options, TimeProvider time) : Wire.MeshControl.MeshControlBase
+    Microsoft.Extensions.Options.IOptions<Logs.LogOptions> options, TimeProvider time) : Wire.MeshControl.MeshControlBase
 {
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
@@ -60,7 +60,7 @@ internal sealed class MeshControlService(
 
     public override Task<Wire.IngestLogsResponse> IngestLogs(Wire.IngestLogsRequest request, ServerCallContext context)
     {
-        var limits = options.Value.Logs;
+        var limits = options.Value;
         if (!Mesh.Heal.Agents.AgentOutputValidator.IsName(request.Service))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"service: '{request.Service}' is not accepted; accepted: {Mesh.Heal.Agents.AgentOutputValidator.NameRule}"));

@@ -18,7 +18,7 @@ namespace Mesh.Heal.ControlPlane.Services;
 /// sidecar opens both at once; later untrusted reports are counted (kind <c>telemetry_untrusted</c>) and dropped.
 /// </remarks>
 internal sealed partial class TelemetryService(
-    TelemetryAggregator aggregator, PolicyDistributor distributor, ControlPlaneMetrics metrics, TimeProvider time, IOptions<ControlPlaneOptions> options,
+    TelemetryAggregator aggregator, PolicyDistributor distributor, ControlPlaneMetrics metrics, TimeProvider time, IOptions<LimitOptions> options,
     IHostApplicationLifetime lifetime, ILogger<TelemetryService> logger)
     : Wire.Telemetry.TelemetryBase
 {
@@ -27,7 +27,7 @@ internal sealed partial class TelemetryService(
 
     public override async Task<Wire.ReportSummary> Report(IAsyncStreamReader<Wire.SidecarReport> requestStream, ServerCallContext context)
     {
-        var limits = options.Value.Limits;
+        var limits = options.Value;
         var reportLimits = TelemetryLimits.From(limits);
         var bucket = new TokenBucket(limits.MaxReportsPerSecond, limits.MaxReportsPerSecond * 2, time);
         var summary = new Wire.ReportSummary();

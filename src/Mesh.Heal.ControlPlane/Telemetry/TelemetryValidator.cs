@@ -286,7 +286,7 @@ internal static class TelemetryValidator
 internal sealed record TelemetryLimits(int MaxClusters, long MaxCount, TimeSpan MaxClockSkew)
 {
     /// <summary>The limits of <paramref name="options"/>.</summary>
-    public static TelemetryLimits From(Hosting.ControlPlaneOptions.LimitOptions options) =>
+    public static TelemetryLimits From(Hosting.LimitOptions options) =>
         new(options.MaxClustersPerReport, options.MaxCountPerReport, options.MaxReportClockSkew);
 }
 

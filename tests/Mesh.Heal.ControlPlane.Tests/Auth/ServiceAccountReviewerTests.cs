@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Grpc.Core;
 using Mesh.Heal.ControlPlane.Auth;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Kubernetes;
+using Mesh.Heal.ControlPlane.Resources;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -124,19 +124,16 @@ public sealed class ServiceAccountReviewerTests : IDisposable
 
     private ServiceAccountReviewer Reviewer()
     {
-        var options = new ControlPlaneOptions
+        var auth = new AuthOptions
         {
-            Kubernetes = { Server = _server.Url, Token = "control-plane-token" },
-            Auth =
+            ServiceAccounts =
             {
-                ServiceAccounts =
-                {
-                    Enabled = true, Audiences = ["meshheal"], Namespaces = ["shop"],
-                    Services = new() { ["legacy/old-orders-sa"] = "orders" },
-                },
+                Enabled = true, Audiences = ["meshheal"], Namespaces = ["shop"],
+                Services = new() { ["legacy/old-orders-sa"] = "orders" },
             },
         };
+        var kubernetes = new KubernetesOptions { Server = _server.Url, Token = "control-plane-token" };
         return new ServiceAccountReviewer(
-            Options.Create(options), new KubernetesApi(Options.Create(options)), _time, TestStore.Metrics(), NullLogger<ServiceAccountReviewer>.Instance);
+            Options.Create(auth), new KubernetesApi(Options.Create(kubernetes)), _time, TestStore.Metrics(), NullLogger<ServiceAccountReviewer>.Instance);
     }
 }

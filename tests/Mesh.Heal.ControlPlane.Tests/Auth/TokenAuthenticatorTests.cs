@@ -1,7 +1,6 @@
 using CsCheck;
 using Mesh.Heal.Testing;
 using Mesh.Heal.ControlPlane.Auth;
-using Mesh.Heal.ControlPlane.Hosting;
 
 namespace Mesh.Heal.ControlPlane.Tests.Auth;
 
@@ -12,7 +11,7 @@ public class TokenAuthenticatorTests
     {
         var file = Path.GetTempFileName();
         File.WriteAllLines(file, ["reader-token-from-file-1", "", "  reader-token-from-file-2  "]);
-        var (auth, errors) = TokenAuthenticator.Create(new ControlPlaneOptions.AuthOptions
+        var (auth, errors) = TokenAuthenticator.Create(new AuthOptions
         {
             AdminTokens = ["admin-token-0123456789"], ReaderTokens = ["file:" + file],
             ServiceTokens = new() { ["orders"] = ["orders-token-0123456789"], ["shop"] = ["shop-token-0123456789"] },
@@ -35,7 +34,7 @@ public class TokenAuthenticatorTests
     [Fact]
     public void Create_BadTokens_AreNamed()
     {
-        var (_, errors) = TokenAuthenticator.Create(new ControlPlaneOptions.AuthOptions
+        var (_, errors) = TokenAuthenticator.Create(new AuthOptions
         {
             AdminTokens = ["short", "same-token-0123456789"], ReaderTokens = ["same-token-0123456789", "file:/nonexistent/tokens"],
             ServiceTokens = new() { ["orders"] = ["shared-token-0123456789"], ["payments"] = ["shared-token-0123456789"], ["Not A Service"] = ["x-token-0123456789"] },
@@ -51,7 +50,7 @@ public class TokenAuthenticatorTests
     [Fact]
     public void Create_UnboundSidecarTokens_AreAStartupError_NamingTheReplacement()
     {
-        var (_, errors) = TokenAuthenticator.Create(new ControlPlaneOptions.AuthOptions { SidecarTokens = ["sidecar-token-0123456789"] });
+        var (_, errors) = TokenAuthenticator.Create(new AuthOptions { SidecarTokens = ["sidecar-token-0123456789"] });
 
         var error = Assert.Single(errors);
         Assert.Equal("ControlPlane:Auth:SidecarTokens", error.Field);
@@ -62,7 +61,7 @@ public class TokenAuthenticatorTests
     [Fact]
     public void NoTokens_AuthenticationIsOff_EveryoneIsAnAnonymousAdmin()
     {
-        var (auth, _) = TokenAuthenticator.Create(new ControlPlaneOptions.AuthOptions());
+        var (auth, _) = TokenAuthenticator.Create(new AuthOptions());
 
         Assert.False(auth.Enabled);
         Assert.Equal(Caller.Anonymous, auth.Authenticate(null));
@@ -71,7 +70,7 @@ public class TokenAuthenticatorTests
     [Fact]
     public void ServiceAccountsOnly_AuthenticationIsOn()
     {
-        var (auth, _) = TokenAuthenticator.Create(new ControlPlaneOptions.AuthOptions { ServiceAccounts = { Enabled = true } });
+        var (auth, _) = TokenAuthenticator.Create(new AuthOptions { ServiceAccounts = { Enabled = true } });
 
         Assert.True(auth.Enabled);
         Assert.Null(auth.Authenticate(null));

@@ -1,5 +1,4 @@
 using Mesh.Heal.ControlPlane.Capacity;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Resources;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -96,13 +95,10 @@ public sealed class CapacityCollectorTests : IDisposable
 
     private (CapacityCollector Collector, HpaActuator Hpa) Collector()
     {
-        var options = new ControlPlaneOptions();
-        options.Kubernetes.Server = _server.Url;
-        options.Capacity.ScalingLookback = TimeSpan.FromHours(1);
-        options.Capacity.Services["orders"] = new ServiceCapacityOptions { Hpa = new HpaOptions { Namespace = "shop" } };
-        var wrapped = Options.Create(options);
-        var kubernetes = new KubernetesApi(wrapped);
-        var hpa = new HpaActuator(kubernetes, wrapped);
-        return (new CapacityCollector(kubernetes, hpa, new PrometheusClient(new HttpClient()), wrapped, TestStore.Metrics(), new FakeTimeProvider(Now), NullLogger<CapacityCollector>.Instance), hpa);
+        var capacity = Options.Create(new CapacityOptions { ScalingLookback = TimeSpan.FromHours(1) });
+        capacity.Value.Services["orders"] = new ServiceCapacityOptions { Hpa = new HpaOptions { Namespace = "shop" } };
+        var kubernetes = new KubernetesApi(Options.Create(new KubernetesOptions { Server = _server.Url }));
+        var hpa = new HpaActuator(kubernetes, capacity);
+        return (new CapacityCollector(kubernetes, hpa, new PrometheusClient(new HttpClient()), capacity, Options.Create(new ResourceOptions()), TestStore.Metrics(), new FakeTimeProvider(Now), NullLogger<CapacityCollector>.Instance), hpa);
     }
 }

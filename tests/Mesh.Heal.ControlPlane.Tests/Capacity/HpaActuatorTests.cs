@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Healing;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Kubernetes;
+using Mesh.Heal.ControlPlane.Resources;
 using Microsoft.Extensions.Options;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -91,11 +91,9 @@ public sealed class HpaActuatorTests : IDisposable
 
     private HpaActuator Actuator()
     {
-        var options = new ControlPlaneOptions();
-        options.Kubernetes.Server = _server.Url;
-        options.Kubernetes.Token = "test-token";
-        options.Capacity.Services["b"] = new ServiceCapacityOptions { Hpa = new HpaOptions { Namespace = "shop" } };
-        var wrapped = Options.Create(options);
-        return new HpaActuator(new KubernetesApi(wrapped), wrapped);
+        var capacity = new CapacityOptions();
+        capacity.Services["b"] = new ServiceCapacityOptions { Hpa = new HpaOptions { Namespace = "shop" } };
+        var kubernetes = new KubernetesOptions { Server = _server.Url, Token = "test-token" };
+        return new HpaActuator(new KubernetesApi(Options.Create(kubernetes)), Options.Create(capacity));
     }
 }

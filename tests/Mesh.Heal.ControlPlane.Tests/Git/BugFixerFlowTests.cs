@@ -1,7 +1,6 @@
 using Mesh.Heal.Agents.BugFixing;
 using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Healing;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
@@ -76,7 +75,7 @@ public sealed class BugFixerFlowTests : IDisposable
 
     private (HealingCoordinator Coordinator, LogCollector Logs) Coordinator(bool dryRun)
     {
-        var options = new ControlPlaneOptions();
+        var options = new TestOptions();
         options.Healing.DryRun = dryRun;
         options.Logs.Services["orders"] = new ServiceLogOptions
         {
@@ -87,14 +86,13 @@ public sealed class BugFixerFlowTests : IDisposable
                 GitHub = new GitHubOptions { Owner = "shop", Repository = "orders", ApiUrl = _github.Url + "/", Token = "t0k3n" },
             },
         };
-        var wrapped = Options.Create(options);
         var telemetry = new TelemetryAggregator(_test.Time);
-        var logs = new LogCollector(wrapped, TestStore.Metrics(), _test.Time);
-        var (snapshots, anomalies, _) = _test.Snapshots(telemetry, wrapped, logs: logs);
-        var repositories = new RepositoryIndex(wrapped, _test.Time, NullLogger<RepositoryIndex>.Instance);
+        var logs = new LogCollector(Options.Create(options.Logs), TestStore.Metrics(), _test.Time);
+        var (snapshots, anomalies, _) = _test.Snapshots(telemetry, options, logs: logs);
+        var repositories = new RepositoryIndex(Options.Create(options.Logs), Options.Create(options.Host), _test.Time, NullLogger<RepositoryIndex>.Instance);
         var coordinator = new HealingCoordinator(
             [new BugFixerAgent(options.Agents.BugFixer)], [new GitActuator(repositories, TimeProvider.System)],
-            snapshots, _test.Store, telemetry, anomalies, wrapped, _test.Time, NullLogger<HealingCoordinator>.Instance);
+            snapshots, _test.Store, telemetry, anomalies, Options.Create(options.Healing), _test.Time, NullLogger<HealingCoordinator>.Instance);
         return (coordinator, logs);
     }
 }

@@ -148,8 +148,8 @@ public sealed class GitActuatorTests : IDisposable
 
     private GitActuator Actuator(string[]? build = null)
     {
-        var options = new ControlPlaneOptions();
-        options.Logs.Services["orders"] = new ServiceLogOptions
+        var logs = new LogOptions();
+        logs.Services["orders"] = new ServiceLogOptions
         {
             Repository = new RepositoryOptions
             {
@@ -159,8 +159,7 @@ public sealed class GitActuatorTests : IDisposable
                 GitHub = new GitHubOptions { Owner = "shop", Repository = "orders", ApiUrl = _github.Url + "/", Token = "t0k3n" },
             },
         };
-        var wrapped = Options.Create(options);
         var time = new FakeTimeProvider();
-        return new GitActuator(new RepositoryIndex(wrapped, time, NullLogger<RepositoryIndex>.Instance), TimeProvider.System);
+        return new GitActuator(new RepositoryIndex(Options.Create(logs), Options.Create(new ControlPlaneOptions()), time, NullLogger<RepositoryIndex>.Instance), TimeProvider.System);
     }
 }

@@ -3,7 +3,6 @@ using Mesh.Heal.Agents.CircuitBreaker;
 using Mesh.Heal.Agents.Resources;
 using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Healing;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Resources;
@@ -245,20 +244,19 @@ public class HealingCoordinatorTests : IDisposable
         Assert.Contains(_test.Store.AuditLog(null, 200), e => e.Kind == "action.applied" && e.Subject == provision.Id);
     }
 
-    private HealingCoordinator Coordinator(Action<ControlPlaneOptions>? configure = null, IHealingAgent[]? agents = null)
+    private HealingCoordinator Coordinator(Action<TestOptions>? configure = null, IHealingAgent[]? agents = null)
     {
-        var options = new ControlPlaneOptions();
+        var options = new TestOptions();
         options.Healing.LiveWindow = TimeSpan.FromSeconds(3);
         options.Healing.VerificationWindow = TimeSpan.FromSeconds(5);
         options.Healing.ResolveAfter = TimeSpan.FromSeconds(3);
         configure?.Invoke(options);
-        var wrapped = Options.Create(options);
-        var hpa = new HpaActuator(new KubernetesApi(wrapped), wrapped);
-        var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, wrapped, hpa: hpa);
+        var hpa = new HpaActuator(new KubernetesApi(Options.Create(options.Kubernetes)), Options.Create(options.Capacity));
+        var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, options, hpa: hpa);
         return new HealingCoordinator(
             agents ?? [new CircuitBreakerAgent(options.Agents.CircuitBreaker)],
-            [new PolicyActuator(_test.Store, _policies), new CleanupActuator(new HttpClient(), new KubernetesApi(wrapped), wrapped, _test.Time), hpa],
-            snapshots, _test.Store, _telemetry, anomalies, wrapped, _test.Time, NullLogger<HealingCoordinator>.Instance);
+            [new PolicyActuator(_test.Store, _policies), new CleanupActuator(new HttpClient(), new KubernetesApi(Options.Create(options.Kubernetes)), Options.Create(options.Resources), _test.Time), hpa],
+            snapshots, _test.Store, _telemetry, anomalies, Options.Create(options.Healing), _test.Time, NullLogger<HealingCoordinator>.Instance);
     }
 
     /// <summary>For each of <paramref name="seconds"/> seconds: the sidecars report, then the coordinator runs.</summary>

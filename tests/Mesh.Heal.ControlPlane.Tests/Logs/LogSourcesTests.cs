@@ -1,4 +1,3 @@
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Logs;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,7 +34,7 @@ public sealed class LogSourcesTests : IDisposable
     public void Tailer_NewFileByGlob_PartialLinesWait_QuietFileCompletesItsRecord_TruncationRereads()
     {
         var (collector, options) = Collector(o => o.Logs.Services["orders"] = new ServiceLogOptions { Files = [Path.Combine(_directory, "*.log")] });
-        var tailer = new LogFileTailer(collector, options, _time, NullLogger<LogFileTailer>.Instance);
+        var tailer = new LogFileTailer(collector, Options.Create(options.Logs), _time, NullLogger<LogFileTailer>.Instance);
         var file = Path.Combine(_directory, "orders-0.log");
 
         File.WriteAllText(file, "info: Orders.Api[0]\n      started\n" + Trace.Replace("\r", string.Empty, StringComparison.Ordinal) + "\ninfo: Orders.Api[0]\n      half a li");
@@ -81,7 +80,7 @@ public sealed class LogSourcesTests : IDisposable
             o.Kubernetes.Server = _kubernetes.Url;
             o.Logs.Services["orders"] = new ServiceLogOptions { Kubernetes = new PodLogOptions { Namespace = "shop", Selector = "app=orders", Container = "app" } };
         });
-        var reader = new PodLogReader(collector, new KubernetesApi(options), options, _time, NullLogger<PodLogReader>.Instance);
+        var reader = new PodLogReader(collector, new KubernetesApi(Options.Create(options.Kubernetes)), Options.Create(options.Logs), _time, NullLogger<PodLogReader>.Instance);
 
         await reader.PollOnceAsync(CancellationToken.None);
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -146,11 +145,10 @@ public sealed class LogSourcesTests : IDisposable
         Assert.Null(collector.AddIfAdmitted("forged-new", "a", "push:a", ["info: one"], complete: true));
     }
 
-    private (LogCollector Collector, IOptions<ControlPlaneOptions> Options) Collector(Action<ControlPlaneOptions> configure)
+    private (LogCollector Collector, TestOptions Options) Collector(Action<TestOptions> configure)
     {
-        var options = new ControlPlaneOptions();
+        var options = new TestOptions();
         configure(options);
-        var wrapped = Options.Create(options);
-        return (new LogCollector(wrapped, TestStore.Metrics(), _time), wrapped);
+        return (new LogCollector(Options.Create(options.Logs), TestStore.Metrics(), _time), options);
     }
 }

@@ -13,7 +13,7 @@ public class PolicyDistributorTests
     {
         using var test = new TestStore();
         var policies = test.Policies();
-        using var distributor = new PolicyDistributor(policies, test.Time, Options.Create(new ControlPlaneOptions()), TestStore.Metrics());
+        using var distributor = new PolicyDistributor(policies, test.Time, Options.Create(new ControlPlaneOptions()), Options.Create(new LimitOptions()), TestStore.Metrics());
         var session = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
         Assert.False(session.Pending.TryRead(out _));
 
@@ -37,7 +37,7 @@ public class PolicyDistributorTests
     {
         using var test = new TestStore();
         var policies = test.Policies();
-        using var distributor = new PolicyDistributor(policies, test.Time, Options.Create(new ControlPlaneOptions()), TestStore.Metrics());
+        using var distributor = new PolicyDistributor(policies, test.Time, Options.Create(new ControlPlaneOptions()), Options.Create(new LimitOptions()), TestStore.Metrics());
         policies.Submit(Doc(1), null, "api", "test");
 
         var orders = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
@@ -57,7 +57,7 @@ public class PolicyDistributorTests
     {
         using var test = new TestStore();
         var policies = test.Policies();
-        using var distributor = new PolicyDistributor(policies, test.Time, Options.Create(new ControlPlaneOptions { PushDebounce = TimeSpan.Zero }), TestStore.Metrics());
+        using var distributor = new PolicyDistributor(policies, test.Time, Options.Create(new ControlPlaneOptions { PushDebounce = TimeSpan.Zero }), Options.Create(new LimitOptions()), TestStore.Metrics());
         var slow = distributor.Register("orders", "slow", "token-a", out _, out _)!;
 
         for (var i = 1; i <= 5; i++)
@@ -74,7 +74,7 @@ public class PolicyDistributorTests
     public void Register_SecondStreamOfAnInstance_WithAnotherCredential_IsRefused_AndTheFirstStays()
     {
         using var test = new TestStore();
-        using var distributor = new PolicyDistributor(test.Policies(), test.Time, Options.Create(new ControlPlaneOptions()), TestStore.Metrics());
+        using var distributor = new PolicyDistributor(test.Policies(), test.Time, Options.Create(new ControlPlaneOptions()), Options.Create(new LimitOptions()), TestStore.Metrics());
         var real = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
 
         var forged = distributor.Register("orders", "orders-1", "token-b", out var refusal, out _);
@@ -90,7 +90,7 @@ public class PolicyDistributorTests
     public void Register_SecondStreamOfAnInstance_WithTheSameCredential_ReplacesTheFirst()
     {
         using var test = new TestStore();
-        using var distributor = new PolicyDistributor(test.Policies(), test.Time, Options.Create(new ControlPlaneOptions()), TestStore.Metrics());
+        using var distributor = new PolicyDistributor(test.Policies(), test.Time, Options.Create(new ControlPlaneOptions()), Options.Create(new LimitOptions()), TestStore.Metrics());
         var old = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
 
         var reconnected = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
@@ -110,8 +110,8 @@ public class PolicyDistributorTests
     public void Register_BeyondMaxInstances_IsRefusedAsFull_ButAReconnectOfALiveInstanceIsNot()
     {
         using var test = new TestStore();
-        var options = new ControlPlaneOptions { Limits = { MaxInstances = 2 } };
-        using var distributor = new PolicyDistributor(test.Policies(), test.Time, Options.Create(options), TestStore.Metrics());
+        using var distributor = new PolicyDistributor(
+            test.Policies(), test.Time, Options.Create(new ControlPlaneOptions()), Options.Create(new LimitOptions { MaxInstances = 2 }), TestStore.Metrics());
         var first = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
         distributor.Register("orders", "orders-2", "token-a", out _, out _);
 

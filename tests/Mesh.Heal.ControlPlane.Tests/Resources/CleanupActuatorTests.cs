@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Mesh.Heal.ControlPlane.Healing;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Resources;
 using Microsoft.Extensions.Options;
@@ -116,15 +115,13 @@ public sealed class CleanupActuatorTests : IDisposable
 
     private CleanupActuator Actuator(CleanupOptions? cleanup)
     {
-        var options = new ControlPlaneOptions();
-        options.Kubernetes.Server = _server.Url;
-        options.Kubernetes.Token = "test-token";
+        var resources = new ResourceOptions();
         if (cleanup is not null)
         {
-            options.Resources.Services["b"] = new ServiceResourceOptions { Cleanup = cleanup };
+            resources.Services["b"] = new ServiceResourceOptions { Cleanup = cleanup };
         }
 
-        var wrapped = Options.Create(options);
-        return new CleanupActuator(new HttpClient(), new KubernetesApi(wrapped), wrapped, new FakeTimeProvider());
+        var kubernetes = new KubernetesOptions { Server = _server.Url, Token = "test-token" };
+        return new CleanupActuator(new HttpClient(), new KubernetesApi(Options.Create(kubernetes)), Options.Create(resources), new FakeTimeProvider());
     }
 }

@@ -48,11 +48,8 @@ public class PrometheusResourceTests
         var host = new Uri(address).Authority;
         await using var prometheus = await PrometheusServer.StartAsync([("shop-b", [host])], TimeSpan.FromSeconds(1));
         using var store = new MeshStore(":memory:", TimeProvider.System);
-        var options = new ControlPlaneOptions();
-        options.Resources.Prometheus = prometheus.Url.ToString();
-        options.Resources.Lookback = TimeSpan.FromMinutes(2);
-        options.Resources.Step = TimeSpan.FromSeconds(1);
-        options.Resources.Services["b"] = new ServiceResourceOptions
+        var options = new ResourceOptions { Prometheus = prometheus.Url.ToString(), Lookback = TimeSpan.FromMinutes(2), Step = TimeSpan.FromSeconds(1) };
+        options.Services["b"] = new ServiceResourceOptions
         {
             Selector = "job=\"shop-b\"",
             Queries =
@@ -104,19 +101,18 @@ public class PrometheusResourceTests
         {
             var hosts = targets.Select(t => new Uri(t.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Authority).ToArray();
             await using var prometheus = await PrometheusServer.StartAsync([("shop-b", hosts)], TimeSpan.FromSeconds(1));
-            var options = new ControlPlaneOptions();
-            options.Resources.Prometheus = prometheus.Url.ToString();
-            options.Capacity.Lookback = TimeSpan.FromMinutes(2);
-            options.Capacity.Services["b"] = new Mesh.Heal.ControlPlane.Capacity.ServiceCapacityOptions
+            var resources = Options.Create(new ResourceOptions { Prometheus = prometheus.Url.ToString() });
+            var options = new Mesh.Heal.ControlPlane.Capacity.CapacityOptions { Lookback = TimeSpan.FromMinutes(2) };
+            options.Services["b"] = new Mesh.Heal.ControlPlane.Capacity.ServiceCapacityOptions
             {
                 Selector = "job=\"shop-b\"",
                 DemandQuery = "rate(http_requests_total{{selector}}[4s])",
                 DemandStep = TimeSpan.FromSeconds(1),
             };
             var wrapped = Options.Create(options);
-            var kubernetes = new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(wrapped);
+            var kubernetes = new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(Options.Create(new KubernetesOptions()));
             var collector = new Mesh.Heal.ControlPlane.Capacity.CapacityCollector(
-                kubernetes, new Mesh.Heal.ControlPlane.Capacity.HpaActuator(kubernetes, wrapped), new PrometheusClient(new HttpClient()), wrapped,
+                kubernetes, new Mesh.Heal.ControlPlane.Capacity.HpaActuator(kubernetes, wrapped), new PrometheusClient(new HttpClient()), wrapped, resources,
                 new ControlPlaneMetrics(new NoMeters()), TimeProvider.System, NullLogger<Mesh.Heal.ControlPlane.Capacity.CapacityCollector>.Instance);
 
             await Wait.UntilAsync(

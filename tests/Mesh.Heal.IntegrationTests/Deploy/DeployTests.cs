@@ -72,9 +72,18 @@ public class DeployTests
             var (section, type, listeners, metricsListener, probePaths) = Roles[role];
             var env = Environment(container);
             var config = new ConfigurationBuilder().AddInMemoryCollection(env.Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), (string?)kv.Value))).Build();
-            var options = Activator.CreateInstance(type)!;
-            var bind = Record.Exception(() => config.GetSection(section).Bind(options, o => o.ErrorOnUnknownConfiguration = true));
-            Assert.True(bind is null, $"{container}: {bind?.Message}");
+            foreach (var (bound, boundType) in BoundSections(role, section, type))
+            {
+                // A feature's own section binds to its options class; the rest of the role's section to the host's.
+                var settings = config.GetSection(bound);
+                var features = bound == section ? FeatureSections(role) : [];
+                var own = new ConfigurationBuilder().AddInMemoryCollection(settings.AsEnumerable(makePathsRelative: true)
+                    .Where(kv => kv.Value is not null && !features.Any(f => kv.Key.StartsWith(f[(section.Length + 1)..] + ":", StringComparison.Ordinal)))).Build();
+                var options = Activator.CreateInstance(boundType)!;
+                var bind = Record.Exception(() => own.Bind(options, o => o.ErrorOnUnknownConfiguration = true));
+                Assert.True(bind is null, $"{container}: {bound}: {bind?.Message}");
+            }
+
             var other = Roles.Single(r => r.Key != role).Value.Section + "__";
             Assert.All(container["env"].Items.Select(e => e["name"].Text), k => Assert.False(k.StartsWith(other, StringComparison.Ordinal), $"{container}: {k} is another role's setting"));
 
@@ -93,6 +102,15 @@ public class DeployTests
             Assert.Equal("/metrics", annotations["prometheus.io/path"].Text);
         }
     }
+
+    // The control plane binds each feature's subsection to that feature's options class.
+    private static string[] FeatureSections(string role) => role == "control-plane"
+        ? ControlPlaneSections.ByType.Values.Where(s => s != ControlPlaneSections.Host).ToArray()
+        : [];
+
+    private static IEnumerable<(string Section, Type Type)> BoundSections(string role, string section, Type type) => role == "control-plane"
+        ? ControlPlaneSections.ByType.Select(kv => (kv.Value, kv.Key))
+        : [(section, type)];
 
     [Fact]
     public void FilesTheContainersRead_AreMounted_FromKeysThatExist()
@@ -135,7 +153,7 @@ public class DeployTests
                 var (volume, _) = Mounted(deployment, container, directory);
                 foreach (var (name, document) in ConfigMap(deployment, volume)["data"].Entries)
                 {
-                    var (_, policy, errors) = PolicyDocument.Parse(document.Text, service: null, maxBytes: new ControlPlaneOptions().Limits.MaxPolicyBytes);
+                    var (_, policy, errors) = PolicyDocument.Parse(document.Text, service: null, maxBytes: new LimitOptions().MaxPolicyBytes);
                     Assert.True(policy is not null, $"{document}: {string.Join("; ", errors)}");
                     checkedPolicies++;
                 }
@@ -166,7 +184,7 @@ public class DeployTests
         Assert.NotEmpty(policies);
         foreach (var file in policies)
         {
-            var (_, policy, errors) = PolicyDocument.Parse(File.ReadAllText(file), service: null, maxBytes: new ControlPlaneOptions().Limits.MaxPolicyBytes);
+            var (_, policy, errors) = PolicyDocument.Parse(File.ReadAllText(file), service: null, maxBytes: new LimitOptions().MaxPolicyBytes);
             Assert.True(policy is not null, $"{file}: {string.Join("; ", errors)}");
         }
 

@@ -3,7 +3,6 @@ using CsCheck;
 using Mesh.Heal.Testing;
 using Xunit.Abstractions;
 using Mesh.Heal.Agents.Logs;
-using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Logs;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -124,7 +123,7 @@ public class LogReaderFuzzTests(ITestOutputHelper output)
         });
 
         // The ingest path: lines over MaxLineBytes are dropped, the rest analysed.
-        var options = Options.Create(new ControlPlaneOptions());
+        var options = Options.Create(new LogOptions());
         var collector = new LogCollector(options, TestStore.Metrics(), new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero)));
         var (pushed, malformed) = collector.Add("orders", "pod-1", LogCollector.PushSource + "pod-1", lines, complete: true);
         Assert.InRange(pushed, 0, lines.Length);

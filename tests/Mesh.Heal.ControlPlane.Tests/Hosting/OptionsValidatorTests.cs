@@ -1,13 +1,35 @@
+using Mesh.Heal.ControlPlane.Auth;
+using Mesh.Heal.ControlPlane.Auth.Internal;
 using Mesh.Heal.ControlPlane.Capacity;
+using Mesh.Heal.ControlPlane.Capacity.Internal;
+using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.ControlPlane.Healing.Internal;
 using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Hosting.Internal;
+using Mesh.Heal.ControlPlane.Logs;
+using Mesh.Heal.ControlPlane.Logs.Internal;
+using Mesh.Heal.ControlPlane.Resources;
+using Mesh.Heal.ControlPlane.Resources.Internal;
 using Microsoft.Extensions.Configuration;
 
 namespace Mesh.Heal.ControlPlane.Tests.Hosting;
 
-public class ControlPlaneOptionsValidatorTests
+/// <summary>The per-feature validators: every error names the full setting and the accepted values.</summary>
+public class OptionsValidatorTests
 {
     [Fact]
-    public void Defaults_AreValid_WithoutTokens() => Assert.Empty(ControlPlaneOptionsValidator.Validate(new ControlPlaneOptions(), anyTokens: false));
+    public void Defaults_AreValid_WithoutTokens()
+    {
+        Assert.Empty(ControlPlaneOptionsValidator.Check(new ControlPlaneOptions(), new TlsOptions(), anyTokens: false).Errors);
+        Assert.Empty(AuthOptionsValidator.Check(new AuthOptions(), new KubernetesOptions()).Errors);
+        Assert.True(new LimitOptionsValidator().Validate(null, new LimitOptions()).Succeeded);
+        Assert.Empty(HealingOptionsValidator.Check(new HealingOptions()).Errors);
+        Assert.Empty(AgentOptionsValidator.Check(new AgentOptions()).Errors);
+        Assert.Empty(ResourceOptionsValidator.Check(new ResourceOptions(), new KubernetesOptions()).Errors);
+        Assert.Empty(CapacityOptionsValidator.Check(new CapacityOptions()).Errors);
+        Assert.Empty(LogOptionsValidator.Check(new LogOptions(), new KubernetesOptions()).Errors);
+        Assert.True(new KubernetesOptionsValidator().Validate(null, new KubernetesOptions()).Succeeded);
+    }
 
     [Theory]
     [InlineData("GrpcUrl", "http://*:15010", false, "listens beyond loopback but no tokens are configured")]
@@ -22,42 +44,42 @@ public class ControlPlaneOptionsValidatorTests
         var options = new ControlPlaneOptions();
         typeof(ControlPlaneOptions).GetProperty(key)!.SetValue(options, value);
 
-        var errors = ControlPlaneOptionsValidator.Validate(options, tokens);
+        var errors = ControlPlaneOptionsValidator.Check(options, new TlsOptions(), tokens).Errors;
 
         Assert.Contains(errors, e => e.ToString().Contains(message));
     }
 
     [Fact]
-    public void Validate_AnyAddress_WithTokens_IsAccepted() =>
-        Assert.Empty(ControlPlaneOptionsValidator.Validate(new ControlPlaneOptions { GrpcUrl = "http://*:15010", HttpUrl = "http://0.0.0.0:15080" }, anyTokens: true));
+    public void Validate_AnyAddress_WithTokens_IsAccepted() => Assert.Empty(ControlPlaneOptionsValidator.Check(
+        new ControlPlaneOptions { GrpcUrl = "http://*:15010", HttpUrl = "http://0.0.0.0:15080" }, new TlsOptions(), anyTokens: true).Errors);
 
     [Fact]
     public void Validate_Limits_NameTheRange()
     {
-        var options = new ControlPlaneOptions { PushDebounce = TimeSpan.FromMinutes(1) };
-        options.Limits.MaxReportsPerSecond = 0;
-        options.Limits.MaxCountPerReport = 0;
-        options.Limits.MaxReportClockSkew = TimeSpan.FromDays(2);
+        var limits = new LimitOptions { MaxReportsPerSecond = 0, MaxCountPerReport = 0, MaxReportClockSkew = TimeSpan.FromDays(2) };
 
-        var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: false);
+        var errors = Errors(new LimitOptionsValidator().Validate(null, limits).Failures);
+        var host = ControlPlaneOptionsValidator.Check(new ControlPlaneOptions { PushDebounce = TimeSpan.FromMinutes(1) }, new TlsOptions(), anyTokens: false).Errors;
 
-        Assert.Contains(errors, e => e.Field == "ControlPlane:Limits:MaxReportsPerSecond" && e.Message.Contains("accepted: 1 to 1000"));
-        Assert.Contains(errors, e => e.Field == "ControlPlane:Limits:MaxCountPerReport" && e.Message.Contains("accepted: 1 to 1000000000000"));
-        Assert.Contains(errors, e => e.Field == "ControlPlane:Limits:MaxReportClockSkew" && e.Message.Contains("accepted: 00:00:01 to 1.00:00:00"));
-        Assert.Contains(errors, e => e.Field == "ControlPlane:PushDebounce");
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Limits:MaxReportsPerSecond: ", StringComparison.Ordinal) && e.Contains("accepted: 1 to 1000"));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Limits:MaxCountPerReport: ", StringComparison.Ordinal) && e.Contains("accepted: 1 to 1000000000000"));
+        Assert.Contains(errors, e => e.StartsWith("ControlPlane:Limits:MaxReportClockSkew: ", StringComparison.Ordinal) && e.Contains("accepted: 00:00:01 to 1.00:00:00"));
+        Assert.Contains(host, e => e.Field == "ControlPlane:PushDebounce" && e.Message == "00:01:00 is out of range; accepted: 00:00:00 to 00:00:10");
     }
 
     [Fact]
     public void Validate_IdentityLimitsAndServiceAccounts_NameTheSettingAndTheRange()
     {
-        var options = new ControlPlaneOptions { Limits = { MaxInstances = 0, InstanceTtl = TimeSpan.FromMinutes(1) } };
-        options.Auth.ServiceAccounts.Enabled = true;
-        options.Auth.ServiceAccounts.CacheTtl = TimeSpan.FromHours(1);
-        options.Auth.ServiceAccounts.MaxConcurrentReviews = 0;
-        options.Auth.ServiceAccounts.Services["orders"] = "orders";
-        options.Auth.ServiceAccounts.Services["shop/orders"] = "Orders!";
+        var limits = new LimitOptions { MaxInstances = 0, InstanceTtl = TimeSpan.FromMinutes(1) };
+        var auth = new AuthOptions();
+        auth.ServiceAccounts.Enabled = true;
+        auth.ServiceAccounts.CacheTtl = TimeSpan.FromHours(1);
+        auth.ServiceAccounts.MaxConcurrentReviews = 0;
+        auth.ServiceAccounts.Services["orders"] = "orders";
+        auth.ServiceAccounts.Services["shop/orders"] = "Orders!";
 
-        var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: true).Select(e => $"{e.Field}: {e.Message}").ToList();
+        var errors = Errors(new LimitOptionsValidator().Validate(null, limits).Failures)
+            .Concat(AuthOptionsValidator.Check(auth, new KubernetesOptions()).Errors.Select(e => $"{e.Field}: {e.Message}")).ToList();
 
         Assert.Contains(errors, e => e.StartsWith("ControlPlane:Limits:MaxInstances: 0 is out of range; accepted: 1 to 1000000", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("ControlPlane:Limits:InstanceTtl: 00:01:00 is out of range; accepted: 00:05:00 to 1.00:00:00", StringComparison.Ordinal));
@@ -69,15 +91,22 @@ public class ControlPlaneOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_ServiceAccountsOff_SkipsTheirRanges()
+    {
+        var auth = new AuthOptions { ServiceAccounts = { CacheTtl = TimeSpan.FromHours(1), ReviewTimeout = TimeSpan.Zero } };
+
+        Assert.Empty(AuthOptionsValidator.Check(auth, new KubernetesOptions()).Errors);
+        auth.ServiceAccounts.Enabled = true;
+        Assert.Contains(AuthOptionsValidator.Check(auth, new KubernetesOptions { InCluster = true }).Errors,
+            e => e.ToString() == "ControlPlane:Auth:ServiceAccounts:ReviewTimeout: 00:00:00 is out of range; accepted: 00:00:00.1000000 to 00:00:30");
+    }
+
+    [Fact]
     public void Validate_PolicyDocumentLimits_NameTheRange()
     {
-        var options = new ControlPlaneOptions();
-        options.Limits.MaxPolicyDepth = 1000;
-        options.Limits.MaxPolicyNodes = 10;
-        options.Limits.MaxPolicyAliases = -1;
-        options.Limits.MaxPolicyExpandedChars = int.MaxValue;
+        var limits = new LimitOptions { MaxPolicyDepth = 1000, MaxPolicyNodes = 10, MaxPolicyAliases = -1, MaxPolicyExpandedChars = int.MaxValue };
 
-        var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: false).Select(e => $"{e.Field}: {e.Message}").ToList();
+        var errors = Errors(new LimitOptionsValidator().Validate(null, limits).Failures);
 
         Assert.Contains("ControlPlane:Limits:MaxPolicyDepth: 1000 is out of range; accepted: 8 to 256", errors);
         Assert.Contains("ControlPlane:Limits:MaxPolicyNodes: 10 is out of range; accepted: 100 to 1000000", errors);
@@ -88,24 +117,25 @@ public class ControlPlaneOptionsValidatorTests
     [Fact]
     public void Validate_Logs_NameTheSettingAndWhatIsAccepted()
     {
-        var options = new ControlPlaneOptions();
-        options.Logs.MaxBatchLines = 0;
-        options.Logs.Services["orders"] = new Mesh.Heal.ControlPlane.Logs.ServiceLogOptions
+        var logs = new LogOptions { MaxBatchLines = 0 };
+        logs.Services["orders"] = new ServiceLogOptions
         {
-            Kubernetes = new Mesh.Heal.ControlPlane.Logs.PodLogOptions { Selector = "" },
-            Repository = new Mesh.Heal.ControlPlane.Logs.RepositoryOptions
+            Kubernetes = new PodLogOptions { Selector = "" },
+            Repository = new RepositoryOptions
             {
                 Path = "/nowhere", Url = "https://example.com/shop.git",
-                GitHub = new Mesh.Heal.ControlPlane.Logs.GitHubOptions { Owner = "shop" },
+                GitHub = new GitHubOptions { Owner = "shop" },
             },
         };
-        options.Logs.Services["b"] = new Mesh.Heal.ControlPlane.Logs.ServiceLogOptions
+        logs.Services["b"] = new ServiceLogOptions
         {
-            Repository = new Mesh.Heal.ControlPlane.Logs.RepositoryOptions { Path = System.IO.Path.GetTempPath(), GitHub = new() { Owner = "o", Repository = "r", Token = "t" } },
+            Repository = new RepositoryOptions { Path = System.IO.Path.GetTempPath(), GitHub = new() { Owner = "o", Repository = "r", Token = "t" } },
         };
-        options.Agents.BugFixer.BranchPrefix = "";
+        var agents = new AgentOptions();
+        agents.BugFixer.BranchPrefix = "";
 
-        var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: false).Select(e => $"{e.Field}: {e.Message}").ToList();
+        var errors = LogOptionsValidator.Check(logs, new KubernetesOptions()).Errors.Concat(AgentOptionsValidator.Check(agents).Errors)
+            .Select(e => $"{e.Field}: {e.Message}").ToList();
 
         Assert.Contains(errors, e => e.StartsWith("ControlPlane:Logs:MaxBatchLines: 0 is out of range; accepted: 1 to 100000", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("ControlPlane:Logs:Services:orders:Kubernetes:Selector: is empty", StringComparison.Ordinal));
@@ -128,11 +158,11 @@ public class ControlPlaneOptionsValidatorTests
             ["ControlPlane:Capacity:Services:b:Planner:Horizons:1"] = "00:01:00",
             ["ControlPlane:Capacity:Services:b:Planner:Forecast:DampingPerDay:0"] = "0.5",
         }).Build();
-        var options = new ControlPlaneOptions();
+        var options = new CapacityOptions();
 
-        ConfigurationBinder.Bind(configuration.GetSection(ControlPlaneOptions.SectionName), options);
+        ConfigurationBinder.Bind(configuration.GetSection(ControlPlaneSections.Capacity), options);
 
-        var planner = options.Capacity.Services["b"].Planner;
+        var planner = options.Services["b"].Planner;
         Assert.Equal([TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(1)], planner.EffectiveHorizons);
         Assert.Equal([0.5], planner.Forecast.EffectiveDampingPerDay);
         Assert.Equal([TimeSpan.FromDays(30), TimeSpan.FromDays(60), TimeSpan.FromDays(90)], new Agents.Capacity.CapacityPlannerOptions().EffectiveHorizons);
@@ -141,11 +171,10 @@ public class ControlPlaneOptionsValidatorTests
     [Fact]
     public void Validate_CapacityHorizonTooManyStepsOfTheResolution_NamesIt()
     {
-        var options = new ControlPlaneOptions();
-        options.Capacity.Resolution = TimeSpan.FromSeconds(1);
-        options.Capacity.Services["b"] = new ServiceCapacityOptions();
+        var capacity = new CapacityOptions { Resolution = TimeSpan.FromSeconds(1) };
+        capacity.Services["b"] = new ServiceCapacityOptions();
 
-        var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: false);
+        var errors = CapacityOptionsValidator.Check(capacity).Errors;
 
         Assert.Contains(errors, e => e.Field == "ControlPlane:Capacity:Services:b:Planner:Horizons" && e.Message.Contains("more than 200000 steps"));
     }
@@ -153,16 +182,18 @@ public class ControlPlaneOptionsValidatorTests
     [Fact]
     public void Validate_CapacitySaturationTargetAndUpperMissOutOfRange_NameThem()
     {
-        var options = new ControlPlaneOptions();
-        options.Capacity.Services["b"] = new ServiceCapacityOptions();
-        options.Capacity.Services["b"].Planner.SaturationTarget = 0;
-        options.Capacity.Services["b"].Planner.Forecast.UpperMiss = 0.1;
+        var capacity = new CapacityOptions();
+        capacity.Services["b"] = new ServiceCapacityOptions();
+        capacity.Services["b"].Planner.SaturationTarget = 0;
+        capacity.Services["b"].Planner.Forecast.UpperMiss = 0.1;
 
-        var errors = ControlPlaneOptionsValidator.Validate(options, anyTokens: false);
+        var errors = CapacityOptionsValidator.Check(capacity).Errors;
 
         Assert.Contains(errors, e => e.Field == "ControlPlane:Capacity:Services:b:Planner:SaturationTarget" && e.Message.Contains("above 0 and at most 0.5"));
         Assert.Contains(errors, e => e.Field == "ControlPlane:Capacity:Services:b:Planner:Forecast" && e.Message.Contains("UpperMiss 0.1"));
-        Assert.DoesNotContain(ControlPlaneOptionsValidator.Validate(new ControlPlaneOptions { Capacity = { Services = { ["b"] = new ServiceCapacityOptions() } } }, anyTokens: false),
+        Assert.DoesNotContain(CapacityOptionsValidator.Check(new CapacityOptions { Services = { ["b"] = new ServiceCapacityOptions() } }).Errors,
             e => e.Field.StartsWith("ControlPlane:Capacity:Services:b:Planner", StringComparison.Ordinal));
     }
+
+    private static List<string> Errors(IEnumerable<string>? failures) => [.. failures ?? []];
 }

@@ -1,0 +1,21 @@
+using Mesh.Heal.ControlPlane.Capacity.Internal;
+using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.ControlPlane.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Mesh.Heal.ControlPlane.Capacity;
+
+/// <summary>Registers capacity planning's data and the HPA actuator.</summary>
+internal static class CapacityServiceCollectionExtensions
+{
+    /// <summary>Adds <see cref="CapacityOptions"/>, the HPA actuator and the capacity collector.</summary>
+    public static IServiceCollection AddMeshHealCapacity(this IServiceCollection services)
+    {
+        services.AddMeshHealOptions<CapacityOptions, CapacityOptionsValidator>();
+        services.TryAddSingleton<HpaActuator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, HpaActuator>(sp => sp.GetRequiredService<HpaActuator>()));
+        services.TryAddSingleton<CapacityCollector>();
+        services.AddHostedService(sp => sp.GetRequiredService<CapacityCollector>());
+        return services;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Mesh.Heal.Hosting;
+using Mesh.Heal.Policy;
+using Mesh.Heal.Sidecar.PolicySync.Internal;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Heal.Sidecar.Hosting.Internal;
+
+/// <summary>Checks <see cref="SidecarOptions"/> at start-up; every failure is <c>Sidecar:Setting: what is wrong; accepted: ...</c>.</summary>
+/// <remarks>
+/// Hand-written rather than data annotations: the sidecar is published with NativeAOT, where
+/// <c>ValidateDataAnnotations</c> is not trim-safe, and each message names the full setting and the accepted values.
+/// </remarks>
+internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
+{
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, SidecarOptions options)
+    {
+        var errors = Check(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors.Select(e => e.ToString()));
+    }
+
+    /// <summary>Every rule of <see cref="SidecarOptions"/>.</summary>
+    public static List<PolicyError> Check(SidecarOptions options)
+    {
+        var errors = new List<PolicyError>();
+        Listen(options.ListenUrl, "Sidecar:ListenUrl", errors);
+        if (!string.IsNullOrWhiteSpace(options.Http2ListenUrl))
+        {
+            Listen(options.Http2ListenUrl, "Sidecar:Http2ListenUrl", errors);
+        }
+
+        Listen(options.AdminUrl, "Sidecar:AdminUrl", errors);
+        if (string.IsNullOrWhiteSpace(options.Service))
+        {
+            errors.Add(new PolicyError("Sidecar:Service", "is empty; accepted: the service's name, such as orders"));
+        }
+
+        if (options.ControlPlaneUrl is { Length: > 0 } url
+            && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add(new PolicyError("Sidecar:ControlPlaneUrl", $"'{url}' is not a control plane address; accepted: http://host:port or https://host:port"));
+        }
+
+        if (options.ControlPlaneCertificateAuthority is { Length: > 0 } ca)
+        {
+            const string Field = "Sidecar:ControlPlaneCertificateAuthority";
+            if (!Uri.TryCreate(options.ControlPlaneUrl, UriKind.Absolute, out var https) || https.Scheme != Uri.UriSchemeHttps)
+            {
+                errors.Add(new PolicyError(Field, "is set but Sidecar:ControlPlaneUrl is not https://; accepted: an https:// control plane address, or no certificate authority"));
+            }
+            else if (ControlPlaneConnection.LoadRoots(ca) is { Error: { } error })
+            {
+                errors.Add(new PolicyError(Field, $"'{ca}': {error}; accepted: a PEM file with one or more CA certificates"));
+            }
+        }
+
+        if (options.ControlPlaneToken is { Length: > 0 } token && token.StartsWith("file:", StringComparison.Ordinal)
+            && ControlPlaneConnection.ReadToken(token["file:".Length..]).Length == 0)
+        {
+            errors.Add(new PolicyError("Sidecar:ControlPlaneToken", $"'{token}' names a file that cannot be read or is empty; accepted: a token, or file:/path of a file holding one"));
+        }
+
+        if (options.TelemetryInterval < TimeSpan.FromMilliseconds(100) || options.TelemetryInterval > TimeSpan.FromMinutes(1))
+        {
+            errors.Add(new PolicyError("Sidecar:TelemetryInterval", $"{options.TelemetryInterval:c} is out of range; accepted: 00:00:00.1 to 00:01:00"));
+        }
+
+        if (options.CallerRequestHeadersTimeout < SidecarConstants.MinCallerTimeout || options.CallerRequestHeadersTimeout > SidecarConstants.MaxCallerTimeout)
+        {
+            errors.Add(new PolicyError("Sidecar:CallerRequestHeadersTimeout", $"{options.CallerRequestHeadersTimeout:c} is out of range; accepted: 00:00:01 to 00:05:00"));
+        }
+
+        if (options.CallerMinRequestBodyGracePeriod < SidecarConstants.MinCallerBodyGracePeriod || options.CallerMinRequestBodyGracePeriod > SidecarConstants.MaxCallerTimeout)
+        {
+            // Kestrel refuses a grace period of one second or less.
+            errors.Add(new PolicyError("Sidecar:CallerMinRequestBodyGracePeriod",
+                $"{options.CallerMinRequestBodyGracePeriod:c} is out of range; accepted: 00:00:02 to 00:05:00"));
+        }
+
+        if (!(options.CallerMinRequestBodyBytesPerSecond >= 0 && options.CallerMinRequestBodyBytesPerSecond <= SidecarConstants.MaxCallerMinRequestBodyBytesPerSecond))
+        {
+            errors.Add(new PolicyError("Sidecar:CallerMinRequestBodyBytesPerSecond",
+                $"{options.CallerMinRequestBodyBytesPerSecond.ToString(CultureInfo.InvariantCulture)} is out of range; accepted: 0 (no minimum) to 1048576"));
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Instance))
+        {
+            errors.Add(new PolicyError("Sidecar:Instance", "is empty; accepted: a name unique per sidecar, such as the pod name"));
+        }
+
+        return errors;
+    }
+
+    /// <summary>The listen addresses, once <see cref="Check"/> has passed.</summary>
+    public static (ListenAddress Proxy, ListenAddress Admin, ListenAddress? Http2Proxy) Listeners(SidecarOptions options)
+    {
+        ListenAddress.TryParse(options.ListenUrl, allowHttps: false, out var proxy, out _);
+        ListenAddress.TryParse(options.AdminUrl, allowHttps: false, out var admin, out _);
+        ListenAddress? http2 = ListenAddress.TryParse(options.Http2ListenUrl, allowHttps: false, out var h2, out _) ? h2 : null;
+        return (proxy, admin, http2);
+    }
+
+    private static void Listen(string? url, string field, List<PolicyError> errors)
+    {
+        if (!ListenAddress.TryParse(url, allowHttps: false, out _, out var error))
+        {
+            errors.Add(new PolicyError(field, error));
+        }
+    }
+}
