@@ -36,14 +36,13 @@ internal sealed class TestStore : IDisposable
 
     /// <summary>The coordinator's snapshot builder over this store, with its anomaly monitor and resource collector.</summary>
     public (SnapshotBuilder Builder, AnomalyMonitor Anomalies, ResourceCollector Resources) Snapshots(
-        TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, HttpClient? http = null, HpaActuator? hpa = null, LogCollector? logs = null)
+        TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, HttpClient? http = null, HpaReader? hpa = null, LogCollector? logs = null)
     {
         var anomalies = new AnomalyMonitor(telemetry);
         var resources = new ResourceCollector(
             Store, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<ResourceCollector>.Instance);
-        var kubernetes = new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(options);
-        hpa ??= new HpaActuator(kubernetes, options);
-        var capacity = new CapacityCollector(kubernetes, hpa, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<CapacityCollector>.Instance);
+        hpa ??= new HpaReader(new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(options), Options.Create(options.Value.Capacity));
+        var capacity = new CapacityCollector(hpa, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<CapacityCollector>.Instance);
         logs ??= new LogCollector(options, Metrics(), Time);
         var repositories = new RepositoryIndex(options, Time, NullLogger<RepositoryIndex>.Instance);
         return (new SnapshotBuilder(Store, telemetry, anomalies, resources, hpa, capacity, logs, repositories, options, Time), anomalies, resources);

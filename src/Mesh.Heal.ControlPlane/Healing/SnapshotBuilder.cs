@@ -19,7 +19,7 @@ namespace Mesh.Heal.ControlPlane.Healing;
 /// <see cref="HistoryRefresh"/>: it only has to show past outages, and reading an hour of it every run would be waste.
 /// </remarks>
 internal sealed class SnapshotBuilder(
-    MeshStore store, TelemetryAggregator telemetry, AnomalyMonitor anomalies, ResourceCollector resources, HpaActuator hpa, CapacityCollector capacity,
+    MeshStore store, TelemetryAggregator telemetry, AnomalyMonitor anomalies, ResourceCollector resources, HpaReader hpa, CapacityCollector capacity,
     LogCollector logs, RepositoryIndex repositories, IOptions<ControlPlaneOptions> options, TimeProvider time)
 {
     public static readonly TimeSpan HistoryRefresh = TimeSpan.FromSeconds(10);

@@ -124,6 +124,10 @@ public static partial class ControlPlaneHost
         services.TryAddSingleton<KubernetesApi>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, CleanupActuator>(sp => new CleanupActuator(
             new HttpClient(), sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<IOptions<ControlPlaneOptions>>(), sp.GetRequiredService<TimeProvider>())));
+        // i19 shim: per-feature options until the options branch lands
+        services.AddSingleton<IOptions<CapacityOptions>>(sp => Options.Create(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Capacity));
+
+        services.TryAddSingleton<HpaReader>();
         services.TryAddSingleton<HpaActuator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, HpaActuator>(sp => sp.GetRequiredService<HpaActuator>()));
         services.TryAddSingleton<CapacityCollector>();

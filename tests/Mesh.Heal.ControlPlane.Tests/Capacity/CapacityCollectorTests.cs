@@ -94,15 +94,14 @@ public sealed class CapacityCollectorTests : IDisposable
         Assert.Equal(2, collector.Hpa("orders")!.Rescales.Count);
     }
 
-    private (CapacityCollector Collector, HpaActuator Hpa) Collector()
+    private (CapacityCollector Collector, HpaReader Hpa) Collector()
     {
         var options = new ControlPlaneOptions();
         options.Kubernetes.Server = _server.Url;
         options.Capacity.ScalingLookback = TimeSpan.FromHours(1);
         options.Capacity.Services["orders"] = new ServiceCapacityOptions { Hpa = new HpaOptions { Namespace = "shop" } };
         var wrapped = Options.Create(options);
-        var kubernetes = new KubernetesApi(wrapped);
-        var hpa = new HpaActuator(kubernetes, wrapped);
-        return (new CapacityCollector(kubernetes, hpa, new PrometheusClient(new HttpClient()), wrapped, TestStore.Metrics(), new FakeTimeProvider(Now), NullLogger<CapacityCollector>.Instance), hpa);
+        var hpa = new HpaReader(new KubernetesApi(wrapped), Options.Create(options.Capacity));
+        return (new CapacityCollector(hpa, new PrometheusClient(new HttpClient()), wrapped, TestStore.Metrics(), new FakeTimeProvider(Now), NullLogger<CapacityCollector>.Instance), hpa);
     }
 }

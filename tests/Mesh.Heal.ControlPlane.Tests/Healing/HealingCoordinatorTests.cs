@@ -253,8 +253,10 @@ public class HealingCoordinatorTests : IDisposable
         options.Healing.ResolveAfter = TimeSpan.FromSeconds(3);
         configure?.Invoke(options);
         var wrapped = Options.Create(options);
-        var hpa = new HpaActuator(new KubernetesApi(wrapped), wrapped);
-        var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, wrapped, hpa: hpa);
+        var kubernetes = new KubernetesApi(wrapped);
+        var hpas = new HpaReader(kubernetes, Options.Create(options.Capacity));
+        var hpa = new HpaActuator(kubernetes, hpas, wrapped);
+        var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, wrapped, hpa: hpas);
         return new HealingCoordinator(
             agents ?? [new CircuitBreakerAgent(options.Agents.CircuitBreaker)],
             [new PolicyActuator(_test.Store, _policies), new CleanupActuator(new HttpClient(), new KubernetesApi(wrapped), wrapped, _test.Time), hpa],

@@ -114,9 +114,9 @@ public class PrometheusResourceTests
                 DemandStep = TimeSpan.FromSeconds(1),
             };
             var wrapped = Options.Create(options);
-            var kubernetes = new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(wrapped);
+            var hpas = new Mesh.Heal.ControlPlane.Capacity.HpaReader(new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(wrapped), Options.Create(options.Capacity));
             var collector = new Mesh.Heal.ControlPlane.Capacity.CapacityCollector(
-                kubernetes, new Mesh.Heal.ControlPlane.Capacity.HpaActuator(kubernetes, wrapped), new PrometheusClient(new HttpClient()), wrapped,
+                hpas, new PrometheusClient(new HttpClient()), wrapped,
                 new ControlPlaneMetrics(new NoMeters()), TimeProvider.System, NullLogger<Mesh.Heal.ControlPlane.Capacity.CapacityCollector>.Instance);
 
             await Wait.UntilAsync(
