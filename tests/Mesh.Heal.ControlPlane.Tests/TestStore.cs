@@ -34,18 +34,30 @@ internal sealed class TestStore : IDisposable
     public PolicyService Policies(ControlPlaneOptions? options = null) =>
         new(Store, Metrics(), Options.Create(options ?? new ControlPlaneOptions()), NullLogger<PolicyService>.Instance);
 
-    /// <summary>The coordinator's snapshot builder over this store, with its anomaly monitor and resource collector.</summary>
+    /// <summary>The coordinator's snapshot builder over this store, with every feature's source, its anomaly monitor and
+    /// resource collector.</summary>
     public (SnapshotBuilder Builder, AnomalyMonitor Anomalies, ResourceCollector Resources) Snapshots(
-        TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, HttpClient? http = null, HpaReader? hpa = null, LogCollector? logs = null)
+        TelemetryAggregator telemetry, IOptions<ControlPlaneOptions> options, HttpClient? http = null, HpaReader? hpas = null, LogCollector? logs = null)
     {
         var anomalies = new AnomalyMonitor(telemetry);
         var resources = new ResourceCollector(
             Store, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<ResourceCollector>.Instance);
-        hpa ??= new HpaReader(new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(options), Options.Create(options.Value.Capacity));
-        var capacity = new CapacityCollector(hpa, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<CapacityCollector>.Instance);
+        hpas ??= new HpaReader(new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(options), Options.Create(options.Value.Capacity));
+        var capacity = new CapacityCollector(hpas, new PrometheusClient(http ?? new HttpClient()), options, Metrics(), Time, NullLogger<CapacityCollector>.Instance);
         logs ??= new LogCollector(options, Metrics(), Time);
         var repositories = new RepositoryIndex(options, Time, NullLogger<RepositoryIndex>.Instance);
-        return (new SnapshotBuilder(Store, telemetry, anomalies, resources, hpa, capacity, logs, repositories, options, Time), anomalies, resources);
+        var healing = Options.Create(options.Value.Healing);
+        ISnapshotSource[] sources =
+        [
+            new EdgesSource(Store, telemetry, healing),
+            new AnomaliesSource(anomalies, healing),
+            new ResourcesSource(resources, Options.Create(options.Value.Resources)),
+            new LoadsSource(Store, capacity, hpas, Options.Create(options.Value.Capacity)),
+            new LogsSource(logs, Options.Create(options.Value.Logs)),
+            new SourcesSource(repositories),
+            new HealingHistorySource(Store),
+        ];
+        return (new SnapshotBuilder(sources, Time), anomalies, resources);
     }
 
     /// <summary>Closes the store and opens the same file again, as a restart does.</summary>

@@ -125,7 +125,10 @@ public static partial class ControlPlaneHost
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, CleanupActuator>(sp => new CleanupActuator(
             new HttpClient(), sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<IOptions<ControlPlaneOptions>>(), sp.GetRequiredService<TimeProvider>())));
         // i19 shim: per-feature options until the options branch lands
+        services.AddSingleton<IOptions<HealingOptions>>(sp => Options.Create(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Healing));
+        services.AddSingleton<IOptions<ResourceOptions>>(sp => Options.Create(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Resources));
         services.AddSingleton<IOptions<CapacityOptions>>(sp => Options.Create(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Capacity));
+        services.AddSingleton<IOptions<LogOptions>>(sp => Options.Create(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Logs));
 
         services.TryAddSingleton<HpaReader>();
         services.TryAddSingleton<HpaActuator>();
@@ -138,6 +141,15 @@ public static partial class ControlPlaneHost
         services.TryAddSingleton<RepositoryIndex>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, GitActuator>());
         services.TryAddSingleton<SnapshotBuilder>();
+
+        // The snapshot's sources: one per feature, each building one slice.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, EdgesSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, AnomaliesSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, ResourcesSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, LoadsSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, LogsSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, SourcesSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, HealingHistorySource>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, PolicyActuator>());
         services.TryAddSingleton<HealingCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<HealingCoordinator>());

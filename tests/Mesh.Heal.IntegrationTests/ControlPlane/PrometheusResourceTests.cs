@@ -84,7 +84,12 @@ public class PrometheusResourceTests
         Assert.Equal(1024, handles.Limit);
         Assert.DoesNotContain(series, s => s.Resource == "broken");
 
-        var output = new ResourceExhaustionAgent().Analyze(new MeshSnapshot(TimeProvider.System.GetUtcNow()) { Services = ["b"], Resources = series }, "b", CancellationToken.None);
+        var snapshot = new MeshSnapshot(TimeProvider.System.GetUtcNow()) { Services = ["b"] }
+            .With(ResourcesSlice.Key, new ResourcesSlice { Series = series })
+            .With(Mesh.Heal.Agents.Anomalies.AnomaliesSlice.Key, new Mesh.Heal.Agents.Anomalies.AnomaliesSlice())
+            .With(HealingHistorySlice.Key, new HealingHistorySlice())
+            .With(EdgesSlice.Key, new EdgesSlice());
+        var output = new ResourceExhaustionAgent().Analyze(snapshot, "b", CancellationToken.None);
         var leak = Assert.Single(output.Findings);
         Assert.Equal(("resource.leak", $"{host}/memory"), (leak.Kind, leak.Subject));
         Assert.Equal(FindingSeverity.Critical, leak.Severity);
