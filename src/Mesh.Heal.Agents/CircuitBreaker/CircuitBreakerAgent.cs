@@ -40,14 +40,15 @@ public sealed class CircuitBreakerAgent : IHealingAgent
         var findings = new List<Finding>();
         var actions = new List<HealingAction>();
         var unhealthy = new Finding("upstream.unhealthy", string.Empty, string.Empty, FindingSeverity.Info, 0);
+        var graph = snapshot.Get(EdgesSlice.Key);
         var open = snapshot.Get(HealingHistorySlice.Key).OpenIssues.Contains(unhealthy.Fingerprint(Name, service));
-        var verdict = FleetVerdict.Judge(snapshot, service, _options, open);
-        var history = Outages.Merge(snapshot.Get(EdgesSlice.Key).History.Where(h => h.Key.EndsWith("/" + service, StringComparison.Ordinal)).Select(h => h.Value));
+        var verdict = FleetVerdict.Judge(graph, service, _options, open);
+        var history = Outages.Merge(graph.History.Where(h => h.Key.EndsWith("/" + service, StringComparison.Ordinal)).Select(h => h.Value));
         var outages = Outages.Find(history, _options.FailingRatio, _options.OutageMinimum);
         var hold = Hold(snapshot, service, verdict, outages, open);
         var state = hold is not null ? UpstreamState.Held : verdict.State;
         var risks = state is UpstreamState.Failing or UpstreamState.Held || verdict.P99Ms >= _options.SlowLatency.TotalMilliseconds
-            ? CascadeRisk.Score(snapshot, service, verdict, _options)
+            ? CascadeRisk.Score(graph, service, verdict, _options)
             : [];
         if (state is UpstreamState.Healthy or UpstreamState.Degraded && risks.Any(r => r.Depth == 1 && r.Score >= _options.ActionRisk))
         {
@@ -88,7 +89,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
             Actions = actions,
             Metrics = new Dictionary<string, double>(StringComparer.Ordinal)
             {
-                ["callers"] = snapshot.Get(EdgesSlice.Key).CallersOf(service).Count(),
+                ["callers"] = graph.CallersOf(service).Count(),
                 ["observers"] = verdict.Observers.Count,
                 ["failing.callers"] = verdict.Failing.Count,
                 ["failure.ratio"] = Math.Round(verdict.FailureRatio, 4),
