@@ -34,22 +34,31 @@ internal sealed class TestStore : IDisposable
     public PolicyService Policies(LimitOptions? limits = null) =>
         new(Store, Metrics(), Options.Create(limits ?? new LimitOptions()), NullLogger<PolicyService>.Instance);
 
-    /// <summary>The coordinator's snapshot builder over this store, with its anomaly monitor and resource collector.</summary>
+    /// <summary>The coordinator's snapshot builder over this store, with every feature's source, its anomaly monitor and
+    /// resource collector.</summary>
     public (SnapshotBuilder Builder, AnomalyMonitor Anomalies, ResourceCollector Resources) Snapshots(
-        TelemetryAggregator telemetry, TestOptions options, HttpClient? http = null, HpaActuator? hpa = null, LogCollector? logs = null)
+        TelemetryAggregator telemetry, TestOptions options, HttpClient? http = null, HpaReader? hpas = null, LogCollector? logs = null)
     {
         var anomalies = new AnomalyMonitor(telemetry);
         var resources = new ResourceCollector(
             Store, new PrometheusClient(http ?? new HttpClient()), Options.Create(options.Resources), Metrics(), Time, NullLogger<ResourceCollector>.Instance);
-        var kubernetes = new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(Options.Create(options.Kubernetes));
-        hpa ??= new HpaActuator(kubernetes, Options.Create(options.Capacity));
-        var capacity = new CapacityCollector(kubernetes, hpa, new PrometheusClient(http ?? new HttpClient()), Options.Create(options.Capacity), Options.Create(options.Resources),
+        hpas ??= new HpaReader(new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(Options.Create(options.Kubernetes)), Options.Create(options.Capacity));
+        var capacity = new CapacityCollector(hpas, new PrometheusClient(http ?? new HttpClient()), Options.Create(options.Capacity), Options.Create(options.Resources),
             Metrics(), Time, NullLogger<CapacityCollector>.Instance);
         logs ??= new LogCollector(Options.Create(options.Logs), Metrics(), Time);
         var repositories = new RepositoryIndex(Options.Create(options.Logs), Options.Create(options.Host), Time, NullLogger<RepositoryIndex>.Instance);
-        var builder = new SnapshotBuilder(Store, telemetry, anomalies, resources, hpa, capacity, logs, repositories,
-            Options.Create(options.Healing), Options.Create(options.Resources), Options.Create(options.Logs), Options.Create(options.Capacity), Time);
-        return (builder, anomalies, resources);
+        var healing = Options.Create(options.Healing);
+        ISnapshotSource[] sources =
+        [
+            new EdgesSource(Store, telemetry, healing),
+            new AnomaliesSource(anomalies, healing),
+            new ResourcesSource(resources, Options.Create(options.Resources)),
+            new LoadsSource(Store, capacity, hpas, Options.Create(options.Capacity)),
+            new LogsSource(logs, Options.Create(options.Logs)),
+            new SourcesSource(repositories),
+            new HealingHistorySource(Store),
+        ];
+        return (new SnapshotBuilder(sources, Time), anomalies, resources);
     }
 
     /// <summary>Closes the store and opens the same file again, as a restart does.</summary>

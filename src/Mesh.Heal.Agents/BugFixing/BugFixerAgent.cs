@@ -7,12 +7,12 @@ namespace Mesh.Heal.Agents.BugFixing;
 /// branch and a pull request, never merged by itself.</summary>
 /// <remarks>
 /// <para>
-/// Every error cluster of the service's logs (<see cref="MeshSnapshot.Logs"/>) with at least
+/// Every error cluster of the service's logs (<see cref="LogsSlice"/>) with at least
 /// <see cref="BugFixerAgentOptions.MinimumRecent"/> errors in the burst window becomes a <c>bug.&lt;cause&gt;</c> finding,
 /// classified by <see cref="RootCauseClassifier"/> with what the service's sidecar and its callers saw in the live window.
 /// </para>
 /// <para>
-/// When the service names its repository (<see cref="MeshSnapshot.Sources"/>) and the classification is confident enough,
+/// When the service names its repository (<see cref="SourcesSlice"/>) and the classification is confident enough,
 /// the fix is written for the first frame that points into it: a null guard (null-pointer) or an input guard (validation)
 /// with Roslyn for C#, a raised timeout in its JSON configuration (timeout). The <c>code.patch</c> action is a review: the
 /// <c>git</c> actuator puts it on its own branch, builds it when a build is configured, and opens a pull request. Its risk
@@ -37,9 +37,12 @@ public sealed class BugFixerAgent : IHealingAgent
     public string Name => AgentName;
 
     /// <inheritdoc/>
+    public IReadOnlyList<SnapshotSliceKey> Reads { get; } = [LogsSlice.Key, SourcesSlice.Key, EdgesSlice.Key];
+
+    /// <inheritdoc/>
     public AgentOutput Analyze(MeshSnapshot snapshot, string service, CancellationToken cancellationToken)
     {
-        var digest = snapshot.Logs.FirstOrDefault(l => l.Service == service);
+        var digest = snapshot.Get(LogsSlice.Key).Of(service);
         var findings = new List<Finding>();
         var actions = new List<HealingAction>();
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -53,7 +56,7 @@ public sealed class BugFixerAgent : IHealingAgent
         metrics["logs.malformed"] = digest.Malformed;
         metrics["logs.templates"] = digest.TemplateCount;
         var telemetry = Telemetry(snapshot, service);
-        snapshot.Sources.TryGetValue(service, out var source);
+        snapshot.Get(SourcesSlice.Key).Trees.TryGetValue(service, out var source);
         foreach (var cluster in digest.Clusters.Where(c => c.Recent >= _options.MinimumRecent).Take(_options.MaximumFindings))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -74,7 +77,7 @@ public sealed class BugFixerAgent : IHealingAgent
     private static TelemetryContext Telemetry(MeshSnapshot snapshot, string service)
     {
         long outTimeouts = 0, outTransport = 0, outServer = 0, inTimeouts = 0, inServer = 0;
-        foreach (var edge in snapshot.Edges)
+        foreach (var edge in snapshot.Get(EdgesSlice.Key).Edges)
         {
             if (edge.Caller == service && edge.Upstream != service)
             {

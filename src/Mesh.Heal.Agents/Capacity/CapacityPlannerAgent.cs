@@ -24,9 +24,12 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
     public string Name => AgentName;
 
     /// <inheritdoc/>
+    public IReadOnlyList<SnapshotSliceKey> Reads { get; } = [LoadsSlice.Key, HealingHistorySlice.Key];
+
+    /// <inheritdoc/>
     public AgentOutput Analyze(MeshSnapshot snapshot, string service, CancellationToken cancellationToken)
     {
-        var load = snapshot.Loads.FirstOrDefault(l => l.Service == service);
+        var load = snapshot.Get(LoadsSlice.Key).Of(service);
         var output = new AgentOutput(Name, service, AgentStatus.Ok, snapshot.Time);
         if (load is null || load.Demand.Count < _options.MinimumPoints)
         {
@@ -84,7 +87,7 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
             };
             findings.Add(oversized);
             // A ceiling raised within the planning window stays: lowering it again at once would make the planner flap.
-            var raised = snapshot.Actions.Any(a => a.Kind == "capacity.provision" && a.Target == service && a.InForce
+            var raised = snapshot.Get(HealingHistorySlice.Key).Actions.Any(a => a.Kind == "capacity.provision" && a.Target == service && a.InForce
                 && snapshot.Time - a.UpdatedAt < (load.Planner.PlanningWindow ?? load.Planner.EffectiveHorizons[0]));
             if (load.Hpa is { } hpa && !raised && Math.Max(plan.RecommendedReplicas, hpa.MinReplicas) < hpa.MaxReplicas)
             {

@@ -8,7 +8,7 @@ namespace Mesh.Heal.Agents.CircuitBreaker;
 /// <summary>Sees each service from all its callers: fleet-wide failure with a quorum, cascade risk along the call graph,
 /// recovery time, and breaker thresholds tuned by replaying history.</summary>
 /// <remarks>
-/// For a service U it reads every sidecar's observations of U (<see cref="MeshSnapshot.CallersOf"/>). A failure seen by a
+/// For a service U it reads every sidecar's observations of U (<see cref="EdgesSlice.CallersOf"/>). A failure seen by a
 /// quorum of the observing callers is U's (<c>upstream.unhealthy</c>); one seen by fewer is the caller's own
 /// (<c>caller.local-failure</c>) and moves nothing fleet-wide. When U fails or is slower than its callers' callers wait, each
 /// transitive caller gets a cascade risk (<c>cascade.risk</c>); a direct caller at risk with a fallback gets it forced on,
@@ -32,19 +32,23 @@ public sealed class CircuitBreakerAgent : IHealingAgent
     public string Name => AgentName;
 
     /// <inheritdoc/>
+    public IReadOnlyList<SnapshotSliceKey> Reads { get; } = [EdgesSlice.Key, HealingHistorySlice.Key];
+
+    /// <inheritdoc/>
     public AgentOutput Analyze(MeshSnapshot snapshot, string service, CancellationToken cancellationToken)
     {
         var findings = new List<Finding>();
         var actions = new List<HealingAction>();
         var unhealthy = new Finding("upstream.unhealthy", string.Empty, string.Empty, FindingSeverity.Info, 0);
-        var open = snapshot.OpenIssues.Contains(unhealthy.Fingerprint(Name, service));
-        var verdict = FleetVerdict.Judge(snapshot, service, _options, open);
-        var history = Outages.Merge(snapshot.History.Where(h => h.Key.EndsWith("/" + service, StringComparison.Ordinal)).Select(h => h.Value));
+        var graph = snapshot.Get(EdgesSlice.Key);
+        var open = snapshot.Get(HealingHistorySlice.Key).OpenIssues.Contains(unhealthy.Fingerprint(Name, service));
+        var verdict = FleetVerdict.Judge(graph, service, _options, open);
+        var history = Outages.Merge(graph.History.Where(h => h.Key.EndsWith("/" + service, StringComparison.Ordinal)).Select(h => h.Value));
         var outages = Outages.Find(history, _options.FailingRatio, _options.OutageMinimum);
         var hold = Hold(snapshot, service, verdict, outages, open);
         var state = hold is not null ? UpstreamState.Held : verdict.State;
         var risks = state is UpstreamState.Failing or UpstreamState.Held || verdict.P99Ms >= _options.SlowLatency.TotalMilliseconds
-            ? CascadeRisk.Score(snapshot, service, verdict, _options)
+            ? CascadeRisk.Score(graph, service, verdict, _options)
             : [];
         if (state is UpstreamState.Healthy or UpstreamState.Degraded && risks.Any(r => r.Depth == 1 && r.Score >= _options.ActionRisk))
         {
@@ -85,7 +89,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
             Actions = actions,
             Metrics = new Dictionary<string, double>(StringComparer.Ordinal)
             {
-                ["callers"] = snapshot.CallersOf(service).Count(),
+                ["callers"] = graph.CallersOf(service).Count(),
                 ["observers"] = verdict.Observers.Count,
                 ["failing.callers"] = verdict.Failing.Count,
                 ["failure.ratio"] = Math.Round(verdict.FailureRatio, 4),
@@ -107,7 +111,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
         }
 
         var targets = verdict.Forced.Select(e => $"{e.Caller}/{e.Cluster}").ToHashSet(StringComparer.Ordinal);
-        var ours = snapshot.Actions.Where(a => a.Kind == FallbackActivate && targets.Contains(a.Target)).ToList();
+        var ours = snapshot.Get(HealingHistorySlice.Key).Actions.Where(a => a.Kind == FallbackActivate && targets.Contains(a.Target)).ToList();
         var inForce = ours.Where(a => a.InForce).ToList();
         if (inForce.Count == 0)
         {
@@ -129,7 +133,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
         var start = current?.Start ?? heldSince ?? snapshot.Time;
         var past = outages.Where(o => o.End is not null).Select(o => o.Duration(snapshot.Time)).ToList();
         var recovering = verdict.Observers.Count(e => (e.Breaker == BreakerState.HalfOpen || e.Health == HealthState.Recovering) && e.Counts.Success > 0);
-        var ramp = verdict.Observers.Select(e => snapshot.PolicyOf(e.Caller, e.Cluster)?.CircuitBreaker.RecoveryDuration ?? PolicyConstants.DefaultRecoveryDuration)
+        var ramp = verdict.Observers.Select(e => snapshot.Get(EdgesSlice.Key).PolicyOf(e.Caller, e.Cluster)?.CircuitBreaker.RecoveryDuration ?? PolicyConstants.DefaultRecoveryDuration)
             .DefaultIfEmpty(PolicyConstants.DefaultRecoveryDuration).Max();
         return RecoveryEstimator.Estimate(past, snapshot.Time - start, recovering, verdict.Observers.Count, ramp);
     }
@@ -141,7 +145,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
         var evidence = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["state"] = state.ToString().ToLowerInvariant(),
-            ["callers"] = string.Join(", ", snapshot.CallersOf(service).Select(e => $"{e.Caller}/{e.Instance}").Distinct(StringComparer.Ordinal)),
+            ["callers"] = string.Join(", ", snapshot.Get(EdgesSlice.Key).CallersOf(service).Select(e => $"{e.Caller}/{e.Instance}").Distinct(StringComparer.Ordinal)),
             ["observers"] = $"{verdict.Observers.Count}",
             ["failingCallers"] = $"{verdict.Failing.Count} (quorum {verdict.Needed})",
             ["failureRatio"] = CascadeRisk.F(verdict.FailureRatio),
@@ -180,7 +184,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
         return new Finding("upstream.unhealthy", string.Empty, summary, severity, confidence)
         {
             Evidence = evidence,
-            Services = snapshot.CallersOf(service).Select(e => e.Caller).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            Services = snapshot.Get(EdgesSlice.Key).CallersOf(service).Select(e => e.Caller).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
         };
     }
 
@@ -305,11 +309,11 @@ public sealed class CircuitBreakerAgent : IHealingAgent
             yield break;
         }
 
-        foreach (var (edge, samples) in snapshot.History.Where(h => h.Key.EndsWith("/" + service, StringComparison.Ordinal)).OrderBy(h => h.Key, StringComparer.Ordinal))
+        foreach (var (edge, samples) in snapshot.Get(EdgesSlice.Key).History.Where(h => h.Key.EndsWith("/" + service, StringComparison.Ordinal)).OrderBy(h => h.Key, StringComparer.Ordinal))
         {
             var caller = edge[..edge.IndexOf('/', StringComparison.Ordinal)];
             var cluster = edge[(caller.Length + 1)..];
-            var policy = snapshot.PolicyOf(caller, cluster);
+            var policy = snapshot.Get(EdgesSlice.Key).PolicyOf(caller, cluster);
             var outages = Outages.Find(samples, _options.FailingRatio, _options.OutageMinimum).Where(o => o.End is not null).ToList();
             if (policy is null || outages.Count == 0 || BreakerReplay.Tune(samples, outages, policy.CircuitBreaker) is not { } tuned)
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mesh.Heal.Agents.Anomalies;
 
 namespace Mesh.Heal.Agents.Resources;
 
@@ -6,12 +7,12 @@ namespace Mesh.Heal.Agents.Resources;
 /// cleaned up before then, one replica at a time; reports the streaming detectors' anomalies as findings.</summary>
 /// <remarks>
 /// <para>
-/// Every resource series of the service (<see cref="MeshSnapshot.Resources"/>) goes through <see cref="LeakDetector"/>,
+/// Every resource series of the service (<see cref="ResourcesSlice.Series"/>) goes through <see cref="LeakDetector"/>,
 /// from the last cleanup of its instance on: a cleaned replica starts a new series. A leak is a <c>resource.leak</c>
 /// finding whose severity follows the time to exhaustion (hours critical, days warning).
 /// </para>
 /// <para>
-/// When the service has a cleanup configured (<see cref="MeshSnapshot.Cleanups"/>), the instance whose interval starts
+/// When the service has a cleanup configured (<see cref="ResourcesSlice.Cleanups"/>), the instance whose interval starts
 /// soonest gets a <c>resource.cleanup</c> action once that start is within <see cref="ResourceExhaustionAgentOptions.CleanupLead"/>.
 /// No second cleanup of the service is proposed while one is in flight, so replicas are cleaned one at a time and the
 /// others keep serving. The action is medium risk: a cleanup drops the replica's state and cannot be undone.
@@ -34,12 +35,15 @@ public sealed class ResourceExhaustionAgent : IHealingAgent
     public string Name => AgentName;
 
     /// <inheritdoc/>
+    public IReadOnlyList<SnapshotSliceKey> Reads { get; } = [ResourcesSlice.Key, AnomaliesSlice.Key, HealingHistorySlice.Key, EdgesSlice.Key];
+
+    /// <inheritdoc/>
     public AgentOutput Analyze(MeshSnapshot snapshot, string service, CancellationToken cancellationToken)
     {
         var findings = new List<Finding>();
         var leaks = new List<(ResourceSeries Series, LeakVerdict Verdict, Finding Finding)>();
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var series in snapshot.Resources.Where(r => r.Service == service))
+        foreach (var series in snapshot.Get(ResourcesSlice.Key).Series.Where(r => r.Service == service))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var cleaned = LastCleanup(snapshot, service, series.Instance);
@@ -58,7 +62,7 @@ public sealed class ResourceExhaustionAgent : IHealingAgent
             }
         }
 
-        findings.AddRange(snapshot.Anomalies
+        findings.AddRange(snapshot.Get(AnomaliesSlice.Key).Readings
             .Where(a => a.Service == service && a.Score >= _options.AnomalyThreshold)
             .Select(a => AnomalyFinding(a)));
         var actions = Cleanup(snapshot, service, leaks);
@@ -117,7 +121,7 @@ public sealed class ResourceExhaustionAgent : IHealingAgent
 
     private List<HealingAction> Cleanup(MeshSnapshot snapshot, string service, List<(ResourceSeries Series, LeakVerdict Verdict, Finding Finding)> leaks)
     {
-        if (!snapshot.Cleanups.TryGetValue(service, out var method) || snapshot.Actions.Any(a => a.Kind == CleanupKind && a.InFlight && Of(a.Target) == service))
+        if (!snapshot.Get(ResourcesSlice.Key).Cleanups.TryGetValue(service, out var method) || snapshot.Get(HealingHistorySlice.Key).Actions.Any(a => a.Kind == CleanupKind && a.InFlight && Of(a.Target) == service))
         {
             return [];
         }
@@ -131,7 +135,7 @@ public sealed class ResourceExhaustionAgent : IHealingAgent
             return [];
         }
 
-        var replicas = snapshot.Resources.Where(r => r.Service == service).Select(r => r.Instance).Distinct(StringComparer.Ordinal).Count();
+        var replicas = snapshot.Get(ResourcesSlice.Key).Series.Where(r => r.Service == service).Select(r => r.Instance).Distinct(StringComparer.Ordinal).Count();
         var target = $"{service}/{series.Instance}";
         return
         [
@@ -151,14 +155,14 @@ public sealed class ResourceExhaustionAgent : IHealingAgent
                     ["resource"] = series.Resource,
                     ["method"] = method,
                 },
-                Signal = snapshot.CallersOf(service).Select(e => $"{e.Caller}/{e.Cluster}").Distinct(StringComparer.Ordinal).ToList(),
+                Signal = snapshot.Get(EdgesSlice.Key).CallersOf(service).Select(e => $"{e.Caller}/{e.Cluster}").Distinct(StringComparer.Ordinal).ToList(),
                 OneShot = true,
             },
         ];
     }
 
     private static DateTimeOffset? LastCleanup(MeshSnapshot snapshot, string service, string instance) =>
-        snapshot.Actions
+        snapshot.Get(HealingHistorySlice.Key).Actions
             .Where(a => a.Kind == CleanupKind && a.Target == $"{service}/{instance}" && a.State is "applied" or "succeeded" or "rolled_back")
             .Select(a => (DateTimeOffset?)a.UpdatedAt)
             .Max();

@@ -24,10 +24,13 @@ public sealed class ScalingAdjusterAgent(ScalingAdjusterAgentOptions? options = 
     public string Name => AgentName;
 
     /// <inheritdoc/>
+    public IReadOnlyList<SnapshotSliceKey> Reads { get; } = [LoadsSlice.Key, EdgesSlice.Key];
+
+    /// <inheritdoc/>
     public AgentOutput Analyze(MeshSnapshot snapshot, string service, CancellationToken cancellationToken)
     {
         var output = new AgentOutput(Name, service, AgentStatus.Ok, snapshot.Time);
-        var load = snapshot.Loads.FirstOrDefault(l => l.Service == service);
+        var load = snapshot.Get(LoadsSlice.Key).Of(service);
         if (load?.Hpa is not { } hpa || load.Recent.Count < _options.MinimumSamples)
         {
             return output;
@@ -143,7 +146,7 @@ public sealed class ScalingAdjusterAgent(ScalingAdjusterAgentOptions? options = 
             FindingSubject = finding.Subject,
             Actuator = "hpa",
             Changes = changes,
-            Signal = snapshot.CallersOf(service).Select(e => $"{e.Caller}/{e.Cluster}").Distinct(StringComparer.Ordinal).ToList(),
+            Signal = snapshot.Get(EdgesSlice.Key).CallersOf(service).Select(e => $"{e.Caller}/{e.Cluster}").Distinct(StringComparer.Ordinal).ToList(),
             Diff = $"--- hpa/{service}\n+++ hpa/{service}\n{string.Join('\n', before)}\n{string.Join('\n', after)}\n",
         };
     }

@@ -16,7 +16,7 @@ namespace Mesh.Heal.Agents;
 public sealed record EdgeObservation(
     string Caller, string Instance, string Cluster, string Upstream, HealthState? Health, BreakerState? Breaker, EdgeCounts Counts, double P50Ms, double P99Ms)
 {
-    /// <summary><c>caller/cluster</c>, as in <see cref="MeshSnapshot.History"/> and <see cref="HealingAction.Signal"/>.</summary>
+    /// <summary><c>caller/cluster</c>, as in <see cref="EdgesSlice.History"/> and <see cref="HealingAction.Signal"/>.</summary>
     public string Edge => $"{Caller}/{Cluster}";
 }
 

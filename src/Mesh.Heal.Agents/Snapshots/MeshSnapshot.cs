@@ -2,54 +2,53 @@ using Mesh.Heal.Policy;
 
 namespace Mesh.Heal.Agents;
 
-/// <summary>Everything the agents may read about the mesh at one moment, built by the coordinator.</summary>
+/// <summary>What the agents may read about the mesh at one moment: its time, its services, and the typed slices the sources
+/// built for the agents that declared them.</summary>
 /// <param name="Time">When it was taken; agents use it as "now".</param>
+/// <remarks>
+/// A slice is read with <see cref="Get{T}"/> by its <see cref="SnapshotSliceKey{T}"/> (<see cref="EdgesSlice.Key"/>); a
+/// slice the snapshot does not hold fails with a <see cref="MissingSliceException"/> that names it. A test builds only the
+/// slices its agent reads, with <see cref="With{T}"/>.
+/// </remarks>
 public sealed record MeshSnapshot(DateTimeOffset Time)
 {
-    /// <summary>Every service the control plane knows: with a policy, with sidecars, or called by one.</summary>
+    private IReadOnlyDictionary<string, object> _slices = new Dictionary<string, object>(StringComparer.Ordinal);
+
+    /// <summary>Every service the control plane knows: with a policy, with sidecars, called by one, or configured.</summary>
     public IReadOnlyList<string> Services { get; init; } = [];
 
-    /// <summary>What each sidecar instance saw of each of its upstream clusters over the live window.</summary>
-    public IReadOnlyList<EdgeObservation> Edges { get; init; } = [];
+    /// <summary>The names of the slices it holds.</summary>
+    public IEnumerable<string> Slices => _slices.Keys;
 
-    /// <summary>How long <see cref="Edges"/> cover.</summary>
-    public TimeSpan LiveWindow { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The slice of <paramref name="key"/>, when the snapshot holds it.</summary>
+    public bool TryGet<T>(SnapshotSliceKey<T> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T slice)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_slices.TryGetValue(key.Name, out var value) && value is T typed)
+        {
+            slice = typed;
+            return true;
+        }
 
-    /// <summary>The newest policy of each service that has one in the control plane, by service.</summary>
-    public IReadOnlyDictionary<string, PolicyView> Policies { get; init; } = new Dictionary<string, PolicyView>(StringComparer.Ordinal);
+        slice = null;
+        return false;
+    }
 
-    /// <summary>Per-second attempts and failures of each edge (<c>caller/cluster</c>, every instance summed), oldest first.</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<EdgeSample>> History { get; init; } = new Dictionary<string, IReadOnlyList<EdgeSample>>(StringComparer.Ordinal);
+    /// <summary>The slice of <paramref name="key"/>.</summary>
+    /// <exception cref="MissingSliceException">The snapshot does not hold it.</exception>
+    public T Get<T>(SnapshotSliceKey<T> key)
+        where T : class =>
+        TryGet(key, out var slice) ? slice : throw new MissingSliceException(key);
 
-    /// <summary>Fingerprints of the issues still open or mitigated, so an agent can hold a verdict with hysteresis.</summary>
-    public IReadOnlySet<string> OpenIssues { get; init; } = new HashSet<string>(StringComparer.Ordinal);
-
-    /// <summary>The healings of the last hours, newest first.</summary>
-    public IReadOnlyList<RecentAction> Actions { get; init; } = [];
-
-    /// <summary>Resource series of every instance that reports them (sidecar samples, Prometheus), oldest point first.</summary>
-    public IReadOnlyList<ResourceSeries> Resources { get; init; } = [];
-
-    /// <summary>Anomalous points the streaming detectors scored within the live window, newest per series.</summary>
-    public IReadOnlyList<AnomalyReading> Anomalies { get; init; } = [];
-
-    /// <summary>How each service with a cleanup configured gets one (<c>webhook</c>, <c>command</c>, <c>kubernetes</c>), by service.</summary>
-    public IReadOnlyDictionary<string, string> Cleanups { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
-
-    /// <summary>Demand and scaling history of every service with capacity planning configured.</summary>
-    public IReadOnlyList<ServiceLoad> Loads { get; init; } = [];
-
-    /// <summary>What the logs of every service whose logs are collected say.</summary>
-    public IReadOnlyList<Logs.LogDigest> Logs { get; init; } = [];
-
-    /// <summary>The git repositories of the services that name one, by service.</summary>
-    public IReadOnlyDictionary<string, SourceTree> Sources { get; init; } = new Dictionary<string, SourceTree>(StringComparer.Ordinal);
-
-    /// <summary>The observations of the callers of <paramref name="service"/>.</summary>
-    public IEnumerable<EdgeObservation> CallersOf(string service) => Edges.Where(e => e.Upstream == service);
-
-    /// <summary>The cluster policy <paramref name="caller"/> applies to <paramref name="cluster"/>, or null when the control plane holds no policy for it.</summary>
-    public ClusterPolicy? PolicyOf(string caller, string cluster) => Policies.TryGetValue(caller, out var p) ? p.Policy.ForCluster(cluster) : null;
+    /// <summary>A copy that holds <paramref name="slice"/> as <paramref name="key"/>, replacing a slice of that name.</summary>
+    public MeshSnapshot With<T>(SnapshotSliceKey<T> key, T slice)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(slice);
+        return this with { _slices = new Dictionary<string, object>(_slices, StringComparer.Ordinal) { [key.Name] = slice } };
+    }
 }
 
 /// <summary>A service's newest policy in the control plane.</summary>

@@ -1,10 +1,6 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text.RegularExpressions;
-using k8s;
 using k8s.Autorest;
 using Mesh.Heal.ControlPlane.Hosting;
-using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.TimeSeries;
 using Microsoft.Extensions.Options;
@@ -21,7 +17,7 @@ namespace Mesh.Heal.ControlPlane.Capacity;
 /// Rescale events are the HPA's <c>SuccessfulRescale</c> events (<c>New size: 4; reason: ...</c>), kept for the scaling lookback.
 /// </remarks>
 internal sealed partial class CapacityCollector(
-    KubernetesApi kubernetes, HpaActuator hpa, PrometheusClient prometheus, IOptions<CapacityOptions> options, IOptions<ResourceOptions> resources, ControlPlaneMetrics metrics,
+    HpaReader hpas, PrometheusClient prometheus, IOptions<CapacityOptions> options, IOptions<ResourceOptions> resources, ControlPlaneMetrics metrics,
     TimeProvider time, ILogger<CapacityCollector> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, HpaState> _hpas = new(StringComparer.Ordinal);
@@ -40,9 +36,9 @@ internal sealed partial class CapacityCollector(
         var now = time.GetUtcNow();
         foreach (var (service, settings) in capacity.Services)
         {
-            if (settings.Hpa is { } configured && kubernetes.Client is { } client)
+            if (settings.Hpa is { } configured && hpas.CanRead)
             {
-                await ReadHpaAsync(client, service, configured, now - capacity.ScalingLookback, cancellationToken);
+                await ReadHpaAsync(service, configured, now - capacity.ScalingLookback, cancellationToken);
             }
 
             if (settings.DemandQuery is { Length: > 0 } query)
@@ -66,42 +62,19 @@ internal sealed partial class CapacityCollector(
         }
     }
 
-    private async Task ReadHpaAsync(IKubernetes client, string service, HpaOptions configured, DateTimeOffset since, CancellationToken cancellationToken)
+    private async Task ReadHpaAsync(string service, HpaOptions configured, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        var name = configured.Name ?? service;
         try
         {
-            var read = await client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(name, configured.Namespace, cancellationToken: cancellationToken);
-            hpa.Remember(service, read);
-            var events = await client.CoreV1.ListNamespacedEventAsync(
-                configured.Namespace, fieldSelector: $"involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name={name}", cancellationToken: cancellationToken);
-            var rescales = new List<(DateTimeOffset Time, int Replicas)>();
-            foreach (var e in events.Items)
+            if (await hpas.ReadAsync(service, configured, since, cancellationToken) is { } state)
             {
-                var at = e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp;
-                if (e.Reason == "SuccessfulRescale" && at is { } when && NewSize().Match(e.Message ?? string.Empty) is { Success: true } size
-                    && new DateTimeOffset(DateTime.SpecifyKind(when, DateTimeKind.Utc)) is var stamp && stamp >= since)
-                {
-                    rescales.Add((stamp, int.Parse(size.Groups[1].Value, CultureInfo.InvariantCulture)));
-                }
+                _hpas[service] = state;
             }
-
-            rescales.Sort((a, b) => a.Time.CompareTo(b.Time));
-
-            // The replicas that serve are the scaled Deployment's ready ones; the HPA's count includes pods still starting.
-            int? ready = null;
-            if (read.Spec.ScaleTargetRef is { Kind: "Deployment", Name: { Length: > 0 } deployment })
-            {
-                var target = await client.AppsV1.ReadNamespacedDeploymentAsync(deployment, configured.Namespace, cancellationToken: cancellationToken);
-                ready = target.Status?.ReadyReplicas ?? 0;
-            }
-
-            _hpas[service] = new HpaState(read.Status?.CurrentReplicas ?? 0, rescales) { ReadyReplicas = ready };
         }
         catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or System.Text.Json.JsonException)
         {
             metrics.Rejected("kubernetes-hpa");
-            LogHpaFailed(logger, service, $"{configured.Namespace}/{name}", ex is HttpOperationException http ? $"HTTP {(int)http.Response.StatusCode}" : ex.Message);
+            LogHpaFailed(logger, service, $"{configured.Namespace}/{configured.Name ?? service}", ex is HttpOperationException http ? $"HTTP {(int)http.Response.StatusCode}" : ex.Message);
         }
     }
 
@@ -127,9 +100,6 @@ internal sealed partial class CapacityCollector(
             LogDemandFailed(logger, service, ex.Message);
         }
     }
-
-    [GeneratedRegex(@"New size: (\d+)")]
-    private static partial Regex NewSize();
 
     [LoggerMessage(EventId = 280, Level = LogLevel.Warning, Message = "Capacity of {Service}: reading HPA {Hpa} failed: {Problem}")]
     private static partial void LogHpaFailed(ILogger logger, string service, string hpa, string problem);

@@ -12,6 +12,8 @@ internal static class CapacityServiceCollectionExtensions
     public static IServiceCollection AddMeshHealCapacity(this IServiceCollection services)
     {
         services.AddMeshHealOptions<CapacityOptions, CapacityOptionsValidator>();
+        services.TryAddSingleton<HpaReader>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, LoadsSource>());
         services.TryAddSingleton<HpaActuator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, HpaActuator>(sp => sp.GetRequiredService<HpaActuator>()));
         services.TryAddSingleton<CapacityCollector>();

@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Mesh.Heal.Agents.Scaling;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Microsoft.Extensions.Options;
@@ -16,29 +14,14 @@ namespace Mesh.Heal.ControlPlane.Capacity;
 /// The target is the service; its HPA is <c>ControlPlane:Capacity:Services:&lt;service&gt;:Hpa</c>. The actuator reads the
 /// live HPA, changes only the fields named, and replaces it (a conflict on resourceVersion fails the action rather than
 /// overwrite someone else's change); what it returns is the previous value of each field, which the undo writes back.
-/// The policy it last saw is kept, so the scaling adjuster judges the HPA as it is, not as configured at start-up.
+/// What it wrote is reported to the <see cref="HpaReader"/>, so the scaling adjuster judges the HPA as it is; it is never read from.
 /// </remarks>
-internal sealed class HpaActuator(KubernetesApi kubernetes, IOptions<CapacityOptions> options) : IActuator
+internal sealed class HpaActuator(KubernetesApi kubernetes, HpaReader reader, IOptions<CapacityOptions> options) : IActuator
 {
     /// <summary>The fields an action may change.</summary>
     public static readonly string[] Fields = ["minReplicas", "maxReplicas", "targetUtilization", "scaleUpStabilization", "scaleDownStabilization"];
 
-    private readonly ConcurrentDictionary<string, HpaPolicy> _seen = new(StringComparer.Ordinal);
-
     public string Name => "hpa";
-
-    /// <summary>The policy of <paramref name="service"/>'s HPA as last read or written, else as configured, else null.</summary>
-    public HpaPolicy? PolicyOf(string service)
-    {
-        if (_seen.TryGetValue(service, out var seen))
-        {
-            return seen;
-        }
-
-        return options.Value.Services.TryGetValue(service, out var s) && s.Hpa is { } h
-            ? new HpaPolicy(h.MinReplicas, h.MaxReplicas, h.TargetUtilization, h.ScaleUpStabilization, h.ScaleDownStabilization)
-            : null;
-    }
 
     public async Task<IReadOnlyDictionary<string, string?>> ApplyAsync(string target, IReadOnlyDictionary<string, string?> changes, string actor, CancellationToken cancellationToken)
     {
@@ -67,7 +50,7 @@ internal sealed class HpaActuator(KubernetesApi kubernetes, IOptions<CapacityOpt
         }
 
         var written = await CallAsync(() => client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(hpa, name, ns, cancellationToken: cancellationToken), "replacing", ns, name);
-        Remember(target, written ?? hpa);
+        reader.Remember(target, written ?? hpa);
         return previous;
     }
 
@@ -88,7 +71,7 @@ internal sealed class HpaActuator(KubernetesApi kubernetes, IOptions<CapacityOpt
         }
 
         var written = await CallAsync(() => client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(hpa, name, ns, cancellationToken: cancellationToken), "replacing", ns, name);
-        Remember(target, written ?? hpa);
+        reader.Remember(target, written ?? hpa);
     }
 
     private (IKubernetes Client, string Name, string Namespace) Locate(string service)
@@ -101,17 +84,6 @@ internal sealed class HpaActuator(KubernetesApi kubernetes, IOptions<CapacityOpt
         var client = kubernetes.Client
             ?? throw new ActuatorException("hpa: ControlPlane:Kubernetes has no Server and InCluster is false; accepted: an API server URL, or InCluster true");
         return (client, hpa.Name ?? service, hpa.Namespace);
-    }
-
-    /// <summary>Keeps the policy of <paramref name="hpa"/> as what <paramref name="service"/>'s HPA is now.</summary>
-    public void Remember(string service, V2HorizontalPodAutoscaler hpa)
-    {
-        var configured = PolicyOf(service) ?? HpaPolicy.Default(1, 10, 0.7);
-        _seen[service] = new HpaPolicy(
-            hpa.Spec.MinReplicas ?? 1, hpa.Spec.MaxReplicas,
-            Utilization(hpa)?.AverageUtilization is { } percent ? percent / 100.0 : configured.TargetUtilization,
-            TimeSpan.FromSeconds(hpa.Spec.Behavior?.ScaleUp?.StabilizationWindowSeconds ?? 0),
-            TimeSpan.FromSeconds(hpa.Spec.Behavior?.ScaleDown?.StabilizationWindowSeconds ?? 300));
     }
 
     // Absent fields read as null, so the undo removes what the change added and Kubernetes' defaults apply again.

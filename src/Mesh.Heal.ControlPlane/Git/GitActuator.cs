@@ -36,6 +36,31 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
     public async Task<IReadOnlyDictionary<string, string?>> ApplyAsync(
         string target, IReadOnlyDictionary<string, string?> changes, string actor, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ApplyCoreAsync(target, changes, actor, cancellationToken);
+        }
+        catch (GitException ex)
+        {
+            throw new ActuatorException(ex.Message);
+        }
+    }
+
+    public async Task UndoAsync(string target, IReadOnlyDictionary<string, string?> previous, string actor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await UndoCoreAsync(target, previous, actor, cancellationToken);
+        }
+        catch (GitException ex)
+        {
+            throw new ActuatorException(ex.Message);
+        }
+    }
+
+    private async Task<IReadOnlyDictionary<string, string?>> ApplyCoreAsync(
+        string target, IReadOnlyDictionary<string, string?> changes, string actor, CancellationToken cancellationToken)
+    {
         var service = target.Split('/')[0];
         var settings = repositories.Settings(service) ?? throw new ActuatorException($"git: ControlPlane:Logs:Services:{service}:Repository is not configured");
         string Need(string key) => changes.GetValueOrDefault(key) is { Length: > 0 } value ? value : throw new ActuatorException($"git: the action has no '{key}'; accepted: a code.patch action of the bug fixer");
@@ -70,7 +95,7 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
             {
                 await GitCli.RunAsync(worktree, ["apply", "--whitespace=nowarn", "-"], GitTimeout, time, cancellationToken, input: patch);
             }
-            catch (ActuatorException ex)
+            catch (GitException ex)
             {
                 throw new ActuatorException($"git: the patch does not apply to {settings.BaseBranch} at {revision}: {ex.Message}");
             }
@@ -133,7 +158,7 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
         }
     }
 
-    public async Task UndoAsync(string target, IReadOnlyDictionary<string, string?> previous, string actor, CancellationToken cancellationToken)
+    private async Task UndoCoreAsync(string target, IReadOnlyDictionary<string, string?> previous, string actor, CancellationToken cancellationToken)
     {
         var service = target.Split('/')[0];
         var settings = repositories.Settings(service) ?? throw new ActuatorException($"git: ControlPlane:Logs:Services:{service}:Repository is not configured");
@@ -176,7 +201,7 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
             await Git(directory, cancellationToken, "rev-parse", "--verify", "--quiet", reference);
             return true;
         }
-        catch (ActuatorException)
+        catch (GitException)
         {
             return false;
         }
@@ -199,7 +224,7 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
         {
             await GitCli.RunAsync(directory, arguments, GitTimeout, time, CancellationToken.None);
         }
-        catch (ActuatorException)
+        catch (GitException)
         {
         }
     }

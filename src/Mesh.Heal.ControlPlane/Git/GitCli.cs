@@ -14,7 +14,17 @@ internal static class GitCli
     };
 
     /// <summary>Runs <c>git</c> with <paramref name="arguments"/> in <paramref name="directory"/>; returns its standard output.</summary>
-    /// <exception cref="ActuatorException">git could not be started, failed, or ran past <paramref name="timeout"/>.</exception>
-    public static Task<string> RunAsync(string directory, IEnumerable<string> arguments, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken, string? input = null) =>
-        ProcessRunner.RunAsync("git", directory, arguments, timeout, time, cancellationToken, input, Environment);
+    /// <exception cref="GitException">git could not be started, failed, or ran past <paramref name="timeout"/>.</exception>
+    public static async Task<string> RunAsync(string directory, IEnumerable<string> arguments, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken, string? input = null)
+    {
+        try
+        {
+            return await ProcessRunner.RunAsync("git", directory, arguments, timeout, time, cancellationToken, input, Environment);
+        }
+        catch (ActuatorException ex)
+        {
+            // The process runner reports in the actuators' terms; git also feeds the snapshot, so it reports in its own.
+            throw new GitException(ex.Message, ex);
+        }
+    }
 }

@@ -10,6 +10,7 @@ internal static class GitServiceCollectionExtensions
     public static IServiceCollection AddMeshHealGit(this IServiceCollection services)
     {
         services.TryAddSingleton<RepositoryIndex>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, SourcesSource>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, GitActuator>());
         return services;
     }

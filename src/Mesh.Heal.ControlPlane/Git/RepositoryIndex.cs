@@ -1,6 +1,5 @@
 using Mesh.Heal.Agents;
 using Mesh.Heal.Agents.Logs;
-using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Logs;
 using Microsoft.Extensions.Options;
@@ -36,10 +35,10 @@ internal sealed partial class RepositoryIndex(IOptions<LogOptions> options, IOpt
     }
 
     /// <summary>The directory git runs in for <paramref name="service"/>: the configured path, or the clone (made on first use).</summary>
-    /// <exception cref="ActuatorException">The service has no repository, or it cannot be cloned.</exception>
+    /// <exception cref="GitException">The service has no repository, or it cannot be cloned.</exception>
     public async Task<string> DirectoryAsync(string service, CancellationToken cancellationToken)
     {
-        var settings = Settings(service) ?? throw new ActuatorException($"git: ControlPlane:Logs:Services:{service}:Repository is not configured");
+        var settings = Settings(service) ?? throw new GitException($"git: ControlPlane:Logs:Services:{service}:Repository is not configured");
         if (settings.Path is { Length: > 0 } path)
         {
             return path;
@@ -150,7 +149,7 @@ internal sealed partial class RepositoryIndex(IOptions<LogOptions> options, IOpt
                     }
                 }
             }
-            catch (ActuatorException ex)
+            catch (GitException ex)
             {
                 LogUnavailable(logger, service, ex.Message);
             }
@@ -191,7 +190,7 @@ internal sealed partial class RepositoryIndex(IOptions<LogOptions> options, IOpt
                 }
             }
         }
-        catch (ActuatorException ex)
+        catch (GitException ex)
         {
             LogUnavailable(logger, service, ex.Message);
         }

@@ -26,6 +26,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
     private const string ResolvedReason = "the issue resolved: a temporary healing is undone";
 
     private readonly IReadOnlyList<IHealingAgent> _agents;
+    private readonly IReadOnlyList<SnapshotSliceKey> _reads;
     private readonly Dictionary<string, IActuator> _actuators;
     private readonly SnapshotBuilder _snapshots;
     private readonly MeshStore _store;
@@ -43,6 +44,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
         AnomalyMonitor anomalies, IOptions<HealingOptions> options, TimeProvider time, ILogger<HealingCoordinator> logger)
     {
         _agents = agents.ToList();
+        _reads = _agents.SelectMany(a => a.Reads).Distinct().ToList();
         _actuators = actuators.ToDictionary(a => a.Name, StringComparer.Ordinal);
         _snapshots = snapshots;
         _store = store;
@@ -106,7 +108,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var snapshot = await _snapshots.BuildAsync(cancellationToken);
+            var snapshot = await _snapshots.BuildAsync(_reads, cancellationToken);
             var outputs = new List<AgentOutput>();
             var failed = new HashSet<string>(StringComparer.Ordinal);
             foreach (var agent in _agents)

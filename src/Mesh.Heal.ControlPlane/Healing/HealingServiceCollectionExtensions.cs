@@ -27,6 +27,7 @@ internal static class HealingServiceCollectionExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.Scaling);
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.BugFixer);
         services.TryAddSingleton<SnapshotBuilder>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, HealingHistorySource>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, PolicyActuator>());
         services.TryAddSingleton<HealingCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<HealingCoordinator>());

@@ -1,175 +1,77 @@
 using Mesh.Heal.Agents;
-using Mesh.Heal.ControlPlane.Capacity;
-using Mesh.Heal.ControlPlane.Git;
-using Mesh.Heal.ControlPlane.Logs;
-using Mesh.Heal.ControlPlane.Policies;
-using Mesh.Heal.ControlPlane.Resources;
-using Mesh.Heal.ControlPlane.Store;
-using Mesh.Heal.ControlPlane.Telemetry;
-using Mesh.Heal.TimeSeries;
-using Microsoft.Extensions.Options;
 
 namespace Mesh.Heal.ControlPlane.Healing;
 
-/// <summary>Builds the <see cref="MeshSnapshot"/> the agents read, from the live telemetry and the store.</summary>
+/// <summary>Builds the <see cref="MeshSnapshot"/> the agents read by composing the feature sources (<see cref="ISnapshotSource"/>).</summary>
 /// <remarks>
-/// A cluster is taken to front the service of the same name (the convention of the example deployments); a cluster with
-/// no service of its name is an upstream of its own. The per-second history is read from the store at most every
-/// <see cref="HistoryRefresh"/>: it only has to show past outages, and reading an hour of it every run would be waste.
+/// Every source names the services it knows, so the snapshot's services are the same whichever agents run; then only the
+/// slices asked for (the ones the agents declare) are built, each after the slices its source needs. A slice no source
+/// builds is left out: the agent that reads it fails with a <see cref="MissingSliceException"/> naming it.
 /// </remarks>
-internal sealed class SnapshotBuilder(
-    MeshStore store, TelemetryAggregator telemetry, AnomalyMonitor anomalies, ResourceCollector resources, HpaActuator hpa, CapacityCollector capacity,
-    LogCollector logs, RepositoryIndex repositories, IOptions<HealingOptions> healingOptions, IOptions<ResourceOptions> resourceOptions, IOptions<LogOptions> logOptions,
-    IOptions<CapacityOptions> capacityOptions, TimeProvider time)
+internal sealed class SnapshotBuilder
 {
-    public static readonly TimeSpan HistoryRefresh = TimeSpan.FromSeconds(10);
+    private readonly IReadOnlyList<ISnapshotSource> _sources;
+    private readonly TimeProvider _time;
 
-    private readonly Dictionary<(string Service, long Version), PolicyView> _policies = [];
-    private IReadOnlyDictionary<string, IReadOnlyList<EdgeSample>> _history = new Dictionary<string, IReadOnlyList<EdgeSample>>();
-    private DateTimeOffset _historyAt = DateTimeOffset.MinValue;
-    private IReadOnlyList<ServiceLoad> _loads = [];
-    private DateTimeOffset _loadsAt = DateTimeOffset.MinValue;
-
-    /// <summary>The snapshot with the source trees of the services that name a repository, read for the errors their logs hold.</summary>
-    public async Task<MeshSnapshot> BuildAsync(CancellationToken cancellationToken)
+    public SnapshotBuilder(IEnumerable<ISnapshotSource> sources, TimeProvider time)
     {
-        var snapshot = Build();
-        return snapshot.Logs.Count == 0 ? snapshot : snapshot with { Sources = await repositories.TreesAsync(snapshot.Logs, cancellationToken) };
+        _sources = sources.ToList();
+        _time = time;
+        if (_sources.GroupBy(s => s.Slice).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new InvalidOperationException($"the snapshot slice {twice.Key} has {twice.Count()} sources; accepted: one source per slice");
+        }
     }
 
-    public MeshSnapshot Build()
+    /// <summary>The snapshot at the current time with the slices of <paramref name="reads"/> (and those their sources need).</summary>
+    public async Task<MeshSnapshot> BuildAsync(IEnumerable<SnapshotSliceKey> reads, CancellationToken cancellationToken)
     {
-        var healing = healingOptions.Value;
-        var now = time.GetUtcNow();
-        var policies = store.LatestPolicies().Select(View).Where(v => v is not null).ToDictionary(v => v!.Service, v => v!, StringComparer.Ordinal);
-        var rows = telemetry.Window(now - healing.LiveWindow, now.AddTicks(1));
-        var sidecars = store.Sidecars();
-        var services = store.Services()
-            .Concat(policies.Keys)
-            .Concat(sidecars.Select(s => s.Service))
-            .Concat(rows.Select(r => r.Live.Service))
-            .Concat(rows.Select(r => r.Cluster))
-            .Concat(logs.Services)
-            .Concat(resourceOptions.Value.Services.Keys)
-            .Concat(logOptions.Value.Services.Keys)
-            .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        var edges = rows.Select(r =>
+        var now = _time.GetUtcNow();
+        var services = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var source in _sources)
         {
-            r.Live.Clusters.TryGetValue(r.Cluster, out var states);
-            return new EdgeObservation(
-                r.Live.Service, r.Live.Instance, r.Cluster, r.Cluster, states.Health, states.Breaker, r.Counts,
-                LatencyHistogram.Quantile(r.Latency, 0.5), LatencyHistogram.Quantile(r.Latency, 0.99));
-        }).ToList();
-        if (now - _historyAt >= HistoryRefresh)
-        {
-            _history = History(sidecars.Select(s => s.Service).Distinct(StringComparer.Ordinal), now - healing.History, now);
-            _historyAt = now;
+            source.AddServices(now, services);
         }
 
-        if (now - _loadsAt >= capacityOptions.Value.Refresh)
+        var snapshot = new MeshSnapshot(now) { Services = [.. services] };
+        foreach (var source in Order(reads))
         {
-            _loads = Loads(now);
-            _loadsAt = now;
+            snapshot = await source.AddToAsync(snapshot, cancellationToken);
         }
 
-        var digests = logs.Digests();
-        var open = store.Issues(null, "open", 10_000).Concat(store.Issues(null, "mitigated", 10_000)).Select(i => i.Fingerprint).ToHashSet(StringComparer.Ordinal);
-        var actions = store.Actions(null, null, 500)
-            .Where(a => a.CreatedAt >= now - TimeSpan.FromHours(6))
-            .Select(a => new RecentAction(a.Key, a.Kind, Healing.Internal.ActionDetails.Parse(a.Details).Target, a.State, a.CreatedAt, a.UpdatedAt))
-            .ToList();
-        return new MeshSnapshot(now)
-        {
-            Services = services,
-            Edges = edges,
-            LiveWindow = healing.LiveWindow,
-            Policies = policies,
-            History = _history,
-            OpenIssues = open,
-            Actions = actions,
-            Resources = resources.Series(services, now),
-            Loads = _loads,
-            Anomalies = anomalies.Readings(now - healing.LiveWindow),
-            Logs = digests,
-            Cleanups = resourceOptions.Value.Services
-                .Where(s => s.Value.Cleanup is not null)
-                .ToDictionary(s => s.Key, s => s.Value.Cleanup!.Method, StringComparer.Ordinal),
-        };
+        return snapshot;
     }
 
-    private PolicyView? View(StoredPolicy stored)
+    // The sources of the slices asked for and of the slices they need, each after the sources it needs.
+    private List<ISnapshotSource> Order(IEnumerable<SnapshotSliceKey> reads)
     {
-        if (_policies.TryGetValue((stored.Service, stored.Version), out var view))
+        var ordered = new List<ISnapshotSource>();
+        var visiting = new HashSet<SnapshotSliceKey>();
+        void Visit(SnapshotSliceKey key)
         {
-            return view;
-        }
-
-        var (_, policy, _) = PolicyDocument.Parse(stored.Document, stored.Service, int.MaxValue);
-        if (policy is null)
-        {
-            return null;
-        }
-
-        view = new PolicyView(stored.Service, stored.Version, policy, stored.CreatedAt);
-        _policies[(stored.Service, stored.Version)] = view;
-        return view;
-    }
-
-    // Demand is what every caller sent the service's cluster (hourly rollups once they span three days, else per minute,
-    // or the configured resolution), or Prometheus's when it has the longer history. Replicas per step are the HPA's
-    // (its rescale events, its status), else the instances that reported resource samples in that step.
-    private List<ServiceLoad> Loads(DateTimeOffset now)
-    {
-        var settings = capacityOptions.Value;
-        var loads = new List<ServiceLoad>();
-        var connected = store.Sidecars().Where(s => s.Connected).GroupBy(s => s.Service).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        var fine = settings.Resolution ?? TimeSpan.FromMinutes(1);
-        foreach (var (service, planned) in settings.Services)
-        {
-            var steps = store.RollupsTo(service, fine, now - (settings.Resolution is null ? TimeSpan.FromDays(7) : settings.Lookback), now);
-            var hourly = settings.Resolution is null ? store.RollupsTo(service, TimeSpan.FromHours(1), now - settings.Lookback, now) : [];
-            var (rows, seconds) = hourly.Count >= 72 ? (hourly, 3600.0) : (steps, fine.TotalSeconds);
-            var demand = rows.Select(r => new SeriesPoint(r.Bucket, r.Requests / seconds)).ToList();
-            if (capacity.Demand(service) is { } external && external.Count > demand.Count)
+            if (_sources.FirstOrDefault(s => s.Slice.Equals(key)) is not { } source || ordered.Contains(source))
             {
-                demand = [.. external];
+                return;
             }
 
-            var reporting = store.ResourceRollups(service, fine, now - settings.ScalingLookback, now)
-                .GroupBy(r => r.Bucket)
-                .ToDictionary(g => g.Key, g => g.Select(r => r.Instance).Distinct(StringComparer.Ordinal).Count());
-            var status = capacity.Hpa(service);
-            var recent = steps.Where(r => r.Bucket >= now - settings.ScalingLookback)
-                .Select(r =>
-                {
-                    var seen = reporting.GetValueOrDefault(r.Bucket);
-                    var replicas = status is null ? seen : status.At(r.Bucket, seen > 0 ? seen : status.CurrentReplicas);
-                    return new LoadSample(r.Bucket, r.Requests / fine.TotalSeconds, replicas, LatencyHistogram.Quantile(r.LatencyCounts, 0.99));
-                })
-                .ToList();
-            var serving = status?.Serving is > 0 ? status.Serving : Math.Max(connected.GetValueOrDefault(service), recent.Count > 0 ? recent[^1].Replicas : 0);
-            loads.Add(new ServiceLoad(service, demand, recent, serving, planned.Planner, hpa.PolicyOf(service)));
-        }
-
-        return loads;
-    }
-
-    private Dictionary<string, IReadOnlyList<EdgeSample>> History(IEnumerable<string> services, DateTimeOffset from, DateTimeOffset to)
-    {
-        var history = new Dictionary<string, IReadOnlyList<EdgeSample>>(StringComparer.Ordinal);
-        foreach (var service in services)
-        {
-            foreach (var cluster in store.Rollups(service, TimeSpan.FromSeconds(1), from, to).GroupBy(r => r.Cluster))
+            if (!visiting.Add(key))
             {
-                history[$"{service}/{cluster.Key}"] = cluster
-                    .OrderBy(r => r.Bucket)
-                    .Select(r => new EdgeSample(r.Bucket, r.Success + r.Slow + r.ServerErrors + r.Timeouts + r.TransportErrors, r.ServerErrors + r.Timeouts + r.TransportErrors))
-                    .ToList();
+                throw new InvalidOperationException($"the snapshot slice {key} needs itself through its sources' Needs");
             }
+
+            foreach (var need in source.Needs)
+            {
+                Visit(need);
+            }
+
+            ordered.Add(source);
         }
 
-        return history;
+        foreach (var key in reads)
+        {
+            Visit(key);
+        }
+
+        return ordered;
     }
 }

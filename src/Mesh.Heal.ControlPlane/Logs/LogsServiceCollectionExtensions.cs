@@ -1,3 +1,4 @@
+using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Logs.Internal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,6 +13,7 @@ internal static class LogsServiceCollectionExtensions
     {
         services.AddMeshHealOptions<LogOptions, LogOptionsValidator>();
         services.TryAddSingleton<LogCollector>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, LogsSource>());
         services.AddHostedService<LogFileTailer>();
         services.AddHostedService<PodLogReader>();
         return services;

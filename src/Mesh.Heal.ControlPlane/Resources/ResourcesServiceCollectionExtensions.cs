@@ -16,6 +16,7 @@ internal static class ResourcesServiceCollectionExtensions
         services.AddMeshHealOptions<ResourceOptions, ResourceOptionsValidator>();
         services.TryAddSingleton(_ => new PrometheusClient(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }));
         services.TryAddSingleton<ResourceCollector>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, ResourcesSource>());
         services.AddHostedService(sp => sp.GetRequiredService<ResourceCollector>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, CleanupActuator>(sp => new CleanupActuator(
             new HttpClient(), sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<IOptions<ResourceOptions>>(), sp.GetRequiredService<TimeProvider>())));

@@ -1,3 +1,4 @@
+using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,8 @@ internal static class TelemetryServiceCollectionExtensions
         });
         services.AddHostedService<RollupWriter>();
         services.TryAddSingleton<AnomalyMonitor>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, EdgesSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, AnomaliesSource>());
         return services;
     }
 }

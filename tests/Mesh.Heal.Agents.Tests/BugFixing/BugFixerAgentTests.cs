@@ -51,7 +51,7 @@ public sealed class BugFixerAgentTests
     [Fact]
     public void Analyze_NullReferencesInTheServicesCode_FindingAndAPatchForReview()
     {
-        var snapshot = new MeshSnapshot(Now) { Services = ["orders"], Logs = [Digest(NullTrace, 8)], Sources = new Dictionary<string, SourceTree> { ["orders"] = Source() } };
+        var snapshot = Snapshot([Digest(NullTrace, 8)], Source());
 
         var output = new BugFixerAgent().Analyze(snapshot, "orders", CancellationToken.None);
 
@@ -77,7 +77,7 @@ public sealed class BugFixerAgentTests
     [Fact]
     public void Analyze_WithoutARepository_TheAnalysisAndAProposalInWords()
     {
-        var snapshot = new MeshSnapshot(Now) { Services = ["orders"], Logs = [Digest(NullTrace, 8)] };
+        var snapshot = Snapshot([Digest(NullTrace, 8)]);
 
         var output = new BugFixerAgent().Analyze(snapshot, "orders", CancellationToken.None);
 
@@ -89,7 +89,7 @@ public sealed class BugFixerAgentTests
     [Fact]
     public void Analyze_TooFewErrors_NoFinding()
     {
-        var snapshot = new MeshSnapshot(Now) { Services = ["orders"], Logs = [Digest(NullTrace, 2)] };
+        var snapshot = Snapshot([Digest(NullTrace, 2)]);
 
         Assert.Empty(new BugFixerAgent().Analyze(snapshot, "orders", CancellationToken.None).Findings);
     }
@@ -101,10 +101,7 @@ public sealed class BugFixerAgentTests
             {"LogLevel":"Error","Category":"Orders","Message":"charging failed","Exception":"System.Threading.Tasks.TaskCanceledException: The request was canceled due to the configured HttpClient.Timeout of 2 seconds elapsing.\n ---> System.TimeoutException: The operation was canceled.\n   at Orders.Payments.ChargeAsync() in /build/shop/src/Orders/Payments.cs:line 20"}
             """;
         var slow = new EdgeObservation("orders", "orders-0", "payments", "payments", null, null, EdgeCounts.Zero with { Requests = 20, Timeouts = 9 }, 10, 2000);
-        var snapshot = new MeshSnapshot(Now)
-        {
-            Services = ["orders"], Edges = [slow], Logs = [Digest(trace, 5)], Sources = new Dictionary<string, SourceTree> { ["orders"] = Source() },
-        };
+        var snapshot = Snapshot([Digest(trace, 5)], Source(), slow);
 
         var output = new BugFixerAgent().Analyze(snapshot, "orders", CancellationToken.None);
 
@@ -115,4 +112,11 @@ public sealed class BugFixerAgentTests
         Assert.Equal(ActionRisk.Low, action.Risk);
         Assert.Contains("+{ \"Payments\": { \"TimeoutSeconds\": 4 } }", action.Diff, StringComparison.Ordinal);
     }
+
+    /// <summary>What the bug fixer reads, and nothing else: the logs, the sources and the edges of "orders".</summary>
+    private static MeshSnapshot Snapshot(IReadOnlyList<LogDigest> logs, SourceTree? source = null, params EdgeObservation[] edges) =>
+        new MeshSnapshot(Now) { Services = ["orders"] }
+            .With(LogsSlice.Key, new LogsSlice { Digests = logs })
+            .With(SourcesSlice.Key, new SourcesSlice { Trees = source is null ? new Dictionary<string, SourceTree>() : new Dictionary<string, SourceTree> { ["orders"] = source } })
+            .With(EdgesSlice.Key, new EdgesSlice { Edges = edges });
 }

@@ -111,8 +111,24 @@ public class CapacityAgentsTests
         Assert.Empty(output.Actions);
     }
 
-    private static MeshSnapshot Snapshot(ServiceLoad load) =>
+    private static Inputs Snapshot(ServiceLoad load) =>
         new(load.Demand.Count > 0 ? load.Demand[^1].Time : load.Recent[^1].Time) { Services = [load.Service], Loads = [load] };
+
+    /// <summary>What the capacity planner and the scaling adjuster read, and nothing else: the loads, the edges (for the
+    /// signals of the scaling adjuster's actions) and the healing history (the planner's own recent actions).</summary>
+    private sealed record Inputs(DateTimeOffset Time)
+    {
+        public IReadOnlyList<string> Services { get; init; } = [];
+
+        public IReadOnlyList<ServiceLoad> Loads { get; init; } = [];
+
+        public IReadOnlyList<RecentAction> Actions { get; init; } = [];
+
+        public static implicit operator MeshSnapshot(Inputs inputs) => new MeshSnapshot(inputs.Time) { Services = inputs.Services }
+            .With(LoadsSlice.Key, new LoadsSlice { Loads = inputs.Loads })
+            .With(EdgesSlice.Key, new EdgesSlice())
+            .With(HealingHistorySlice.Key, new HealingHistorySlice { Actions = inputs.Actions });
+    }
 
     private static List<SeriesPoint> Hourly(int count, Func<int, double> value) =>
         Enumerable.Range(0, count).Select(h => new SeriesPoint(Monday.AddHours(h), value(h) * (1 + LeakDetectorTests.Noise(h + 7, 0.02)))).ToList();

@@ -230,14 +230,32 @@ public class CircuitBreakerAgentTests
         Assert.Contains("clusters:c:circuitBreaker:samplingDuration", action.Changes.Keys);
     }
 
-    private AgentOutput Analyze(MeshSnapshot snapshot, string service)
+    [Fact]
+    public void Reads_TheEdgesAndTheHealingHistory_AndNothingElse()
     {
-        var output = _agent.Analyze(snapshot, service, CancellationToken.None);
+        Assert.Equal([EdgesSlice.Key, HealingHistorySlice.Key], _agent.Reads);
+    }
+
+    [Fact]
+    public void Analyze_SnapshotWithoutADeclaredSlice_FailsNamingIt()
+    {
+        var snapshot = new MeshSnapshot(_time.GetUtcNow()) { Services = ["b", "c"] }
+            .With(EdgesSlice.Key, new EdgesSlice { Edges = [Edge("b", "b-1", "c", 10, 40)] });
+
+        var error = Assert.Throws<MissingSliceException>(() => _agent.Analyze(snapshot, "c", CancellationToken.None));
+
+        Assert.Equal(HealingHistorySlice.Key, error.Key);
+        Assert.Contains("'healing-history'", error.Message, StringComparison.Ordinal);
+    }
+
+    private AgentOutput Analyze(Inputs inputs, string service)
+    {
+        var output = _agent.Analyze(inputs.ToSnapshot(), service, CancellationToken.None);
         Assert.Empty(AgentOutputValidator.Validate(output));
         return output;
     }
 
-    private MeshSnapshot Snapshot(params EdgeObservation[] edges) => new(_time.GetUtcNow())
+    private Inputs Snapshot(params EdgeObservation[] edges) => new(_time.GetUtcNow())
     {
         Services = edges.SelectMany(e => new[] { e.Caller, e.Upstream }).Distinct().ToList(),
         Edges = edges,
@@ -272,4 +290,24 @@ public class CircuitBreakerAgentTests
 
     private static IEnumerable<EdgeSample> Seconds(DateTimeOffset from, int count, long attempts, long failures) =>
         Enumerable.Range(0, count).Select(i => new EdgeSample(from.AddSeconds(i), attempts, failures));
+
+    /// <summary>What the circuit breaker reads, and nothing else: the edges slice and the healing history.</summary>
+    private sealed record Inputs(DateTimeOffset Time)
+    {
+        public IReadOnlyList<string> Services { get; init; } = [];
+
+        public IReadOnlyList<EdgeObservation> Edges { get; init; } = [];
+
+        public IReadOnlyDictionary<string, PolicyView> Policies { get; init; } = new Dictionary<string, PolicyView>(StringComparer.Ordinal);
+
+        public IReadOnlyDictionary<string, IReadOnlyList<EdgeSample>> History { get; init; } = new Dictionary<string, IReadOnlyList<EdgeSample>>(StringComparer.Ordinal);
+
+        public IReadOnlySet<string> OpenIssues { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+        public IReadOnlyList<RecentAction> Actions { get; init; } = [];
+
+        public MeshSnapshot ToSnapshot() => new MeshSnapshot(Time) { Services = Services }
+            .With(EdgesSlice.Key, new EdgesSlice { Edges = Edges, Policies = Policies, History = History })
+            .With(HealingHistorySlice.Key, new HealingHistorySlice { OpenIssues = OpenIssues, Actions = Actions });
+    }
 }

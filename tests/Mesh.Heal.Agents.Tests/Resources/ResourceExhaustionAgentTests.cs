@@ -1,3 +1,4 @@
+using Mesh.Heal.Agents.Anomalies;
 using Mesh.Heal.Agents.Resources;
 using Mesh.Heal.TimeSeries;
 
@@ -92,7 +93,28 @@ public class ResourceExhaustionAgentTests
         Assert.Equal(FindingSeverity.Info, Assert.Single(output.Findings, f => f.Kind == "anomaly.requests").Severity);
     }
 
-    private static MeshSnapshot Snapshot(params ResourceSeries[] series) => new(Now) { Services = ["b"], Resources = series };
+    private static Inputs Snapshot(params ResourceSeries[] series) => new(Now) { Services = ["b"], Resources = series };
+
+    /// <summary>What the resource exhaustion agent reads, and nothing else: its resources, anomalies, the healing history,
+    /// and the edges (for the signal of a cleanup).</summary>
+    private sealed record Inputs(DateTimeOffset Time)
+    {
+        public IReadOnlyList<string> Services { get; init; } = [];
+
+        public IReadOnlyList<ResourceSeries> Resources { get; init; } = [];
+
+        public IReadOnlyDictionary<string, string> Cleanups { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        public IReadOnlyList<AnomalyReading> Anomalies { get; init; } = [];
+
+        public IReadOnlyList<RecentAction> Actions { get; init; } = [];
+
+        public static implicit operator MeshSnapshot(Inputs inputs) => new MeshSnapshot(inputs.Time) { Services = inputs.Services }
+            .With(ResourcesSlice.Key, new ResourcesSlice { Series = inputs.Resources, Cleanups = inputs.Cleanups })
+            .With(AnomaliesSlice.Key, new AnomaliesSlice { Readings = inputs.Anomalies })
+            .With(HealingHistorySlice.Key, new HealingHistorySlice { Actions = inputs.Actions })
+            .With(EdgesSlice.Key, new EdgesSlice());
+    }
 
     private static Dictionary<string, string> Cleanup(string service, string method) => new(StringComparer.Ordinal) { [service] = method };
 

@@ -93,12 +93,11 @@ public sealed class CapacityCollectorTests : IDisposable
         Assert.Equal(2, collector.Hpa("orders")!.Rescales.Count);
     }
 
-    private (CapacityCollector Collector, HpaActuator Hpa) Collector()
+    private (CapacityCollector Collector, HpaReader Hpa) Collector()
     {
         var capacity = Options.Create(new CapacityOptions { ScalingLookback = TimeSpan.FromHours(1) });
         capacity.Value.Services["orders"] = new ServiceCapacityOptions { Hpa = new HpaOptions { Namespace = "shop" } };
-        var kubernetes = new KubernetesApi(Options.Create(new KubernetesOptions { Server = _server.Url }));
-        var hpa = new HpaActuator(kubernetes, capacity);
-        return (new CapacityCollector(kubernetes, hpa, new PrometheusClient(new HttpClient()), capacity, Options.Create(new ResourceOptions()), TestStore.Metrics(), new FakeTimeProvider(Now), NullLogger<CapacityCollector>.Instance), hpa);
+        var hpa = new HpaReader(new KubernetesApi(Options.Create(new KubernetesOptions { Server = _server.Url })), capacity);
+        return (new CapacityCollector(hpa, new PrometheusClient(new HttpClient()), capacity, Options.Create(new ResourceOptions()), TestStore.Metrics(), new FakeTimeProvider(Now), NullLogger<CapacityCollector>.Instance), hpa);
     }
 }

@@ -25,6 +25,7 @@ public sealed class HpaActuatorTests : IDisposable
         """;
 
     private readonly WireMockServer _server = WireMockServer.Start();
+    private HpaReader? _reader;
 
     public void Dispose() => _server.Stop();
 
@@ -47,7 +48,7 @@ public sealed class HpaActuatorTests : IDisposable
         Assert.Equal(60, spec.GetProperty("metrics")[0].GetProperty("resource").GetProperty("target").GetProperty("averageUtilization").GetInt32());
         Assert.Equal(600, spec.GetProperty("behavior").GetProperty("scaleDown").GetProperty("stabilizationWindowSeconds").GetInt32());
         Assert.Equal("4711", put.GetProperty("metadata").GetProperty("resourceVersion").GetString());
-        var seen = actuator.PolicyOf("b")!;
+        var seen = _reader!.PolicyOf("b")!;
         Assert.Equal((2, 9, 0.6, TimeSpan.FromMinutes(10)), (seen.MinReplicas, seen.MaxReplicas, seen.TargetUtilization, seen.ScaleDownStabilization));
     }
 
@@ -93,7 +94,8 @@ public sealed class HpaActuatorTests : IDisposable
     {
         var capacity = new CapacityOptions();
         capacity.Services["b"] = new ServiceCapacityOptions { Hpa = new HpaOptions { Namespace = "shop" } };
-        var kubernetes = new KubernetesOptions { Server = _server.Url, Token = "test-token" };
-        return new HpaActuator(new KubernetesApi(Options.Create(kubernetes)), Options.Create(capacity));
+        var kubernetes = new KubernetesApi(Options.Create(new KubernetesOptions { Server = _server.Url, Token = "test-token" }));
+        _reader = new HpaReader(kubernetes, Options.Create(capacity));
+        return new HpaActuator(kubernetes, _reader, Options.Create(capacity));
     }
 }

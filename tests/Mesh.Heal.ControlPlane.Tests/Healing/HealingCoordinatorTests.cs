@@ -127,6 +127,20 @@ public class HealingCoordinatorTests : IDisposable
     }
 
     [Fact]
+    public async Task RunOnce_AnAgentReadingASliceNoSourceBuilds_IsAFindingNamingIt_AndTheOthersGoOn()
+    {
+        _policies.Submit(CascadePolicyB, null, "api", "alice");
+        var coordinator = Coordinator(agents: [new UnsourcedAgent(), new CircuitBreakerAgent()]);
+
+        await RunAsync(coordinator, 2, () => Failing("b", "c", ratio: 1));
+
+        var failed = _test.Store.Issues(null, null, 20).Where(i => i.Kind == "agent.failed").ToList();
+        Assert.NotEmpty(failed);
+        Assert.Contains("threw MissingSliceException: the snapshot has no 'unsourced' slice", failed[0].Summary, StringComparison.Ordinal);
+        Assert.Contains(_test.Store.Issues(null, null, 20), i => i.Kind == "upstream.unhealthy" && i.Service == "c");
+    }
+
+    [Fact]
     public async Task Rollback_ByAnOperator_UndoesThePolicyChange_AndIsNotProposedAgainAtOnce()
     {
         SubmitCascadePolicies();
@@ -251,8 +265,10 @@ public class HealingCoordinatorTests : IDisposable
         options.Healing.VerificationWindow = TimeSpan.FromSeconds(5);
         options.Healing.ResolveAfter = TimeSpan.FromSeconds(3);
         configure?.Invoke(options);
-        var hpa = new HpaActuator(new KubernetesApi(Options.Create(options.Kubernetes)), Options.Create(options.Capacity));
-        var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, options, hpa: hpa);
+        var kubernetes = new KubernetesApi(Options.Create(options.Kubernetes));
+        var hpas = new HpaReader(kubernetes, Options.Create(options.Capacity));
+        var hpa = new HpaActuator(kubernetes, hpas, Options.Create(options.Capacity));
+        var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, options, hpas: hpas);
         return new HealingCoordinator(
             agents ?? [new CircuitBreakerAgent(options.Agents.CircuitBreaker)],
             [new PolicyActuator(_test.Store, _policies), new CleanupActuator(new HttpClient(), new KubernetesApi(Options.Create(options.Kubernetes)), Options.Create(options.Resources), _test.Time), hpa],
@@ -327,7 +343,24 @@ public class HealingCoordinatorTests : IDisposable
     {
         public string Name => "broken";
 
+        public IReadOnlyList<SnapshotSliceKey> Reads => [];
+
         public AgentOutput Analyze(MeshSnapshot snapshot, string service, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("broken on purpose");
+    }
+
+    private sealed class UnsourcedAgent : IHealingAgent
+    {
+        private static readonly SnapshotSliceKey<EdgesSlice> Unsourced = new("unsourced");
+
+        public string Name => "unsourced";
+
+        public IReadOnlyList<SnapshotSliceKey> Reads => [Unsourced];
+
+        public AgentOutput Analyze(MeshSnapshot snapshot, string service, CancellationToken cancellationToken)
+        {
+            snapshot.Get(Unsourced);
+            return new AgentOutput(Name, service, AgentStatus.Ok, snapshot.Time);
+        }
     }
 }

@@ -81,7 +81,12 @@ public class PrometheusResourceTests
         Assert.Equal(1024, handles.Limit);
         Assert.DoesNotContain(series, s => s.Resource == "broken");
 
-        var output = new ResourceExhaustionAgent().Analyze(new MeshSnapshot(TimeProvider.System.GetUtcNow()) { Services = ["b"], Resources = series }, "b", CancellationToken.None);
+        var snapshot = new MeshSnapshot(TimeProvider.System.GetUtcNow()) { Services = ["b"] }
+            .With(ResourcesSlice.Key, new ResourcesSlice { Series = series })
+            .With(Mesh.Heal.Agents.Anomalies.AnomaliesSlice.Key, new Mesh.Heal.Agents.Anomalies.AnomaliesSlice())
+            .With(HealingHistorySlice.Key, new HealingHistorySlice())
+            .With(EdgesSlice.Key, new EdgesSlice());
+        var output = new ResourceExhaustionAgent().Analyze(snapshot, "b", CancellationToken.None);
         var leak = Assert.Single(output.Findings);
         Assert.Equal(("resource.leak", $"{host}/memory"), (leak.Kind, leak.Subject));
         Assert.Equal(FindingSeverity.Critical, leak.Severity);
@@ -110,9 +115,9 @@ public class PrometheusResourceTests
                 DemandStep = TimeSpan.FromSeconds(1),
             };
             var wrapped = Options.Create(options);
-            var kubernetes = new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(Options.Create(new KubernetesOptions()));
+            var hpas = new Mesh.Heal.ControlPlane.Capacity.HpaReader(new Mesh.Heal.ControlPlane.Kubernetes.KubernetesApi(Options.Create(new KubernetesOptions())), wrapped);
             var collector = new Mesh.Heal.ControlPlane.Capacity.CapacityCollector(
-                kubernetes, new Mesh.Heal.ControlPlane.Capacity.HpaActuator(kubernetes, wrapped), new PrometheusClient(new HttpClient()), wrapped, resources,
+                hpas, new PrometheusClient(new HttpClient()), wrapped, resources,
                 new ControlPlaneMetrics(new NoMeters()), TimeProvider.System, NullLogger<Mesh.Heal.ControlPlane.Capacity.CapacityCollector>.Instance);
 
             await Wait.UntilAsync(

@@ -33,14 +33,14 @@ internal static class CascadeRisk
 {
     private const int MaxDepth = 4;
 
-    public static IReadOnlyList<CallerRisk> Score(MeshSnapshot snapshot, string upstream, FleetVerdict verdict, CircuitBreakerAgentOptions options)
+    public static IReadOnlyList<CallerRisk> Score(EdgesSlice graph, string upstream, FleetVerdict verdict, CircuitBreakerAgentOptions options)
     {
         var risks = new List<CallerRisk>();
         var visited = new HashSet<string>(StringComparer.Ordinal) { upstream };
-        foreach (var group in snapshot.CallersOf(upstream).GroupBy(e => e.Caller).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var group in graph.CallersOf(upstream).GroupBy(e => e.Caller).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var edges = group.ToList();
-            var risk = Direct(snapshot, upstream, edges, verdict);
+            var risk = Direct(graph, upstream, edges, verdict);
             risks.Add(risk);
             visited.Add(risk.Service);
         }
@@ -52,7 +52,7 @@ internal static class CascadeRisk
             var next = new List<CallerRisk>();
             foreach (var callee in frontier.OrderByDescending(r => r.Score))
             {
-                foreach (var group in snapshot.CallersOf(callee.Service).GroupBy(e => e.Caller))
+                foreach (var group in graph.CallersOf(callee.Service).GroupBy(e => e.Caller))
                 {
                     if (!visited.Add(group.Key))
                     {
@@ -60,7 +60,7 @@ internal static class CascadeRisk
                     }
 
                     var cluster = group.First().Cluster;
-                    var policy = snapshot.PolicyOf(group.Key, cluster);
+                    var policy = graph.PolicyOf(group.Key, cluster);
                     var held = FleetVerdict.IsForced(policy) && policy!.Fallback is not null;
                     var score = held ? 0 : Math.Round(callee.Score * options.TransitiveDecay, 2);
                     next.Add(new CallerRisk(
@@ -77,11 +77,11 @@ internal static class CascadeRisk
         return risks;
     }
 
-    private static CallerRisk Direct(MeshSnapshot snapshot, string upstream, List<EdgeObservation> edges, FleetVerdict verdict)
+    private static CallerRisk Direct(EdgesSlice graph, string upstream, List<EdgeObservation> edges, FleetVerdict verdict)
     {
         var service = edges[0].Caller;
         var cluster = edges[0].Cluster;
-        var policy = snapshot.PolicyOf(service, cluster);
+        var policy = graph.PolicyOf(service, cluster);
         var timeout = policy?.Timeout ?? PolicyConstants.DefaultTimeout;
         var sent = edges.Where(e => e.Counts.Attempts > 0).ToList();
         var latency = sent.Count == 0 ? 0 : sent.Max(e => e.P99Ms);
@@ -92,8 +92,8 @@ internal static class CascadeRisk
         var isProtected = policy?.Fallback is not null
             && (FleetVerdict.IsForced(policy) || edges.All(e => FleetVerdict.IsTripped(e.Breaker) || e.Health == HealthState.Recovering));
 
-        var callers = snapshot.CallersOf(service).ToList();
-        var timeouts = callers.Select(c => (c, Timeout: snapshot.PolicyOf(c.Caller, c.Cluster)?.Timeout ?? PolicyConstants.DefaultTimeout)).ToList();
+        var callers = graph.CallersOf(service).ToList();
+        var timeouts = callers.Select(c => (c, Timeout: graph.PolicyOf(c.Caller, c.Cluster)?.Timeout ?? PolicyConstants.DefaultTimeout)).ToList();
         TimeSpan? callerTimeout = timeouts.Count == 0 ? null : timeouts.Min(t => t.Timeout);
         // Weighted by requests, so a busy caller with a short timeout counts for more than an idle one.
         var timeoutPressure = timeouts.Count == 0

@@ -43,14 +43,14 @@ internal sealed record FleetVerdict(
     };
 
     /// <summary>Judges <paramref name="upstream"/> from its callers' observations.</summary>
-    /// <param name="snapshot">The mesh.</param>
+    /// <param name="graph">The call graph as the sidecars see it.</param>
     /// <param name="upstream">The service judged.</param>
     /// <param name="options">The thresholds.</param>
     /// <param name="open">Whether its issue is open, which keeps a degraded verdict until the failures fall below the degraded ratio.</param>
-    public static FleetVerdict Judge(MeshSnapshot snapshot, string upstream, CircuitBreakerAgentOptions options, bool open)
+    public static FleetVerdict Judge(EdgesSlice graph, string upstream, CircuitBreakerAgentOptions options, bool open)
     {
-        var inbound = snapshot.CallersOf(upstream).ToList();
-        var forced = inbound.Where(e => IsForced(snapshot.PolicyOf(e.Caller, e.Cluster))).ToList();
+        var inbound = graph.CallersOf(upstream).ToList();
+        var forced = inbound.Where(e => IsForced(graph.PolicyOf(e.Caller, e.Cluster))).ToList();
         var observers = inbound.Except(forced).Where(e => e.Counts.Attempts >= options.MinimumAttempts || IsTripped(e.Breaker)).ToList();
         var failing = observers.Where(e => IsTripped(e.Breaker) || (e.Counts.Attempts > 0 && e.Counts.FailureRatio >= options.FailingRatio)).ToList();
         var attempts = observers.Sum(e => e.Counts.Attempts);
