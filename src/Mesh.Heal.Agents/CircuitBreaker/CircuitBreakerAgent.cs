@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mesh.Heal.Agents.CircuitBreaker.Internal;
+using Mesh.Heal.Healing;
 using Mesh.Heal.Health;
 using Mesh.Heal.Policy;
 

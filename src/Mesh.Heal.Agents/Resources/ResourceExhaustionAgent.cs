@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.Agents.Resources;
 

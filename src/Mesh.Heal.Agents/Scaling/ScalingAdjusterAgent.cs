@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mesh.Heal.Agents.Capacity;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.Agents.Scaling;
 

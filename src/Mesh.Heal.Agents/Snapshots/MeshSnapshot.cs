@@ -1,3 +1,4 @@
+using Mesh.Heal.Healing;
 using Mesh.Heal.Policy;
 
 namespace Mesh.Heal.Agents;

@@ -5,6 +5,7 @@ using Mesh.Heal.ControlPlane.Healing.Internal;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Heal.ControlPlane.Healing;

@@ -1,9 +1,11 @@
+using Mesh.Heal.Healing;
+
 namespace Mesh.Heal.ControlPlane.Healing;
 
 /// <summary>Carries out one family of healing actions; it decides nothing (the coordinator does).</summary>
 internal interface IActuator
 {
-    /// <summary>The name actions give in <see cref="Agents.HealingAction.Actuator"/>.</summary>
+    /// <summary>The name actions give in <see cref="HealingAction.Actuator"/>.</summary>
     string Name { get; }
 
     /// <summary>Applies <paramref name="changes"/> to <paramref name="target"/>; returns what <see cref="UndoAsync"/> needs to put it back.</summary>

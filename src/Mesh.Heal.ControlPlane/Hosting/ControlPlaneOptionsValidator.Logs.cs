@@ -1,4 +1,4 @@
-using Mesh.Heal.Agents;
+using Mesh.Heal.Healing;
 using Mesh.Heal.Policy;
 
 namespace Mesh.Heal.ControlPlane.Hosting;

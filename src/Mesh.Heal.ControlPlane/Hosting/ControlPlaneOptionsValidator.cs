@@ -1,6 +1,6 @@
 using System.Net;
-using Mesh.Heal.Agents;
 using Mesh.Heal.ControlPlane.Resources;
+using Mesh.Heal.Healing;
 using Mesh.Heal.Policy;
 
 namespace Mesh.Heal.ControlPlane.Hosting;

@@ -7,6 +7,7 @@ using Mesh.Heal.ControlPlane.Healing.Internal;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
+using Mesh.Heal.Healing;
 using Mesh.Heal.Protocol.Mapping;
 using Wire = Mesh.Heal.Protocol.V1;
 
@@ -61,9 +62,9 @@ internal sealed class MeshControlService(
     public override Task<Wire.IngestLogsResponse> IngestLogs(Wire.IngestLogsRequest request, ServerCallContext context)
     {
         var limits = options.Value.Logs;
-        if (!Mesh.Heal.Agents.AgentOutputValidator.IsName(request.Service))
+        if (!AgentOutputValidator.IsName(request.Service))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"service: '{request.Service}' is not accepted; accepted: {Mesh.Heal.Agents.AgentOutputValidator.NameRule}"));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"service: '{request.Service}' is not accepted; accepted: {AgentOutputValidator.NameRule}"));
         }
 
         if (request.Lines.Count > limits.MaxBatchLines)

@@ -1,5 +1,6 @@
 using Mesh.Heal.Agents.BugFixing;
 using Mesh.Heal.Agents.Logs;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.Agents.Tests.BugFixing;
 

@@ -1,6 +1,7 @@
 using Mesh.Heal.Agents.Capacity;
 using Mesh.Heal.Agents.Scaling;
 using Mesh.Heal.Agents.Tests.Resources;
+using Mesh.Heal.Healing;
 using Mesh.Heal.TimeSeries;
 
 namespace Mesh.Heal.Agents.Tests.Capacity;

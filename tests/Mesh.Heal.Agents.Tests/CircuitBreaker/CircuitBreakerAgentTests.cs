@@ -1,4 +1,5 @@
 using Mesh.Heal.Agents.CircuitBreaker;
+using Mesh.Heal.Healing;
 using Mesh.Heal.Health;
 using Mesh.Heal.Policy;
 using Microsoft.Extensions.Time.Testing;

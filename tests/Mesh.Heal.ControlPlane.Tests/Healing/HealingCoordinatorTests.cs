@@ -9,6 +9,7 @@ using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
+using Mesh.Heal.Healing;
 using Mesh.Heal.Policy;
 using Mesh.Heal.TimeSeries;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Mesh.Heal.Agents;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.ControlPlane.Healing.Internal;
 

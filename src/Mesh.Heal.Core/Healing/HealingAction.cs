@@ -1,4 +1,4 @@
-namespace Mesh.Heal.Agents;
+namespace Mesh.Heal.Healing;
 
 /// <summary>What an agent proposes to do about a finding, and how to undo it.</summary>
 /// <param name="Kind">What it does, in dotted lowercase: <c>fallback.activate</c>, <c>pod.restart</c>.</param>

@@ -1,4 +1,4 @@
-namespace Mesh.Heal.Agents;
+namespace Mesh.Heal.Healing;
 
 /// <summary>Something an agent found about a service, with the evidence that supports it.</summary>
 /// <param name="Kind">What was found, in dotted lowercase: <c>breaker.degraded</c>, <c>memory.leak</c>.</param>

@@ -1,6 +1,6 @@
-using Mesh.Heal.Agents;
+using Mesh.Heal.Healing;
 
-namespace Mesh.Heal.Core.Tests.Agents;
+namespace Mesh.Heal.Core.Tests.Healing;
 
 public class AgentOutputTests
 {

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Mesh.Heal.Policy;
 
-namespace Mesh.Heal.Agents;
+namespace Mesh.Heal.Healing;
 
 /// <summary>Checks an <see cref="AgentOutput"/> before the coordinator acts on it; every error names the field and what is accepted.</summary>
 /// <remarks>An agent's bug must not become an action: an output with any error is recorded as a finding about the agent, not applied.</remarks>
