@@ -232,11 +232,11 @@ public sealed class CircuitBreakerAgent : IHealingAgent
 
     private static Finding HeldFinding(string service, string target, TimeSpan hold)
     {
-        var caller = target.Split('/')[0];
+        var (caller, cluster) = EdgeId.Parse(target);
         return new Finding(
             "cascade.risk",
             caller,
-            $"{caller} is held on its fallback for {target[(caller.Length + 1)..]} while nobody can see {service}; released after {RecoveryEstimate.Format(hold)} so its breaker probes again",
+            $"{caller} is held on its fallback for {cluster} while nobody can see {service}; released after {RecoveryEstimate.Format(hold)} so its breaker probes again",
             FindingSeverity.Warning,
             0.5)
         {
@@ -252,23 +252,23 @@ public sealed class CircuitBreakerAgent : IHealingAgent
             yield break;
         }
 
-        var target = $"{risk.Service}/{risk.Cluster}";
+        var edge = new EdgeId(risk.Service, risk.Cluster);
+        var signal = risk.Signal.Select(EdgeId.Parse).ToList();
         var prefix = $"clusters:{risk.Cluster}:";
         if (risk.HasFallback && risk.Policy.Override == BreakerOverride.None)
         {
             // Acting on the direct caller protects everything above it; further up it is only proposed.
             yield return new HealingAction(
                 FallbackActivate,
-                target,
+                new PolicyPatch(edge, [new PolicyChange(prefix + "override", "forceFallback") { Previous = "none" }]),
                 $"serve {risk.Service}'s calls to {risk.Cluster} from its fallback ({risk.Policy.Fallback!.HeaderValue}) while {service} is unhealthy",
-                risk.Depth == 1 ? ActionRisk.Low : ActionRisk.Medium,
-                $"set clusters.{risk.Cluster}.override back to none in {risk.Service}'s policy (done when the issue resolves, or at once if the caller failures rise)")
+                risk.Depth == 1 ? ActionRisk.Low : ActionRisk.Medium)
             {
+                RollbackPlan = $"set clusters.{risk.Cluster}.override back to none in {risk.Service}'s policy (done when the issue resolves, or at once if the caller failures rise)",
                 FindingKind = "cascade.risk",
                 FindingSubject = risk.Service,
-                Changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [prefix + "override"] = "forceFallback" },
                 Diff = $"{risk.Service}: clusters.{risk.Cluster}.override: none -> forceFallback",
-                Signal = risk.Signal,
+                Signal = signal,
                 Temporary = true,
             };
         }
@@ -281,17 +281,16 @@ public sealed class CircuitBreakerAgent : IHealingAgent
                 var value = DurationParser.Format(tightened);
                 yield return new HealingAction(
                     TimeoutTighten,
-                    target,
+                    new PolicyPatch(edge, [new PolicyChange(prefix + "timeout", value) { Previous = DurationParser.Format(risk.Policy.Timeout) }]),
                     $"cut {risk.Service}'s timeout to {risk.Cluster} from {DurationParser.Format(risk.Policy.Timeout)} to {value}, under its callers' {DurationParser.Format(callerTimeout)}, "
                         + (risk.HasFallback ? "so its fallback answers before they give up" : "so it fails fast instead of holding its callers (it has no fallback)"),
-                    risk.HasFallback ? ActionRisk.Low : ActionRisk.Medium,
-                    $"set clusters.{risk.Cluster}.timeout back to {DurationParser.Format(risk.Policy.Timeout)} in {risk.Service}'s policy (done when the issue resolves)")
+                    risk.HasFallback ? ActionRisk.Low : ActionRisk.Medium)
                 {
+                    RollbackPlan = $"set clusters.{risk.Cluster}.timeout back to {DurationParser.Format(risk.Policy.Timeout)} in {risk.Service}'s policy (done when the issue resolves)",
                     FindingKind = "cascade.risk",
                     FindingSubject = risk.Service,
-                    Changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [prefix + "timeout"] = value },
                     Diff = $"{risk.Service}: clusters.{risk.Cluster}.timeout: {DurationParser.Format(risk.Policy.Timeout)} -> {value}",
-                    Signal = risk.Signal,
+                    Signal = signal,
                     Temporary = true,
                 };
             }
@@ -320,7 +319,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
             var (proposed, result, current) = tuned;
             var b = policy.CircuitBreaker;
             var prefix = $"clusters:{cluster}:circuitBreaker:";
-            var changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            var changes = new List<PolicyChange>();
             var diff = new List<string>();
             Change("failureRatio", b.FailureRatio.ToString(CultureInfo.InvariantCulture), proposed.FailureRatio.ToString(CultureInfo.InvariantCulture));
             Change("minimumThroughput", b.MinimumThroughput.ToString(CultureInfo.InvariantCulture), proposed.MinimumThroughput.ToString(CultureInfo.InvariantCulture));
@@ -341,18 +340,17 @@ public sealed class CircuitBreakerAgent : IHealingAgent
                 },
                 Services = [caller],
             };
+            // The rollback plan is the patch's own inverse (the thresholds as they were), not text read back out of the diff.
             var action = new HealingAction(
                 "breaker.tune",
-                edge,
+                new PolicyPatch(new EdgeId(caller, cluster), changes),
                 $"set {caller}'s breaker for {cluster} to the thresholds that replay best on its history",
-                ActionRisk.Medium,
-                $"set the three thresholds back ({string.Join(", ", diff.Select(d => d.Split(": ")[0] + " " + d.Split(' ')[^3]))}) in {caller}'s policy")
+                ActionRisk.Medium)
             {
                 FindingKind = "breaker.tuning",
                 FindingSubject = edge,
-                Changes = changes,
                 Diff = string.Join('\n', diff),
-                Signal = [edge],
+                Signal = [new EdgeId(caller, cluster)],
             };
             yield return (finding, action);
 
@@ -360,7 +358,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
             {
                 if (from != to)
                 {
-                    changes[prefix + name] = to;
+                    changes.Add(new PolicyChange(prefix + name, to) { Previous = from });
                     diff.Add($"{caller}: clusters.{cluster}.circuitBreaker.{name}: {from} -> {to}");
                 }
             }

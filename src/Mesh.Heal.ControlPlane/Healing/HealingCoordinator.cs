@@ -28,7 +28,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
     private const string ResolvedReason = "the issue resolved: a temporary healing is undone";
 
     private readonly IReadOnlyList<IHealingAgent> _agents;
-    private readonly Dictionary<string, IActuator> _actuators;
+    private readonly ActuatorDispatcher _actuators;
     private readonly SnapshotBuilder _snapshots;
     private readonly MeshStore _store;
     private readonly TelemetryAggregator _telemetry;
@@ -41,11 +41,11 @@ internal sealed partial class HealingCoordinator : BackgroundService
     private readonly Dictionary<string, Task> _reviews = new(StringComparer.Ordinal);
 
     public HealingCoordinator(
-        IEnumerable<IHealingAgent> agents, IEnumerable<IActuator> actuators, SnapshotBuilder snapshots, MeshStore store, TelemetryAggregator telemetry,
+        IEnumerable<IHealingAgent> agents, ActuatorDispatcher actuators, SnapshotBuilder snapshots, MeshStore store, TelemetryAggregator telemetry,
         AnomalyMonitor anomalies, IOptions<ControlPlaneOptions> options, TimeProvider time, ILogger<HealingCoordinator> logger)
     {
         _agents = agents.ToList();
-        _actuators = actuators.ToDictionary(a => a.Name, StringComparer.Ordinal);
+        _actuators = actuators;
         _snapshots = snapshots;
         _store = store;
         _telemetry = telemetry;
@@ -297,7 +297,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
     {
         foreach (var issue in _store.Issues(null, "open", 10_000).Concat(_store.Issues(null, "mitigated", 10_000)))
         {
-            var agent = issue.Fingerprint.Split('/')[0];
+            var agent = IssueFingerprint.Parse(issue.Fingerprint).Agent;
             if (seen.ContainsKey(issue.Fingerprint) || failedAgents.Contains(agent) || now - issue.LastSeen < _options.ResolveAfter)
             {
                 continue;
@@ -338,10 +338,10 @@ internal sealed partial class HealingCoordinator : BackgroundService
             || _options.DryRunAgents.Contains(output.Agent, StringComparer.Ordinal);
         var automatic = action.AppliesAutomatically(dryRun, _options.AutoApplyRisk);
         var details = ActionDetails.From(action, finding);
-        if (action.Review && issue is not null)
+        if (action.Command is PatchReview review && issue is not null)
         {
             // A review cites its issue (the commit, the pull request): the store's id is known here, not to the agent.
-            details.Changes["issueId"] = issue.Id;
+            details.Command = review with { IssueId = issue.Id };
         }
 
         var stored = _store.AddAction(
@@ -361,10 +361,9 @@ internal sealed partial class HealingCoordinator : BackgroundService
         var now = _time.GetUtcNow();
         try
         {
-            var actuator = _actuators.GetValueOrDefault(details.Actuator)
-                ?? throw new ActuatorException($"actuator: '{details.Actuator}' is not registered; accepted: {string.Join(", ", _actuators.Keys.Order(StringComparer.Ordinal))}");
+            var command = details.Command ?? throw new ActuatorException("command: the action was stored before commands were typed; propose it again");
             details.Before = Signal(details.Signal, now - _options.VerificationWindow, now.AddTicks(1));
-            details.Previous = new(await actuator.ApplyAsync(details.Target, details.Changes, Actor, cancellationToken), StringComparer.OrdinalIgnoreCase);
+            details.Undo = await _actuators.ApplyAsync(command, Actor, cancellationToken);
             details.AppliedAt = now;
             _store.SetActionDetails(action.Id, details.ToJson());
             _store.MoveAction(action.Id, [ActionStates.Approved], ActionStates.Applied);
@@ -430,9 +429,9 @@ internal sealed partial class HealingCoordinator : BackgroundService
         var details = ActionDetails.Parse((_store.Action(action.Id) ?? action).Details);
         try
         {
-            if (details.Previous is { } previous && _actuators.GetValueOrDefault(details.Actuator) is { } actuator)
+            if (details.Undo is { } undo && details.Command is { } command)
             {
-                await actuator.UndoAsync(details.Target, previous, actor, cancellationToken);
+                await _actuators.UndoAsync(command, undo, actor, cancellationToken);
             }
 
             details.Verdict = worse ? "worse" : reason;
@@ -448,12 +447,12 @@ internal sealed partial class HealingCoordinator : BackgroundService
         }
     }
 
-    private SignalReading Signal(IReadOnlyCollection<string> edges, DateTimeOffset from, DateTimeOffset to)
+    private SignalReading Signal(IReadOnlyCollection<EdgeId> edges, DateTimeOffset from, DateTimeOffset to)
     {
         long requests = 0, failures = 0;
         foreach (var (live, cluster, counts, _) in _telemetry.Window(from, to))
         {
-            if (edges.Contains($"{live.Service}/{cluster}"))
+            if (edges.Contains(new EdgeId(live.Service, cluster)))
             {
                 requests += counts.Requests;
                 failures += counts.CallerFailures;

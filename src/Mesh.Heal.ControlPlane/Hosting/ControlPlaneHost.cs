@@ -17,6 +17,7 @@ using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Services;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
+using Mesh.Heal.Healing;
 using Mesh.Heal.Policy;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -122,19 +123,22 @@ public static partial class ControlPlaneHost
         services.TryAddSingleton<ResourceCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<ResourceCollector>());
         services.TryAddSingleton<KubernetesApi>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, CleanupActuator>(sp => new CleanupActuator(
-            new HttpClient(), sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<IOptions<ControlPlaneOptions>>(), sp.GetRequiredService<TimeProvider>())));
+        services.TryAddSingleton(sp => new CleanupActuator(
+            new HttpClient(), sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<IOptions<ControlPlaneOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddActuator<Cleanup, CleanupUndo, CleanupActuator>();
         services.TryAddSingleton<HpaActuator>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, HpaActuator>(sp => sp.GetRequiredService<HpaActuator>()));
+        services.AddActuator<HpaChange, HpaUndo, HpaActuator>();
         services.TryAddSingleton<CapacityCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<CapacityCollector>());
         services.TryAddSingleton<LogCollector>();
         services.AddHostedService<LogFileTailer>();
         services.AddHostedService<PodLogReader>();
         services.TryAddSingleton<RepositoryIndex>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, GitActuator>());
+        services.TryAddSingleton<GitActuator>();
+        services.AddActuator<PatchReview, ReviewUndo, GitActuator>();
         services.TryAddSingleton<SnapshotBuilder>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, PolicyActuator>());
+        services.TryAddSingleton<PolicyActuator>();
+        services.AddActuator<PolicyPatch, PolicyUndo, PolicyActuator>();
         services.TryAddSingleton<HealingCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<HealingCoordinator>());
 

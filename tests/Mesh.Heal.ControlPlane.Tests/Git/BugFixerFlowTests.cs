@@ -93,7 +93,7 @@ public sealed class BugFixerFlowTests : IDisposable
         var (snapshots, anomalies, _) = _test.Snapshots(telemetry, wrapped, logs: logs);
         var repositories = new RepositoryIndex(wrapped, _test.Time, NullLogger<RepositoryIndex>.Instance);
         var coordinator = new HealingCoordinator(
-            [new BugFixerAgent(options.Agents.BugFixer)], [new GitActuator(repositories, TimeProvider.System)],
+            [new BugFixerAgent(options.Agents.BugFixer)], new ActuatorDispatcher([ActuatorBinding.For(new GitActuator(repositories, TimeProvider.System))]),
             snapshots, _test.Store, telemetry, anomalies, wrapped, _test.Time, NullLogger<HealingCoordinator>.Instance);
         return (coordinator, logs);
     }

@@ -258,7 +258,12 @@ public class HealingCoordinatorTests : IDisposable
         var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, wrapped, hpa: hpa);
         return new HealingCoordinator(
             agents ?? [new CircuitBreakerAgent(options.Agents.CircuitBreaker)],
-            [new PolicyActuator(_test.Store, _policies), new CleanupActuator(new HttpClient(), new KubernetesApi(wrapped), wrapped, _test.Time), hpa],
+            new ActuatorDispatcher(
+            [
+                ActuatorBinding.For(new PolicyActuator(_test.Store, _policies)),
+                ActuatorBinding.For(new CleanupActuator(new HttpClient(), new KubernetesApi(wrapped), wrapped, _test.Time)),
+                ActuatorBinding.For(hpa),
+            ]),
             snapshots, _test.Store, _telemetry, anomalies, wrapped, _test.Time, NullLogger<HealingCoordinator>.Instance);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.ControlPlane.Healing.Internal;
@@ -8,13 +9,14 @@ internal sealed class ActionDetails
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public string Actuator { get; set; } = "policy";
+    /// <summary>What the actuator of its type carries out; null in a row stored before commands were typed, which cannot be applied.</summary>
+    public ActuatorCommand? Command { get; set; }
 
-    public string Target { get; set; } = string.Empty;
+    /// <summary>What it acts on, for operators and the snapshot.</summary>
+    [JsonIgnore]
+    public string Target => Command?.Target ?? string.Empty;
 
-    public Dictionary<string, string?> Changes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-
-    public List<string> Signal { get; set; } = [];
+    public List<EdgeId> Signal { get; set; } = [];
 
     public bool Temporary { get; set; }
 
@@ -26,8 +28,8 @@ internal sealed class ActionDetails
     /// <summary>The evidence of the finding it answers, when it was proposed.</summary>
     public Dictionary<string, string> Evidence { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>What undoing it puts back; set once applied.</summary>
-    public Dictionary<string, string?>? Previous { get; set; }
+    /// <summary>What undoing it puts back, as its actuator recorded it; set once applied.</summary>
+    public ActuatorUndo? Undo { get; set; }
 
     public DateTimeOffset? AppliedAt { get; set; }
 
@@ -40,9 +42,7 @@ internal sealed class ActionDetails
 
     public static ActionDetails From(HealingAction action, Finding? finding) => new()
     {
-        Actuator = action.Actuator,
-        Target = action.Target,
-        Changes = new(action.Changes, StringComparer.OrdinalIgnoreCase),
+        Command = action.Command,
         Signal = [.. action.Signal],
         Temporary = action.Temporary,
         OneShot = action.OneShot,
