@@ -75,7 +75,7 @@ internal sealed class SnapshotBuilder(
         }
 
         var digests = logs.Digests();
-        var open = store.Issues(null, "open", 10_000).Concat(store.Issues(null, "mitigated", 10_000)).Select(i => i.Fingerprint).ToHashSet(StringComparer.Ordinal);
+        var open = store.OpenIssues().Select(i => i.Fingerprint).ToHashSet(StringComparer.Ordinal);
         var actions = store.Actions(null, null, 500)
             .Where(a => a.CreatedAt >= now - TimeSpan.FromHours(6))
             .Select(a => new RecentAction(a.Key, a.Kind, Healing.Internal.ActionDetails.Parse(a.Details).Target, a.State, a.CreatedAt, a.UpdatedAt) { Service = a.Service })

@@ -139,6 +139,8 @@ public static partial class ControlPlaneHost
         services.TryAddSingleton<SnapshotBuilder>();
         services.TryAddSingleton<PolicyActuator>();
         services.AddActuator<PolicyPatch, PolicyUndo, PolicyActuator>();
+        // i19 shim: per-feature options until the options branch lands
+        services.AddSingleton<IOptions<HealingOptions>>(sp => Options.Create(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Healing));
         services.TryAddSingleton<HealingCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<HealingCoordinator>());
 

@@ -1,3 +1,4 @@
+using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Store;
 
 namespace Mesh.Heal.ControlPlane.Tests.Store;
@@ -58,13 +59,13 @@ public class MeshStoreTests
         var action = test.Store.AddAction(null, "orders", "circuit-breaker", "fallback.activate", "serve from backup", "medium", automatic: false, dryRun: false, "", "deactivate");
         Assert.Equal(ActionStates.Proposed, action.State);
 
-        var (from, to) = ActionStates.Transition("approve");
+        var (from, to) = HealingLifecycle.Transition("approve");
         var (approved, moved) = test.Store.MoveAction(action.Id, from, to);
         Assert.True(moved);
         Assert.Equal(ActionStates.Approved, approved!.State);
         Assert.False(test.Store.MoveAction(action.Id, from, to).Moved);
 
-        var rollback = ActionStates.Transition("rollback");
+        var rollback = HealingLifecycle.Transition("rollback");
         Assert.False(test.Store.MoveAction(action.Id, rollback.From, rollback.To).Moved);
         Assert.Null(test.Store.MoveAction("act-missing", from, to).Action);
     }

@@ -7,7 +7,7 @@ namespace Mesh.Heal.ControlPlane.Healing.Internal;
 /// <summary>What the coordinator keeps with a stored action: how to apply and undo it, and how its verification went. Stored as JSON.</summary>
 internal sealed class ActionDetails
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
 
     /// <summary>What the actuator of its type carries out; null in a row stored before commands were typed, which cannot be applied.</summary>
     public ActuatorCommand? Command { get; set; }
@@ -37,8 +37,25 @@ internal sealed class ActionDetails
 
     public SignalReading? After { get; set; }
 
-    /// <summary>better, no worse, worse, too little traffic, or why it was undone.</summary>
-    public string? Verdict { get; set; }
+    /// <summary>How it turned out; null until verified, failed or undone.</summary>
+    /// <remarks>Stored as <c>outcome</c>: <c>verdict</c> held free text before it was typed.</remarks>
+    [JsonPropertyName("outcome")]
+    public Verdict? Verdict { get; set; }
+
+    /// <summary>Why it was undone, when <see cref="Verdict"/> is <see cref="Healing.Verdict.Undone"/>.</summary>
+    public UndoReason? UndoReason { get; set; }
+
+    /// <summary>The words behind the verdict where there are some: the actuator's error, the operator's reason.</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>The free-text verdict of a row stored before verdicts were typed.</summary>
+    [JsonPropertyName("verdict")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? LegacyVerdict { get; set; }
+
+    /// <summary>The verdict as operators read it.</summary>
+    [JsonIgnore]
+    public string? VerdictText => HealingLifecycle.Describe(this);
 
     public static ActionDetails From(HealingAction action, Finding? finding) => new()
     {
