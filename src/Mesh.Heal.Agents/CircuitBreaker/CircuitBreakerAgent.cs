@@ -307,8 +307,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
 
         foreach (var (edge, samples) in snapshot.History.Where(h => h.Key.EndsWith("/" + service, StringComparison.Ordinal)).OrderBy(h => h.Key, StringComparer.Ordinal))
         {
-            var caller = edge[..edge.IndexOf('/', StringComparison.Ordinal)];
-            var cluster = edge[(caller.Length + 1)..];
+            var (caller, cluster) = EdgeId.Parse(edge);
             var policy = snapshot.PolicyOf(caller, cluster);
             var outages = Outages.Find(samples, _options.FailingRatio, _options.OutageMinimum).Where(o => o.End is not null).ToList();
             if (policy is null || outages.Count == 0 || BreakerReplay.Tune(samples, outages, policy.CircuitBreaker) is not { } tuned)
