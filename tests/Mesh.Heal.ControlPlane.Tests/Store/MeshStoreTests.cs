@@ -84,4 +84,23 @@ public class MeshStoreTests
         Assert.Equal(["orders", "payments"], again.Services);
         Assert.True(again.LastSeen > first.FirstSeen);
     }
+
+    [Fact]
+    public void OpenIssues_AreTheOpenThenTheMitigated_NeverTheResolved()
+    {
+        using var test = new TestStore();
+        var mitigated = test.Store.UpsertIssue("a/orders/k/1", "orders", ["orders"], "k", "warning", "one");
+        test.Time.Advance(TimeSpan.FromMinutes(1));
+        var resolved = test.Store.UpsertIssue("a/orders/k/2", "orders", ["orders"], "k", "warning", "two");
+        var open = test.Store.UpsertIssue("a/orders/k/3", "orders", ["orders"], "k", "warning", "three");
+        var elsewhere = test.Store.UpsertIssue("a/billing/k/4", "billing", ["billing"], "k", "warning", "four");
+        test.Time.Advance(TimeSpan.FromMinutes(1));
+        test.Store.UpsertIssue("a/orders/k/1", "orders", ["orders"], "k", "warning", "one again");
+        test.Store.SetIssueState(mitigated.Id, IssueState.Mitigated);
+        test.Store.SetIssueState(resolved.Id, IssueState.Resolved);
+
+        Assert.Equal([open.Id, mitigated.Id], test.Store.OpenIssues("orders").Select(i => i.Id));
+        Assert.Equal("mitigated", test.Store.Issue(mitigated.Id)!.State);
+        Assert.Contains(test.Store.OpenIssues(), i => i.Id == elsewhere.Id);
+    }
 }
