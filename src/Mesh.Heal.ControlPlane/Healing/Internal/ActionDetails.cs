@@ -5,11 +5,11 @@ using Mesh.Heal.Healing;
 namespace Mesh.Heal.ControlPlane.Healing.Internal;
 
 /// <summary>What the coordinator keeps with a stored action: how to apply and undo it, and how its verification went. Stored as JSON.</summary>
-internal sealed class ActionDetails
+internal sealed partial class ActionDetails
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
 
-    /// <summary>What the actuator of its type carries out; null in a row stored before commands were typed, which cannot be applied.</summary>
+    /// <summary>What the actuator of its type carries out; null only in a row whose command cannot be read.</summary>
     public ActuatorCommand? Command { get; set; }
 
     /// <summary>What it acts on, for operators and the snapshot.</summary>
@@ -67,7 +67,7 @@ internal sealed class ActionDetails
         Evidence = finding is null ? new(StringComparer.Ordinal) : new(finding.Evidence, StringComparer.Ordinal),
     };
 
-    public static ActionDetails Parse(string json) => JsonSerializer.Deserialize<ActionDetails>(json, Json) ?? new ActionDetails();
+    public static ActionDetails Parse(string json) => (JsonSerializer.Deserialize<ActionDetails>(json, Json) ?? new ActionDetails()).Upgraded();
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 }

@@ -22,7 +22,7 @@ internal sealed class ActionExecutor(
         var now = time.GetUtcNow();
         try
         {
-            var command = details.Command ?? throw new ActuatorException("command: the action was stored before commands were typed; propose it again");
+            var command = details.Command ?? throw new ActuatorException("command: the stored action has none that can be read; propose it again");
             details.Before = Signal(details.Signal, now - options.VerificationWindow, now.AddTicks(1));
             details.Undo = await actuators.ApplyAsync(command, HealingCoordinator.Actor, cancellationToken);
             details.AppliedAt = now;
