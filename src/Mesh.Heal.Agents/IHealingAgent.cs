@@ -1,3 +1,5 @@
+using Mesh.Heal.Healing;
+
 namespace Mesh.Heal.Agents;
 
 /// <summary>A healing agent: a pure function from what the mesh looks like to what it found and proposes.</summary>

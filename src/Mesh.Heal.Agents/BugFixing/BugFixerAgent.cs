@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mesh.Heal.Agents.Logs;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.Agents.BugFixing;
 
@@ -235,27 +236,15 @@ public sealed class BugFixerAgent : IHealingAgent
             string.Empty,
             "This is a proposal: Mesh.Heal never merges it and never pushes to the base branch. Rollback: revert this commit, or close this pull request.");
         return new HealingAction(
-            PatchKind, $"{service}/{cluster.Id}",
+            PatchKind, new PatchReview(service, cluster.Id, branch, source.BaseBranch, source.Revision, patch.Path, patch.Diff, title, body, fingerprint),
             $"propose {patch.Description} on branch {branch} of {source.Repository}, as a pull request into {source.BaseBranch}{(source.Builds ? ", once it builds" : string.Empty)}",
-            patch.Risk,
-            $"close the pull request and delete branch {branch}; once merged, revert its commit. {source.BaseBranch} is never pushed to by Mesh.Heal")
+            patch.Risk)
         {
+            RollbackPlan = $"close the pull request and delete branch {branch}; once merged, revert its commit. {source.BaseBranch} is never pushed to by Mesh.Heal",
             FindingKind = finding.Kind,
             FindingSubject = finding.Subject,
-            Actuator = "git",
             Review = true,
             Diff = patch.Diff,
-            Changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-            {
-                ["branch"] = branch,
-                ["base"] = source.BaseBranch,
-                ["revision"] = source.Revision,
-                ["path"] = patch.Path,
-                ["patch"] = patch.Diff,
-                ["title"] = title,
-                ["body"] = body,
-                ["issue"] = fingerprint,
-            },
         };
     }
 

@@ -1,3 +1,5 @@
+using Mesh.Heal.Healing;
+
 namespace Mesh.Heal.Agents.BugFixing;
 
 /// <summary>A change to one file of a service's repository that should stop an error, and what it does.</summary>

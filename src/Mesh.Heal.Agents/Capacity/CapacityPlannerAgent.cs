@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.Agents.Capacity;
 
@@ -122,12 +123,11 @@ public sealed class CapacityPlannerAgent(CapacityPlannerAgentOptions? options = 
     }
 
     private static HealingAction Resize(string kind, string service, int from, CapacityPlan plan, Finding finding, string description) =>
-        new(kind, service, description, ActionRisk.Medium, Invariant($"set {service}'s HPA maxReplicas back to {from}"))
+        new(kind, new HpaChange(service, [new HpaFieldChange(HpaField.MaxReplicas, plan.RecommendedReplicas) { Previous = from }]), description, ActionRisk.Medium)
         {
+            RollbackPlan = Invariant($"set {service}'s HPA maxReplicas back to {from}"),
             FindingKind = finding.Kind,
             FindingSubject = finding.Subject,
-            Actuator = "hpa",
-            Changes = new Dictionary<string, string?>(StringComparer.Ordinal) { ["maxReplicas"] = plan.RecommendedReplicas.ToString(CultureInfo.InvariantCulture) },
             Diff = Invariant($"--- hpa/{service}\n+++ hpa/{service}\n-  maxReplicas: {from}\n+  maxReplicas: {plan.RecommendedReplicas}\n"),
         };
 

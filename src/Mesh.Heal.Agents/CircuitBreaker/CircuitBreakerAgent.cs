@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mesh.Heal.Agents.CircuitBreaker.Internal;
+using Mesh.Heal.Healing;
 using Mesh.Heal.Health;
 using Mesh.Heal.Policy;
 
@@ -235,11 +236,11 @@ public sealed class CircuitBreakerAgent : IHealingAgent
 
     private static Finding HeldFinding(string service, string target, TimeSpan hold)
     {
-        var caller = target.Split('/')[0];
+        var (caller, cluster) = EdgeId.Parse(target);
         return new Finding(
             "cascade.risk",
             caller,
-            $"{caller} is held on its fallback for {target[(caller.Length + 1)..]} while nobody can see {service}; released after {RecoveryEstimate.Format(hold)} so its breaker probes again",
+            $"{caller} is held on its fallback for {cluster} while nobody can see {service}; released after {RecoveryEstimate.Format(hold)} so its breaker probes again",
             FindingSeverity.Warning,
             0.5)
         {
@@ -255,23 +256,23 @@ public sealed class CircuitBreakerAgent : IHealingAgent
             yield break;
         }
 
-        var target = $"{risk.Service}/{risk.Cluster}";
+        var edge = new EdgeId(risk.Service, risk.Cluster);
+        var signal = risk.Signal.Select(EdgeId.Parse).ToList();
         var prefix = $"clusters:{risk.Cluster}:";
         if (risk.HasFallback && risk.Policy.Override == BreakerOverride.None)
         {
             // Acting on the direct caller protects everything above it; further up it is only proposed.
             yield return new HealingAction(
                 FallbackActivate,
-                target,
+                new PolicyPatch(edge, [new PolicyChange(prefix + "override", "forceFallback") { Previous = "none" }]),
                 $"serve {risk.Service}'s calls to {risk.Cluster} from its fallback ({risk.Policy.Fallback!.HeaderValue}) while {service} is unhealthy",
-                risk.Depth == 1 ? ActionRisk.Low : ActionRisk.Medium,
-                $"set clusters.{risk.Cluster}.override back to none in {risk.Service}'s policy (done when the issue resolves, or at once if the caller failures rise)")
+                risk.Depth == 1 ? ActionRisk.Low : ActionRisk.Medium)
             {
+                RollbackPlan = $"set clusters.{risk.Cluster}.override back to none in {risk.Service}'s policy (done when the issue resolves, or at once if the caller failures rise)",
                 FindingKind = "cascade.risk",
                 FindingSubject = risk.Service,
-                Changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [prefix + "override"] = "forceFallback" },
                 Diff = $"{risk.Service}: clusters.{risk.Cluster}.override: none -> forceFallback",
-                Signal = risk.Signal,
+                Signal = signal,
                 Temporary = true,
             };
         }
@@ -284,17 +285,16 @@ public sealed class CircuitBreakerAgent : IHealingAgent
                 var value = DurationParser.Format(tightened);
                 yield return new HealingAction(
                     TimeoutTighten,
-                    target,
+                    new PolicyPatch(edge, [new PolicyChange(prefix + "timeout", value) { Previous = DurationParser.Format(risk.Policy.Timeout) }]),
                     $"cut {risk.Service}'s timeout to {risk.Cluster} from {DurationParser.Format(risk.Policy.Timeout)} to {value}, under its callers' {DurationParser.Format(callerTimeout)}, "
                         + (risk.HasFallback ? "so its fallback answers before they give up" : "so it fails fast instead of holding its callers (it has no fallback)"),
-                    risk.HasFallback ? ActionRisk.Low : ActionRisk.Medium,
-                    $"set clusters.{risk.Cluster}.timeout back to {DurationParser.Format(risk.Policy.Timeout)} in {risk.Service}'s policy (done when the issue resolves)")
+                    risk.HasFallback ? ActionRisk.Low : ActionRisk.Medium)
                 {
+                    RollbackPlan = $"set clusters.{risk.Cluster}.timeout back to {DurationParser.Format(risk.Policy.Timeout)} in {risk.Service}'s policy (done when the issue resolves)",
                     FindingKind = "cascade.risk",
                     FindingSubject = risk.Service,
-                    Changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { [prefix + "timeout"] = value },
                     Diff = $"{risk.Service}: clusters.{risk.Cluster}.timeout: {DurationParser.Format(risk.Policy.Timeout)} -> {value}",
-                    Signal = risk.Signal,
+                    Signal = signal,
                     Temporary = true,
                 };
             }
@@ -311,8 +311,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
 
         foreach (var (edge, samples) in snapshot.Get(EdgesSlice.Key).History.Where(h => h.Key.EndsWith("/" + service, StringComparison.Ordinal)).OrderBy(h => h.Key, StringComparer.Ordinal))
         {
-            var caller = edge[..edge.IndexOf('/', StringComparison.Ordinal)];
-            var cluster = edge[(caller.Length + 1)..];
+            var (caller, cluster) = EdgeId.Parse(edge);
             var policy = snapshot.Get(EdgesSlice.Key).PolicyOf(caller, cluster);
             var outages = Outages.Find(samples, _options.FailingRatio, _options.OutageMinimum).Where(o => o.End is not null).ToList();
             if (policy is null || outages.Count == 0 || BreakerReplay.Tune(samples, outages, policy.CircuitBreaker) is not { } tuned)
@@ -323,7 +322,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
             var (proposed, result, current) = tuned;
             var b = policy.CircuitBreaker;
             var prefix = $"clusters:{cluster}:circuitBreaker:";
-            var changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            var changes = new List<PolicyChange>();
             var diff = new List<string>();
             Change("failureRatio", b.FailureRatio.ToString(CultureInfo.InvariantCulture), proposed.FailureRatio.ToString(CultureInfo.InvariantCulture));
             Change("minimumThroughput", b.MinimumThroughput.ToString(CultureInfo.InvariantCulture), proposed.MinimumThroughput.ToString(CultureInfo.InvariantCulture));
@@ -344,18 +343,17 @@ public sealed class CircuitBreakerAgent : IHealingAgent
                 },
                 Services = [caller],
             };
+            // The rollback plan is the patch's own inverse (the thresholds as they were), not text read back out of the diff.
             var action = new HealingAction(
                 "breaker.tune",
-                edge,
+                new PolicyPatch(new EdgeId(caller, cluster), changes),
                 $"set {caller}'s breaker for {cluster} to the thresholds that replay best on its history",
-                ActionRisk.Medium,
-                $"set the three thresholds back ({string.Join(", ", diff.Select(d => d.Split(": ")[0] + " " + d.Split(' ')[^3]))}) in {caller}'s policy")
+                ActionRisk.Medium)
             {
                 FindingKind = "breaker.tuning",
                 FindingSubject = edge,
-                Changes = changes,
                 Diff = string.Join('\n', diff),
-                Signal = [edge],
+                Signal = [new EdgeId(caller, cluster)],
             };
             yield return (finding, action);
 
@@ -363,7 +361,7 @@ public sealed class CircuitBreakerAgent : IHealingAgent
             {
                 if (from != to)
                 {
-                    changes[prefix + name] = to;
+                    changes.Add(new PolicyChange(prefix + name, to) { Previous = from });
                     diff.Add($"{caller}: clusters.{cluster}.circuitBreaker.{name}: {from} -> {to}");
                 }
             }

@@ -1,3 +1,4 @@
+using Mesh.Heal.Healing;
 using Mesh.Heal.TimeSeries;
 
 namespace Mesh.Heal.Agents.Resources;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mesh.Heal.Agents.Anomalies;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.Agents.Resources;
 
@@ -121,7 +122,7 @@ public sealed class ResourceExhaustionAgent : IHealingAgent
 
     private List<HealingAction> Cleanup(MeshSnapshot snapshot, string service, List<(ResourceSeries Series, LeakVerdict Verdict, Finding Finding)> leaks)
     {
-        if (!snapshot.Get(ResourcesSlice.Key).Cleanups.TryGetValue(service, out var method) || snapshot.Get(HealingHistorySlice.Key).Actions.Any(a => a.Kind == CleanupKind && a.InFlight && Of(a.Target) == service))
+        if (!snapshot.Get(ResourcesSlice.Key).Cleanups.TryGetValue(service, out var method) || snapshot.Get(HealingHistorySlice.Key).Actions.Any(a => a.Kind == CleanupKind && a.InFlight && a.Service == service))
         {
             return [];
         }
@@ -136,26 +137,18 @@ public sealed class ResourceExhaustionAgent : IHealingAgent
         }
 
         var replicas = snapshot.Get(ResourcesSlice.Key).Series.Where(r => r.Service == service).Select(r => r.Instance).Distinct(StringComparer.Ordinal).Count();
-        var target = $"{service}/{series.Instance}";
         return
         [
             new HealingAction(
-                CleanupKind, target,
+                CleanupKind, new Cleanup(service, series.Instance, series.Resource, method),
                 $"clean up {service} instance {series.Instance} by {method} before its {series.Resource} reaches the limit "
                 + $"(earliest in {Duration(urgent.Verdict.LowerHours ?? 0)}); {(replicas > 1 ? $"one of {replicas} replicas, the others keep serving" : "its only replica")}",
-                ActionRisk.Medium,
-                $"a cleanup cannot be undone: the replica loses what it held. If its callers' failures rise after it, the coordinator records it as rolled back and proposes no cleanup of {service} for the cooldown; restore capacity by scaling {service} out")
+                ActionRisk.Medium)
             {
+                RollbackPlan = $"a cleanup cannot be undone: the replica loses what it held. If its callers' failures rise after it, the coordinator records it as rolled back and proposes no cleanup of {service} for the cooldown; restore capacity by scaling {service} out",
                 FindingKind = urgent.Finding.Kind,
                 FindingSubject = urgent.Finding.Subject,
-                Actuator = "cleanup",
-                Changes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-                {
-                    ["instance"] = series.Instance,
-                    ["resource"] = series.Resource,
-                    ["method"] = method,
-                },
-                Signal = snapshot.Get(EdgesSlice.Key).CallersOf(service).Select(e => $"{e.Caller}/{e.Cluster}").Distinct(StringComparer.Ordinal).ToList(),
+                Signal = snapshot.Get(EdgesSlice.Key).CallersOf(service).Select(e => new EdgeId(e.Caller, e.Cluster)).Distinct().ToList(),
                 OneShot = true,
             },
         ];
@@ -166,8 +159,6 @@ public sealed class ResourceExhaustionAgent : IHealingAgent
             .Where(a => a.Kind == CleanupKind && a.Target == $"{service}/{instance}" && a.State is "applied" or "succeeded" or "rolled_back")
             .Select(a => (DateTimeOffset?)a.UpdatedAt)
             .Max();
-
-    private static string Of(string target) => target.Split('/')[0];
 
     // Memory in MiB or GiB; counts (handles, threads, connections) as they are.
     private static string Amount(string resource, double value) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mesh.Heal.Agents.Capacity;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.Agents.Scaling;
 
@@ -108,45 +109,43 @@ public sealed class ScalingAdjusterAgent(ScalingAdjusterAgentOptions? options = 
     private HealingAction Tune(string service, HpaPolicy hpa, ScalingSuggestion suggestion, Finding finding, MeshSnapshot snapshot, TimeSpan replayed)
     {
         var to = suggestion.Suggested;
-        var changes = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var changes = new List<HpaFieldChange>();
         var before = new List<string>();
         var after = new List<string>();
-        void Change(string field, string from, string value)
+        void Change(HpaField field, double fromValue, double toValue, string from, string value)
         {
-            changes[field] = value;
-            before.Add($"-  {field}: {from}");
-            after.Add($"+  {field}: {value}");
+            changes.Add(new HpaFieldChange(field, toValue) { Previous = fromValue });
+            before.Add($"-  {HpaFields.Name(field)}: {from}");
+            after.Add($"+  {HpaFields.Name(field)}: {value}");
         }
 
         if (to.TargetUtilization != hpa.TargetUtilization)
         {
-            Change("targetUtilization", Invariant($"{hpa.TargetUtilization:0.##}"), Invariant($"{to.TargetUtilization:0.##}"));
+            Change(HpaField.TargetUtilization, hpa.TargetUtilization, to.TargetUtilization, Invariant($"{hpa.TargetUtilization:0.##}"), Invariant($"{to.TargetUtilization:0.##}"));
         }
 
         if (to.ScaleUpStabilization != hpa.ScaleUpStabilization)
         {
-            Change("scaleUpStabilization", Invariant($"{hpa.ScaleUpStabilization.TotalSeconds:0}"), Invariant($"{to.ScaleUpStabilization.TotalSeconds:0}"));
+            Change(HpaField.ScaleUpStabilization, Math.Round(hpa.ScaleUpStabilization.TotalSeconds), Math.Round(to.ScaleUpStabilization.TotalSeconds), Invariant($"{hpa.ScaleUpStabilization.TotalSeconds:0}"), Invariant($"{to.ScaleUpStabilization.TotalSeconds:0}"));
         }
 
         if (to.ScaleDownStabilization != hpa.ScaleDownStabilization)
         {
-            Change("scaleDownStabilization", Invariant($"{hpa.ScaleDownStabilization.TotalSeconds:0}"), Invariant($"{to.ScaleDownStabilization.TotalSeconds:0}"));
+            Change(HpaField.ScaleDownStabilization, Math.Round(hpa.ScaleDownStabilization.TotalSeconds), Math.Round(to.ScaleDownStabilization.TotalSeconds), Invariant($"{hpa.ScaleDownStabilization.TotalSeconds:0}"), Invariant($"{to.ScaleDownStabilization.TotalSeconds:0}"));
         }
 
         var small = Math.Abs(to.TargetUtilization - hpa.TargetUtilization) <= _options.AutoTargetStep + 1e-9
             && (to.ScaleUpStabilization - hpa.ScaleUpStabilization).Duration() <= _options.AutoStabilizationStep
             && (to.ScaleDownStabilization - hpa.ScaleDownStabilization).Duration() <= _options.AutoStabilizationStep;
         return new HealingAction(
-            "scaling.tune", service,
+            "scaling.tune", new HpaChange(service, changes),
             Invariant($"change {service}'s HPA to {to}: replaying the last {Mesh.Heal.Policy.DurationParser.Format(TimeSpan.FromSeconds(Math.Round(replayed.TotalSeconds)))} of load, {Replay(suggestion.SuggestedReport)} against {Replay(suggestion.CurrentReport)}"),
-            small ? ActionRisk.Low : ActionRisk.Medium,
-            $"write {service}'s HPA back to {hpa}")
+            small ? ActionRisk.Low : ActionRisk.Medium)
         {
+            RollbackPlan = $"write {service}'s HPA back to {hpa}",
             FindingKind = finding.Kind,
             FindingSubject = finding.Subject,
-            Actuator = "hpa",
-            Changes = changes,
-            Signal = snapshot.Get(EdgesSlice.Key).CallersOf(service).Select(e => $"{e.Caller}/{e.Cluster}").Distinct(StringComparer.Ordinal).ToList(),
+            Signal = snapshot.Get(EdgesSlice.Key).CallersOf(service).Select(e => new EdgeId(e.Caller, e.Cluster)).Distinct().ToList(),
             Diff = $"--- hpa/{service}\n+++ hpa/{service}\n{string.Join('\n', before)}\n{string.Join('\n', after)}\n",
         };
     }

@@ -1,3 +1,4 @@
+using Mesh.Heal.Healing;
 using Mesh.Heal.Health;
 using Mesh.Heal.TimeSeries;
 

@@ -1,3 +1,4 @@
+using Mesh.Heal.Healing;
 using Mesh.Heal.Policy;
 
 namespace Mesh.Heal.Agents;
@@ -69,6 +70,9 @@ public sealed record EdgeSample(DateTimeOffset Time, long Attempts, long Failure
 /// <param name="UpdatedAt">When its state last changed.</param>
 public sealed record RecentAction(string Key, string Kind, string Target, string State, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
+    /// <summary>The service the proposing agent looked at (the one whose healing it is).</summary>
+    public string Service { get; init; } = string.Empty;
+
     /// <summary>Whether it is in force: applied, or applied and verified.</summary>
     public bool InForce => State is "applied" or "succeeded";
 

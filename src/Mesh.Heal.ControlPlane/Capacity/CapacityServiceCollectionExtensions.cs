@@ -1,6 +1,7 @@
 using Mesh.Heal.ControlPlane.Capacity.Internal;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Mesh.Heal.ControlPlane.Capacity;
@@ -15,7 +16,7 @@ internal static class CapacityServiceCollectionExtensions
         services.TryAddSingleton<HpaReader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, LoadsSource>());
         services.TryAddSingleton<HpaActuator>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, HpaActuator>(sp => sp.GetRequiredService<HpaActuator>()));
+        services.AddActuator<HpaChange, HpaUndo, HpaActuator>();
         services.TryAddSingleton<CapacityCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<CapacityCollector>());
         return services;

@@ -1,9 +1,9 @@
-using System.Globalization;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Kubernetes;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Heal.ControlPlane.Capacity;
@@ -11,37 +11,36 @@ namespace Mesh.Heal.ControlPlane.Capacity;
 /// <summary>Changes a service's HorizontalPodAutoscaler (autoscaling/v2) through the Kubernetes API: min and max replicas,
 /// the utilisation target, the stabilization windows.</summary>
 /// <remarks>
-/// The target is the service; its HPA is <c>ControlPlane:Capacity:Services:&lt;service&gt;:Hpa</c>. The actuator reads the
+/// The command names the service; its HPA is <c>ControlPlane:Capacity:Services:&lt;service&gt;:Hpa</c>. The actuator reads the
 /// live HPA, changes only the fields named, and replaces it (a conflict on resourceVersion fails the action rather than
 /// overwrite someone else's change); what it returns is the previous value of each field, which the undo writes back.
 /// What it wrote is reported to the <see cref="HpaReader"/>, so the scaling adjuster judges the HPA as it is; it is never read from.
 /// </remarks>
-internal sealed class HpaActuator(KubernetesApi kubernetes, HpaReader reader, IOptions<CapacityOptions> options) : IActuator
+internal sealed class HpaActuator(KubernetesApi kubernetes, HpaReader reader, IOptions<CapacityOptions> options) : IActuator<HpaChange, HpaUndo>
 {
     /// <summary>The fields an action may change.</summary>
-    public static readonly string[] Fields = ["minReplicas", "maxReplicas", "targetUtilization", "scaleUpStabilization", "scaleDownStabilization"];
+    public static readonly string[] Fields = [.. Enum.GetValues<HpaField>().Select(HpaFields.Name)];
 
-    public string Name => "hpa";
-
-    public async Task<IReadOnlyDictionary<string, string?>> ApplyAsync(string target, IReadOnlyDictionary<string, string?> changes, string actor, CancellationToken cancellationToken)
+    public async Task<HpaUndo> ApplyAsync(HpaChange command, string actor, CancellationToken cancellationToken)
     {
-        var (client, name, ns) = Locate(target);
+        var service = command.ServiceName;
+        var (client, name, ns) = Locate(service);
         var hpa = await CallAsync(() => client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(name, ns, cancellationToken: cancellationToken), "reading", ns, name);
-        var previous = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var (field, value) in changes)
+        var previous = new Dictionary<HpaField, double?>();
+        foreach (var (field, value) in command.Changes.Select(c => (c.Field, c.Value)))
         {
-            if (!Fields.Contains(field, StringComparer.Ordinal))
+            if (!Enum.IsDefined(field))
             {
                 throw new ActuatorException($"hpa: '{field}' cannot be changed; accepted: {string.Join(", ", Fields)}");
             }
 
-            if (value is null || !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || number < 0)
+            if (!(value >= 0))
             {
-                throw new ActuatorException($"hpa: {field} '{value}' is not accepted; accepted: a non-negative number (replicas, a share of 1 for the target, seconds for the windows)");
+                throw new ActuatorException($"hpa: {HpaFields.Name(field)} '{value}' is not accepted; accepted: a non-negative number (replicas, a share of 1 for the target, seconds for the windows)");
             }
 
             previous[field] = Read(hpa, field);
-            Write(hpa, field, number);
+            Write(hpa, field, value);
         }
 
         if (hpa.Spec.MinReplicas > hpa.Spec.MaxReplicas)
@@ -50,15 +49,16 @@ internal sealed class HpaActuator(KubernetesApi kubernetes, HpaReader reader, IO
         }
 
         var written = await CallAsync(() => client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(hpa, name, ns, cancellationToken: cancellationToken), "replacing", ns, name);
-        reader.Remember(target, written ?? hpa);
-        return previous;
+        reader.Remember(service, written ?? hpa);
+        return new HpaUndo(previous);
     }
 
-    public async Task UndoAsync(string target, IReadOnlyDictionary<string, string?> previous, string actor, CancellationToken cancellationToken)
+    public async Task UndoAsync(HpaChange command, HpaUndo undo, string actor, CancellationToken cancellationToken)
     {
-        var (client, name, ns) = Locate(target);
+        var service = command.ServiceName;
+        var (client, name, ns) = Locate(service);
         var hpa = await CallAsync(() => client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(name, ns, cancellationToken: cancellationToken), "reading", ns, name);
-        foreach (var (field, value) in previous)
+        foreach (var (field, value) in undo.Previous)
         {
             if (value is null)
             {
@@ -66,12 +66,12 @@ internal sealed class HpaActuator(KubernetesApi kubernetes, HpaReader reader, IO
             }
             else
             {
-                Write(hpa, field, double.Parse(value, CultureInfo.InvariantCulture));
+                Write(hpa, field, value.Value);
             }
         }
 
         var written = await CallAsync(() => client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(hpa, name, ns, cancellationToken: cancellationToken), "replacing", ns, name);
-        reader.Remember(target, written ?? hpa);
+        reader.Remember(service, written ?? hpa);
     }
 
     private (IKubernetes Client, string Name, string Namespace) Locate(string service)
@@ -87,30 +87,30 @@ internal sealed class HpaActuator(KubernetesApi kubernetes, HpaReader reader, IO
     }
 
     // Absent fields read as null, so the undo removes what the change added and Kubernetes' defaults apply again.
-    private static string? Read(V2HorizontalPodAutoscaler hpa, string field) => field switch
+    private static double? Read(V2HorizontalPodAutoscaler hpa, HpaField field) => field switch
     {
-        "minReplicas" => hpa.Spec.MinReplicas?.ToString(CultureInfo.InvariantCulture),
-        "maxReplicas" => hpa.Spec.MaxReplicas.ToString(CultureInfo.InvariantCulture),
-        "targetUtilization" => Utilization(hpa)?.AverageUtilization is { } p ? (p / 100.0).ToString(CultureInfo.InvariantCulture) : null,
-        "scaleUpStabilization" => hpa.Spec.Behavior?.ScaleUp?.StabilizationWindowSeconds?.ToString(CultureInfo.InvariantCulture),
-        _ => hpa.Spec.Behavior?.ScaleDown?.StabilizationWindowSeconds?.ToString(CultureInfo.InvariantCulture),
+        HpaField.MinReplicas => hpa.Spec.MinReplicas,
+        HpaField.MaxReplicas => hpa.Spec.MaxReplicas,
+        HpaField.TargetUtilization => Utilization(hpa)?.AverageUtilization is { } p ? p / 100.0 : null,
+        HpaField.ScaleUpStabilization => hpa.Spec.Behavior?.ScaleUp?.StabilizationWindowSeconds,
+        _ => hpa.Spec.Behavior?.ScaleDown?.StabilizationWindowSeconds,
     };
 
-    private static void Write(V2HorizontalPodAutoscaler hpa, string field, double value)
+    private static void Write(V2HorizontalPodAutoscaler hpa, HpaField field, double value)
     {
         switch (field)
         {
-            case "minReplicas":
+            case HpaField.MinReplicas:
                 hpa.Spec.MinReplicas = (int)value;
                 break;
-            case "maxReplicas":
+            case HpaField.MaxReplicas:
                 hpa.Spec.MaxReplicas = (int)value;
                 break;
-            case "targetUtilization":
+            case HpaField.TargetUtilization:
                 var target = Utilization(hpa) ?? throw new ActuatorException("hpa: the HPA has no Resource metric with a Utilization target to change");
                 target.AverageUtilization = (int)Math.Round(value * 100);
                 break;
-            case "scaleUpStabilization":
+            case HpaField.ScaleUpStabilization:
                 Rules(hpa, up: true).StabilizationWindowSeconds = (int)value;
                 break;
             default:
@@ -119,17 +119,17 @@ internal sealed class HpaActuator(KubernetesApi kubernetes, HpaReader reader, IO
         }
     }
 
-    private static void Clear(V2HorizontalPodAutoscaler hpa, string field)
+    private static void Clear(V2HorizontalPodAutoscaler hpa, HpaField field)
     {
         switch (field)
         {
-            case "minReplicas":
+            case HpaField.MinReplicas:
                 hpa.Spec.MinReplicas = null;
                 break;
-            case "scaleUpStabilization":
+            case HpaField.ScaleUpStabilization:
                 Rules(hpa, up: true).StabilizationWindowSeconds = null;
                 break;
-            case "scaleDownStabilization":
+            case HpaField.ScaleDownStabilization:
                 Rules(hpa, up: false).StabilizationWindowSeconds = null;
                 break;
         }
@@ -167,3 +167,6 @@ internal sealed class HpaActuator(KubernetesApi kubernetes, HpaReader reader, IO
         }
     }
 }
+
+/// <summary>What an <see cref="HpaChange"/> replaced: each field's value before, null where it was absent.</summary>
+internal sealed record HpaUndo(IReadOnlyDictionary<HpaField, double?> Previous) : ActuatorUndo;

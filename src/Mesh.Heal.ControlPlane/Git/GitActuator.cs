@@ -1,5 +1,5 @@
-using System.Globalization;
 using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.ControlPlane.Git;
 
@@ -7,9 +7,8 @@ namespace Mesh.Heal.ControlPlane.Git;
 /// temporary worktree when a build is configured, committed citing the issue, pushed, and proposed as a pull request.</summary>
 /// <remarks>
 /// <para>
-/// The target is <c>service/cluster</c>; the changes are the action's <c>branch</c>, <c>base</c>, <c>revision</c>,
-/// <c>path</c>, <c>patch</c> (a unified diff), <c>title</c>, <c>body</c> and <c>issue</c> (the fingerprint), and the
-/// <c>issueId</c> the coordinator adds; the commit and the pull request cite both. Only the new branch is ever
+/// The <see cref="PatchReview"/> gives the branch, base, revision, path, patch (a unified diff), title, body and issue
+/// (the fingerprint), and the issue id the coordinator adds; the commit and the pull request cite both. Only the new branch is ever
 /// written or pushed, by an explicit <c>refs/heads/branch:refs/heads/branch</c> refspec, and nothing is merged: the base
 /// branch is a person's. A patch that does not apply, does not build, or cannot be pushed or proposed leaves nothing behind
 /// (the branch is deleted, locally and on the remote) and fails the action with the reason.
@@ -19,7 +18,7 @@ namespace Mesh.Heal.ControlPlane.Git;
 /// withdrawn and its history kept.
 /// </para>
 /// </remarks>
-internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider time) : IActuator
+internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider time) : IActuator<PatchReview, ReviewUndo>
 {
     private static readonly TimeSpan GitTimeout = TimeSpan.FromMinutes(2);
 
@@ -31,14 +30,11 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
         ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
     };
 
-    public string Name => "git";
-
-    public async Task<IReadOnlyDictionary<string, string?>> ApplyAsync(
-        string target, IReadOnlyDictionary<string, string?> changes, string actor, CancellationToken cancellationToken)
+    public async Task<ReviewUndo> ApplyAsync(PatchReview command, string actor, CancellationToken cancellationToken)
     {
         try
         {
-            return await ApplyCoreAsync(target, changes, actor, cancellationToken);
+            return await ApplyCoreAsync(command, actor, cancellationToken);
         }
         catch (GitException ex)
         {
@@ -46,11 +42,11 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
         }
     }
 
-    public async Task UndoAsync(string target, IReadOnlyDictionary<string, string?> previous, string actor, CancellationToken cancellationToken)
+    public async Task UndoAsync(PatchReview command, ReviewUndo undo, string actor, CancellationToken cancellationToken)
     {
         try
         {
-            await UndoCoreAsync(target, previous, actor, cancellationToken);
+            await UndoCoreAsync(command, undo, actor, cancellationToken);
         }
         catch (GitException ex)
         {
@@ -58,15 +54,15 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
         }
     }
 
-    private async Task<IReadOnlyDictionary<string, string?>> ApplyCoreAsync(
-        string target, IReadOnlyDictionary<string, string?> changes, string actor, CancellationToken cancellationToken)
+    private async Task<ReviewUndo> ApplyCoreAsync(PatchReview command, string actor, CancellationToken cancellationToken)
     {
-        var service = target.Split('/')[0];
+        var service = command.ServiceName;
         var settings = repositories.Settings(service) ?? throw new ActuatorException($"git: ControlPlane:Logs:Services:{service}:Repository is not configured");
-        string Need(string key) => changes.GetValueOrDefault(key) is { Length: > 0 } value ? value : throw new ActuatorException($"git: the action has no '{key}'; accepted: a code.patch action of the bug fixer");
-        var branch = Need("branch");
-        var patch = Need("patch");
-        var path = Need("path");
+        static string Need(string key, string value) => value is { Length: > 0 } ? value : throw new ActuatorException($"git: the action has no '{key}'; accepted: a code.patch action of the bug fixer");
+        var branch = Need("branch", command.Branch);
+        var patch = Need("patch", command.Patch);
+        var path = Need("path", command.Path);
+        var title = Need("title", command.Title);
         if (branch == settings.BaseBranch || branch.StartsWith('-') || branch.Contains("..", StringComparison.Ordinal))
         {
             throw new ActuatorException($"git: branch '{branch}' is not accepted; accepted: a new branch, never the base branch {settings.BaseBranch}");
@@ -80,7 +76,7 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
             await Git(directory, cancellationToken, "fetch", "--quiet", "origin", $"+refs/heads/{settings.BaseBranch}:{RepositoryIndex.BaseRef(settings)}");
         }
 
-        var revision = changes.GetValueOrDefault("revision") is { Length: > 0 } r && await Exists(directory, r + "^{commit}", cancellationToken) ? r : RepositoryIndex.BaseRef(settings);
+        var revision = command.Revision is { Length: > 0 } r && await Exists(directory, r + "^{commit}", cancellationToken) ? r : RepositoryIndex.BaseRef(settings);
         if (await Exists(directory, "refs/heads/" + branch, cancellationToken))
         {
             throw new ActuatorException($"git: branch {branch} already exists in {directory}; delete it (or close its pull request) to propose the fix again");
@@ -102,10 +98,10 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
 
             if (settings.Build.Length > 0)
             {
-                var command = settings.Build.Select(a => a.Replace("{worktree}", worktree, StringComparison.Ordinal)).ToArray();
+                var build = settings.Build.Select(a => a.Replace("{worktree}", worktree, StringComparison.Ordinal)).ToArray();
                 try
                 {
-                    await ProcessRunner.RunAsync(command[0], worktree, command[1..], settings.BuildTimeout, time, cancellationToken, environment: BuildEnvironment);
+                    await ProcessRunner.RunAsync(build[0], worktree, build[1..], settings.BuildTimeout, time, cancellationToken, environment: BuildEnvironment);
                 }
                 catch (ActuatorException ex)
                 {
@@ -114,9 +110,10 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
             }
 
             await Git(worktree, cancellationToken, "add", "--", path);
-            var body = changes.GetValueOrDefault("body") ?? string.Empty;
-            var issue = changes.GetValueOrDefault("issueId") is { Length: > 0 } id ? $"{id} ({changes.GetValueOrDefault("issue") ?? target})" : changes.GetValueOrDefault("issue") ?? target;
-            var message = $"{Need("title")}\n\n{body}\n\nMesh-Heal-Issue: {issue}\nMesh-Heal-Actor: {actor}\n";
+            var body = command.Body;
+            var cited = command.Issue is { Length: > 0 } fingerprint ? fingerprint : command.Target;
+            var issue = command.IssueId is { Length: > 0 } id ? $"{id} ({cited})" : cited;
+            var message = $"{title}\n\n{body}\n\nMesh-Heal-Issue: {issue}\nMesh-Heal-Actor: {actor}\n";
             await GitCli.RunAsync(worktree, ["-c", "user.name=" + settings.AuthorName, "-c", "user.email=" + settings.AuthorEmail, "-c", "commit.gpgsign=false", "commit", "--quiet", "-F", "-"],
                 GitTimeout, time, cancellationToken, input: message);
             var commit = (await Git(worktree, cancellationToken, "rev-parse", "HEAD")).Trim();
@@ -126,20 +123,13 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
                 pushed = true;
             }
 
-            var previous = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-            {
-                ["branch"] = branch,
-                ["commit"] = commit,
-                ["remote"] = remote,
-            };
             if (settings.GitHub is { } github)
             {
-                var (number, url) = await PullRequests.OpenAsync(github, branch, settings.BaseBranch, Need("title"), $"{body}\n\nMesh.Heal issue: `{issue}` (`meshctl issues`).");
-                previous["pullRequest"] = number.ToString(CultureInfo.InvariantCulture);
-                previous["url"] = url;
+                var (number, url) = await PullRequests.OpenAsync(github, branch, settings.BaseBranch, title, $"{body}\n\nMesh.Heal issue: `{issue}` (`meshctl issues`).");
+                return new ReviewUndo(branch, commit, remote, number, url);
             }
 
-            return previous;
+            return new ReviewUndo(branch, commit, remote, null, null);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -158,16 +148,16 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
         }
     }
 
-    private async Task UndoCoreAsync(string target, IReadOnlyDictionary<string, string?> previous, string actor, CancellationToken cancellationToken)
+    private async Task UndoCoreAsync(PatchReview command, ReviewUndo undo, string actor, CancellationToken cancellationToken)
     {
-        var service = target.Split('/')[0];
+        var service = command.ServiceName;
         var settings = repositories.Settings(service) ?? throw new ActuatorException($"git: ControlPlane:Logs:Services:{service}:Repository is not configured");
-        if (settings.GitHub is { } github && int.TryParse(previous.GetValueOrDefault("pullRequest"), CultureInfo.InvariantCulture, out var number))
+        if (settings.GitHub is { } github && undo.PullRequest is { } number)
         {
             await PullRequests.CloseAsync(github, number, $"Withdrawn by Mesh.Heal ({actor}): the fix is rolled back and its commit reverted on this branch.");
         }
 
-        if (previous.GetValueOrDefault("branch") is not { Length: > 0 } branch || previous.GetValueOrDefault("commit") is not { Length: > 0 } commit)
+        if (undo.Branch is not { Length: > 0 } branch || undo.Commit is not { Length: > 0 } commit)
         {
             return;
         }
@@ -180,7 +170,7 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
             await Git(directory, cancellationToken, "worktree", "add", "--quiet", worktree, branch);
             await GitCli.RunAsync(worktree, ["-c", "user.name=" + settings.AuthorName, "-c", "user.email=" + settings.AuthorEmail, "-c", "commit.gpgsign=false", "revert", "--no-edit", commit],
                 GitTimeout, time, cancellationToken);
-            if (previous.GetValueOrDefault("remote") is { Length: > 0 } remote)
+            if (undo.Remote is { Length: > 0 } remote)
             {
                 await Git(worktree, cancellationToken, "push", "--quiet", remote, $"refs/heads/{branch}:refs/heads/{branch}");
             }
@@ -229,3 +219,6 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
         }
     }
 }
+
+/// <summary>What a <see cref="PatchReview"/> opened: the branch and commit its undo reverts, where it was pushed, and the pull request it closes.</summary>
+internal sealed record ReviewUndo(string Branch, string Commit, string? Remote, int? PullRequest, string? Url) : ActuatorUndo;

@@ -1,4 +1,5 @@
 using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Mesh.Heal.ControlPlane.Git;
@@ -11,7 +12,8 @@ internal static class GitServiceCollectionExtensions
     {
         services.TryAddSingleton<RepositoryIndex>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, SourcesSource>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, GitActuator>());
+        services.TryAddSingleton<GitActuator>();
+        services.AddActuator<PatchReview, ReviewUndo, GitActuator>();
         return services;
     }
 }

@@ -14,10 +14,10 @@ internal sealed class HealingHistorySource(MeshStore store) : ISnapshotSource
 
     public ValueTask<MeshSnapshot> AddToAsync(MeshSnapshot snapshot, CancellationToken cancellationToken)
     {
-        var open = store.Issues(null, "open", 10_000).Concat(store.Issues(null, "mitigated", 10_000)).Select(i => i.Fingerprint).ToHashSet(StringComparer.Ordinal);
+        var open = store.OpenIssues().Select(i => i.Fingerprint).ToHashSet(StringComparer.Ordinal);
         var actions = store.Actions(null, null, 500)
             .Where(a => a.CreatedAt >= snapshot.Time - Recent)
-            .Select(a => new RecentAction(a.Key, a.Kind, ActionDetails.Parse(a.Details).Target, a.State, a.CreatedAt, a.UpdatedAt))
+            .Select(a => new RecentAction(a.Key, a.Kind, ActionDetails.Parse(a.Details).Target, a.State, a.CreatedAt, a.UpdatedAt) { Service = a.Service })
             .ToList();
         return ValueTask.FromResult(snapshot.With(HealingHistorySlice.Key, new HealingHistorySlice { OpenIssues = open, Actions = actions }));
     }

@@ -1,6 +1,6 @@
-using Mesh.Heal.Agents;
 using Mesh.Heal.Agents.CircuitBreaker;
 using Mesh.Heal.Agents.Resources;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.ControlPlane.Healing;
 

@@ -6,6 +6,7 @@ using Mesh.Heal.Agents.Resources;
 using Mesh.Heal.Agents.Scaling;
 using Mesh.Heal.ControlPlane.Healing.Internal;
 using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -28,7 +29,8 @@ internal static class HealingServiceCollectionExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.BugFixer);
         services.TryAddSingleton<SnapshotBuilder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, HealingHistorySource>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, PolicyActuator>());
+        services.TryAddSingleton<PolicyActuator>();
+        services.AddActuator<PolicyPatch, PolicyUndo, PolicyActuator>();
         services.TryAddSingleton<HealingCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<HealingCoordinator>());
 

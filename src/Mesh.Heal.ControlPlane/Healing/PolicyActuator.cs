@@ -1,28 +1,24 @@
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.ControlPlane.Healing;
 
 /// <summary>Changes paths in a service's policy document and submits it as a new version, which the distributor pushes to its sidecars.</summary>
-/// <remarks>The target is <c>service</c> or <c>service/cluster</c>; the change goes through the same validation as an operator's, so an
-/// action can never push a policy an operator could not.</remarks>
-internal sealed class PolicyActuator(MeshStore store, PolicyService policies) : IActuator
+/// <remarks>The change goes through the same validation as an operator's, so an action can never push a policy an operator could not.</remarks>
+internal sealed class PolicyActuator(MeshStore store, PolicyService policies) : IActuator<PolicyPatch, PolicyUndo>
 {
-    public string Name => "policy";
+    public Task<PolicyUndo> ApplyAsync(PolicyPatch command, string actor, CancellationToken cancellationToken) =>
+        Task.FromResult(new PolicyUndo(Submit(command.Service, command.Changes.ToDictionary(c => c.Path, c => c.Value, StringComparer.OrdinalIgnoreCase), actor)));
 
-    public Task<IReadOnlyDictionary<string, string?>> ApplyAsync(
-        string target, IReadOnlyDictionary<string, string?> changes, string actor, CancellationToken cancellationToken) =>
-        Task.FromResult(Submit(target, changes, actor));
-
-    public Task UndoAsync(string target, IReadOnlyDictionary<string, string?> previous, string actor, CancellationToken cancellationToken)
+    public Task UndoAsync(PolicyPatch command, PolicyUndo undo, string actor, CancellationToken cancellationToken)
     {
-        Submit(target, previous, actor);
+        Submit(command.Service, undo.Previous, actor);
         return Task.CompletedTask;
     }
 
-    private IReadOnlyDictionary<string, string?> Submit(string target, IReadOnlyDictionary<string, string?> changes, string actor)
+    private IReadOnlyDictionary<string, string?> Submit(string service, IReadOnlyDictionary<string, string?> changes, string actor)
     {
-        var service = target.Split('/')[0];
         var stored = store.Policy(service)
             ?? throw new ActuatorException($"target: service '{service}' has no policy in the control plane; accepted: a service with one (meshctl policy apply)");
         var (document, previous) = PolicyDocument.Patch(stored.Document, changes);
@@ -32,3 +28,6 @@ internal sealed class PolicyActuator(MeshStore store, PolicyService policies) : 
             : previous;
     }
 }
+
+/// <summary>What a <see cref="PolicyPatch"/> replaced: each path's value before, null where it was absent.</summary>
+internal sealed record PolicyUndo(IReadOnlyDictionary<string, string?> Previous) : ActuatorUndo;

@@ -3,6 +3,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Kubernetes;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Heal.ControlPlane.Resources;
@@ -10,24 +11,17 @@ namespace Mesh.Heal.ControlPlane.Resources;
 /// <summary>Cleans up one replica of a service the way its <see cref="CleanupOptions"/> say: a webhook, a command, or a
 /// pod eviction through the Kubernetes API.</summary>
 /// <remarks>
-/// The target is <c>service/instance</c>. A cleanup cannot be undone (the replica's state is gone), so
+/// A cleanup cannot be undone (the replica's state is gone), so
 /// <see cref="UndoAsync"/> changes nothing: the coordinator records the rollback and holds further cleanups of the service
 /// for its cooldown. A Kubernetes eviction goes through the Eviction API, so a PodDisruptionBudget that allows no
 /// disruption now refuses it (HTTP 429) and the action fails rather than taking a service below its budget.
 /// </remarks>
-internal sealed class CleanupActuator(HttpClient http, KubernetesApi kubernetes, IOptions<ResourceOptions> options, TimeProvider time) : IActuator
+internal sealed class CleanupActuator(HttpClient http, KubernetesApi kubernetes, IOptions<ResourceOptions> options, TimeProvider time) : IActuator<Cleanup, CleanupUndo>
 {
-    private static readonly IReadOnlyDictionary<string, string?> Nothing = new Dictionary<string, string?>();
-
-    public string Name => "cleanup";
-
-    public async Task<IReadOnlyDictionary<string, string?>> ApplyAsync(
-        string target, IReadOnlyDictionary<string, string?> changes, string actor, CancellationToken cancellationToken)
+    public async Task<CleanupUndo> ApplyAsync(Cleanup command, string actor, CancellationToken cancellationToken)
     {
-        var slash = target.IndexOf('/', StringComparison.Ordinal);
-        var service = slash > 0 ? target[..slash] : target;
-        var instance = slash > 0 ? target[(slash + 1)..] : changes.GetValueOrDefault("instance") ?? string.Empty;
-        var resource = changes.GetValueOrDefault("resource") ?? string.Empty;
+        var (service, instance, resource) = (command.ServiceName, command.Instance, command.Resource);
+        var target = command.Target;
         if (instance.Length == 0)
         {
             throw new ActuatorException($"cleanup: target '{target}' names no instance; accepted: service/instance");
@@ -64,10 +58,10 @@ internal sealed class CleanupActuator(HttpClient http, KubernetesApi kubernetes,
             throw new ActuatorException($"cleanup: {cleanup.Method} for {target} did not finish within {cleanup.Timeout.TotalSeconds:0} s");
         }
 
-        return Nothing;
+        return new CleanupUndo();
     }
 
-    public Task UndoAsync(string target, IReadOnlyDictionary<string, string?> previous, string actor, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task UndoAsync(Cleanup command, CleanupUndo undo, string actor, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private async Task WebhookAsync(string url, object body, CancellationToken cancellationToken)
     {
@@ -147,3 +141,6 @@ internal sealed class CleanupActuator(HttpClient http, KubernetesApi kubernetes,
         }
     }
 }
+
+/// <summary>What a <see cref="Cleanup"/> leaves to undo: nothing (the replica's state is gone).</summary>
+internal sealed record CleanupUndo : ActuatorUndo;

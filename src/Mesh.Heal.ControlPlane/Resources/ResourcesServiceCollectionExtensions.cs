@@ -2,6 +2,7 @@ using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Resources.Internal;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -18,8 +19,9 @@ internal static class ResourcesServiceCollectionExtensions
         services.TryAddSingleton<ResourceCollector>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSource, ResourcesSource>());
         services.AddHostedService(sp => sp.GetRequiredService<ResourceCollector>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActuator, CleanupActuator>(sp => new CleanupActuator(
-            new HttpClient(), sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<IOptions<ResourceOptions>>(), sp.GetRequiredService<TimeProvider>())));
+        services.TryAddSingleton(sp => new CleanupActuator(
+            new HttpClient(), sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<IOptions<ResourceOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddActuator<Cleanup, CleanupUndo, CleanupActuator>();
         return services;
     }
 }

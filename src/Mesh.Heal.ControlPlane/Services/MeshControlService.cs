@@ -7,6 +7,7 @@ using Mesh.Heal.ControlPlane.Healing.Internal;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
+using Mesh.Heal.Healing;
 using Mesh.Heal.Protocol.Mapping;
 using Wire = Mesh.Heal.Protocol.V1;
 
@@ -32,7 +33,7 @@ internal sealed class MeshControlService(
         foreach (var name in names.Union(outputs.Keys.Select(k => k.Service).Where(s => filter is null || s == filter)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             var latest = policies.Latest(name)?.Version ?? 0;
-            var open = store.Issues(name, "open", MaxLimit).Concat(store.Issues(name, "mitigated", MaxLimit)).ToList();
+            var open = store.OpenIssues(name, MaxLimit).ToList();
             var verdicts = outputs.Where(o => o.Key.Service == name).Select(o => o.Value.Status).ToList();
             var service = new Wire.ServiceStatus
             {
@@ -61,9 +62,9 @@ internal sealed class MeshControlService(
     public override Task<Wire.IngestLogsResponse> IngestLogs(Wire.IngestLogsRequest request, ServerCallContext context)
     {
         var limits = options.Value;
-        if (!Mesh.Heal.Agents.AgentOutputValidator.IsName(request.Service))
+        if (!AgentOutputValidator.IsName(request.Service))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"service: '{request.Service}' is not accepted; accepted: {Mesh.Heal.Agents.AgentOutputValidator.NameRule}"));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"service: '{request.Service}' is not accepted; accepted: {AgentOutputValidator.NameRule}"));
         }
 
         if (request.Lines.Count > limits.MaxBatchLines)
@@ -189,16 +190,16 @@ internal sealed class MeshControlService(
         return moved
             ? action
             : throw new RpcException(new Status(
-                StatusCode.FailedPrecondition, $"action '{action.Id}' is {action.State}; {verb} accepts an action that is {string.Join(" or ", ActionStates.Transition(verb).From)}"));
+                StatusCode.FailedPrecondition, $"action '{action.Id}' is {action.State}; {verb} accepts an action that is {string.Join(" or ", HealingLifecycle.Transition(verb).From.Select(ActionStates.Name))}"));
     }
 
     private Task<Wire.Action> Move(Wire.ActionRequest request, string verb, ServerCallContext context)
     {
-        var (from, to) = ActionStates.Transition(verb);
+        var (from, to) = HealingLifecycle.Transition(verb);
         var (stored, moved) = store.MoveAction(request.Id, from, to);
         var action = Checked(stored, moved, request.Id, verb);
         var reason = request.Reason.Length == 0 ? string.Empty : $": {request.Reason}";
-        store.Audit(AuthInterceptor.Actor(context), "action." + verb, action.Service, action.Id, $"{action.Kind} {string.Join('|', from)} -> {to}{reason}");
+        store.Audit(AuthInterceptor.Actor(context), "action." + verb, action.Service, action.Id, $"{action.Kind} {string.Join('|', from.Select(ActionStates.Name))} -> {ActionStates.Name(to)}{reason}");
         return Task.FromResult(ToWire(action));
     }
 
@@ -254,7 +255,7 @@ internal sealed class MeshControlService(
             Id = a.Id, IssueId = a.IssueId ?? string.Empty, Service = a.Service, Agent = a.Agent, Kind = a.Kind, Description = a.Description,
             Risk = a.Risk, Mode = a.Mode, State = a.State, DryRun = a.DryRun, Diff = a.Diff, RollbackPlan = a.RollbackPlan,
             CreatedAt = Timestamp.FromDateTimeOffset(a.CreatedAt), UpdatedAt = Timestamp.FromDateTimeOffset(a.UpdatedAt),
-            Target = details.Target, Verdict = details.Verdict ?? string.Empty, SignalBefore = details.Before?.ToString() ?? string.Empty,
+            Target = details.Target, Verdict = details.VerdictText ?? string.Empty, SignalBefore = details.Before?.ToString() ?? string.Empty,
             SignalAfter = details.After?.ToString() ?? string.Empty,
         };
     }

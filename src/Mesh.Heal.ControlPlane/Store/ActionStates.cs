@@ -1,10 +1,9 @@
+using Mesh.Heal.ControlPlane.Healing;
+
 namespace Mesh.Heal.ControlPlane.Store;
 
-/// <summary>The lifecycle of an action: which operator verbs move it from which state.</summary>
-/// <remarks>
-/// proposed → approved (approve) or rejected (reject); an approved or auto action is applied by the coordinator and
-/// then verified (succeeded or failed); applied, succeeded or failed → rolled_back (rollback).
-/// </remarks>
+/// <summary>The names the store, the API and meshctl give <see cref="ActionState"/> and <see cref="IssueState"/>.</summary>
+/// <remarks>The rules between the states are <see cref="HealingLifecycle"/>'s.</remarks>
 internal static class ActionStates
 {
     public const string Proposed = "proposed";
@@ -15,12 +14,34 @@ internal static class ActionStates
     public const string Failed = "failed";
     public const string RolledBack = "rolled_back";
 
-    /// <summary>The states each verb accepts and the state it leads to.</summary>
-    public static (string[] From, string To) Transition(string verb) => verb switch
+    public static string Name(ActionState state) => state switch
     {
-        "approve" => ([Proposed], Approved),
-        "reject" => ([Proposed], Rejected),
-        "rollback" => ([Applied, Succeeded, Failed], RolledBack),
-        _ => throw new ArgumentOutOfRangeException(nameof(verb), verb, "accepted: approve, reject, rollback"),
+        ActionState.Proposed => Proposed,
+        ActionState.Approved => Approved,
+        ActionState.Rejected => Rejected,
+        ActionState.Applied => Applied,
+        ActionState.Succeeded => Succeeded,
+        ActionState.Failed => Failed,
+        ActionState.RolledBack => RolledBack,
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
+    };
+
+    public static ActionState Parse(string name) => name switch
+    {
+        Proposed => ActionState.Proposed,
+        Approved => ActionState.Approved,
+        Rejected => ActionState.Rejected,
+        Applied => ActionState.Applied,
+        Succeeded => ActionState.Succeeded,
+        Failed => ActionState.Failed,
+        RolledBack => ActionState.RolledBack,
+        _ => throw new FormatException($"'{name}' is not an action state; accepted: proposed, approved, rejected, applied, succeeded, failed, rolled_back"),
+    };
+
+    public static string Name(IssueState state) => state switch
+    {
+        IssueState.Open => "open",
+        IssueState.Mitigated => "mitigated",
+        _ => "resolved",
     };
 }

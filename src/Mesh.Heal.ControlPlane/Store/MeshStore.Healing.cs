@@ -1,3 +1,5 @@
+using Mesh.Heal.ControlPlane.Healing;
+
 namespace Mesh.Heal.ControlPlane.Store;
 
 internal sealed partial class MeshStore
@@ -23,8 +25,20 @@ internal sealed partial class MeshStore
         }
     }
 
-    /// <summary>Sets an issue's state (open, mitigated, resolved).</summary>
-    public void SetIssueState(string id, string state) => Locked(() => Execute("UPDATE issues SET state = $st WHERE id = $id", ("$st", state), ("$id", id)));
+    /// <summary>Sets an issue's state.</summary>
+    public void SetIssueState(string id, IssueState state) =>
+        Locked(() => Execute("UPDATE issues SET state = $st WHERE id = $id", ("$st", ActionStates.Name(state)), ("$id", id)));
+
+    /// <summary>The issues not resolved: the open ones, then the mitigated ones, each newest first.</summary>
+    public IReadOnlyList<StoredIssue> OpenIssues(string? service = null, int limit = 10_000) =>
+        Query(
+            """
+            SELECT id, fingerprint, service, services, kind, severity, state, summary, first_seen, last_seen, occurrences, details FROM issues
+            WHERE ($s IS NULL OR service = $s) AND state IN ('open', 'mitigated')
+            ORDER BY CASE state WHEN 'open' THEN 0 ELSE 1 END, last_seen DESC LIMIT $l
+            """,
+            ReadIssue,
+            ("$s", service), ("$l", limit));
 
     public StoredIssue? Issue(string id) =>
         Query(
@@ -86,7 +100,13 @@ internal sealed partial class MeshStore
 
     /// <summary>Moves an action from one of <paramref name="from"/> to <paramref name="to"/>, atomically.</summary>
     /// <returns>The action after the move, or its unchanged self when it was in another state; null when there is no such action.</returns>
-    public (StoredAction? Action, bool Moved) MoveAction(string id, IReadOnlyCollection<string> from, string to)
+    public (StoredAction? Action, bool Moved) MoveAction(string id, IReadOnlyCollection<ActionState> from, ActionState to) =>
+        MoveAction(id, [.. from.Select(ActionStates.Name)], ActionStates.Name(to));
+
+    /// <summary>The actions in <paramref name="state"/>, newest first.</summary>
+    public IReadOnlyList<StoredAction> Actions(ActionState state, int limit) => Actions(null, ActionStates.Name(state), limit);
+
+    private (StoredAction? Action, bool Moved) MoveAction(string id, IReadOnlyCollection<string> from, string to)
     {
         lock (_lock)
         {

@@ -1,5 +1,6 @@
 using Mesh.Heal.Agents.BugFixing;
 using Mesh.Heal.Agents.Logs;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.Agents.Tests.BugFixing;
 
@@ -61,14 +62,14 @@ public sealed class BugFixerAgentTests
         Assert.Equal("src/Orders/Program.cs", finding.Evidence["patch"]);
         var action = Assert.Single(output.Actions);
         Assert.Equal("code.patch", action.Kind);
-        Assert.Equal("git", action.Actuator);
+        var review = Assert.IsType<PatchReview>(action.Command);
         Assert.True(action.Review);
         Assert.Equal(ActionRisk.Medium, action.Risk);
-        Assert.Equal($"meshheal/fix-null-pointer-{finding.Subject}", action.Changes["branch"]);
-        Assert.Equal("main", action.Changes["base"]);
+        Assert.Equal($"meshheal/fix-null-pointer-{finding.Subject}", review.Branch);
+        Assert.Equal("main", review.Base);
         Assert.Contains("+    if (order is null)", action.Diff, StringComparison.Ordinal);
-        Assert.Equal(action.Diff, action.Changes["patch"]);
-        Assert.Contains($"bug-fixer/orders/bug.null-pointer/{finding.Subject}", action.Changes["body"], StringComparison.Ordinal);
+        Assert.Equal(action.Diff, review.Patch);
+        Assert.Contains($"bug-fixer/orders/bug.null-pointer/{finding.Subject}", review.Body, StringComparison.Ordinal);
         Assert.Empty(AgentOutputValidator.Validate(output));
         Assert.True(action.AppliesAutomatically(dryRun: false));
         Assert.False(action.AppliesAutomatically(dryRun: true));

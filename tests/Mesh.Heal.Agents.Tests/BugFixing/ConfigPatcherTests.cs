@@ -1,4 +1,5 @@
 using Mesh.Heal.Agents.BugFixing;
+using Mesh.Heal.Healing;
 
 namespace Mesh.Heal.Agents.Tests.BugFixing;
 

@@ -1,6 +1,7 @@
 using Mesh.Heal.Agents.Capacity;
 using Mesh.Heal.Agents.Scaling;
 using Mesh.Heal.Agents.Tests.Resources;
+using Mesh.Heal.Healing;
 using Mesh.Heal.TimeSeries;
 
 namespace Mesh.Heal.Agents.Tests.Capacity;
@@ -23,8 +24,11 @@ public class CapacityAgentsTests
         Assert.Equal(FindingSeverity.Critical, finding.Severity);
         Assert.Equal("6", finding.Evidence["replicas"]);
         var action = Assert.Single(output.Actions);
-        Assert.Equal(("capacity.provision", "hpa", ActionRisk.Medium), (action.Kind, action.Actuator, action.Risk));
-        Assert.True(int.Parse(action.Changes["maxReplicas"]!, System.Globalization.CultureInfo.InvariantCulture) > 6);
+        Assert.Equal(("capacity.provision", ActionRisk.Medium), (action.Kind, action.Risk));
+        var change = Assert.Single(Assert.IsType<HpaChange>(action.Command).Changes);
+        Assert.Equal(HpaField.MaxReplicas, change.Field);
+        Assert.True(change.Value > 6);
+        Assert.Equal(6, change.Previous);
         Assert.Contains("maxReplicas back to 6", action.RollbackPlan, StringComparison.Ordinal);
         Assert.Empty(AgentOutputValidator.Validate(output));
         Assert.True(output.Metrics["forecast90d"] > output.Metrics["forecast30d"]);
@@ -41,7 +45,7 @@ public class CapacityAgentsTests
         Assert.Equal("capacity.oversized", Assert.Single(output.Findings).Kind);
         var action = Assert.Single(output.Actions);
         Assert.Equal("capacity.rightsize", action.Kind);
-        Assert.InRange(int.Parse(action.Changes["maxReplicas"]!, System.Globalization.CultureInfo.InvariantCulture), 2, 3);
+        Assert.InRange(Assert.Single(Assert.IsType<HpaChange>(action.Command).Changes, c => c.Field == HpaField.MaxReplicas).Value, 2, 3);
     }
 
     [Fact]
@@ -89,8 +93,8 @@ public class CapacityAgentsTests
         var accuracy = output.Findings.Single(f => f.Kind == "scaling.accuracy");
         Assert.Equal("0", accuracy.Evidence["accuracy"]);
         var action = Assert.Single(output.Actions);
-        Assert.Equal(("scaling.tune", "hpa"), (action.Kind, action.Actuator));
-        Assert.True(action.Changes.ContainsKey("scaleDownStabilization"));
+        Assert.Equal("scaling.tune", action.Kind);
+        Assert.Contains(Assert.IsType<HpaChange>(action.Command).Changes, c => c.Field == HpaField.ScaleDownStabilization);
         Assert.Equal(ActionRisk.Low, action.Risk);
         Assert.True(output.Metrics["replayWrongSuggested"] < output.Metrics["replayWrongCurrent"]);
         Assert.Empty(AgentOutputValidator.Validate(output));

@@ -1,4 +1,5 @@
 using Mesh.Heal.Agents.CircuitBreaker;
+using Mesh.Heal.Healing;
 using Mesh.Heal.Health;
 using Mesh.Heal.Policy;
 using Microsoft.Extensions.Time.Testing;
@@ -66,11 +67,14 @@ public class CircuitBreakerAgentTests
 
         var fallback = output.Actions.Single(a => a.Kind == "fallback.activate");
         Assert.Equal(("b/c", ActionRisk.Low, true), (fallback.Target, fallback.Risk, fallback.Temporary));
-        Assert.Equal("forceFallback", fallback.Changes["clusters:c:override"]);
-        Assert.Equal(["b/c", "a/b"], fallback.Signal);
+        var patch = Assert.IsType<PolicyPatch>(fallback.Command);
+        Assert.Equal(new EdgeId("b", "c"), patch.Edge);
+        Assert.Equal("forceFallback", Assert.Single(patch.Changes, c => c.Path == "clusters:c:override").Value);
+        Assert.Equal([new EdgeId("b", "c"), new EdgeId("a", "b")], fallback.Signal);
         var timeout = output.Actions.Single(a => a.Kind == "timeout.tighten");
         Assert.Equal(ActionRisk.Low, timeout.Risk);
-        Assert.Equal("500ms", timeout.Changes["clusters:c:timeout"]);
+        var tighter = Assert.Single(Assert.IsType<PolicyPatch>(timeout.Command).Changes);
+        Assert.Equal(("clusters:c:timeout", "500ms", "5s"), (tighter.Path, tighter.Value, tighter.Previous));
         Assert.Equal("b: clusters.c.timeout: 5s -> 500ms", timeout.Diff);
     }
 
@@ -227,7 +231,14 @@ public class CircuitBreakerAgentTests
         Assert.StartsWith("2/2 outages tripped, 0 noise trips", finding.Evidence["replay.proposed"], StringComparison.Ordinal);
         var action = Assert.Single(output.Actions);
         Assert.Equal(("breaker.tune", ActionRisk.Medium), (action.Kind, action.Risk));
-        Assert.Contains("clusters:c:circuitBreaker:samplingDuration", action.Changes.Keys);
+        var patch = Assert.IsType<PolicyPatch>(action.Command);
+        Assert.Contains(patch.Changes, c => c.Path == "clusters:c:circuitBreaker:samplingDuration");
+
+        // The rollback plan is the patch's typed inverse: the thresholds in force before, not text read back out of the diff.
+        var inverse = Assert.IsType<PolicyPatch>(patch.Inverse);
+        Assert.Equal(patch.Edge, inverse.Edge);
+        Assert.Contains(inverse.Changes, c => c.Path == "clusters:c:circuitBreaker:samplingDuration" && c.Value == "2s");
+        Assert.Equal(patch.Changes.Select(c => c.Path), inverse.Changes.Select(c => c.Path));
     }
 
     [Fact]

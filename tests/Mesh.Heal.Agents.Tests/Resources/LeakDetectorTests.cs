@@ -1,4 +1,5 @@
 using Mesh.Heal.Agents.Resources;
+using Mesh.Heal.Healing;
 using Mesh.Heal.TimeSeries;
 
 namespace Mesh.Heal.Agents.Tests.Resources;

@@ -1,5 +1,6 @@
 using Mesh.Heal.Agents.Anomalies;
 using Mesh.Heal.Agents.Resources;
+using Mesh.Heal.Healing;
 using Mesh.Heal.TimeSeries;
 
 namespace Mesh.Heal.Agents.Tests.Resources;
@@ -29,8 +30,7 @@ public class ResourceExhaustionAgentTests
         Assert.Equal("b/b-2", action.Target);
         Assert.Equal(ActionRisk.Medium, action.Risk);
         Assert.True(action.OneShot);
-        Assert.Equal("cleanup", action.Actuator);
-        Assert.Equal("webhook", action.Changes["method"]);
+        Assert.Equal(new Cleanup("b", "b-2", "memory", "webhook"), action.Command);
         Assert.Contains("one of 3 replicas", action.Description, StringComparison.Ordinal);
         Assert.Equal(AgentStatus.Critical, output.Status);
     }
@@ -41,7 +41,7 @@ public class ResourceExhaustionAgentTests
         var snapshot = Snapshot(Leaking("b-1", 30 * Mb), Leaking("b-2", 60 * Mb)) with
         {
             Cleanups = Cleanup("b", "webhook"),
-            Actions = [new RecentAction("k", "resource.cleanup", "b/b-2", "applied", Now.AddMinutes(-1), Now.AddMinutes(-1))],
+            Actions = [new RecentAction("k", "resource.cleanup", "b/b-2", "applied", Now.AddMinutes(-1), Now.AddMinutes(-1)) { Service = "b" }],
         };
 
         var output = _agent.Analyze(snapshot, "b", CancellationToken.None);

@@ -3,6 +3,7 @@ using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Resources;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.Options;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -36,11 +37,12 @@ public sealed class HpaActuatorTests : IDisposable
         _server.Given(Request.Create().WithPath(Path).UsingPut()).RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(r => r.Body!));
         var actuator = Actuator();
 
-        var previous = await actuator.ApplyAsync("b", new Dictionary<string, string?> { ["maxReplicas"] = "9", ["scaleDownStabilization"] = "600", ["targetUtilization"] = "0.6" }, "coordinator", CancellationToken.None);
+        var undo = await actuator.ApplyAsync(
+            Change((HpaField.MaxReplicas, 9), (HpaField.ScaleDownStabilization, 600), (HpaField.TargetUtilization, 0.6)), "coordinator", CancellationToken.None);
 
-        Assert.Equal("6", previous["maxReplicas"]);
-        Assert.Null(previous["scaleDownStabilization"]);
-        Assert.Equal("0.7", previous["targetUtilization"]);
+        Assert.Equal(6, undo.Previous[HpaField.MaxReplicas]);
+        Assert.Null(undo.Previous[HpaField.ScaleDownStabilization]);
+        Assert.Equal(0.7, undo.Previous[HpaField.TargetUtilization]);
         var put = JsonDocument.Parse(_server.LogEntries.Single(e => e.RequestMessage!.Method == "PUT").RequestMessage!.Body!).RootElement;
         var spec = put.GetProperty("spec");
         Assert.Equal(9, spec.GetProperty("maxReplicas").GetInt32());
@@ -59,7 +61,9 @@ public sealed class HpaActuatorTests : IDisposable
         _server.Given(Request.Create().WithPath(Path).UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(changed));
         _server.Given(Request.Create().WithPath(Path).UsingPut()).RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(r => r.Body!));
 
-        await Actuator().UndoAsync("b", new Dictionary<string, string?> { ["maxReplicas"] = "6", ["scaleDownStabilization"] = null }, "operator", CancellationToken.None);
+        await Actuator().UndoAsync(
+            Change((HpaField.MaxReplicas, 9), (HpaField.ScaleDownStabilization, 600)),
+            new HpaUndo(new Dictionary<HpaField, double?> { [HpaField.MaxReplicas] = 6, [HpaField.ScaleDownStabilization] = null }), "operator", CancellationToken.None);
 
         var spec = JsonDocument.Parse(_server.LogEntries.Single(e => e.RequestMessage!.Method == "PUT").RequestMessage!.Body!).RootElement.GetProperty("spec");
         Assert.Equal(6, spec.GetProperty("maxReplicas").GetInt32());
@@ -74,7 +78,7 @@ public sealed class HpaActuatorTests : IDisposable
         _server.Given(Request.Create().WithPath(Path).UsingPut()).RespondWith(Response.Create().WithStatusCode(409).WithHeader("Content-Type", "application/json")
             .WithBody("""{ "kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Conflict", "code": 409 }"""));
 
-        var error = await Assert.ThrowsAsync<ActuatorException>(() => Actuator().ApplyAsync("b", new Dictionary<string, string?> { ["maxReplicas"] = "9" }, "coordinator", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ActuatorException>(() => Actuator().ApplyAsync(Change((HpaField.MaxReplicas, 9)), "coordinator", CancellationToken.None));
 
         Assert.Contains("HTTP 409: it was changed meanwhile", error.Message, StringComparison.Ordinal);
     }
@@ -84,11 +88,13 @@ public sealed class HpaActuatorTests : IDisposable
     {
         _server.Given(Request.Create().WithPath(Path).UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Hpa));
 
-        var error = await Assert.ThrowsAsync<ActuatorException>(() => Actuator().ApplyAsync("b", new Dictionary<string, string?> { ["replicas"] = "9" }, "coordinator", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ActuatorException>(() => Actuator().ApplyAsync(Change(((HpaField)99, 9)), "coordinator", CancellationToken.None));
 
-        Assert.Contains("'replicas' cannot be changed; accepted: minReplicas, maxReplicas", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'99' cannot be changed; accepted: minReplicas, maxReplicas", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(_server.LogEntries, e => e.RequestMessage!.Method == "PUT");
     }
+
+    private static HpaChange Change(params (HpaField Field, double Value)[] changes) => new("b", [.. changes.Select(c => new HpaFieldChange(c.Field, c.Value))]);
 
     private HpaActuator Actuator()
     {

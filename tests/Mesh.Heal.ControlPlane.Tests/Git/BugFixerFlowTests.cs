@@ -1,9 +1,11 @@
 using Mesh.Heal.Agents.BugFixing;
 using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.ControlPlane.Healing.Internal;
 using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using WireMock.Server;
@@ -52,7 +54,8 @@ public sealed class BugFixerFlowTests : IDisposable
         Assert.True(action.State == ActionStates.Succeeded, action.State + ": " + action.Details);
         Assert.Contains("+    if (order is null)", action.Diff, StringComparison.Ordinal);
         Assert.Single(_github.LogEntries, e => e.RequestMessage!.Method == "POST" && e.RequestMessage.Path.EndsWith("/pulls", StringComparison.Ordinal));
-        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.proposed" && e.Detail.Contains("a review (medium risk to merge)", StringComparison.Ordinal));
+        Assert.True(ActionDetails.Parse(action.Details) is { Review: true, Verdict: Verdict.ReviewOpened, Command: PatchReview { IssueId: { Length: > 0 } } });
+        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.proposed" && e.Subject == action.Id);
         var branch = TestRepository.Git(_repository.Remote, "branch", "--list", "--format=%(refname:short)", "meshheal/fix-null-pointer-*").Trim();
         Assert.Contains($"Mesh-Heal-Issue: {issue.Id} ({issue.Fingerprint})", TestRepository.Git(_repository.Remote, "log", "-1", "--format=%B", branch), StringComparison.Ordinal);
         Assert.Contains(issue.Id, _github.LogEntries.Single(e => e.RequestMessage!.Method == "POST").RequestMessage!.Body!, StringComparison.Ordinal);
@@ -91,7 +94,7 @@ public sealed class BugFixerFlowTests : IDisposable
         var (snapshots, anomalies, _) = _test.Snapshots(telemetry, options, logs: logs);
         var repositories = new RepositoryIndex(Options.Create(options.Logs), Options.Create(options.Host), _test.Time, NullLogger<RepositoryIndex>.Instance);
         var coordinator = new HealingCoordinator(
-            [new BugFixerAgent(options.Agents.BugFixer)], [new GitActuator(repositories, TimeProvider.System)],
+            [new BugFixerAgent(options.Agents.BugFixer)], new ActuatorDispatcher([ActuatorBinding.For(new GitActuator(repositories, TimeProvider.System))]),
             snapshots, _test.Store, telemetry, anomalies, Options.Create(options.Healing), _test.Time, NullLogger<HealingCoordinator>.Instance);
         return (coordinator, logs);
     }

@@ -4,6 +4,7 @@ using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Logs;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -56,14 +57,14 @@ public sealed class GitActuatorTests : IDisposable
         var baseBefore = _repository.Head("main", _repository.Remote);
         var actuator = Actuator(build: ["sh", "-c", "grep -q 'order is null' src/Program.cs"]);
 
-        var previous = await actuator.ApplyAsync("orders/abc123", Changes(), "coordinator", CancellationToken.None);
+        var previous = await actuator.ApplyAsync(Review(), "coordinator", CancellationToken.None);
 
-        Assert.Equal("7", previous["pullRequest"]);
-        Assert.Equal("https://github.test/shop/orders/pull/7", previous["url"]);
+        Assert.Equal(7, previous.PullRequest);
+        Assert.Equal("https://github.test/shop/orders/pull/7", previous.Url);
         Assert.Equal(baseBefore, _repository.Head("main", _repository.Remote));
         Assert.Equal(baseBefore, _repository.Head("main"));
         var pushed = _repository.Head("meshheal/fix-null-pointer-abc123", _repository.Remote);
-        Assert.Equal(previous["commit"], pushed);
+        Assert.Equal(previous.Commit, pushed);
         var message = TestRepository.Git(_repository.Remote, "log", "-1", "--format=%an%n%B", pushed);
         Assert.StartsWith("Mesh.Heal\nMesh.Heal: guard order", message, StringComparison.Ordinal);
         Assert.Contains("Mesh-Heal-Issue: bug-fixer/orders/bug.null-pointer/abc123", message, StringComparison.Ordinal);
@@ -81,7 +82,7 @@ public sealed class GitActuatorTests : IDisposable
         ServePullRequests(_github);
         var actuator = Actuator(build: ["sh", "-c", "echo 'Program.cs(6,1): error CS1002: ; expected' >&2; exit 1"]);
 
-        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync("orders/abc123", Changes(), "coordinator", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync(Review(), "coordinator", CancellationToken.None));
 
         Assert.Contains("the patch does not build", error.Message, StringComparison.Ordinal);
         Assert.Contains("error CS1002", error.Message, StringComparison.Ordinal);
@@ -95,10 +96,9 @@ public sealed class GitActuatorTests : IDisposable
     {
         File.WriteAllText(Path.Combine(_repository.Work, "src/Program.cs"), "app.Run();\n");
         TestRepository.Git(_repository.Work, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "--quiet", "-am", "rewrite");
-        var changes = Changes();
-        changes.Remove("revision");
+        var changes = Review() with { Revision = string.Empty };
 
-        var error = await Assert.ThrowsAsync<ActuatorException>(() => Actuator().ApplyAsync("orders/abc123", changes, "coordinator", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ActuatorException>(() => Actuator().ApplyAsync(changes, "coordinator", CancellationToken.None));
 
         Assert.Contains("the patch does not apply to main", error.Message, StringComparison.Ordinal);
     }
@@ -108,12 +108,12 @@ public sealed class GitActuatorTests : IDisposable
     {
         ServePullRequests(_github);
         var actuator = Actuator();
-        var previous = await actuator.ApplyAsync("orders/abc123", Changes(), "coordinator", CancellationToken.None);
+        var previous = await actuator.ApplyAsync(Review(), "coordinator", CancellationToken.None);
 
-        await actuator.UndoAsync("orders/abc123", previous, "alice", CancellationToken.None);
+        await actuator.UndoAsync(Review(), previous, "alice", CancellationToken.None);
 
         var head = _repository.Head("meshheal/fix-null-pointer-abc123", _repository.Remote);
-        Assert.NotEqual(previous["commit"], head);
+        Assert.NotEqual(previous.Commit, head);
         Assert.Equal(Program, TestRepository.Git(_repository.Remote, "show", head + ":src/Program.cs"));
         Assert.Contains(_github.LogEntries, e => e.RequestMessage!.Method == "PATCH" && e.RequestMessage.Body!.Contains("\"closed\"", StringComparison.Ordinal));
         Assert.Contains(_github.LogEntries, e => e.RequestMessage!.Path.EndsWith("/issues/7/comments", StringComparison.Ordinal));
@@ -122,28 +122,19 @@ public sealed class GitActuatorTests : IDisposable
     [Fact]
     public async Task Apply_TheBaseBranchAsTheBranch_IsRefused()
     {
-        var changes = Changes();
-        changes["branch"] = "main";
+        var changes = Review() with { Branch = "main" };
 
-        var error = await Assert.ThrowsAsync<ActuatorException>(() => Actuator().ApplyAsync("orders/abc123", changes, "coordinator", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ActuatorException>(() => Actuator().ApplyAsync(changes, "coordinator", CancellationToken.None));
 
         Assert.Contains("never the base branch main", error.Message, StringComparison.Ordinal);
     }
 
-    private Dictionary<string, string?> Changes()
+    private PatchReview Review()
     {
         var patch = CSharpPatcher.NullGuard("src/Program.cs", Program, 6)!;
-        return new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["branch"] = "meshheal/fix-null-pointer-abc123",
-            ["base"] = "main",
-            ["revision"] = _repository.Head(),
-            ["path"] = patch.Path,
-            ["patch"] = patch.Diff,
-            ["title"] = "Mesh.Heal: " + patch.Description,
-            ["body"] = "why",
-            ["issue"] = "bug-fixer/orders/bug.null-pointer/abc123",
-        };
+        return new PatchReview(
+            "orders", "abc123", "meshheal/fix-null-pointer-abc123", "main", _repository.Head(), patch.Path, patch.Diff, "Mesh.Heal: " + patch.Description, "why",
+            "bug-fixer/orders/bug.null-pointer/abc123");
     }
 
     private GitActuator Actuator(string[]? build = null)

@@ -1,6 +1,7 @@
 using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Logs;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -40,9 +41,9 @@ public sealed class RepositoryIndexTests : IDisposable
     {
         var options = Unreachable();
         var actuator = new GitActuator(Index(options), TimeProvider.System);
-        var changes = new Dictionary<string, string?> { ["branch"] = "meshheal/fix", ["patch"] = "p", ["path"] = "src/Program.cs", ["title"] = "t" };
+        var review = new PatchReview("orders", "abc123", "meshheal/fix", "main", "HEAD", "src/Program.cs", "p", "t", "why", "bug-fixer/orders/bug.null-pointer/abc123");
 
-        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync("orders/abc123", changes, "coordinator", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync(review, "coordinator", CancellationToken.None));
 
         Assert.Contains("git clone", error.Message, StringComparison.Ordinal);
     }

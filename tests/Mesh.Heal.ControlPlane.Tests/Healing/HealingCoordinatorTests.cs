@@ -3,11 +3,13 @@ using Mesh.Heal.Agents.CircuitBreaker;
 using Mesh.Heal.Agents.Resources;
 using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.ControlPlane.Healing.Internal;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
+using Mesh.Heal.Healing;
 using Mesh.Heal.Policy;
 using Mesh.Heal.TimeSeries;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -63,13 +65,14 @@ public class HealingCoordinatorTests : IDisposable
         Assert.Contains("action.applied", audit);
         Assert.Contains("action.verified", audit);
         Assert.Contains("issue.mitigated", audit);
-        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.verified" && e.Detail.Contains("better; before 50.0 % caller failures", StringComparison.Ordinal));
+        Assert.Contains(_test.Store.Actions(null, null, 10), a => ActionDetails.Parse(a.Details) is { Verdict: Verdict.Better, Before.Ratio: 0.5 });
 
         // Nobody sees c while b is held; after the hold (30 s) the verdict is released, the issue resolves and the healings are undone.
         await RunAsync(coordinator, 40, () => { Held("b", "c"); Healthy("a", "b"); });
 
         Assert.Equal("resolved", _test.Store.Issue(cascade.Id)!.State);
         Assert.All(_test.Store.Actions(null, null, 10), a => Assert.Equal(ActionStates.RolledBack, a.State));
+        Assert.All(_test.Store.Actions(null, null, 10), a => Assert.Equal(UndoReason.IssueResolved, ActionDetails.Parse(a.Details).UndoReason));
         policy = Policy("b").ForCluster("c");
         Assert.Equal((BreakerOverride.None, TimeSpan.FromSeconds(5)), (policy.Override, policy.Timeout));
         Assert.Equal(5, _policies.Latest("b")!.Version);
@@ -91,7 +94,8 @@ public class HealingCoordinatorTests : IDisposable
         action = _test.Store.Action(action.Id)!;
         Assert.True(action.State == ActionStates.RolledBack, string.Join("\n", _test.Store.AuditLog(null, 100).Select(e => $"{e.Kind} {e.Detail}")));
         Assert.Equal(BreakerOverride.None, Policy("b").ForCluster("c").Override);
-        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.rolled-back" && e.Detail.Contains("rolled back automatically", StringComparison.Ordinal));
+        Assert.Equal((Verdict.Undone, UndoReason.Worse), (ActionDetails.Parse(action.Details).Verdict, ActionDetails.Parse(action.Details).UndoReason));
+        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.rolled-back" && e.Subject == action.Id);
 
         await RunAsync(coordinator, 5, () => { Failing("b", "c", ratio: 0.6); Failing("a", "b", ratio: 0.6); });
         Assert.Single(_test.Store.Actions(null, null, 10));
@@ -109,7 +113,10 @@ public class HealingCoordinatorTests : IDisposable
         Assert.Equal(2, actions.Count);
         Assert.All(actions, a => Assert.True(a.DryRun && a.State == ActionStates.Proposed));
         Assert.Equal(1, _policies.Latest("b")!.Version);
-        Assert.Equal(2, _test.Store.AuditLog(null, 100).Count(e => e.Kind == "action.dry-run" && e.Detail.Contains("would apply automatically", StringComparison.Ordinal)));
+        // Both would have applied automatically (low risk): recorded as dry-run, not as waiting for approval.
+        Assert.All(actions, a => Assert.Equal(("low", "proposed"), (a.Risk, a.Mode)));
+        Assert.Equal(2, _test.Store.AuditLog(null, 100).Count(e => e.Kind == "action.dry-run"));
+        Assert.DoesNotContain(_test.Store.AuditLog(null, 100), e => e.Kind == "action.proposed");
     }
 
     [Fact]
@@ -156,6 +163,33 @@ public class HealingCoordinatorTests : IDisposable
         Assert.Equal(BreakerOverride.None, Policy("b").ForCluster("c").Override);
         Assert.Single(_test.Store.Actions(null, null, 10), a => a.Kind == "fallback.activate");
         Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Actor == "alice" && e.Kind == "action.rolled-back");
+        Assert.Equal(UndoReason.Operator, ActionDetails.Parse(action.Details).UndoReason);
+    }
+
+    [Fact]
+    public async Task Execute_AnActuatorThrowingAnyException_FailsThatActionOnly_AndTheNextOfTheTickIsAppliedAndVerified()
+    {
+        SubmitCascadePolicies();
+        var actuator = new ThrowingOnceActuator(new PolicyActuator(_test.Store, _policies));
+        var coordinator = Coordinator(agents: [new TwoPatchesAgent()], policy: actuator);
+
+        await RunAsync(coordinator, 1, () => Healthy("a", "b"));
+
+        // Both were handed to the actuator in the same run: the first threw, the second was applied all the same.
+        Assert.Equal(2, actuator.Calls);
+        var actions = _test.Store.Actions(null, null, 10);
+        var failed = Assert.Single(actions, a => a.State == ActionStates.Failed);
+        var failedDetails = ActionDetails.Parse(failed.Details);
+        Assert.Equal(Verdict.Failed, failedDetails.Verdict);
+        Assert.StartsWith(nameof(InvalidOperationException), failedDetails.Reason, StringComparison.Ordinal);
+        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.failed" && e.Subject == failed.Id);
+        var applied = Assert.Single(actions, a => a.State == ActionStates.Applied);
+
+        await RunAsync(coordinator, 8, () => Healthy("a", "b"));
+
+        Assert.Equal(ActionStates.Succeeded, _test.Store.Action(applied.Id)!.State);
+        Assert.Equal(Verdict.NoWorse, ActionDetails.Parse(_test.Store.Action(applied.Id)!.Details).Verdict);
+        Assert.Equal(ActionStates.Failed, _test.Store.Action(failed.Id)!.State);
     }
 
     [Fact]
@@ -258,7 +292,8 @@ public class HealingCoordinatorTests : IDisposable
         Assert.Contains(_test.Store.AuditLog(null, 200), e => e.Kind == "action.applied" && e.Subject == provision.Id);
     }
 
-    private HealingCoordinator Coordinator(Action<TestOptions>? configure = null, IHealingAgent[]? agents = null)
+    private HealingCoordinator Coordinator(
+        Action<TestOptions>? configure = null, IHealingAgent[]? agents = null, IActuator<PolicyPatch, PolicyUndo>? policy = null)
     {
         var options = new TestOptions();
         options.Healing.LiveWindow = TimeSpan.FromSeconds(3);
@@ -271,7 +306,12 @@ public class HealingCoordinatorTests : IDisposable
         var (snapshots, anomalies, _) = _test.Snapshots(_telemetry, options, hpas: hpas);
         return new HealingCoordinator(
             agents ?? [new CircuitBreakerAgent(options.Agents.CircuitBreaker)],
-            [new PolicyActuator(_test.Store, _policies), new CleanupActuator(new HttpClient(), new KubernetesApi(Options.Create(options.Kubernetes)), Options.Create(options.Resources), _test.Time), hpa],
+            new ActuatorDispatcher(
+            [
+                ActuatorBinding.For(policy ?? new PolicyActuator(_test.Store, _policies)),
+                ActuatorBinding.For(new CleanupActuator(new HttpClient(), new KubernetesApi(Options.Create(options.Kubernetes)), Options.Create(options.Resources), _test.Time)),
+                ActuatorBinding.For(hpa),
+            ]),
             snapshots, _test.Store, _telemetry, anomalies, Options.Create(options.Healing), _test.Time, NullLogger<HealingCoordinator>.Instance);
     }
 
@@ -337,6 +377,41 @@ public class HealingCoordinatorTests : IDisposable
     {
         var report = new Wire.SidecarReport { ServiceResources = new Wire.ResourceSample { WorkingSetBytes = workingSet, MemoryLimitBytes = limit, Threads = 20 } };
         _telemetry.Add(service, instance, report);
+    }
+
+    /// <summary>Proposes two low-risk policy changes for b: b's timeout to c and a's timeout to b.</summary>
+    private sealed class TwoPatchesAgent : IHealingAgent
+    {
+        public string Name => "two-patches";
+
+        public IReadOnlyList<SnapshotSliceKey> Reads => [];
+
+        public AgentOutput Analyze(MeshSnapshot snapshot, string service, CancellationToken cancellationToken) =>
+            new(Name, service, AgentStatus.Ok, snapshot.Time)
+            {
+                Actions = service != "b" ? [] :
+                [
+                    new HealingAction("timeout.tighten", new PolicyPatch(new EdgeId("b", "c"), [new PolicyChange("clusters:c:timeout", "4s")]), "first", ActionRisk.Low)
+                    {
+                        Signal = [new EdgeId("b", "c")],
+                    },
+                    new HealingAction("timeout.tighten", new PolicyPatch(new EdgeId("a", "b"), [new PolicyChange("clusters:b:timeout", "900ms")]), "second", ActionRisk.Low)
+                    {
+                        Signal = [new EdgeId("a", "b")],
+                    },
+                ],
+            };
+    }
+
+    /// <summary>A policy actuator whose first apply throws what no actuator is meant to throw.</summary>
+    private sealed class ThrowingOnceActuator(PolicyActuator inner) : IActuator<PolicyPatch, PolicyUndo>
+    {
+        public int Calls { get; private set; }
+
+        public Task<PolicyUndo> ApplyAsync(PolicyPatch command, string actor, CancellationToken cancellationToken) =>
+            ++Calls == 1 ? throw new InvalidOperationException("a bug in an actuator") : inner.ApplyAsync(command, actor, cancellationToken);
+
+        public Task UndoAsync(PolicyPatch command, PolicyUndo undo, string actor, CancellationToken cancellationToken) => inner.UndoAsync(command, undo, actor, cancellationToken);
     }
 
     private sealed class ThrowingAgent : IHealingAgent

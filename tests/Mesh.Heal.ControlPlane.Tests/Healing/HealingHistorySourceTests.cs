@@ -16,8 +16,8 @@ public sealed class HealingHistorySourceTests : IDisposable
     {
         var store = _test.Store;
         store.UpsertIssue("cb/c/open", "c", ["c"], "upstream.unhealthy", "critical", "open");
-        store.SetIssueState(store.UpsertIssue("cb/c/mitigated", "c", ["c"], "cascade.risk", "warning", "mitigated").Id, "mitigated");
-        store.SetIssueState(store.UpsertIssue("cb/c/resolved", "c", ["c"], "cascade.risk", "warning", "resolved").Id, "resolved");
+        store.SetIssueState(store.UpsertIssue("cb/c/mitigated", "c", ["c"], "cascade.risk", "warning", "mitigated").Id, IssueState.Mitigated);
+        store.SetIssueState(store.UpsertIssue("cb/c/resolved", "c", ["c"], "cascade.risk", "warning", "resolved").Id, IssueState.Resolved);
         store.AddAction(null, "b", "cb", "fallback.activate", "old", "low", true, false, "", "", "old", """{"target":"b/old"}""");
         _test.Time.Advance(HealingHistorySource.Recent);
         store.AddAction(null, "b", "cb", "fallback.activate", "new", "low", true, false, "", "", "new", """{"target":"b/c"}""");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Resources;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using WireMock.RequestBuilders;
@@ -15,7 +16,6 @@ namespace Mesh.Heal.ControlPlane.Tests.Resources;
 /// PodDisruptionBudget refuses).</summary>
 public sealed class CleanupActuatorTests : IDisposable
 {
-    private static readonly IReadOnlyDictionary<string, string?> Changes = new Dictionary<string, string?> { ["resource"] = "memory", ["method"] = "x" };
     private readonly WireMockServer _server = WireMockServer.Start();
     private readonly string _directory = Directory.CreateTempSubdirectory("meshheal-cleanup-").FullName;
 
@@ -31,9 +31,9 @@ public sealed class CleanupActuatorTests : IDisposable
         _server.Given(Request.Create().WithPath("/cleanup/b-1").UsingPost()).RespondWith(Response.Create().WithStatusCode(204));
         var actuator = Actuator(new CleanupOptions { Method = "webhook", Url = _server.Url + "/cleanup/{instance}" });
 
-        var previous = await actuator.ApplyAsync("b/b-1", Changes, "coordinator", CancellationToken.None);
+        var undo = await actuator.ApplyAsync(For("b-1"), "coordinator", CancellationToken.None);
 
-        Assert.Empty(previous);
+        Assert.Equal(new CleanupUndo(), undo);
         var body = JsonDocument.Parse(Assert.Single(_server.LogEntries).RequestMessage!.Body!).RootElement;
         Assert.Equal("b", body.GetProperty("service").GetString());
         Assert.Equal("b-1", body.GetProperty("instance").GetString());
@@ -46,7 +46,7 @@ public sealed class CleanupActuatorTests : IDisposable
         _server.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(500));
         var actuator = Actuator(new CleanupOptions { Method = "webhook", Url = _server.Url + "/cleanup" });
 
-        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync("b/b-1", Changes, "coordinator", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync(For("b-1"), "coordinator", CancellationToken.None));
 
         Assert.Contains("HTTP 500", error.Message, StringComparison.Ordinal);
     }
@@ -57,7 +57,7 @@ public sealed class CleanupActuatorTests : IDisposable
         var file = Path.Combine(_directory, "cleaned");
         var actuator = Actuator(new CleanupOptions { Method = "command", Command = ["/bin/sh", "-c", $"echo \"$MESHHEAL_SERVICE $MESHHEAL_INSTANCE {{resource}}\" > {file}"] });
 
-        await actuator.ApplyAsync("b/b-2", Changes, "coordinator", CancellationToken.None);
+        await actuator.ApplyAsync(For("b-2"), "coordinator", CancellationToken.None);
 
         Assert.Equal("b b-2 memory", (await File.ReadAllTextAsync(file)).Trim());
     }
@@ -67,7 +67,7 @@ public sealed class CleanupActuatorTests : IDisposable
     {
         var actuator = Actuator(new CleanupOptions { Method = "command", Command = ["/bin/sh", "-c", "echo no such replica >&2; exit 3"] });
 
-        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync("b/b-2", Changes, "coordinator", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync(For("b-2"), "coordinator", CancellationToken.None));
 
         Assert.Contains("exited with 3: no such replica", error.Message, StringComparison.Ordinal);
     }
@@ -80,7 +80,7 @@ public sealed class CleanupActuatorTests : IDisposable
                 .WithBody("""{"kind":"Eviction","apiVersion":"policy/v1","metadata":{"name":"b-7f9c-x2","namespace":"shop"}}"""));
         var actuator = Actuator(new CleanupOptions { Method = "kubernetes", Namespace = "shop" });
 
-        await actuator.ApplyAsync("b/b-7f9c-x2", Changes, "coordinator", CancellationToken.None);
+        await actuator.ApplyAsync(For("b-7f9c-x2"), "coordinator", CancellationToken.None);
 
         var request = Assert.Single(_server.LogEntries).RequestMessage!;
         var body = JsonDocument.Parse(request.Body!).RootElement;
@@ -98,7 +98,7 @@ public sealed class CleanupActuatorTests : IDisposable
                 .WithBody("""{"kind":"Status","apiVersion":"v1","status":"Failure","message":"Cannot evict pod as it would violate the pod's disruption budget.","reason":"TooManyRequests","code":429}"""));
         var actuator = Actuator(new CleanupOptions { Method = "kubernetes" });
 
-        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync("b/b-1", Changes, "coordinator", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync(For("b-1"), "coordinator", CancellationToken.None));
 
         Assert.Contains("HTTP 429: a PodDisruptionBudget allows no disruption now", error.Message, StringComparison.Ordinal);
     }
@@ -108,10 +108,12 @@ public sealed class CleanupActuatorTests : IDisposable
     {
         var actuator = Actuator(null);
 
-        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync("b/b-1", Changes, "coordinator", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ActuatorException>(() => actuator.ApplyAsync(For("b-1"), "coordinator", CancellationToken.None));
 
         Assert.Contains("ControlPlane:Resources:Services:b:Cleanup is not configured", error.Message, StringComparison.Ordinal);
     }
+
+    private static Cleanup For(string instance) => new("b", instance, "memory", "x");
 
     private CleanupActuator Actuator(CleanupOptions? cleanup)
     {

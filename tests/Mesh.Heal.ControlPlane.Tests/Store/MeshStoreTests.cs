@@ -1,3 +1,4 @@
+using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Store;
 
 namespace Mesh.Heal.ControlPlane.Tests.Store;
@@ -58,13 +59,13 @@ public class MeshStoreTests
         var action = test.Store.AddAction(null, "orders", "circuit-breaker", "fallback.activate", "serve from backup", "medium", automatic: false, dryRun: false, "", "deactivate");
         Assert.Equal(ActionStates.Proposed, action.State);
 
-        var (from, to) = ActionStates.Transition("approve");
+        var (from, to) = HealingLifecycle.Transition("approve");
         var (approved, moved) = test.Store.MoveAction(action.Id, from, to);
         Assert.True(moved);
         Assert.Equal(ActionStates.Approved, approved!.State);
         Assert.False(test.Store.MoveAction(action.Id, from, to).Moved);
 
-        var rollback = ActionStates.Transition("rollback");
+        var rollback = HealingLifecycle.Transition("rollback");
         Assert.False(test.Store.MoveAction(action.Id, rollback.From, rollback.To).Moved);
         Assert.Null(test.Store.MoveAction("act-missing", from, to).Action);
     }
@@ -82,5 +83,24 @@ public class MeshStoreTests
         Assert.Equal("critical", again.Severity);
         Assert.Equal(["orders", "payments"], again.Services);
         Assert.True(again.LastSeen > first.FirstSeen);
+    }
+
+    [Fact]
+    public void OpenIssues_AreTheOpenThenTheMitigated_NeverTheResolved()
+    {
+        using var test = new TestStore();
+        var mitigated = test.Store.UpsertIssue("a/orders/k/1", "orders", ["orders"], "k", "warning", "one");
+        test.Time.Advance(TimeSpan.FromMinutes(1));
+        var resolved = test.Store.UpsertIssue("a/orders/k/2", "orders", ["orders"], "k", "warning", "two");
+        var open = test.Store.UpsertIssue("a/orders/k/3", "orders", ["orders"], "k", "warning", "three");
+        var elsewhere = test.Store.UpsertIssue("a/billing/k/4", "billing", ["billing"], "k", "warning", "four");
+        test.Time.Advance(TimeSpan.FromMinutes(1));
+        test.Store.UpsertIssue("a/orders/k/1", "orders", ["orders"], "k", "warning", "one again");
+        test.Store.SetIssueState(mitigated.Id, IssueState.Mitigated);
+        test.Store.SetIssueState(resolved.Id, IssueState.Resolved);
+
+        Assert.Equal([open.Id, mitigated.Id], test.Store.OpenIssues("orders").Select(i => i.Id));
+        Assert.Equal("mitigated", test.Store.Issue(mitigated.Id)!.State);
+        Assert.Contains(test.Store.OpenIssues(), i => i.Id == elsewhere.Id);
     }
 }

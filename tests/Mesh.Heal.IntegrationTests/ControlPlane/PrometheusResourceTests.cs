@@ -6,6 +6,7 @@ using Mesh.Heal.Chaos;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.Healing;
 using Mesh.Heal.IntegrationTests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

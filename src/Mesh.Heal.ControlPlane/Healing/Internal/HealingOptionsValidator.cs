@@ -1,6 +1,6 @@
-using Mesh.Heal.Agents;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Hosting.Internal;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Heal.ControlPlane.Healing.Internal;

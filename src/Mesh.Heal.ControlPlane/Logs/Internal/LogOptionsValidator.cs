@@ -1,7 +1,7 @@
-using Mesh.Heal.Agents;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Hosting.Internal;
 using Mesh.Heal.ControlPlane.Resources;
+using Mesh.Heal.Healing;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Heal.ControlPlane.Logs.Internal;

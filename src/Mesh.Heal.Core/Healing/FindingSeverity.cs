@@ -1,4 +1,4 @@
-namespace Mesh.Heal.Agents;
+namespace Mesh.Heal.Healing;
 
 /// <summary>How grave a finding is.</summary>
 public enum FindingSeverity

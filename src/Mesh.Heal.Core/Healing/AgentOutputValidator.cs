@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Mesh.Heal.Policy;
 
-namespace Mesh.Heal.Agents;
+namespace Mesh.Heal.Healing;
 
 /// <summary>Checks an <see cref="AgentOutput"/> before the coordinator acts on it; every error names the field and what is accepted.</summary>
 /// <remarks>An agent's bug must not become an action: an output with any error is recorded as a finding about the agent, not applied.</remarks>
@@ -42,9 +42,16 @@ public static partial class AgentOutputValidator
             var a = output.Actions[i];
             var field = $"actions[{i}]";
             Kind($"{field}.kind", a.Kind);
-            if (string.IsNullOrWhiteSpace(a.Target))
+            if (a.Command is null)
             {
-                errors.Add(new($"{field}.target", "is empty; accepted: the service, cluster or pod the action changes"));
+                errors.Add(new($"{field}.command", "is missing; accepted: a PolicyPatch, HpaChange, Cleanup or PatchReview"));
+            }
+            else
+            {
+                foreach (var (name, message) in a.Command.Validate())
+                {
+                    errors.Add(new($"{field}.command.{name}", message));
+                }
             }
 
             if (string.IsNullOrWhiteSpace(a.RollbackPlan))
@@ -62,12 +69,7 @@ public static partial class AgentOutputValidator
                     + string.Join(", ", output.Findings.Where(f => f.Kind == a.FindingKind).Select(f => $"'{f.Subject}'"))));
             }
 
-            if (!NamePattern().IsMatch(a.Actuator))
-            {
-                errors.Add(new($"{field}.actuator", $"'{a.Actuator}' is not a name; accepted: an actuator's name, such as policy"));
-            }
-
-            foreach (var edge in a.Signal.Where(e => e.Split('/') is not [{ Length: > 0 }, { Length: > 0 }]))
+            foreach (var edge in a.Signal.Where(e => !e.IsValid))
             {
                 errors.Add(new($"{field}.signal", $"'{edge}' is not an edge; accepted: caller/cluster"));
             }

@@ -1,4 +1,4 @@
-namespace Mesh.Heal.Agents;
+namespace Mesh.Heal.Healing;
 
 /// <summary>Something an agent found about a service, with the evidence that supports it.</summary>
 /// <param name="Kind">What was found, in dotted lowercase: <c>breaker.degraded</c>, <c>memory.leak</c>.</param>
@@ -16,5 +16,5 @@ public sealed record Finding(string Kind, string Subject, string Summary, Findin
 
     /// <summary>The key that merges the same finding across runs and sidecars into one issue.</summary>
     /// <remarks>Agent, service, kind and subject: the summary and the figures change from run to run, the fingerprint does not.</remarks>
-    public string Fingerprint(string agent, string service) => $"{agent}/{service}/{Kind}/{Subject}";
+    public string Fingerprint(string agent, string service) => new IssueFingerprint(agent, service, Kind, Subject).ToString();
 }

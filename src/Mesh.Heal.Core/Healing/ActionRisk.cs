@@ -1,4 +1,4 @@
-namespace Mesh.Heal.Agents;
+namespace Mesh.Heal.Healing;
 
 /// <summary>How much harm an action could do if it were wrong; decides whether it applies by itself.</summary>
 public enum ActionRisk

@@ -1,4 +1,4 @@
-namespace Mesh.Heal.Agents;
+namespace Mesh.Heal.Healing;
 
 /// <summary>How an agent rates the service it looked at; at least as grave as its gravest finding.</summary>
 public enum AgentStatus

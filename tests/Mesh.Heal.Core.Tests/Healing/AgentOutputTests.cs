@@ -1,6 +1,6 @@
-using Mesh.Heal.Agents;
+using Mesh.Heal.Healing;
 
-namespace Mesh.Heal.Core.Tests.Agents;
+namespace Mesh.Heal.Core.Tests.Healing;
 
 public class AgentOutputTests
 {
@@ -13,13 +13,16 @@ public class AgentOutputTests
         };
 
     private static HealingAction Fallback() =>
-        new("fallback.activate", "orders/backend", "serve backend's callers from backup", ActionRisk.Low, "set override: none on orders/backend")
+        new("fallback.activate", Patch("orders", "forceFallback"), "serve backend's callers from backup", ActionRisk.Low)
         {
+            RollbackPlan = "set override: none on orders/backend",
             FindingKind = "breaker.degraded",
             FindingSubject = "backend",
-            Changes = new Dictionary<string, string?> { ["clusters:backend:override"] = "forceFallback" },
-            Signal = ["orders/backend"],
+            Signal = [new EdgeId("orders", "backend")],
         };
+
+    private static PolicyPatch Patch(string caller, string value, string path = "clusters:backend:override") =>
+        new(new EdgeId(caller, "backend"), [new PolicyChange(path, value) { Previous = "none" }]);
 
     [Fact]
     public void Validate_AWellFormedOutput_HasNoErrors()
@@ -37,7 +40,7 @@ public class AgentOutputTests
             Findings = [Degraded(FindingSeverity.Critical) with { Kind = "Degraded!", Summary = " ", Confidence = 1.5 }],
             Actions =
             [
-                Fallback() with { Target = "", RollbackPlan = "", FindingKind = "memory.leak", Actuator = "Policy!", Signal = ["orders"] },
+                Fallback() with { Command = new PolicyPatch(new EdgeId("Orders!", ""), []), RollbackPlan = "", FindingKind = "memory.leak", Signal = [new EdgeId("orders", "")] },
                 Fallback() with { FindingKind = "Degraded!", FindingSubject = "frontend" },
             ],
         };
@@ -45,7 +48,7 @@ public class AgentOutputTests
         var errors = AgentOutputValidator.Validate(output);
 
         Assert.Equal(
-            ["actions[0].actuator", "actions[0].findingKind", "actions[0].rollbackPlan", "actions[0].signal", "actions[0].target", "actions[1].findingSubject", "agent", "findings[0].confidence", "findings[0].kind", "findings[0].summary", "service", "status"],
+            ["actions[0].command.changes", "actions[0].command.edge", "actions[0].findingKind", "actions[0].rollbackPlan", "actions[0].signal", "actions[1].findingSubject", "agent", "findings[0].confidence", "findings[0].kind", "findings[0].summary", "service", "status"],
             errors.Select(e => e.Field).Order(StringComparer.Ordinal));
         Assert.Contains(errors, e => e.Field == "status" && e.Message.Contains("accepted: Critical", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Field == "actions[0].rollbackPlan" && e.Message.Contains("every action has one", StringComparison.Ordinal));
@@ -65,10 +68,11 @@ public class AgentOutputTests
     [Fact]
     public void Key_IsTheSameForTheSameChangeWithOtherValues()
     {
-        var tighter = Fallback() with { Changes = new Dictionary<string, string?> { ["Clusters:Backend:Override"] = "forceOpen" }, Description = "other words" };
+        var tighter = Fallback() with { Command = Patch("orders", "forceOpen", "Clusters:Backend:Override"), Description = "other words" };
 
         Assert.Equal(Fallback().Key, tighter.Key);
-        Assert.NotEqual(Fallback().Key, (Fallback() with { Target = "billing/backend" }).Key);
+        Assert.Equal("fallback.activate:orders/backend:clusters:backend:override", Fallback().Key);
+        Assert.NotEqual(Fallback().Key, (Fallback() with { Command = Patch("billing", "forceFallback") }).Key);
     }
 
     [Fact]
@@ -90,5 +94,49 @@ public class AgentOutputTests
     public void AppliesAutomatically_OnlyLowRisk_AndNeverInDryRun(ActionRisk risk, bool dryRun, bool expected)
     {
         Assert.Equal(expected, (Fallback() with { Risk = risk }).AppliesAutomatically(dryRun));
+    }
+
+    [Theory]
+    [InlineData("orders/backend", true)]
+    [InlineData("orders", false)]
+    [InlineData("/backend", false)]
+    [InlineData("orders/", false)]
+    [InlineData("orders/backend/x", false)]
+    public void EdgeId_TryParse_AcceptsCallerSlashClusterOnly(string text, bool valid)
+    {
+        Assert.Equal(valid, EdgeId.TryParse(text, out var edge));
+        if (valid)
+        {
+            Assert.Equal(new EdgeId("orders", "backend"), edge);
+            Assert.Equal(text, edge.ToString());
+        }
+    }
+
+    [Fact]
+    public void EdgeId_Parse_NamesWhatIsAccepted()
+    {
+        var error = Assert.Throws<FormatException>(() => EdgeId.Parse("orders"));
+
+        Assert.Contains("accepted: caller/cluster", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void IssueFingerprint_Parse_KeepsASubjectWithASlash()
+    {
+        var fingerprint = new Finding("breaker.tuning", "b/c", "s", FindingSeverity.Info, 0.5).Fingerprint("circuit-breaker", "c");
+
+        Assert.Equal(new IssueFingerprint("circuit-breaker", "c", "breaker.tuning", "b/c"), IssueFingerprint.Parse(fingerprint));
+        Assert.Throws<FormatException>(() => IssueFingerprint.Parse("circuit-breaker/c"));
+    }
+
+    [Fact]
+    public void RollbackPlan_DefaultsToTheCommandsInverse()
+    {
+        var action = new HealingAction("timeout.tighten", new PolicyPatch(new EdgeId("b", "c"), [new PolicyChange("clusters:c:timeout", "500ms") { Previous = "5s" }]), "cut", ActionRisk.Low);
+
+        var inverse = Assert.IsType<PolicyPatch>(action.Command.Inverse);
+        Assert.Equal(("clusters:c:timeout", "5s"), (Assert.Single(inverse.Changes).Path, inverse.Changes[0].Value));
+        Assert.Equal(action.Command.DescribeUndo(), action.RollbackPlan);
+        Assert.Null(new Cleanup("b", "b-1", "memory", "command").Inverse);
     }
 }

@@ -1,4 +1,4 @@
-namespace Mesh.Heal.Agents;
+namespace Mesh.Heal.Healing;
 
 /// <summary>What every agent returns for one service: the same shape, so the coordinator needs to know nothing agent-specific.</summary>
 /// <param name="Agent">The agent's name: <c>circuit-breaker</c>, <c>resource-exhaustion</c>, ...</param>

@@ -1,28 +1,33 @@
-namespace Mesh.Heal.Agents;
+namespace Mesh.Heal.Healing;
 
 /// <summary>What an agent proposes to do about a finding, and how to undo it.</summary>
 /// <param name="Kind">What it does, in dotted lowercase: <c>fallback.activate</c>, <c>pod.restart</c>.</param>
-/// <param name="Target">What it acts on: a service, a cluster of a service (<c>orders/backend</c>), a pod.</param>
+/// <param name="Command">What the actuator of its type carries out.</param>
 /// <param name="Description">One sentence for an operator.</param>
 /// <param name="Risk">How much harm it could do if it were wrong.</param>
-/// <param name="RollbackPlan">How to undo it, as the coordinator will if the outcome gets worse; never empty.</param>
-public sealed record HealingAction(string Kind, string Target, string Description, ActionRisk Risk, string RollbackPlan)
+public sealed record HealingAction(string Kind, ActuatorCommand Command, string Description, ActionRisk Risk)
 {
+    private readonly string? _rollbackPlan;
+
+    /// <summary>What it acts on: <see cref="ActuatorCommand.Target"/>.</summary>
+    public string Target => Command.Target;
+
+    /// <summary>How to undo it, as the coordinator will if the outcome gets worse; never empty.</summary>
+    /// <remarks>Default: the command's own <see cref="ActuatorCommand.DescribeUndo"/>; an agent may say more (when it is undone).</remarks>
+    public string RollbackPlan
+    {
+        get => _rollbackPlan ?? Command.DescribeUndo();
+        init => _rollbackPlan = value;
+    }
+
     /// <summary>The finding it answers (its <see cref="Finding.Kind"/>), or empty.</summary>
     public string FindingKind { get; init; } = string.Empty;
 
     /// <summary>The <see cref="Finding.Subject"/> of the finding it answers; with <see cref="FindingKind"/> it names the issue the healing belongs to.</summary>
     public string FindingSubject { get; init; } = string.Empty;
 
-    /// <summary>Which actuator carries it out.</summary>
-    /// <remarks>Default <c>policy</c>: <see cref="Changes"/> are configuration paths in <see cref="Target"/>'s policy document.</remarks>
-    public string Actuator { get; init; } = "policy";
-
-    /// <summary>What the actuator sets, by path (<c>clusters:c:override</c>: <c>forceFallback</c>); a null value removes the path.</summary>
-    public IReadOnlyDictionary<string, string?> Changes { get; init; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>The edges (<c>caller/cluster</c>) whose failures, as their callers saw them, judge the healing before and after.</summary>
-    public IReadOnlyList<string> Signal { get; init; } = [];
+    /// <summary>The edges whose failures, as their callers saw them, judge the healing before and after.</summary>
+    public IReadOnlyList<EdgeId> Signal { get; init; } = [];
 
     /// <summary>Whether it only holds until its issue resolves, when the coordinator undoes it (a forced fallback, a tightened timeout).</summary>
     public bool Temporary { get; init; }
@@ -38,8 +43,8 @@ public sealed record HealingAction(string Kind, string Target, string Descriptio
     /// <summary>The change as a diff (a policy document, a patch), or null when there is none to show.</summary>
     public string? Diff { get; init; }
 
-    /// <summary>What makes two proposals the same healing: kind, target and the paths changed, not the values.</summary>
-    public string Key => $"{Kind}:{Target}:{string.Join(',', Changes.Keys.Select(k => k.ToLowerInvariant()).Order(StringComparer.Ordinal))}";
+    /// <summary>What makes two proposals the same healing: kind, target and what the command changes, not the values.</summary>
+    public string Key => $"{Kind}:{Target}:{string.Join(',', Command.Changed)}";
 
     /// <summary>Whether the coordinator may apply it without an operator: not in dry-run, and a <see cref="Review"/> or no riskier
     /// than <paramref name="upTo"/> (low unless the operator allowed more).</summary>
