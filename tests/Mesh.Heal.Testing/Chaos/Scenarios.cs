@@ -156,7 +156,7 @@ internal static partial class Scenarios
             sidecar,
             "backend",
             cancellationToken);
-        var reconnected = await EventuallyAsync(async () => (await sidecar.StateAsync()).GetProperty("controlPlane").GetProperty("connected").GetBoolean());
+        var reconnected = await Wait.TryUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("controlPlane").GetProperty("connected").GetBoolean());
         var state = await sidecar.StateAsync();
         return ScenarioResult.From("control-plane-killed", samples, done["fault"], done["heal"], health,
         [
@@ -179,7 +179,7 @@ internal static partial class Scenarios
             sidecar,
             "backend",
             cancellationToken);
-        var nacked = await EventuallyAsync(async () => LastNack(await controlPlane.StatusAsync()) == bad);
+        var nacked = await Wait.TryUntilAsync(async () => LastNack(await controlPlane.StatusAsync()) == bad);
         var state = await sidecar.StateAsync();
         return ScenarioResult.From("bad-policy", samples, fault: null, heal: null, health,
         [
@@ -209,7 +209,7 @@ internal static partial class Scenarios
                 outlierDetection: { consecutiveFailures: 3, ejectionDuration: 10s }
                 fallback: { cluster: backup }
             """);
-        if (!await EventuallyAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == version))
+        if (!await Wait.TryUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == version))
         {
             throw new TimeoutException($"the sidecar did not apply policy version {version}:\n{sidecar.Process.Output}");
         }
@@ -260,26 +260,4 @@ internal static partial class Scenarios
     private static ScenarioCheck Check(string name, bool passed, string detail) => new(name, passed, detail);
 
     private static string Ms(double? ms) => ms is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v:0} ms") : "never";
-
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return true;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        return false;
-    }
 }
