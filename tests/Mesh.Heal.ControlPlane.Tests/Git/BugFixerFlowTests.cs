@@ -53,7 +53,8 @@ public sealed class BugFixerFlowTests : IDisposable
         Assert.True(action.State == ActionStates.Succeeded, action.State + ": " + action.Details);
         Assert.Contains("+    if (order is null)", action.Diff, StringComparison.Ordinal);
         Assert.Single(_github.LogEntries, e => e.RequestMessage!.Method == "POST" && e.RequestMessage.Path.EndsWith("/pulls", StringComparison.Ordinal));
-        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.proposed" && e.Detail.Contains("a review (medium risk to merge)", StringComparison.Ordinal));
+        // Proposed as a review that opens by itself (auto, medium risk to merge: asserted above), and audited as this action's proposal.
+        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.proposed" && e.Subject == action.Id && e.Actor == action.Agent);
         var branch = TestRepository.Git(_repository.Remote, "branch", "--list", "--format=%(refname:short)", "meshheal/fix-null-pointer-*").Trim();
         Assert.Contains($"Mesh-Heal-Issue: {issue.Id} ({issue.Fingerprint})", TestRepository.Git(_repository.Remote, "log", "-1", "--format=%B", branch), StringComparison.Ordinal);
         Assert.Contains(issue.Id, _github.LogEntries.Single(e => e.RequestMessage!.Method == "POST").RequestMessage!.Body!, StringComparison.Ordinal);
