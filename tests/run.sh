@@ -102,10 +102,15 @@ if [ "$publish_ok" = 1 ]; then
   export MESHHEAL_SIDECAR_BINARY=$binary
   run_tests "Mesh.Heal.Sidecar.Tests (AOT sidecar)" tests/Mesh.Heal.Sidecar.Tests/Mesh.Heal.Sidecar.Tests.csproj Mesh.Heal.Sidecar.Tests.aot \
     --filter "FullyQualifiedName~Mesh.Heal.Sidecar.Tests.Integration."
-  # The data-plane chaos scenarios, and the integration tests whose sidecars are TestSidecar processes in this mode.
-  with_sidecars=(Chaos.ChaosTests.DataPlaneScenario Cli.MeshctlTests ControlPlane.AuthTests ControlPlane.IdentityTests
-    ControlPlane.PolicyPushTests ControlPlane.RestartTests ControlPlane.SidecarShutdownTests ControlPlane.TelemetryTests ControlPlane.TlsTests)
+  # The integration tests whose sidecars are TestSidecar processes in this mode, and the data-plane chaos scenarios that
+  # reach what only the whole native program does (policy stream, ACK/NACK, the persisted policy, fallback and the
+  # ramp back). half-503, latency-jump, replica-down and cascade run JIT only: their breaker ratio, timeout, outlier
+  # ejection and proxying run natively in the sidecar's own integration tests above (FallbackTests, OutlierDetectionTests).
+  with_sidecars=(Cli.MeshctlTests ControlPlane.AuthTests ControlPlane.IdentityTests ControlPlane.PolicyPushTests
+    ControlPlane.RestartTests ControlPlane.SidecarShutdownTests ControlPlane.TelemetryTests ControlPlane.TlsTests)
+  aot_scenarios=(upstream-down control-plane-killed bad-policy recovery)
   filter=$(printf 'FullyQualifiedName~Mesh.Heal.IntegrationTests.%s|' "${with_sidecars[@]}")
+  filter+=$(printf '(FullyQualifiedName~Mesh.Heal.IntegrationTests.Chaos.ChaosTests.DataPlaneScenario&DisplayName~%s)|' "${aot_scenarios[@]}")
   run_tests "Mesh.Heal.IntegrationTests (AOT sidecar)" tests/Mesh.Heal.IntegrationTests/Mesh.Heal.IntegrationTests.csproj Mesh.Heal.IntegrationTests.aot \
     --filter "${filter%|}"
   unset MESHHEAL_SIDECAR_BINARY
