@@ -19,8 +19,10 @@ COPY src/Mesh.Heal.Agents/Mesh.Heal.Agents.csproj src/Mesh.Heal.Agents/
 COPY src/Mesh.Heal.Sidecar/Mesh.Heal.Sidecar.csproj src/Mesh.Heal.Sidecar/
 COPY src/Mesh.Heal.ControlPlane/Mesh.Heal.ControlPlane.csproj src/Mesh.Heal.ControlPlane/
 COPY src/Mesh.Heal.Cli/Mesh.Heal.Cli.csproj src/Mesh.Heal.Cli/
-# meshctl references every other project, so restoring it restores them all.
-RUN dotnet restore src/Mesh.Heal.Cli/Mesh.Heal.Cli.csproj
+COPY src/Mesh.Heal.Demo/Mesh.Heal.Demo.csproj src/Mesh.Heal.Demo/
+# The demo host references every server project, meshctl the rest: restoring both restores them all.
+RUN dotnet restore src/Mesh.Heal.Demo/Mesh.Heal.Demo.csproj \
+ && dotnet restore src/Mesh.Heal.Cli/Mesh.Heal.Cli.csproj
 # The protocol project compiles the contracts in proto/.
 COPY proto/ proto/
 COPY src/ src/
@@ -30,13 +32,16 @@ COPY tests/bench/publish-sidecar-aot.sh tests/bench/
 RUN tests/bench/publish-sidecar-aot.sh /out/sidecar-aot \
  && mkdir -p /out/sidecar && cp /out/sidecar-aot/Mesh.Heal.Sidecar /out/sidecar-aot/appsettings.json /out/sidecar/
 RUN dotnet publish src/Mesh.Heal.ControlPlane/Mesh.Heal.ControlPlane.csproj -c Release --no-restore -o /out/control-plane \
- && dotnet publish src/Mesh.Heal.Cli/Mesh.Heal.Cli.csproj -c Release --no-restore -o /out/cli
+ && dotnet publish src/Mesh.Heal.Cli/Mesh.Heal.Cli.csproj -c Release --no-restore -o /out/cli \
+ && dotnet publish src/Mesh.Heal.Demo/Mesh.Heal.Demo.csproj -c Release --no-restore -o /out/demo
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /out/sidecar /app/sidecar
 COPY --from=build /out/control-plane /app/control-plane
 COPY --from=build /out/cli /app/cli
+# `meshctl demo` runs the demo host from the demo/ folder beside meshctl's (src/Mesh.Heal.Cli/Demo/DemoLauncher.cs).
+COPY --from=build /out/demo /app/demo
 COPY --chmod=755 deploy/docker/meshheal.sh /app/meshheal
 # The bug fixer's git actuator runs git itself (worktrees, commits, pushes of its patch branches).
 RUN apt-get update \

@@ -7,6 +7,8 @@ const string Usage = """
 
     usage:
       meshctl demo [--duration 30s] [--rate 200] [--quiet]
+          (runs the demo host, src/Mesh.Heal.Demo: found through MESHHEAL_DEMO, a demo/ folder beside meshctl's, or the
+          source tree meshctl or the current directory is in)
           A local mesh on 127.0.0.1: a control plane, a primary and a backup service, and a real sidecar in front.
           Traffic runs at a fixed rate; a policy change pushed through the control plane gives the sidecar its
           fallback live; the primary is killed a third of the way in and revived at two thirds. Prints a per-second
@@ -66,71 +68,8 @@ switch (args[0])
 {
     case "analyze":
         return await AnalyzeCommands.RunAsync(args, Console.In, Console.Out, Console.Error);
-    case "demo":
-        if (!DemoArguments.TryParse(args.AsSpan(1), out var options, out var error))
-        {
-            await Console.Error.WriteLineAsync("meshctl demo: " + error);
-            return 2;
-        }
-
-        using (var cancel = new CancellationTokenSource())
-        {
-            Console.CancelKeyPress += (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            var summary = await new DemoRunner(options, Console.Out, TimeProvider.System).RunAsync(cancel.Token);
-            return summary.Total > 0 ? 0 : 1;
-        }
-
-    case "upstream":
-        var port = 18080;
-        var name = "primary";
-        Uri? call = null;
-        long? memoryLimit = null;
-        double? capacity = null;
-        for (var i = 1; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--port" when i + 1 < args.Length && int.TryParse(args[i + 1], out port) && port is >= 0 and <= 65535:
-                    i++;
-                    break;
-                case "--name" when i + 1 < args.Length:
-                    name = args[++i];
-                    break;
-                case "--call" when i + 1 < args.Length && Uri.TryCreate(args[i + 1], UriKind.Absolute, out call) && call.Scheme is "http" or "https":
-                    i++;
-                    break;
-                case "--memory-limit" when i + 1 < args.Length && DemoUpstream.TryBytes(args[i + 1], out var bytes) && bytes > 0:
-                    memoryLimit = bytes;
-                    i++;
-                    break;
-                case "--capacity" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var c) && c is > 0 and <= 1_000_000:
-                    capacity = c;
-                    i++;
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync($"meshctl upstream: '{args[i]}' is not accepted; accepted: --port 0-65535, --name <text>, --call <http url>, --memory-limit <bytes, such as 512MiB>, --capacity <requests/s, above 0>");
-                    return 2;
-            }
-        }
-
-        var memory = new UpstreamMemory(memoryLimit, problem =>
-        {
-            Console.Error.WriteLine($"upstream '{name}': {problem}; exiting as an out-of-memory kill would");
-            Environment.Exit(137);
-        }, TimeProvider.System);
-        await using (var upstream = await DemoUpstream.StartAsync(name, port, call, memory, capacity))
-        {
-            Console.WriteLine($"upstream '{name}' listening on {upstream.Address}; Ctrl+C to stop");
-            var stopped = new TaskCompletionSource();
-            upstream.Stopping.Register(() => stopped.TrySetResult());
-            await stopped.Task;
-        }
-
-        return 0;
+    case "demo" or "upstream":
+        return await DemoLauncher.RunAsync(args, Console.Error, Environment.GetEnvironmentVariable);
 
     default:
         await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: {string.Join(", ", ControlCommands.Verbs)}, analyze, demo, upstream, help");

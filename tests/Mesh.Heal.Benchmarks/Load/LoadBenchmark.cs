@@ -28,9 +28,13 @@ internal static partial class LoadBenchmark
         int Seconds = 5, int Connections = 32, int Rounds = 3, int Rate = 1000, int FixedSeconds = 8, int FixedRounds = 2,
         int FixedConnections = 64, int Starts = 3, string? SidecarAot = null, string? YarpAot = null, string? Json = null);
 
-    private sealed record Launcher(string Name, Func<int, Task<(BenchProcess Process, Uri Address)>> StartAsync);
+    private sealed record Launcher(string Name, Func<int, Task<(ChaosProcess Process, Uri Address)>> StartAsync);
 
-    private sealed record Target(string Name, Uri Address, BenchProcess Process);
+    private sealed record Target(string Name, Uri Address, ChaosProcess Process)
+    {
+        /// <summary>The process and its children (nginx's workers), read once, after it is ready.</summary>
+        public IReadOnlyList<int> Pids { get; } = ProcessStats.WithChildren(Process.Id);
+    }
 
     private sealed record StartRun(string Target, double[] ListeningMs, double[] FirstOkMs);
 
@@ -53,7 +57,7 @@ internal static partial class LoadBenchmark
         }
 
         var work = Directory.CreateTempSubdirectory("meshheal-load-").FullName;
-        var owned = new List<BenchProcess>();
+        var owned = new List<ChaosProcess>();
 
         // Ctrl+C ends the benchmark without the finally below: stop what it started here.
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
@@ -86,7 +90,7 @@ internal static partial class LoadBenchmark
         }
     }
 
-    private static async Task<int> RunAsync(Options o, string work, List<BenchProcess> owned, TextWriter output)
+    private static async Task<int> RunAsync(Options o, string work, List<ChaosProcess> owned, TextWriter output)
     {
         var root = Programs.Root;
         var total = Stopwatch.StartNew();
@@ -104,7 +108,7 @@ internal static partial class LoadBenchmark
 
         // The upstream: nginx answering 200 "ok" from one worker, steadier than a Kestrel app (no GC, no JIT, no thread pool).
         var upstreamSetup = Nginx.Configure(work, "upstream", null);
-        var (upstream, _) = await BenchProcess.StartAsync("upstream nginx", upstreamSetup.FileName, upstreamSetup.Args, null);
+        var (upstream, _) = await ChaosProcess.StartMeasuredAsync("upstream nginx", upstreamSetup.FileName, upstreamSetup.Args, null);
         Own(owned, upstream);
         await upstream.FirstOkAsync(client, upstreamSetup.Address);
         var upstreamUrl = upstreamSetup.Address.ToString();
@@ -121,7 +125,7 @@ internal static partial class LoadBenchmark
             new(NginxProxy, async i =>
             {
                 var (file, nginxArgs, address) = Nginx.Configure(work, $"nginx-{i}", upstreamSetup.Address);
-                return ((await BenchProcess.StartAsync(NginxProxy, file, nginxArgs, null)).Process, address);
+                return ((await ChaosProcess.StartMeasuredAsync(NginxProxy, file, nginxArgs, null)).Process, address);
             }),
             new(YarpJit, _ => StartDotnetAsync(YarpJit, "dotnet", [yarpJit, upstreamUrl], YarpListening())),
             new(YarpAot, _ => StartDotnetAsync(YarpAot, yarpAot, [upstreamUrl], YarpListening())),
@@ -188,7 +192,7 @@ internal static partial class LoadBenchmark
         {
             foreach (var target in targets)
             {
-                var pids = target.Process.Pids;
+                var pids = target.Pids;
                 var cpu = ProcessStats.Cpu(pids);
                 var (result, rss) = await WithMaxRssAsync(pids, openLoop.RunAsync(target.Address, o.Rate, o.FixedSeconds, 0, o.FixedConnections));
                 var cpuPer1000 = (ProcessStats.Cpu(pids) - cpu).TotalSeconds / Math.Max(1, result.Count + result.Errors) * 1000;
@@ -198,7 +202,7 @@ internal static partial class LoadBenchmark
             }
         }
 
-        var peakAtRate = targets.ToDictionary(t => t.Name, t => ProcessStats.RssMb(t.Process.Pids, peak: true));
+        var peakAtRate = targets.ToDictionary(t => t.Name, t => ProcessStats.RssMb(t.Pids, peak: true));
 
         // Saturation.
         foreach (var target in targets)
@@ -215,7 +219,7 @@ internal static partial class LoadBenchmark
         {
             foreach (var target in targets)
             {
-                var pids = target.Process.Pids;
+                var pids = target.Pids;
                 var cpu = ProcessStats.Cpu(pids);
                 var (wrk, rss) = await WithMaxRssAsync(pids, WrkAsync(target.Address, o.Seconds, o.Connections));
                 var cpuPer1000 = (ProcessStats.Cpu(pids) - cpu).TotalSeconds / Math.Max(1, wrk.Requests) * 1000;
@@ -225,7 +229,7 @@ internal static partial class LoadBenchmark
             }
         }
 
-        var peak = targets.ToDictionary(t => t.Name, t => ProcessStats.RssMb(t.Process.Pids, peak: true));
+        var peak = targets.ToDictionary(t => t.Name, t => ProcessStats.RssMb(t.Pids, peak: true));
 
         // Per target: means over rounds; the latency a hop adds is the proxy's percentile minus direct's in the same round.
         double Rps(string name) => saturationRuns.Where(r => r.Target == name).Average(r => r.Rps);
@@ -336,7 +340,7 @@ internal static partial class LoadBenchmark
         return 0;
     }
 
-    private static void Own(List<BenchProcess> owned, BenchProcess process)
+    private static void Own(List<ChaosProcess> owned, ChaosProcess process)
     {
         lock (owned)
         {
@@ -344,9 +348,9 @@ internal static partial class LoadBenchmark
         }
     }
 
-    private static async Task<(BenchProcess Process, Uri Address)> StartDotnetAsync(string name, string fileName, string[] args, Regex ready)
+    private static async Task<(ChaosProcess Process, Uri Address)> StartDotnetAsync(string name, string fileName, string[] args, Regex ready)
     {
-        var (process, match) = await BenchProcess.StartAsync(name, fileName, args, ready);
+        var (process, match) = await ChaosProcess.StartMeasuredAsync(name, fileName, args, ready);
         return (process, new Uri(match!.Groups[1].Value));
     }
 

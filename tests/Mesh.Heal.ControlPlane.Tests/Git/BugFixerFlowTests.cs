@@ -55,7 +55,7 @@ public sealed class BugFixerFlowTests : IDisposable
         Assert.Contains("+    if (order is null)", action.Diff, StringComparison.Ordinal);
         Assert.Single(_github.LogEntries, e => e.RequestMessage!.Method == "POST" && e.RequestMessage.Path.EndsWith("/pulls", StringComparison.Ordinal));
         Assert.True(ActionDetails.Parse(action.Details) is { Review: true, Verdict: Verdict.ReviewOpened, Command: PatchReview { IssueId: { Length: > 0 } } });
-        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.proposed" && e.Subject == action.Id);
+        Assert.Contains(_test.Store.AuditLog(null, 100), e => e.Kind == "action.proposed" && e.Subject == action.Id && e.Actor == action.Agent);
         var branch = TestRepository.Git(_repository.Remote, "branch", "--list", "--format=%(refname:short)", "meshheal/fix-null-pointer-*").Trim();
         Assert.Contains($"Mesh-Heal-Issue: {issue.Id} ({issue.Fingerprint})", TestRepository.Git(_repository.Remote, "log", "-1", "--format=%B", branch), StringComparison.Ordinal);
         Assert.Contains(issue.Id, _github.LogEntries.Single(e => e.RequestMessage!.Method == "POST").RequestMessage!.Body!, StringComparison.Ordinal);

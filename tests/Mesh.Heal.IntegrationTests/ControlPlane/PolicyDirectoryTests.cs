@@ -25,8 +25,8 @@ public class PolicyDirectoryTests
 
         await File.WriteAllTextAsync(file, "service: orders\nclusters:\n  backend:\n    timeout: soon\n");
         await Wait.UntilAsync(
-            () => Task.FromResult(controlPlane.Store.AuditLog("orders", 10).Any(e => e.Kind == "policy.rejected" && e.Detail.Contains("'soon' is not a duration"))),
-            "the invalid file was rejected with the field named");
+            () => Task.FromResult(controlPlane.Store.AuditLog("orders", 10).Any(e => e.Kind == "policy.rejected" && e.Subject == "file:" + Path.GetFileName(file))),
+            "the invalid file was rejected, with the file as the audit entry's subject");
         var current = await Policy(controlPlane, "orders");
         Assert.Equal(2, current.Version);
         Assert.Equal(TimeSpan.FromSeconds(3), current.Policy.Clusters["backend"].Timeout.ToTimeSpan());

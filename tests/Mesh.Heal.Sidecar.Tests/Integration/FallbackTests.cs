@@ -200,17 +200,17 @@ public class FallbackTests
             return health;
         }
 
-        await WaitUntilAsync(() => Task.FromResult(results.Count(r => r.Body == "from primary") >= 100), "the primary served 100 requests");
+        await Wait.UntilAsync(() => Task.FromResult(results.Count(r => r.Body == "from primary") >= 100), "the primary served 100 requests");
         primary.Dispose();
-        await WaitUntilAsync(async () => await Health() == "Failed", "the breaker opened");
+        await Wait.UntilAsync(async () => await Health() == "Failed", "the breaker opened");
         var servedWhileDown = results.Count;
-        await WaitUntilAsync(() => Task.FromResult(results.Count >= servedWhileDown + 100), "100 more requests while the primary is down");
+        await Wait.UntilAsync(() => Task.FromResult(results.Count >= servedWhileDown + 100), "100 more requests while the primary is down");
 
         primary = Upstreams.Start(port);
         primary.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithBody("from primary"));
-        await WaitUntilAsync(async () => await Health() == "Healthy", "the cluster recovered", TimeSpan.FromSeconds(30));
+        await Wait.UntilAsync(async () => await Health() == "Healthy", "the cluster recovered", TimeSpan.FromSeconds(30));
         var recoveredAt = results.Count;
-        await WaitUntilAsync(() => Task.FromResult(results.Count >= recoveredAt + 50), "50 requests after recovery");
+        await Wait.UntilAsync(() => Task.FromResult(results.Count >= recoveredAt + 50), "50 requests after recovery");
         await traffic.StopAsync();
         primary.Dispose();
 

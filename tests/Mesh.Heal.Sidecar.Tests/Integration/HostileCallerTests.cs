@@ -96,7 +96,7 @@ public class HostileCallerTests
         using var caller = await RawCaller.ConnectAsync(sidecar.Endpoints.ProxyUri);
         await caller.SendAsync("POST /upload HTTP/1.1\r\nHost: orders\r\nContent-Length: 100\r\n\r\nx");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await WaitUntilAsync(
+        await Wait.UntilAsync(
             async () => (await sidecar.ClusterStateAsync("backend")).GetProperty("callerErrors").GetInt64() == 1,
             "the slow body is ended as the caller's error", TimeSpan.FromSeconds(20));
 
@@ -138,7 +138,7 @@ public class HostileCallerTests
             caller.Reset();
         }
 
-        await WaitUntilAsync(
+        await Wait.UntilAsync(
             async () => (await sidecar.ClusterStateAsync("backend")).GetProperty("callerErrors").GetInt64() == 10,
             "every reset is counted as the caller's");
         var state = await sidecar.ClusterStateAsync("backend");

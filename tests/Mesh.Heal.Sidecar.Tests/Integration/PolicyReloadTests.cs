@@ -55,7 +55,7 @@ public class PolicyReloadTests
 
         await File.WriteAllTextAsync(sidecar.ConfigPath, TwoClusterConfig(
             failing.Address(), ok.Address(), new { Timeout = "00:00:02", Fallback = new { Response = new { StatusCode = 200, Body = "static" } } }));
-        await WaitUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == 2, "policy version 2 is in force");
+        await Wait.UntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == 2, "policy version 2 is in force");
 
         var failingState = await sidecar.ClusterStateAsync("failing");
         Assert.Equal("Open", failingState.GetProperty("breaker").GetString());
@@ -78,7 +78,7 @@ public class PolicyReloadTests
             var timeout = $"00:00:0{version}";
             await File.WriteAllTextAsync(sidecar.ConfigPath, TwoClusterConfig(failing.Address(), ok.Address(), new { Timeout = timeout, Retry = new { MaxAttempts = version % 2 + 1 } }));
             var expected = version;
-            await WaitUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == expected, $"policy version {expected} is in force");
+            await Wait.UntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == expected, $"policy version {expected} is in force");
         }
 
         await traffic.StopAsync();
@@ -94,7 +94,7 @@ public class PolicyReloadTests
         await using var sidecar = await StartAsync(TwoClusterConfig(failing.Address(), ok.Address(), new { Timeout = "00:00:05" }));
 
         await File.WriteAllTextAsync(sidecar.ConfigPath, TwoClusterConfig(failing.Address(), ok.Address(), new { CircuitBreaker = new { FailureRatio = 2 } }));
-        await WaitUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyRejections").GetInt64() == 1, "the change is rejected");
+        await Wait.UntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyRejections").GetInt64() == 1, "the change is rejected");
 
         var state = await sidecar.StateAsync();
         Assert.Equal(1, state.GetProperty("policyVersion").GetInt64());
@@ -112,7 +112,7 @@ public class PolicyReloadTests
         await using var sidecar = await StartAsync(TwoClusterConfig(failing.Address(), ok.Address(), new { Timeout = "00:00:05" }));
 
         await File.WriteAllTextAsync(sidecar.ConfigPath, "{ \"ReverseProxy\": { \"Routes\": ");
-        await WaitUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyRejections").GetInt64() == 1, "the file is rejected");
+        await Wait.UntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyRejections").GetInt64() == 1, "the file is rejected");
 
         Assert.Contains("was not loaded", (await sidecar.StateAsync()).GetProperty("lastPolicyError").GetString());
         Assert.Equal("ok", await sidecar.Proxy.GetStringAsync("/anything"));

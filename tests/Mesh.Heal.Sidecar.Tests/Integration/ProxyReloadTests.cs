@@ -66,7 +66,7 @@ public class ProxyReloadTests
         };
         Assert.NotEqual(WithRoute(address, catchAll), bad);
         await File.WriteAllTextAsync(sidecar.ConfigPath, bad);
-        await WaitUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyRejections").GetInt64() == 1, $"the {change} is rejected");
+        await Wait.UntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyRejections").GetInt64() == 1, $"the {change} is rejected");
 
         var state = await sidecar.StateAsync();
         var error = state.GetProperty("lastPolicyError").GetString()!;

@@ -94,7 +94,7 @@ public class ProxyTests
 
         Assert.Equal(trailersOnly ? Grpc.Core.StatusCode.Unavailable : Grpc.Core.StatusCode.Internal, error.StatusCode);
         // The outcome is recorded once the forwarded response completes, which can be just after the caller read the trailers.
-        await TestSidecar.WaitUntilAsync(
+        await Wait.UntilAsync(
             async () => (await sidecar.ClusterStateAsync("backend")).GetProperty("failures").GetInt64() >= 1, "the failed call was counted");
         Assert.Equal(1, (await sidecar.ClusterStateAsync("backend")).GetProperty("failures").GetInt64());
     }
@@ -181,16 +181,17 @@ public class ProxyTests
         await using var sidecar = await StartAsync(Config(new { backend = Cluster(upstream.Address()) }));
 
         var before = AllocatedBytes(await sidecar.Admin.GetStringAsync("/metrics"));
-        var after = before;
 
         // The exporter caches a scrape for a moment: scrape again until a fresh one shows the requests' allocations.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (after <= before && DateTime.UtcNow < deadline)
-        {
-            await sidecar.Proxy.GetStringAsync("/ok");
-            await Task.Delay(100);
-            after = AllocatedBytes(await sidecar.Admin.GetStringAsync("/metrics"));
-        }
+        var after = await Wait.UntilAsync(
+            async () =>
+            {
+                await sidecar.Proxy.GetStringAsync("/ok");
+                return AllocatedBytes(await sidecar.Admin.GetStringAsync("/metrics"));
+            },
+            allocated => allocated > before,
+            $"a scrape shows more than the {before} bytes allocated before the requests",
+            TimeSpan.FromSeconds(10));
 
         Assert.True(before > 0, $"allocated bytes before: {before}");
         Assert.True(after > before, $"allocated bytes did not grow: {before} then {after}");

@@ -81,7 +81,7 @@ public class SidecarProcessTests
         }
 
         var request = await Assert.ThrowsAsync<HttpRequestException>(() => sidecar.Admin.GetAsync("/healthz"));
-        var wait = await Assert.ThrowsAsync<TimeoutException>(() => WaitUntilAsync(() => Task.FromResult(false), "never", TimeSpan.FromMilliseconds(100)));
+        var wait = await Assert.ThrowsAsync<TimeoutException>(() => Wait.UntilAsync(() => Task.FromResult(false), "never", TimeSpan.FromMilliseconds(100)));
         var dispose = await Assert.ThrowsAsync<InvalidOperationException>(async () => await sidecar.DisposeAsync());
 
         Assert.Contains("exited with code 137", request.Message);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CsCheck;
-using Mesh.Heal.Testing;
 using Mesh.Heal.Policy;
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Configuration.Internal;

@@ -6,7 +6,7 @@ using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.Sidecar.Hosting;
 using Wire = Mesh.Heal.Protocol.V1;
 
-namespace Mesh.Heal.Cli.Demo;
+namespace Mesh.Heal.Demo;
 
 /// <summary>
 /// <c>meshctl demo</c>: a control plane, a primary and a backup service with a real sidecar in front, steady traffic,

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using Mesh.Heal.Policy;
 
-namespace Mesh.Heal.Cli.Demo;
+namespace Mesh.Heal.Demo;
 
 /// <summary>A small HTTP service on 127.0.0.1 that answers every request with its own name; it can be killed and revived
 /// on the same port, told to fail or slow down, and made to call a dependency of its own.</summary>

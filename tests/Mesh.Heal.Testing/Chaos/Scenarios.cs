@@ -156,13 +156,13 @@ internal static partial class Scenarios
             sidecar,
             "backend",
             cancellationToken);
-        var reconnected = await EventuallyAsync(async () => (await sidecar.StateAsync()).GetProperty("controlPlane").GetProperty("connected").GetBoolean());
+        var reconnected = await Wait.TryUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("controlPlane").GetProperty("connected").GetBoolean());
 
         // Nothing in this scenario calls for a new version: the sidecar's own breaker engaged the fallback. The versions the
         // control plane made since the push, with their source and author, say who changed it when one did.
         long inForce = 0;
         IReadOnlyList<PolicyVersionInfo> since = [];
-        await EventuallyAsync(async () =>
+        await Wait.TryUntilAsync(async () =>
         {
             since = await controlPlane.PolicyVersionsSinceAsync("orders", version);
             inForce = (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64();
@@ -189,7 +189,7 @@ internal static partial class Scenarios
             sidecar,
             "backend",
             cancellationToken);
-        var nacked = await EventuallyAsync(async () => LastNack(await controlPlane.StatusAsync()) == bad);
+        var nacked = await Wait.TryUntilAsync(async () => LastNack(await controlPlane.StatusAsync()) == bad);
         var state = await sidecar.StateAsync();
         return ScenarioResult.From("bad-policy", samples, fault: null, heal: null, health,
         [
@@ -219,7 +219,7 @@ internal static partial class Scenarios
                 outlierDetection: { consecutiveFailures: 3, ejectionDuration: 10s }
                 fallback: { cluster: backup }
             """);
-        if (!await EventuallyAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == version))
+        if (!await Wait.TryUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == version))
         {
             throw new TimeoutException($"the sidecar did not apply policy version {version}:\n{sidecar.Process.Output}");
         }
@@ -280,26 +280,4 @@ internal static partial class Scenarios
             + (since.Count == 0 ? string.Empty : "; made since: " + string.Join(", ", since.Select(v => $"{v.Version} from {v.Source} by {v.Author}"))));
 
     private static string Ms(double? ms) => ms is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v:0} ms") : "never";
-
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return true;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        return false;
-    }
 }

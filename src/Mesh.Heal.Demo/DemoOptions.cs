@@ -1,4 +1,4 @@
-namespace Mesh.Heal.Cli.Demo;
+namespace Mesh.Heal.Demo;
 
 /// <summary>Settings of <c>meshctl demo</c>.</summary>
 public sealed class DemoOptions

@@ -85,7 +85,7 @@ internal sealed partial class UpstreamProcess : IAsyncDisposable
 
     private static Task<(ChaosProcess, Match)> StartProcessAsync(string name, Uri? call, int port, string[] args) => ChaosProcess.StartAsync(
         "upstream " + name,
-        Programs.Meshctl,
+        Programs.Demo,
         ["upstream", "--name", name, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. call is null ? Array.Empty<string>() : ["--call", call.ToString()], .. args],
         Listening());
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace Mesh.Heal.Cli.Demo;
+namespace Mesh.Heal.Demo;
 
 /// <summary>A memory leak on demand for <c>meshctl upstream</c>: native blocks allocated at a steady rate and touched, so the
 /// process's resident memory really grows, a cleanup hook that frees them, and an optional limit past which the process

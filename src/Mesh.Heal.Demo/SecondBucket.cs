@@ -1,4 +1,4 @@
-namespace Mesh.Heal.Cli.Demo;
+namespace Mesh.Heal.Demo;
 
 /// <summary>What happened to the requests sent during one second of the demo.</summary>
 internal sealed class SecondBucket

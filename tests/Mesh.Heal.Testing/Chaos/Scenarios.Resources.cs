@@ -43,7 +43,7 @@ internal static partial class Scenarios
             "b",
             cancellationToken);
 
-        await EventuallyAsync(async () => (await JsonAsync(controlPlane, "/v1/actions", "actions")).Count(a => a.GetProperty("state").GetString() == "succeeded") >= 2);
+        await Wait.TryUntilAsync(async () => (await JsonAsync(controlPlane, "/v1/actions", "actions")).Count(a => a.GetProperty("state").GetString() == "succeeded") >= 2);
         var issues = (await JsonAsync(controlPlane, "/v1/issues", "issues")).Where(i => i.GetProperty("kind").GetString() == "resource.leak" && i.GetProperty("service").GetString() == "b").ToList();
         var cleanups = (await JsonAsync(controlPlane, "/v1/actions", "actions"))
             .Where(a => a.GetProperty("kind").GetString() == "resource.cleanup")

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Mesh.Heal.Cli.Demo;
+namespace Mesh.Heal.Demo;
 
 /// <summary>The demo's figures: what callers saw through the sidecar against the same traffic sent straight to the primary.</summary>
 internal sealed class DemoSummary

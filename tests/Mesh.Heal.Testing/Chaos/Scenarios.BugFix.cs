@@ -126,7 +126,7 @@ internal static partial class Scenarios
         var pullAfter = pull is null ? (TimeSpan?)null : new DateTimeOffset(DateTime.SpecifyKind(pull.RequestMessage!.DateTime, DateTimeKind.Utc)) - faultAt;
         // The pull request is the actuator's last step; the action is recorded applied, then verified, just after it.
         async Task<JsonElement> PatchAction() => (await JsonAsync(controlPlane, "/v1/actions", "actions")).FirstOrDefault(a => a.GetProperty("kind").GetString() == "code.patch");
-        await EventuallyAsync(async () => (await PatchAction()) is { ValueKind: JsonValueKind.Object } a && a.GetProperty("state").GetString() is "succeeded" or "failed");
+        await Wait.TryUntilAsync(async () => (await PatchAction()) is { ValueKind: JsonValueKind.Object } a && a.GetProperty("state").GetString() is "succeeded" or "failed");
         var action = await PatchAction();
         var branch = request?.GetProperty("head").GetString() ?? string.Empty;
         string? ActionField(string name) => action.ValueKind == JsonValueKind.Object ? action.GetProperty(name).GetString() : null;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Mesh.Heal.Policy;
 
-namespace Mesh.Heal.Cli.Demo;
+namespace Mesh.Heal.Demo;
 
 /// <summary>Parses <c>meshctl demo</c>'s options, naming the option and its accepted values on error.</summary>
 internal static class DemoArguments

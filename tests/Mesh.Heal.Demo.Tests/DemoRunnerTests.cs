@@ -1,6 +1,4 @@
-using Mesh.Heal.Cli.Demo;
-
-namespace Mesh.Heal.Cli.Tests.Demo;
+namespace Mesh.Heal.Demo.Tests;
 
 public class DemoRunnerTests
 {

@@ -14,6 +14,9 @@ internal static class Programs
 
     public static string Meshctl => Dll("Mesh.Heal.Cli", "meshctl");
 
+    /// <summary>The demo host, whose <c>upstream</c> verb is the scenarios' upstream (what <c>meshctl upstream</c> runs).</summary>
+    public static string Demo => Dll("Mesh.Heal.Demo", "meshheal-demo");
+
     private static string Dll(string project, string assembly)
     {
         var path = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", assembly + ".dll");

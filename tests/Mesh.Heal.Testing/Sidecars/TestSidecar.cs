@@ -19,6 +19,9 @@ internal sealed class TestSidecar : IAsyncDisposable
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
     private static readonly List<TestSidecar> Live = [];
+
+    // A wait that times out shows the output of every sidecar process still open, which is where the reason usually is.
+    static TestSidecar() => Wait.AddContext(LiveOutput);
     private readonly WebApplication? _app;
     private readonly ChaosProcess? _process;
     private readonly ConsoleLines? _logs;
@@ -134,22 +137,6 @@ internal sealed class TestSidecar : IAsyncDisposable
     }
 
     public async Task<JsonElement> ClusterStateAsync(string cluster) => (await StateAsync()).GetProperty("clusters").GetProperty(cluster);
-
-    /// <summary>Polls until <paramref name="condition"/> holds, failing after the deadline.</summary>
-    /// <remarks>The failure carries the output of every sidecar process still open, which is where the reason usually is.</remarks>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
-    {
-        var end = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(15));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > end)
-            {
-                throw new TimeoutException($"timed out waiting until {what}{LiveOutput()}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {

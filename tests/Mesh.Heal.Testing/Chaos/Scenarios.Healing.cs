@@ -38,7 +38,7 @@ internal static partial class Scenarios
         var sidecarsAlone = Failed(samples, ScenarioResult.Direct);
 
         // A healing applied near the end of the traffic is verified a few seconds later.
-        await EventuallyAsync(async () => (await StoryAsync(controlPlane)).Audit.Contains("action.verified", StringComparison.Ordinal));
+        await Wait.TryUntilAsync(async () => (await StoryAsync(controlPlane)).Audit.Contains("action.verified", StringComparison.Ordinal));
         var story = await StoryAsync(controlPlane);
         return ScenarioResult.From("cascade-agent", samples, done["fault"], done["heal"], health,
         [
@@ -154,7 +154,7 @@ internal static partial class Scenarios
             var versionA = await controlPlane.PutPolicyAsync("a", ChaosMesh.PolicyDocument("a", "b", policyA));
             foreach (var (sidecar, version) in new[] { (sidecarB, versionB), (sidecarA, versionA) })
             {
-                if (!await EventuallyAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == version))
+                if (!await Wait.TryUntilAsync(async () => (await sidecar.StateAsync()).GetProperty("policyVersion").GetInt64() == version))
                 {
                     throw new TimeoutException($"a sidecar did not apply policy version {version}:\n{sidecar.Process.Output}");
                 }
