@@ -1,5 +1,8 @@
 using System.Threading.Channels;
+using Mesh.Heal.Sidecar.Hosting;
 using Mesh.Heal.Sidecar.PolicySync.Internal;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Mesh.Heal.Sidecar.Tests.PolicySync;
@@ -124,6 +127,24 @@ public class StreamReconnectTests
         await run.WaitAsync(Deadline);
         Assert.False(_retries.Reader.TryRead(out _));
         Assert.Equal(1, _attempts);
+    }
+
+    [Fact]
+    public async Task AddMeshHealSidecar_RegistersOneReconnect_ForBothStreams_OnTheHostsClock()
+    {
+        var services = new ServiceCollection().AddSingleton<TimeProvider>(_time);
+        services.AddMeshHealSidecar(new ConfigurationBuilder().Build());
+        await using var provider = services.BuildServiceProvider();
+
+        var reconnect = provider.GetRequiredService<StreamReconnect>();
+        Assert.Same(reconnect, provider.GetRequiredService<StreamReconnect>());
+
+        // Its waits run on the registered clock: the fake one here, so the retry's timer shows on it.
+        var run = Start(reconnect, static (_, _) => throw new IOException("refused"));
+        await NextRetryAndElapseAsync();
+        await NextRetryAsync();
+        await StopAsync(run);
+        Assert.Equal(2, _attempts);
     }
 
     private Task Start(StreamReconnect reconnect, Func<Action, CancellationToken, Task> stream) =>
