@@ -27,7 +27,7 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton<ControlPlaneConnection>();
         services.TryAddSingleton<PolicySnapshotApplier>();
         services.TryAddSingleton<TelemetryReportBuilder>();
-        services.TryAddSingleton(new ReconnectBackoff());
+        services.TryAddSingleton(static sp => new StreamReconnect(sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<PolicySyncClient>();
         services.AddHostedService<TelemetryReporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, ConsecutiveFailuresPolicy>());

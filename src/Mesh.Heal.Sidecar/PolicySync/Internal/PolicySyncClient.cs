@@ -8,12 +8,12 @@ namespace Mesh.Heal.Sidecar.PolicySync.Internal;
 /// <summary>Keeps one policy stream open to the control plane: applies each snapshot and answers it with an ACK or a NACK.</summary>
 /// <remarks>
 /// The first request names this sidecar and the version it runs (a control-plane or last-known-good version, or 0).
-/// When the stream fails it reconnects after <see cref="ReconnectBackoff"/>; the policy in force keeps running
+/// When the stream fails or ends it reconnects after <see cref="StreamReconnect"/>'s backoff; the policy in force keeps running
 /// meanwhile, and the backoff starts over once a stream is accepted.
 /// </remarks>
 internal sealed partial class PolicySyncClient(
     ControlPlaneConnection connection, PolicySnapshotApplier applier, ClusterResilienceRegistry registry, ControlPlaneStatus status,
-    ReconnectBackoff backoff, TimeProvider time, ILogger<PolicySyncClient> logger) : BackgroundService
+    StreamReconnect reconnect, ILogger<PolicySyncClient> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,39 +22,13 @@ internal sealed partial class PolicySyncClient(
             return;
         }
 
-        var attempt = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunStreamAsync(() => attempt = 0, stoppingToken);
-                status.OnDisconnected("the control plane closed the stream");
-            }
-            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException)
-            {
-                // Stopping cancels the call, which gRPC reports as a cancelled RpcException: no reconnect, no warning.
-                break;
-            }
-            catch (RpcException ex)
-            {
-                status.OnDisconnected($"{ex.StatusCode}: {ex.Status.Detail}");
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException)
-            {
-                status.OnDisconnected(ex.Message);
-            }
+        await reconnect.RunAsync(RunStreamAsync, OnRetry, stoppingToken);
+    }
 
-            var delay = backoff.Delay(attempt++);
-            LogReconnecting(logger, status.LastError ?? "stream ended", delay.TotalMilliseconds);
-            try
-            {
-                await Task.Delay(delay, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
+    private void OnRetry(Exception failure, TimeSpan delay)
+    {
+        status.OnDisconnected(failure is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : failure.Message);
+        LogReconnecting(logger, status.LastError ?? "stream ended", delay.TotalMilliseconds);
     }
 
     private async Task RunStreamAsync(Action onAccepted, CancellationToken stoppingToken)

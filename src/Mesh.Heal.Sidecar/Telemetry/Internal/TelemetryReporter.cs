@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Mesh.Heal.Sidecar.Hosting;
 using Mesh.Heal.Sidecar.PolicySync.Internal;
 using Microsoft.Extensions.Options;
@@ -9,10 +8,10 @@ namespace Mesh.Heal.Sidecar.Telemetry.Internal;
 /// <remarks>
 /// Counts are deltas since the previous report; while the stream is down no report is built, so the first report after
 /// a reconnect carries the whole gap (only the one report whose write failed is lost). Reconnects follow the same
-/// backoff as the policy stream.
+/// <see cref="StreamReconnect"/> backoff as the policy stream, started over once a report has been written.
 /// </remarks>
 internal sealed partial class TelemetryReporter(
-    ControlPlaneConnection connection, TelemetryReportBuilder builder, ReconnectBackoff backoff, IOptions<SidecarOptions> options, TimeProvider time,
+    ControlPlaneConnection connection, TelemetryReportBuilder builder, StreamReconnect reconnect, IOptions<SidecarOptions> options, TimeProvider time,
     ILogger<TelemetryReporter> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -22,51 +21,34 @@ internal sealed partial class TelemetryReporter(
             return;
         }
 
+        await reconnect.RunAsync(
+            RunStreamAsync, (failure, delay) => LogReconnecting(logger, failure.Message, delay.TotalMilliseconds), stoppingToken);
+    }
+
+    /// <summary>One stream: a report each interval until it fails; accepted once a report has been written.</summary>
+    private async Task RunStreamAsync(Action onAccepted, CancellationToken stoppingToken)
+    {
         var interval = options.Value.TelemetryInterval;
-        var attempt = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        using var call = connection.TelemetryClient.Report(connection.Headers, cancellationToken: stoppingToken);
+        using var timer = new PeriodicTimer(interval, time);
+        var first = true;
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            try
+            var report = builder.Build(time.GetUtcNow(), interval);
+            if (first)
             {
-                using var call = connection.TelemetryClient.Report(connection.Headers, cancellationToken: stoppingToken);
-                using var timer = new PeriodicTimer(interval, time);
-                var first = true;
-                while (await timer.WaitForNextTickAsync(stoppingToken))
-                {
-                    var report = builder.Build(time.GetUtcNow(), interval);
-                    if (first)
-                    {
-                        report.Identity = connection.Identity;
-                    }
+                report.Identity = connection.Identity;
+            }
 
-                    report.SidecarResources = ProcessSampler.Sample(Environment.ProcessId, self: true);
-                    if (options.Value.ServicePid is { } pid)
-                    {
-                        report.ServiceResources = ProcessSampler.Sample(pid, self: false);
-                    }
+            report.SidecarResources = ProcessSampler.Sample(Environment.ProcessId, self: true);
+            if (options.Value.ServicePid is { } pid)
+            {
+                report.ServiceResources = ProcessSampler.Sample(pid, self: false);
+            }
 
-                    await call.RequestStream.WriteAsync(report, stoppingToken);
-                    first = false;
-                    attempt = 0;
-                }
-            }
-            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException)
-            {
-                break;
-            }
-            catch (Exception ex) when (ex is RpcException or IOException or HttpRequestException or InvalidOperationException)
-            {
-                var delay = backoff.Delay(attempt++);
-                LogReconnecting(logger, ex.Message, delay.TotalMilliseconds);
-                try
-                {
-                    await Task.Delay(delay, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
+            await call.RequestStream.WriteAsync(report, stoppingToken);
+            first = false;
+            onAccepted();
         }
     }
 
