@@ -103,7 +103,7 @@ internal sealed class GitActuator(RepositoryIndex repositories, TimeProvider tim
                 {
                     await ProcessRunner.RunAsync(build[0], worktree, build[1..], settings.BuildTimeout, time, cancellationToken, environment: BuildEnvironment);
                 }
-                catch (ActuatorException ex)
+                catch (ProcessFailedException ex)
                 {
                     throw new ActuatorException($"git: the patch does not build ({string.Join(' ', settings.Build)}): {ex.Message}");
                 }

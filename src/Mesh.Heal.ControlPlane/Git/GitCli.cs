@@ -21,9 +21,8 @@ internal static class GitCli
         {
             return await ProcessRunner.RunAsync("git", directory, arguments, timeout, time, cancellationToken, input, Environment);
         }
-        catch (ActuatorException ex)
+        catch (ProcessFailedException ex)
         {
-            // The process runner reports in the actuators' terms; git also feeds the snapshot, so it reports in its own.
             throw new GitException(ex.Message, ex);
         }
     }

@@ -2,12 +2,14 @@ using System.Diagnostics;
 
 namespace Mesh.Heal.ControlPlane.Healing;
 
-/// <summary>Runs a program for an actuator (a cleanup command, git, a build) and tells its failure in words.</summary>
+/// <summary>Runs a program (a cleanup command, git, a build) and tells its failure in words.</summary>
+/// <remarks>It reports in its own terms, <see cref="ProcessFailedException"/>: git also feeds the snapshot, so each caller says
+/// at its edge what a failure means to it (an actuator's <see cref="ActuatorException"/>, the repository index's GitException).</remarks>
 internal static class ProcessRunner
 {
     /// <summary>Runs <paramref name="program"/> with <paramref name="arguments"/> in <paramref name="directory"/>, with
     /// <paramref name="environment"/> added and <paramref name="input"/> on its standard input; returns its standard output.</summary>
-    /// <exception cref="ActuatorException">It could not be started, exited with an error (the end of its output is in the
+    /// <exception cref="ProcessFailedException">It could not be started, exited with an error (the end of its output is in the
     /// message), or ran past <paramref name="timeout"/>; it is killed then.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; it is killed.</exception>
     public static async Task<string> RunAsync(
@@ -34,11 +36,11 @@ internal static class ProcessRunner
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw new ActuatorException($"'{program}' did not start");
+            process = Process.Start(start) ?? throw new ProcessFailedException($"'{program}' did not start");
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new ActuatorException($"'{program}' could not be started: {ex.Message}");
+            throw new ProcessFailedException($"'{program}' could not be started: {ex.Message}");
         }
 
         using (process)
@@ -66,7 +68,7 @@ internal static class ProcessRunner
                     throw;
                 }
 
-                throw new ActuatorException($"{program} {string.Join(' ', start.ArgumentList)} did not finish within {timeout.TotalSeconds:0} s");
+                throw new ProcessFailedException($"{program} {string.Join(' ', start.ArgumentList)} did not finish within {timeout.TotalSeconds:0} s");
             }
 
             var stdout = await Drained(output, time);
@@ -74,7 +76,7 @@ internal static class ProcessRunner
             if (process.ExitCode != 0)
             {
                 var text = (stdout + "\n" + stderr).Trim();
-                throw new ActuatorException($"{program} {string.Join(' ', start.ArgumentList.Take(3))} exited with {process.ExitCode}: {Tail(text)}");
+                throw new ProcessFailedException($"{program} {string.Join(' ', start.ArgumentList.Take(3))} exited with {process.ExitCode}: {Tail(text)}");
             }
 
             return stdout;
@@ -102,3 +104,6 @@ internal static class ProcessRunner
         return tail.Length > 2000 ? tail[^2000..] : tail;
     }
 }
+
+/// <summary>A program <see cref="ProcessRunner"/> ran could not be started, failed, or ran past its timeout; the message says which.</summary>
+internal sealed class ProcessFailedException(string message) : Exception(message);

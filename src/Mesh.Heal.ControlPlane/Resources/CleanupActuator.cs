@@ -102,7 +102,7 @@ internal sealed class CleanupActuator(HttpClient http, KubernetesApi kubernetes,
             // The cleanup's own timeout cancels the token; the runner kills the command then.
             await ProcessRunner.RunAsync(command[0], Environment.CurrentDirectory, command[1..], Timeout.InfiniteTimeSpan, time, cancellationToken, environment: environment);
         }
-        catch (ActuatorException ex)
+        catch (ProcessFailedException ex)
         {
             throw new ActuatorException("cleanup: " + ex.Message);
         }
