@@ -108,6 +108,36 @@ public abstract class MeshStoreTests
     }
 
     [Fact]
+    public async Task RecordAnswers_ManyInOneBatch_EachSidecarEndsAsIfTheyWereAppliedInOrder()
+    {
+        using var test = await OpenAsync();
+        test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "c1");
+        test.Store.SidecarConnected("orders", "orders-2", "", "1.0", "c2");
+        test.Store.SidecarConnected("billing", "billing-1", "", "1.0", "c3");
+        var t0 = test.Time.GetUtcNow();
+
+        test.Store.RecordAnswers(
+        [
+            new PolicyAnswer("orders", "orders-1", 1, "n1", null, t0.AddSeconds(1)),
+            new PolicyAnswer("orders", "orders-2", 1, "n1", "bad", t0.AddSeconds(2)),
+            new PolicyAnswer("orders", "orders-1", 2, "n2", "no cluster", t0.AddSeconds(3)),
+            new PolicyAnswer("billing", "billing-1", 7, "n7", null, t0.AddSeconds(4)),
+            new PolicyAnswer("orders", "orders-1", 3, "n3", null, t0.AddSeconds(5)),
+            new PolicyAnswer("nowhere", "ghost", 1, "n1", null, t0.AddSeconds(6)),
+        ]);
+
+        var sidecars = test.Store.Sidecars().ToDictionary(s => s.Instance);
+        Assert.Equal((3L, (long?)2, "no cluster", t0.AddSeconds(5)), (sidecars["orders-1"].AckedVersion, sidecars["orders-1"].NackVersion, sidecars["orders-1"].NackError, sidecars["orders-1"].LastSeen));
+        Assert.Equal(t0.AddSeconds(5), sidecars["orders-1"].AckedAt);
+        Assert.Equal((0L, (long?)1, "bad", t0.AddSeconds(2)), (sidecars["orders-2"].AckedVersion, sidecars["orders-2"].NackVersion, sidecars["orders-2"].NackError, sidecars["orders-2"].LastSeen));
+        Assert.Equal((7L, (long?)null, t0.AddSeconds(4)), (sidecars["billing-1"].AckedVersion, sidecars["billing-1"].NackVersion, sidecars["billing-1"].LastSeen));
+        Assert.Equal(3, sidecars.Count);
+        Assert.Equal([(3L, "n3", true), (2L, "n2", false), (1L, "n1", true)], test.Store.AckHistory("orders", "orders-1").Select(a => (a.Version, a.Nonce, a.Ack)));
+        Assert.Equal("no cluster", test.Store.AckHistory("orders", "orders-1")[1].Error);
+        Assert.Single(test.Store.AckHistory("nowhere", "ghost"));
+    }
+
+    [Fact]
     public async Task Helpers_NullParameter_IsANullOnEitherDatabase()
     {
         using var test = await OpenAsync();
