@@ -1,6 +1,9 @@
 using System.Data.Common;
+using System.Net;
+using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Mesh.Heal.ControlPlane.Tests.Store;
@@ -49,6 +52,41 @@ public sealed class PostgresOutageTests(PostgresFixture postgres) : IClassFixtur
             () => Task.FromResult(TryLatest(test.Store)), v => v > 0, "the store reads again after PostgreSQL recovered", TimeSpan.FromSeconds(30));
 
         Assert.Equal(10, latest);
+    }
+
+    [Fact]
+    public async Task Flow_ControlPlaneOnPostgres_ServerStopped_ApiAnswers503AndHealthz503_ServerBack_200()
+    {
+        var connection = await postgres.Server.CreateDatabaseAsync();
+        await using var app = ControlPlaneHost.Build(
+        [
+            "--ControlPlane:GrpcUrl=http://127.0.0.1:0", "--ControlPlane:HttpUrl=http://127.0.0.1:0", "--ControlPlane:Healing:Enabled=false",
+            "--ControlPlane:Store:Provider=postgres", $"--ControlPlane:Store:ConnectionString={connection}",
+        ]);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = app.Services.GetRequiredService<ControlPlaneEndpoints>().HttpUri };
+        try
+        {
+            var before = await http.GetAsync(new Uri("/v1/mesh/status", UriKind.Relative));
+
+            await postgres.Server.StopAsync();
+            var during = await http.GetAsync(new Uri("/v1/mesh/status", UriKind.Relative));
+            var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
+
+            await postgres.Server.StartAgainAsync();
+            await Wait.UntilAsync(
+                async () => (await http.GetAsync(new Uri("/v1/mesh/status", UriKind.Relative))).StatusCode == HttpStatusCode.OK,
+                "the API answers again after PostgreSQL restarted", TimeSpan.FromSeconds(30));
+
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
+            Assert.Contains("PostgreSQL 127.0.0.1:", await during.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
     }
 
     private static long TryAdd(MeshStore store)
