@@ -5,6 +5,7 @@ using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 
 namespace Mesh.Heal.ControlPlane.Tests.Store;
 
@@ -89,6 +90,27 @@ public sealed class PostgresOutageTests(PostgresFixture postgres) : IClassFixtur
         }
     }
 
+    [Fact]
+    public async Task Build_PostgresDownAtStart_RetriesWithALogLine_AndOpensOnceItIsUp()
+    {
+        var connection = await postgres.Server.CreateDatabaseAsync();
+        await postgres.Server.StopAsync();
+        var lines = new Lines();
+        var building = Task.Run(() => ControlPlaneHost.Build(
+            [
+                "--ControlPlane:GrpcUrl=http://127.0.0.1:0", "--ControlPlane:HttpUrl=http://127.0.0.1:0", "--ControlPlane:Healing:Enabled=false",
+                "--ControlPlane:Store:Provider=postgres", $"--ControlPlane:Store:ConnectionString={connection}", "--ControlPlane:Store:StartTimeout=00:01:00",
+            ],
+            builder => builder.Logging.AddProvider(lines)));
+
+        await Wait.UntilAsync(() => lines.Any("cannot be opened yet"), "start-up says it is waiting for PostgreSQL", TimeSpan.FromSeconds(30));
+        await postgres.Server.StartAgainAsync();
+        await using var app = await building.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(StoreProvider.Postgres, app.Services.GetRequiredService<MeshStore>().Provider);
+        Assert.True(lines.Any("Store opened: PostgreSQL 127.0.0.1:"));
+    }
+
     private static long TryAdd(MeshStore store)
     {
         try
@@ -110,6 +132,41 @@ public sealed class PostgresOutageTests(PostgresFixture postgres) : IClassFixtur
         catch (DbException)
         {
             return 0;
+        }
+    }
+
+    private sealed class Lines : ILoggerProvider
+    {
+        private readonly List<string> _lines = [];
+
+        public bool Any(string part)
+        {
+            lock (_lines)
+            {
+                return _lines.Any(l => l.Contains(part, StringComparison.Ordinal));
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(Lines owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (owner._lines)
+                {
+                    owner._lines.Add(formatter(state, exception));
+                }
+            }
         }
     }
 }
