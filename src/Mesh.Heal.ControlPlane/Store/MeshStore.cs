@@ -282,6 +282,9 @@ internal sealed partial class MeshStore : IDisposable
     }
 
     /// <summary>Runs a statement; returns the rows it changed.</summary>
+    /// <remarks>Parameters are written <c>@name</c> in the SQL. A null value is sent as a NULL of type text on PostgreSQL,
+    /// which works wherever a text is expected (<c>@s IS NULL OR service = @s</c>); cast it for another type
+    /// (<c>CAST(@n AS BIGINT)</c>). Arrays (<c>long[]</c>, <c>string[]</c>) work on PostgreSQL only.</remarks>
     internal int Execute(string sql, params (string Name, object? Value)[] parameters) => Fenced() ? InTransaction(() => Execute(sql, parameters)) : OnConnection((connection, tx) =>
     {
         using var command = Command(connection, tx, sql, parameters);

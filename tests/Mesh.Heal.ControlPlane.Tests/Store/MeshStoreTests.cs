@@ -150,6 +150,8 @@ public abstract class MeshStoreTests
         Assert.Equal(["alice"], all);
         Assert.Equal(0L, Convert.ToInt64(none, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Null(test.Store.Scalar("SELECT name FROM services WHERE name = @n", ("@n", "nowhere")));
+        Assert.Null(test.Store.Scalar("SELECT CAST(@n AS BIGINT)", ("@n", null)));
+        Assert.Equal(1, test.Store.Execute("UPDATE services SET created_at = COALESCE(CAST(@n AS BIGINT), 2) WHERE name = 'billing'", ("@n", null)));
         Assert.Equal(["billing"], test.Store.Services());
     }
 
