@@ -5,12 +5,18 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# System packages the tests need, as "command:debian-package" pairs. Installed with apt-get when running as root.
-PREREQUISITES=(prometheus:prometheus git:git cc:gcc)
+# System packages the tests need, as "command:debian-package" pairs (or "/path/glob:package" for a program off PATH, such
+# as the PostgreSQL server the store tests start privately). Installed with apt-get when running as root.
+PREREQUISITES=(prometheus:prometheus git:git cc:gcc "/usr/lib/postgresql/*/bin/initdb:postgresql")
 
 missing=()
 for pair in "${PREREQUISITES[@]}"; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
+  check=${pair%%:*}
+  if [[ $check == /* ]]; then
+    compgen -G "$check" >/dev/null || missing+=("${pair##*:}")
+  else
+    command -v "$check" >/dev/null 2>&1 || missing+=("${pair##*:}")
+  fi
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

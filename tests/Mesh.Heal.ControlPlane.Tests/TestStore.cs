@@ -6,6 +6,7 @@ using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.ControlPlane.Store.Internal;
 using Mesh.Heal.ControlPlane.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -13,19 +14,40 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Mesh.Heal.ControlPlane.Tests;
 
-/// <summary>A real SQLite store in a temporary directory, on a fake clock.</summary>
+/// <summary>A real store on a fake clock: SQLite in a temporary directory, or a PostgreSQL database (see <see cref="PostgresFixture"/>).</summary>
 internal sealed class TestStore : IDisposable
 {
     public TestStore(FakeTimeProvider? time = null, string? directory = null)
     {
-        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
+        Time = time ?? NewTime();
         Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("meshheal-store-").FullName;
         Store = new MeshStore(Path.Combine(Directory, "cp.db"), Time);
     }
 
+    private TestStore(string connectionString, FakeTimeProvider? time, string? replicaId)
+    {
+        Time = time ?? NewTime();
+        Directory = "";
+        ConnectionString = connectionString;
+        Store = new MeshStore(new PostgresDatabase(connectionString), Time, replicaId ?? StoreConstants.NewReplicaId());
+    }
+
     public FakeTimeProvider Time { get; }
 
+    /// <summary>The SQLite file's directory; empty with PostgreSQL.</summary>
     public string Directory { get; }
+
+    /// <summary>The PostgreSQL database; null with SQLite.</summary>
+    public string? ConnectionString { get; }
+
+    public StoreProvider Provider => Store.Provider;
+
+    /// <summary>A store on the PostgreSQL database at <paramref name="connectionString"/>, as replica <paramref name="replicaId"/>.</summary>
+    public static TestStore Postgres(string connectionString, FakeTimeProvider? time = null, string? replicaId = null) => new(connectionString, time, replicaId);
+
+    /// <summary>Another replica's store on the same database (PostgreSQL only), on the same clock.</summary>
+    public TestStore Replica(string? replicaId = null) =>
+        ConnectionString is { } connection ? new TestStore(connection, Time, replicaId) : throw new InvalidOperationException("SQLite has one replica");
 
     public MeshStore Store { get; }
 
@@ -61,12 +83,14 @@ internal sealed class TestStore : IDisposable
         return (new SnapshotBuilder(sources, Time), anomalies, resources);
     }
 
-    /// <summary>Closes the store and opens the same file again, as a restart does.</summary>
+    /// <summary>Closes the store and opens the same database again as the same replica, as a restart does.</summary>
     public TestStore Reopen()
     {
         Store.Dispose();
-        return new TestStore(Time, Directory);
+        return ConnectionString is { } connection ? new TestStore(connection, Time, Store.ReplicaId) : new TestStore(Time, Directory);
     }
+
+    private static FakeTimeProvider NewTime() => new(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
 
     public void Dispose() => Store.Dispose();
 

@@ -3,6 +3,7 @@ using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Resources;
+using Mesh.Heal.ControlPlane.Store;
 
 namespace Mesh.Heal.ControlPlane.Hosting;
 
@@ -19,6 +20,7 @@ internal static class ControlPlaneSections
     public const string Kubernetes = Host + ":Kubernetes";
     public const string Capacity = Host + ":Capacity";
     public const string Logs = Host + ":Logs";
+    public const string Store = Host + ":Store";
 
     /// <summary>Every options class and the section it is bound to; registration takes the section from here.</summary>
     public static readonly IReadOnlyDictionary<Type, string> ByType = new Dictionary<Type, string>
@@ -33,5 +35,6 @@ internal static class ControlPlaneSections
         [typeof(KubernetesOptions)] = Kubernetes,
         [typeof(CapacityOptions)] = Capacity,
         [typeof(LogOptions)] = Logs,
+        [typeof(StoreOptions)] = Store,
     };
 }

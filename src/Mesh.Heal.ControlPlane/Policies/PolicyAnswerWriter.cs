@@ -59,7 +59,7 @@ internal sealed partial class PolicyAnswerWriter(MeshStore store, TimeProvider t
             {
                 store.RecordAnswers(batch);
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
             {
                 LogWriteFailed(logger, batch.Count, ex);
             }

@@ -1,9 +1,10 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Mesh.Heal.ControlPlane.Store;
 
-/// <summary>Healthy while the store can be read and locked for writing; behind <c>/healthz</c> and the gRPC health service.</summary>
+/// <summary>Healthy while the store can be read and written; behind <c>/healthz</c> and the gRPC health service.</summary>
+/// <remarks>The description names the database (SQLite file, or PostgreSQL host, port and database) and, when unhealthy, why.</remarks>
 internal sealed class StoreHealthCheck(MeshStore store) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -11,11 +12,11 @@ internal sealed class StoreHealthCheck(MeshStore store) : IHealthCheck
         try
         {
             store.Check();
-            return Task.FromResult(HealthCheckResult.Healthy($"{store.FilePath}, schema version {store.SchemaVersion}"));
+            return Task.FromResult(HealthCheckResult.Healthy($"{store.Description}, schema version {store.SchemaVersion}"));
         }
-        catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or ObjectDisposedException or TimeoutException)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"the store {store.FilePath} cannot be used: {ex.Message}", ex));
+            return Task.FromResult(HealthCheckResult.Unhealthy($"the store ({store.Description}) cannot be used: {ex.Message}", ex));
         }
     }
 }

@@ -1,4 +1,5 @@
 using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Store.Internal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -7,10 +8,16 @@ namespace Mesh.Heal.ControlPlane.Store;
 /// <summary>Registers the store.</summary>
 internal static class StoreServiceCollectionExtensions
 {
-    /// <summary>Adds the SQLite store at <see cref="ControlPlaneOptions.StorePath"/>.</summary>
+    /// <summary>Adds <see cref="StoreOptions"/> (validated at start) and the store they choose: the SQLite file at
+    /// <see cref="ControlPlaneOptions.StorePath"/>, or the PostgreSQL database at <see cref="StoreOptions.ConnectionString"/>.</summary>
     public static IServiceCollection AddMeshHealStore(this IServiceCollection services)
     {
-        services.TryAddSingleton(sp => new MeshStore(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.StorePath, sp.GetRequiredService<TimeProvider>()));
+        services.AddMeshHealOptions<StoreOptions, StoreOptionsValidator>();
+        services.TryAddSingleton(sp => StoreOpener.Open(
+            sp.GetRequiredService<IOptions<StoreOptions>>().Value,
+            sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.StorePath,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MeshStore).FullName!)));
         return services;
     }
 }

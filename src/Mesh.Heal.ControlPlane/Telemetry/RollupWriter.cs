@@ -41,7 +41,7 @@ internal sealed partial class RollupWriter(TelemetryAggregator aggregator, MeshS
                         Prune();
                     }
                 }
-                catch (Microsoft.Data.Sqlite.SqliteException ex)
+                catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
                 {
                     LogFlushFailed(logger, ex);
                 }

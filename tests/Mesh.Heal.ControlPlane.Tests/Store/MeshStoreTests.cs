@@ -3,13 +3,16 @@ using Mesh.Heal.ControlPlane.Store;
 
 namespace Mesh.Heal.ControlPlane.Tests.Store;
 
-public class MeshStoreTests
+/// <summary>The store's behaviour, the same on both databases: each test runs once per provider (the two subclasses below).</summary>
+public abstract class MeshStoreTests
 {
+    private protected abstract Task<TestStore> OpenAsync();
+
     [Fact]
-    public void Open_RunsMigrationsOnce_AndAReopenKeepsEverything()
+    public async Task Open_RunsMigrationsOnce_AndAReopenKeepsEverything()
     {
-        var test = new TestStore();
-        Assert.Equal(2, test.Store.SchemaVersion);
+        var test = await OpenAsync();
+        Assert.Equal(3, test.Store.SchemaVersion);
         test.Store.AddPolicy("orders", "{}", "service: orders", "api", "alice");
         test.Store.SidecarConnected("orders", "orders-1", "zone-a", "1.0", "c1");
         test.Store.RecordAnswers([new PolicyAnswer("orders", "orders-1", 1, "n1", null, test.Time.GetUtcNow())]);
@@ -17,7 +20,7 @@ public class MeshStoreTests
 
         using var reopened = test.Reopen();
 
-        Assert.Equal(2, reopened.Store.SchemaVersion);
+        Assert.Equal(3, reopened.Store.SchemaVersion);
         Assert.Equal(1, reopened.Store.Policy("orders")!.Version);
         var sidecar = Assert.Single(reopened.Store.Sidecars("orders"));
         Assert.False(sidecar.Connected);
@@ -26,9 +29,9 @@ public class MeshStoreTests
     }
 
     [Fact]
-    public void Nack_IsRecordedBesideTheAckedVersion_AndInTheHistory()
+    public async Task Nack_IsRecordedBesideTheAckedVersion_AndInTheHistory()
     {
-        using var test = new TestStore();
+        using var test = await OpenAsync();
         test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "c1");
         test.Store.RecordAnswers([new PolicyAnswer("orders", "orders-1", 1, "n1", null, test.Time.GetUtcNow())]);
         test.Store.RecordAnswers([new PolicyAnswer("orders", "orders-1", 2, "n2", "no cluster 'nowhere'", test.Time.GetUtcNow())]);
@@ -41,9 +44,9 @@ public class MeshStoreTests
     }
 
     [Fact]
-    public void Disconnect_OfAnOldStream_DoesNotMarkAReconnectedSidecarGone()
+    public async Task Disconnect_OfAnOldStream_DoesNotMarkAReconnectedSidecarGone()
     {
-        using var test = new TestStore();
+        using var test = await OpenAsync();
         test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "old");
         test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "new");
 
@@ -53,9 +56,9 @@ public class MeshStoreTests
     }
 
     [Fact]
-    public void Flow_Action_Proposed_Approved_NotApprovedTwice_RolledBackOnlyAfterApplied()
+    public async Task Flow_Action_Proposed_Approved_NotApprovedTwice_RolledBackOnlyAfterApplied()
     {
-        using var test = new TestStore();
+        using var test = await OpenAsync();
         var action = test.Store.AddAction(null, "orders", "circuit-breaker", "fallback.activate", "serve from backup", "medium", automatic: false, dryRun: false, "", "deactivate");
         Assert.Equal(ActionStates.Proposed, action.State);
 
@@ -71,9 +74,9 @@ public class MeshStoreTests
     }
 
     [Fact]
-    public void Issue_SameFingerprint_CountsOccurrences()
+    public async Task Issue_SameFingerprint_CountsOccurrences()
     {
-        using var test = new TestStore();
+        using var test = await OpenAsync();
         var first = test.Store.UpsertIssue("orders/backend/degraded", "orders", ["orders"], "degradation", "warning", "5% errors");
         test.Time.Advance(TimeSpan.FromMinutes(1));
         var again = test.Store.UpsertIssue("orders/backend/degraded", "orders", ["orders", "payments"], "degradation", "critical", "30% errors");
@@ -86,9 +89,9 @@ public class MeshStoreTests
     }
 
     [Fact]
-    public void OpenIssues_AreTheOpenThenTheMitigated_NeverTheResolved()
+    public async Task OpenIssues_AreTheOpenThenTheMitigated_NeverTheResolved()
     {
-        using var test = new TestStore();
+        using var test = await OpenAsync();
         var mitigated = test.Store.UpsertIssue("a/orders/k/1", "orders", ["orders"], "k", "warning", "one");
         test.Time.Advance(TimeSpan.FromMinutes(1));
         var resolved = test.Store.UpsertIssue("a/orders/k/2", "orders", ["orders"], "k", "warning", "two");
@@ -103,4 +106,16 @@ public class MeshStoreTests
         Assert.Equal("mitigated", test.Store.Issue(mitigated.Id)!.State);
         Assert.Contains(test.Store.OpenIssues(), i => i.Id == elsewhere.Id);
     }
+}
+
+/// <summary><see cref="MeshStoreTests"/> on SQLite.</summary>
+public sealed class SqliteMeshStoreTests : MeshStoreTests
+{
+    private protected override Task<TestStore> OpenAsync() => Task.FromResult(new TestStore());
+}
+
+/// <summary><see cref="MeshStoreTests"/> on PostgreSQL, a fresh database per test.</summary>
+public sealed class PostgresMeshStoreTests(PostgresFixture postgres) : MeshStoreTests, IClassFixture<PostgresFixture>
+{
+    private protected override Task<TestStore> OpenAsync() => postgres.StoreAsync();
 }

@@ -1,9 +1,11 @@
-namespace Mesh.Heal.ControlPlane.Store;
+namespace Mesh.Heal.ControlPlane.Store.Internal;
 
-internal sealed partial class MeshStore
+/// <summary>The SQLite schema, as migrations in order; <c>PRAGMA user_version</c> records how many ran. Append, never edit.</summary>
+/// <remarks>Keep in step with <see cref="PostgresMigrations"/>: the same tables and columns, one migration for one.</remarks>
+internal static class SqliteMigrations
 {
-    /// <summary>Schema migrations in order; <c>PRAGMA user_version</c> records how many ran. Append, never edit.</summary>
-    private static readonly string[] Migrations =
+    /// <summary>Every migration, oldest first.</summary>
+    public static readonly string[] All =
     [
         """
         CREATE TABLE services (
@@ -119,6 +121,30 @@ internal sealed partial class MeshStore
         ALTER TABLE actions ADD COLUMN action_key TEXT NOT NULL DEFAULT '';
         CREATE INDEX actions_by_key ON actions (action_key, updated_at);
         CREATE INDEX actions_by_state ON actions (state);
+        """,
+        """
+        ALTER TABLE sidecars ADD COLUMN replica TEXT NOT NULL DEFAULT '';
+        CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            epoch INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            acquired_at INTEGER NOT NULL);
+        CREATE TABLE replicas (
+            id TEXT PRIMARY KEY,
+            started_at INTEGER NOT NULL,
+            heartbeat_at INTEGER NOT NULL,
+            grpc_url TEXT NOT NULL DEFAULT '',
+            http_url TEXT NOT NULL DEFAULT '',
+            last_run_at INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE telemetry_inbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            replica TEXT NOT NULL,
+            service TEXT NOT NULL,
+            instance TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            report BLOB NOT NULL);
+        CREATE INDEX telemetry_inbox_by_time ON telemetry_inbox (received_at);
         """,
     ];
 }
