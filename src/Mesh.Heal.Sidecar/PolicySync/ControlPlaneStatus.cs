@@ -26,12 +26,31 @@ public sealed class ControlPlaneStatus
     /// <summary>How many times the stream was (re)opened.</summary>
     public long Connects { get; private set; }
 
-    internal void OnConnected()
+    /// <summary>The control-plane address (one entry of <c>Sidecar:ControlPlaneUrl</c>) the policy stream is on, or was last on; null before the first stream.</summary>
+    public string? Address { get; private set; }
+
+    /// <summary>The IP address and port behind <see cref="Address"/> that its channel last connected to (the replica, when the name has several records), or null.</summary>
+    public string? Endpoint { get; private set; }
+
+    /// <summary>The control-plane address the telemetry stream last wrote a report to, or null.</summary>
+    public string? TelemetryAddress { get; private set; }
+
+    internal void OnConnected(string address, string? endpoint)
     {
         lock (_lock)
         {
             Connected = true;
             Connects++;
+            Address = address;
+            Endpoint = endpoint;
+        }
+    }
+
+    internal void OnTelemetryAccepted(string address)
+    {
+        lock (_lock)
+        {
+            TelemetryAddress = address;
         }
     }
 

@@ -23,6 +23,44 @@ public class SidecarOptionsValidatorTests
         Assert.StartsWith($"{field}: '{url}' is not a listen address; accepted: http://IP:port (", failure, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:15010")]
+    [InlineData("http://10.0.0.1:15010,http://10.0.0.2:15010")]
+    [InlineData(" https://cp-0.meshheal:15010 , https://cp-1.meshheal:15010,https://cp-2.meshheal:15010 ")]
+    public void Validate_OneControlPlaneAddressOrAList_Succeeds(string url) =>
+        Assert.True(new SidecarOptionsValidator().Validate(null, new SidecarOptions { ControlPlaneUrl = url }).Succeeded);
+
+    [Theory]
+    [InlineData("cp:15010", "'cp:15010' is not a control plane address")]
+    [InlineData("http://10.0.0.1:15010,ftp://10.0.0.2", "entry 2 of 2, 'ftp://10.0.0.2', is not a control plane address")]
+    [InlineData("http://10.0.0.1:15010,,http://10.0.0.2:15010", "entry 2 of 3, '', is not a control plane address")]
+    [InlineData("http://10.0.0.1:15010;http://10.0.0.2:15010", "'http://10.0.0.1:15010;http://10.0.0.2:15010' is not a control plane address")]
+    public void Validate_BadControlPlaneAddress_NamesTheSettingTheEntryAndTheAcceptedForms(string url, string entry)
+    {
+        var failure = Assert.Single(new SidecarOptionsValidator().Validate(null, new SidecarOptions { ControlPlaneUrl = url }).Failures!);
+
+        Assert.Equal(
+            $"Sidecar:ControlPlaneUrl: {entry}; accepted: http://host:port or https://host:port, or several separated by commas", failure);
+    }
+
+    [Fact]
+    public void Validate_CertificateAuthority_WithOneAddressOfAListNotHttps_Fails()
+    {
+        var ca = Path.Combine(Directory.CreateTempSubdirectory("meshheal-test-").FullName, "ca.pem");
+        using (var key = System.Security.Cryptography.ECDsa.Create())
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=test-ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddYears(100));
+            File.WriteAllText(ca, certificate.ExportCertificatePem());
+        }
+
+        var mixed = new SidecarOptions { ControlPlaneUrl = "https://cp-0:15010,http://cp-1:15010", ControlPlaneCertificateAuthority = ca };
+        var tls = new SidecarOptions { ControlPlaneUrl = "https://cp-0:15010,https://cp-1:15010", ControlPlaneCertificateAuthority = ca };
+
+        Assert.Equal("Sidecar:ControlPlaneCertificateAuthority", Assert.Single(SidecarOptionsValidator.Check(mixed)).Field);
+        Assert.Empty(SidecarOptionsValidator.Check(tls));
+    }
+
     [Fact]
     public void Validate_EveryBadSetting_IsReportedAtOnce()
     {
@@ -49,6 +87,7 @@ public class SidecarOptionsValidatorTests
     [InlineData("--Sidecar:Instance=", "Sidecar:Instance")]
     [InlineData("--Sidecar:Http2ListenUrl=http://[::1]", "Sidecar:Http2ListenUrl")]
     [InlineData("--Sidecar:TelemetryInterval=00:10:00", "Sidecar:TelemetryInterval")]
+    [InlineData("--Sidecar:ControlPlaneUrl=http://127.0.0.1:15010,127.0.0.1:15011", "Sidecar:ControlPlaneUrl")]
     public void Build_BadSetting_StopsStartUp_NamingIt(string argument, string field)
     {
         var ex = Assert.Throws<SidecarConfigurationException>(() => SidecarHost.Build(

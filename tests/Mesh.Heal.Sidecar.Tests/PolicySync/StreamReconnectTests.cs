@@ -17,6 +17,7 @@ public class StreamReconnectTests
 
     private readonly ObservedTime _time = new();
     private readonly Channel<(Exception Failure, TimeSpan Delay)> _retries = Channel.CreateUnbounded<(Exception, TimeSpan)>();
+    private readonly Channel<(int Address, TimeSpan Delay)> _moves = Channel.CreateUnbounded<(int, TimeSpan)>();
     private readonly CancellationTokenSource _stop = new();
     private int _attempts;
 
@@ -147,6 +148,106 @@ public class StreamReconnectTests
         Assert.Equal(2, _attempts);
     }
 
+    [Fact]
+    public async Task Failover_MovesToTheNextAddressAtOnce_AndWaitsOnlyAfterEveryAddressFailedInARow()
+    {
+        var tried = new List<int>();
+        var run = StartOn(new StreamReconnect(_time, () => 1.0), 3, (address, _, _) =>
+        {
+            tried.Add(address);
+            throw new IOException("refused");
+        });
+
+        // 0 and 1 refuse: the next address at once, with no timer armed; 2 refuses too: the round is over, the backoff waits.
+        Assert.Equal((1, TimeSpan.Zero), await NextMoveAsync());
+        Assert.Equal((2, TimeSpan.Zero), await NextMoveAsync());
+        Assert.Equal((0, TimeSpan.FromMilliseconds(250)), await NextMoveAsync());
+        await ElapseAsync(TimeSpan.FromMilliseconds(250));
+        Assert.Equal((1, TimeSpan.Zero), await NextMoveAsync());
+        Assert.Equal((2, TimeSpan.Zero), await NextMoveAsync());
+        Assert.Equal((0, TimeSpan.FromMilliseconds(500)), await NextMoveAsync());
+        await _time.NextTimerAsync().WaitAsync(Deadline);
+        await StopAsync(run);
+        Assert.Equal([0, 1, 2, 0, 1, 2], tried);
+
+        // Only the two backoff waits armed a timer: moving to the next address never waits on the clock.
+        Assert.Equal(2, _time.Timers);
+    }
+
+    [Fact]
+    public async Task AcceptedStreamLost_MovesToTheNextAddress_WithoutAWait_AndFromThereAroundTheList()
+    {
+        var up = new TaskCompletionSource();
+        var drop = new TaskCompletionSource();
+        var run = StartOn(new StreamReconnect(_time, () => 1.0), 2, async (address, accepted, cancellationToken) =>
+        {
+            if (address == 0 && !drop.Task.IsCompleted)
+            {
+                accepted();
+                up.SetResult();
+                await drop.Task.WaitAsync(cancellationToken);
+                throw new IOException("the replica died");
+            }
+
+            throw new IOException("refused");
+        });
+        await up.Task.WaitAsync(Deadline);
+        _time.Advance(StreamReconnect.Stable);
+        drop.SetResult();
+
+        Assert.Equal((1, TimeSpan.Zero), await NextMoveAsync());
+        Assert.Equal((0, TimeSpan.FromMilliseconds(250)), await NextMoveAsync());
+        await ElapseAsync(TimeSpan.FromMilliseconds(250));
+        Assert.Equal((1, TimeSpan.Zero), await NextMoveAsync());
+        Assert.Equal((0, TimeSpan.FromMilliseconds(500)), await NextMoveAsync());
+        await StopAsync(run);
+    }
+
+    [Fact]
+    public async Task StreamsAcceptedAndDroppedAtOnce_StillWait_AfterEachRoundOfAddresses()
+    {
+        var run = StartOn(new StreamReconnect(_time, () => 1.0), 2, (_, accepted, _) =>
+        {
+            accepted();
+            throw new IOException("dropped");
+        });
+
+        // Accepted streams start the backoff over (250 ms each round), but a stream lost within Stable is no reason to skip the wait.
+        for (var round = 0; round < 3; round++)
+        {
+            Assert.Equal((1, TimeSpan.Zero), await NextMoveAsync());
+            Assert.Equal((0, TimeSpan.FromMilliseconds(250)), await NextMoveAsync());
+            await ElapseAsync(TimeSpan.FromMilliseconds(250));
+        }
+
+        await StopAsync(run);
+    }
+
+    [Fact]
+    public async Task OneAddress_EveryFailureWaits_AsWithoutAList()
+    {
+        var run = StartOn(new StreamReconnect(_time, () => 1.0), 1, static (_, _, _) => throw new IOException("refused"));
+
+        Assert.Equal((0, TimeSpan.FromMilliseconds(250)), await NextMoveAsync());
+        await ElapseAsync(TimeSpan.FromMilliseconds(250));
+        Assert.Equal((0, TimeSpan.FromMilliseconds(500)), await NextMoveAsync());
+        await StopAsync(run);
+    }
+
+    private Task StartOn(StreamReconnect reconnect, int addresses, Func<int, Action, CancellationToken, Task> stream) =>
+        reconnect.RunAsync(
+            addresses,
+            (address, accepted, cancellationToken) =>
+            {
+                Interlocked.Increment(ref _attempts);
+                return stream(address, accepted, cancellationToken);
+            },
+            (_, next, delay) => _moves.Writer.TryWrite((next, delay)),
+            _stop.Token);
+
+    /// <summary>The address of the next attempt and the wait before it, as the retry reports them.</summary>
+    private async Task<(int Address, TimeSpan Delay)> NextMoveAsync() => await _moves.Reader.ReadAsync().AsTask().WaitAsync(Deadline);
+
     private Task Start(StreamReconnect reconnect, Func<Action, CancellationToken, Task> stream) =>
         reconnect.RunAsync(
             (accepted, cancellationToken) =>
@@ -186,6 +287,10 @@ public class StreamReconnectTests
     {
         private readonly FakeTimeProvider _fake = new(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero));
         private readonly Channel<bool> _timers = Channel.CreateUnbounded<bool>();
+        private int _created;
+
+        /// <summary>How many timers were created on this clock.</summary>
+        public int Timers => Volatile.Read(ref _created);
 
         public override long TimestampFrequency => _fake.TimestampFrequency;
 
@@ -196,6 +301,7 @@ public class StreamReconnectTests
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
             var timer = _fake.CreateTimer(callback, state, dueTime, period);
+            Interlocked.Increment(ref _created);
             _timers.Writer.TryWrite(true);
             return timer;
         }

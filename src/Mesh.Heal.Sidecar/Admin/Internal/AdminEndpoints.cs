@@ -68,6 +68,9 @@ internal static class AdminEndpoints
         json.WriteBoolean("configured", controlPlane.Configured);
         json.WriteBoolean("connected", controlPlane.Connected);
         json.WriteNumber("connects", controlPlane.Connects);
+        json.WriteString("address", controlPlane.Address);
+        json.WriteString("endpoint", controlPlane.Endpoint);
+        json.WriteString("telemetryAddress", controlPlane.TelemetryAddress);
         json.WriteString("lastError", controlPlane.LastError);
         json.WriteNumber("lastAckVersion", controlPlane.LastAckVersion);
         json.WriteNumber("lastNackVersion", controlPlane.LastNackVersion);

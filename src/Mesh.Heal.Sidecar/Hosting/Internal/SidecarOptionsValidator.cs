@@ -36,18 +36,24 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
             errors.Add(new PolicyError("Sidecar:Service", "is empty; accepted: the service's name, such as orders"));
         }
 
-        if (options.ControlPlaneUrl is { Length: > 0 } url
-            && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+        var urls = ControlPlaneConnection.Urls(options.ControlPlaneUrl);
+        for (var i = 0; i < urls.Length; i++)
         {
-            errors.Add(new PolicyError("Sidecar:ControlPlaneUrl", $"'{url}' is not a control plane address; accepted: http://host:port or https://host:port"));
+            if (!IsControlPlaneAddress(urls[i]))
+            {
+                var entry = urls.Length == 1 ? $"'{urls[i]}'" : $"entry {i + 1} of {urls.Length}, '{urls[i]}',";
+                errors.Add(new PolicyError(
+                    "Sidecar:ControlPlaneUrl",
+                    $"{entry} is not a control plane address; accepted: http://host:port or https://host:port, or several separated by commas"));
+            }
         }
 
         if (options.ControlPlaneCertificateAuthority is { Length: > 0 } ca)
         {
             const string Field = "Sidecar:ControlPlaneCertificateAuthority";
-            if (!Uri.TryCreate(options.ControlPlaneUrl, UriKind.Absolute, out var https) || https.Scheme != Uri.UriSchemeHttps)
+            if (urls.Length == 0 || !urls.All(u => Uri.TryCreate(u, UriKind.Absolute, out var https) && https.Scheme == Uri.UriSchemeHttps))
             {
-                errors.Add(new PolicyError(Field, "is set but Sidecar:ControlPlaneUrl is not https://; accepted: an https:// control plane address, or no certificate authority"));
+                errors.Add(new PolicyError(Field, "is set but Sidecar:ControlPlaneUrl is not https://; accepted: https:// control plane addresses only, or no certificate authority"));
             }
             else if (ControlPlaneConnection.LoadRoots(ca) is { Error: { } error })
             {
@@ -100,6 +106,9 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         ListenAddress? http2 = ListenAddress.TryParse(options.Http2ListenUrl, allowHttps: false, out var h2, out _) ? h2 : null;
         return (proxy, admin, http2);
     }
+
+    private static bool IsControlPlaneAddress(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
     private static void Listen(string? url, string field, List<PolicyError> errors)
     {

@@ -8,45 +8,32 @@ using Wire = Mesh.Heal.Protocol.V1;
 
 namespace Mesh.Heal.Sidecar.PolicySync.Internal;
 
-/// <summary>The one HTTP/2 channel to the control plane that the policy and telemetry streams share.</summary>
+/// <summary>The HTTP/2 channels to the control plane's addresses, one per address of <see cref="SidecarOptions.ControlPlaneUrl"/>;
+/// the policy and telemetry streams each use the channel of the address they are on.</summary>
 /// <remarks>
-/// Keep-alive pings notice a control plane that vanished without closing its connections (a network partition, a
-/// frozen host), so the streams fail and reconnect instead of waiting forever.
+/// Identity, token and certificate authority are the same for every address. Each channel opens its connections through
+/// a <see cref="RotatingConnector"/>, so an address whose name resolves to several records tries each in turn. Keep-alive
+/// pings notice a control plane that vanished without closing its connections (a network partition, a frozen host), so
+/// the streams fail and move on instead of waiting forever.
 /// </remarks>
 internal sealed class ControlPlaneConnection : IDisposable
 {
-    private readonly GrpcChannel? _channel;
+    private readonly Target[] _targets = [];
     private readonly Metadata _headers = [];
     private readonly string? _tokenFile;
 
-    public ControlPlaneConnection(IOptions<SidecarOptions> options)
+    public ControlPlaneConnection(IOptions<SidecarOptions> options, TimeProvider time)
     {
         var o = options.Value;
-        if (o.ControlPlaneUrl is not { Length: > 0 } url)
+        var urls = Urls(o.ControlPlaneUrl);
+        if (urls.Length == 0)
         {
             return;
         }
 
-        var handler = new SocketsHttpHandler
-        {
-            KeepAlivePingDelay = TimeSpan.FromSeconds(10),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            EnableMultipleHttp2Connections = true,
-        };
-        if (o.ControlPlaneCertificateAuthority is { Length: > 0 } ca)
-        {
-            // Validated at start-up, so the file loads here.
-            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            handler.SslOptions.CertificateChainPolicy.CustomTrustStore.AddRange(LoadRoots(ca).Roots!);
-        }
-
-        _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 4 * 1024 * 1024 });
+        // Validated at start-up, so the file loads here.
+        var roots = o.ControlPlaneCertificateAuthority is { Length: > 0 } ca ? LoadRoots(ca).Roots! : null;
+        _targets = Array.ConvertAll(urls, url => Target.Create(url, roots, time));
         if (o.ControlPlaneToken is { Length: > 0 } token)
         {
             if (token.StartsWith("file:", StringComparison.Ordinal))
@@ -69,7 +56,10 @@ internal sealed class ControlPlaneConnection : IDisposable
     }
 
     /// <summary>Whether a control plane is configured.</summary>
-    public bool Configured => _channel is not null;
+    public bool Configured => _targets.Length > 0;
+
+    /// <summary>How many addresses the control plane has.</summary>
+    public int Addresses => _targets.Length;
 
     public Wire.SidecarIdentity Identity { get; } = new();
 
@@ -77,11 +67,28 @@ internal sealed class ControlPlaneConnection : IDisposable
     /// <remarks>A <c>file:</c> token is read again for every call, so a rotated (projected service-account) token is sent on the next reconnect.</remarks>
     public Metadata Headers => _tokenFile is null ? _headers : new Metadata { { "authorization", "Bearer " + ReadToken(_tokenFile) } };
 
-    public Wire.PolicyDiscovery.PolicyDiscoveryClient PolicyClient => new(_channel ?? throw NotConfigured());
+    /// <summary>The URL of address <paramref name="address"/>.</summary>
+    public string Url(int address) => _targets[address].Url;
 
-    public Wire.Telemetry.TelemetryClient TelemetryClient => new(_channel ?? throw NotConfigured());
+    /// <summary>The IP address and port that address <paramref name="address"/>'s channel last connected to, or null.</summary>
+    public string? Endpoint(int address) => _targets[address].Connector.LastEndpoint;
 
-    public void Dispose() => _channel?.Dispose();
+    public Wire.PolicyDiscovery.PolicyDiscoveryClient PolicyClient(int address) => new(_targets[address].Channel);
+
+    public Wire.Telemetry.TelemetryClient TelemetryClient(int address) => new(_targets[address].Channel);
+
+    public void Dispose()
+    {
+        foreach (var target in _targets)
+        {
+            target.Channel.Dispose();
+        }
+    }
+
+    /// <summary>The entries of a <see cref="SidecarOptions.ControlPlaneUrl"/>: one URL or several separated by commas, trimmed; none when unset.</summary>
+    /// <remarks>An empty entry stays in the list (as an empty string) so that the validator can name it.</remarks>
+    public static string[] Urls(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? [] : value.Split(',', StringSplitOptions.TrimEntries);
 
     /// <summary>Reads the CA certificates of a PEM file; Error says why it could not.</summary>
     public static (X509Certificate2Collection? Roots, string? Error) LoadRoots(string path)
@@ -111,5 +118,34 @@ internal sealed class ControlPlaneConnection : IDisposable
         }
     }
 
-    private static InvalidOperationException NotConfigured() => new("Sidecar:ControlPlaneUrl is not set");
+    /// <summary>One address: its URL, its channel and the connector that opens the channel's connections.</summary>
+    private sealed record Target(string Url, GrpcChannel Channel, RotatingConnector Connector)
+    {
+        public static Target Create(string url, X509Certificate2Collection? roots, TimeProvider time)
+        {
+            var connector = new RotatingConnector(time);
+            var handler = new SocketsHttpHandler
+            {
+                KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+                ConnectCallback = connector.ConnectAsync,
+
+                // The connector gives each resolved address its own 5 s; this bounds the whole connect, TLS included.
+                ConnectTimeout = TimeSpan.FromSeconds(30),
+                EnableMultipleHttp2Connections = true,
+            };
+            if (roots is not null)
+            {
+                handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    RevocationMode = X509RevocationMode.NoCheck,
+                };
+                handler.SslOptions.CertificateChainPolicy.CustomTrustStore.AddRange(roots);
+            }
+
+            return new Target(url, GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 4 * 1024 * 1024 }), connector);
+        }
+    }
 }

@@ -8,8 +8,9 @@ namespace Mesh.Heal.Sidecar.PolicySync.Internal;
 /// <summary>Keeps one policy stream open to the control plane: applies each snapshot and answers it with an ACK or a NACK.</summary>
 /// <remarks>
 /// The first request names this sidecar and the version it runs (a control-plane or last-known-good version, or 0).
-/// When the stream fails or ends it reconnects after <see cref="StreamReconnect"/>'s backoff; the policy in force keeps running
-/// meanwhile, and the backoff starts over once a stream is accepted.
+/// When the stream fails or ends it moves to the control plane's next address, at once unless every address failed in a row
+/// (<see cref="StreamReconnect"/>'s backoff); the policy in force keeps running meanwhile, and the backoff starts over once a
+/// stream is accepted.
 /// </remarks>
 internal sealed partial class PolicySyncClient(
     ControlPlaneConnection connection, PolicySnapshotApplier applier, ClusterResilienceRegistry registry, ControlPlaneStatus status,
@@ -22,18 +23,18 @@ internal sealed partial class PolicySyncClient(
             return;
         }
 
-        await reconnect.RunAsync(RunStreamAsync, OnRetry, stoppingToken);
+        await reconnect.RunAsync(connection.Addresses, RunStreamAsync, OnRetry, stoppingToken);
     }
 
-    private void OnRetry(Exception failure, TimeSpan delay)
+    private void OnRetry(Exception failure, int next, TimeSpan delay)
     {
         status.OnDisconnected(failure is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : failure.Message);
-        LogReconnecting(logger, status.LastError ?? "stream ended", delay.TotalMilliseconds);
+        LogReconnecting(logger, status.LastError ?? "stream ended", connection.Url(next), delay.TotalMilliseconds);
     }
 
-    private async Task RunStreamAsync(Action onAccepted, CancellationToken stoppingToken)
+    private async Task RunStreamAsync(int address, Action onAccepted, CancellationToken stoppingToken)
     {
-        using var call = connection.PolicyClient.Stream(connection.Headers, cancellationToken: stoppingToken);
+        using var call = connection.PolicyClient(address).Stream(connection.Headers, cancellationToken: stoppingToken);
         var inForce = registry.Policy;
         await call.RequestStream.WriteAsync(
             new Wire.PolicyRequest { Identity = connection.Identity, Version = inForce.Source == PolicySource.Local ? 0 : inForce.Version },
@@ -41,18 +42,18 @@ internal sealed partial class PolicySyncClient(
 
         // The control plane sends its headers once it has accepted the stream (token and identity checked).
         await call.ResponseHeadersAsync;
-        status.OnConnected();
+        status.OnConnected(connection.Url(address), connection.Endpoint(address));
         onAccepted();
-        LogConnected(logger);
+        LogConnected(logger, connection.Url(address), connection.Endpoint(address) ?? "?");
         await foreach (var snapshot in call.ResponseStream.ReadAllAsync(stoppingToken))
         {
             await call.RequestStream.WriteAsync(applier.Apply(snapshot), stoppingToken);
         }
     }
 
-    [LoggerMessage(EventId = 150, Level = LogLevel.Information, Message = "Policy stream to the control plane open")]
-    private static partial void LogConnected(ILogger logger);
+    [LoggerMessage(EventId = 150, Level = LogLevel.Information, Message = "Policy stream to the control plane open at {Address} ({Endpoint})")]
+    private static partial void LogConnected(ILogger logger, string address, string endpoint);
 
-    [LoggerMessage(EventId = 151, Level = LogLevel.Warning, Message = "Policy stream to the control plane down ({Reason}); reconnecting in {DelayMs:0} ms, the policy in force stays")]
-    private static partial void LogReconnecting(ILogger logger, string reason, double delayMs);
+    [LoggerMessage(EventId = 151, Level = LogLevel.Warning, Message = "Policy stream to the control plane down ({Reason}); reconnecting to {Address} in {DelayMs:0} ms, the policy in force stays")]
+    private static partial void LogReconnecting(ILogger logger, string reason, string address, double delayMs);
 }

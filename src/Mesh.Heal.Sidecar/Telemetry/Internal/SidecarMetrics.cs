@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Mesh.Heal.Sidecar.PolicySync;
 using Mesh.Heal.Sidecar.Resilience;
 using Mesh.Heal.Sidecar.Resilience.Internal;
 
@@ -11,7 +12,8 @@ namespace Mesh.Heal.Sidecar.Telemetry.Internal;
 /// underscores and <c>_total</c> on counters (<c>meshheal_requests_total</c>). States are gauges whose value is the
 /// enum's number: health 0 Healthy, 1 Degraded, 2 Failed, 3 Recovering; breaker 0 Closed, 1 Open, 2 HalfOpen, 3 Isolated.
 /// <c>meshheal.process.allocated</c> (<c>meshheal_process_allocated_bytes_total</c>) is the process's managed allocations,
-/// for measuring bytes per request over a load run (<c>tests/bench/hotpath.sh</c>).
+/// for measuring bytes per request over a load run (<c>tests/bench/hotpath.sh</c>). <c>meshheal.controlplane.connected</c>
+/// says which control-plane address the policy stream is on.
 /// </remarks>
 internal sealed class SidecarMetrics
 {
@@ -24,7 +26,7 @@ internal sealed class SidecarMetrics
     private readonly Counter<long> _callerErrors;
     private readonly Histogram<double> _duration;
 
-    public SidecarMetrics(IMeterFactory meterFactory, ClusterResilienceRegistry registry)
+    public SidecarMetrics(IMeterFactory meterFactory, ClusterResilienceRegistry registry, ControlPlaneStatus? controlPlane = null)
     {
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("meshheal.requests", "{request}", "Requests by cluster and the outcome the caller saw.");
@@ -40,6 +42,12 @@ internal sealed class SidecarMetrics
         meter.CreateObservableGauge("meshheal.health.state", () => Observe(registry, c => (int)c.Health), description: "Health state per cluster.");
         meter.CreateObservableCounter("meshheal.health.transitions", () => Observe(registry, c => c.Breaker.Transitions), description: "Health state transitions per cluster.");
         meter.CreateObservableGauge("meshheal.policy.version", () => registry.Policy.Version, description: "Version of the resilience policy in force.");
+        if (controlPlane is not null)
+        {
+            meter.CreateObservableGauge(
+                "meshheal.controlplane.connected", () => ObserveControlPlane(controlPlane),
+                description: "1 while the policy stream is open to the control-plane address in the address attribute, 0 while it is down (the address it was last on).");
+        }
 
         // Read only at scrape: two scrapes around a load run give the bytes the process allocated per request.
         meter.CreateObservableCounter(
@@ -76,6 +84,14 @@ internal sealed class SidecarMetrics
         RequestOutcome.Failure => "failure",
         _ => "client_aborted",
     };
+
+    private static IEnumerable<Measurement<int>> ObserveControlPlane(ControlPlaneStatus status)
+    {
+        if (status.Address is { } address)
+        {
+            yield return new Measurement<int>(status.Connected ? 1 : 0, new KeyValuePair<string, object?>("address", address));
+        }
+    }
 
     private static IEnumerable<Measurement<T>> Observe<T>(ClusterResilienceRegistry registry, Func<ClusterResilience, T> value)
         where T : struct
