@@ -14,7 +14,9 @@ namespace Mesh.Heal.Benchmarks.Propagation;
 /// <remarks>
 /// The end of each change is read from the control plane itself: the newest <c>acked_at</c> of the sidecars in
 /// <c>GetStatus</c>, on the same clock as the instant before the PUT. Changes run one after another, each once the
-/// previous one has converged, so the figure includes the push debounce (50 ms by default).
+/// previous one has converged, so the figure includes the push debounce (50 ms by default). In a replicated case the
+/// write goes to the first replica, the streams are spread over all of them round robin, and the ACK times come from the
+/// store every replica records them in (one machine, one clock).
 /// </remarks>
 internal static class PropagationBenchmark
 {
@@ -49,11 +51,16 @@ internal static class PropagationBenchmark
         PropagationCase @case, PropagationOptions options)
     {
         var store = Directory.CreateTempSubdirectory("meshheal-bench-cp-").FullName;
-        await using var controlPlane = await ControlPlaneProcess.StartAsync(store);
-        using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri);
+        // Past the default limit of 10,000 streams per replica, and a descriptor for each connection on both sides.
+        string[] limits = @case.Streams > 5000 ? ["--ControlPlane:Limits:MaxInstances=" + (2 * @case.Streams).ToString(CultureInfo.InvariantCulture)] : [];
+        FileDescriptors.AtLeast((@case.Streams * 2) + 1024);
+        await using var controlPlanes = await ControlPlanesAsync(@case, store, limits);
+        var controlPlane = controlPlanes.Processes[0];
+        using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri, new GrpcChannelOptions { MaxReceiveMessageSize = null });
         var control = new Wire.MeshControl.MeshControlClient(channel);
         var version = await PutAsync(controlPlane, 0);
-        var idle = ProcessStats.RssMb([controlPlane.Process.Id]);
+        int[] pids = [.. controlPlanes.Processes.Select(p => p.Process.Id)];
+        var idle = ProcessStats.RssMb(pids);
 
         var tracker = new AckTracker();
         var simulated = new List<SimulatedSidecar>();
@@ -69,12 +76,12 @@ internal static class PropagationBenchmark
                 }
                 else
                 {
-                    simulated.Add(new SimulatedSidecar(controlPlane.GrpcUri, Service, $"sim-{i}", tracker.OnAck));
+                    simulated.Add(new SimulatedSidecar(controlPlanes.Processes[i % controlPlanes.Processes.Count].GrpcUri, Service, $"sim-{i}", tracker.OnAck));
                 }
             }
 
-            await ConvergedAsync(control, @case.Streams, version, TimeSpan.FromSeconds(120));
-            var open = ProcessStats.RssMb([controlPlane.Process.Id]);
+            await ConvergedAsync(control, @case.Streams, version, TimeSpan.FromSeconds(@case.Streams > 2000 ? 600 : 120));
+            var open = ProcessStats.RssMb(pids);
             var samples = new List<double>(options.Changes);
             for (var change = 1; change <= options.Changes; change++)
             {
@@ -90,7 +97,7 @@ internal static class PropagationBenchmark
                 samples.Add((last - start).TotalMilliseconds);
             }
 
-            var peak = ProcessStats.RssMb([controlPlane.Process.Id], peak: true);
+            var peak = ProcessStats.RssMb(pids, peak: true);
             samples.Sort();
             return (ScenarioResult.Percentile(samples, 0.50), ScenarioResult.Percentile(samples, 0.99), samples[^1], idle, open, peak);
         }
@@ -110,6 +117,19 @@ internal static class PropagationBenchmark
             Directory.Delete(directory, recursive: true);
             Directory.Delete(store, recursive: true);
         }
+    }
+
+    /// <summary>One control plane on SQLite, or the case's replicas on a PostgreSQL server of their own.</summary>
+    private static async Task<ControlPlanes> ControlPlanesAsync(PropagationCase @case, string store, string[] args)
+    {
+        if (@case.Replicas == 1)
+        {
+            var single = await ControlPlaneProcess.StartAsync(store, args);
+            return new ControlPlanes([single], single);
+        }
+
+        var replicas = await ControlPlaneReplicas.StartAsync(store, @case.Replicas, args);
+        return new ControlPlanes([.. Enumerable.Range(0, replicas.Count).Select(i => replicas[i])], replicas);
     }
 
     /// <summary>Waits until every sidecar of the service is connected and has ACKed <paramref name="version"/>; returns the newest ACK time.</summary>
@@ -152,6 +172,12 @@ internal static class PropagationBenchmark
             builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
         return app;
+    }
+
+    /// <summary>The control-plane processes of a case, stopped together.</summary>
+    private sealed record ControlPlanes(IReadOnlyList<ControlPlaneProcess> Processes, IAsyncDisposable Owner) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Owner.DisposeAsync();
     }
 
     /// <summary>Completes when <c>count</c> streams have ACKed the expected version.</summary>
