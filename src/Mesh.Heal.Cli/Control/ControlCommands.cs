@@ -9,11 +9,11 @@ using Wire = Mesh.Heal.Protocol.V1;
 
 namespace Mesh.Heal.Cli.Control;
 
-/// <summary>meshctl's control-plane verbs: status, services, policy get/apply, issues, actions, approve, reject, rollback, audit.</summary>
+/// <summary>meshctl's control-plane verbs: status, services, policy get/apply, issues, actions, approve, reject, rollback, audit, replicas.</summary>
 /// <remarks>Exit codes: 0 done, 1 the control plane refused or could not be reached, 2 the command line is wrong.</remarks>
 internal static class ControlCommands
 {
-    public static readonly string[] Verbs = ["status", "services", "policy", "issues", "actions", "approve", "reject", "rollback", "audit"];
+    public static readonly string[] Verbs = ["status", "services", "policy", "issues", "actions", "approve", "reject", "rollback", "audit", "replicas"];
 
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithIndentation().WithFormatDefaultValues(true));
 
@@ -139,6 +139,19 @@ internal static class ControlCommands
                     if (!a.Json)
                     {
                         Table(console, ["at", "actor", "kind", "subject", "detail"], audit.Entries.Select(e => new[] { Time(e.At), e.Actor, e.Kind, e.Subject, e.Detail }));
+                    }
+
+                    break;
+                case ("replicas", 0):
+                    var replicas = await client.ListReplicasAsync(new Wire.ListReplicasRequest(), call);
+                    result = replicas;
+                    if (!a.Json)
+                    {
+                        Table(console, ["replica", "leader", "epoch", "alive", "streams", "heartbeat", "last run", "grpc"], replicas.Replicas.Select(r => new[]
+                        {
+                            r.Id, r.Leader ? "yes" : "no", r.Leader ? r.Epoch : "-", r.Alive ? "yes" : "no",
+                            r.Streams.ToString(CultureInfo.InvariantCulture), Time(r.HeartbeatAt), r.LastRunAt is null ? "-" : Time(r.LastRunAt), r.GrpcUrl,
+                        }));
                     }
 
                     break;

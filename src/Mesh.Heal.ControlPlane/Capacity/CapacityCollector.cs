@@ -18,7 +18,7 @@ namespace Mesh.Heal.ControlPlane.Capacity;
 /// </remarks>
 internal sealed partial class CapacityCollector(
     HpaReader hpas, PrometheusClient prometheus, IOptions<CapacityOptions> options, IOptions<ResourceOptions> resources, ControlPlaneMetrics metrics,
-    TimeProvider time, ILogger<CapacityCollector> logger) : BackgroundService
+    TimeProvider time, ILogger<CapacityCollector> logger, Replication.LeaderElection? leadership = null) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, HpaState> _hpas = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlyList<SeriesPoint>> _demand = new(StringComparer.Ordinal);
@@ -57,6 +57,12 @@ internal sealed partial class CapacityCollector(
 
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Only the leader's agents read what is collected: followers spare the sources, and a new leader collects at once.
+            if (leadership is not null)
+            {
+                await leadership.WaitForTermAsync(stoppingToken);
+            }
+
             await CollectAsync(stoppingToken);
             await Task.Delay(options.Value.Refresh, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }

@@ -1,21 +1,33 @@
+using Mesh.Heal.ControlPlane.Replication;
 using Mesh.Heal.Healing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Mesh.Heal.ControlPlane.Healing;
 
 /// <summary>Hands a command to the actuator registered for its runtime type.</summary>
+/// <remarks>Under a leader's term (<see cref="Fence"/>), the lease must still be held with a renew interval to spare just before an
+/// actuator is called, or <see cref="LeadershipLostException"/> is thrown: an actuator that acts outside the store (Kubernetes, git, a
+/// webhook) cannot be fenced by the store's transaction.</remarks>
 internal sealed class ActuatorDispatcher(IEnumerable<ActuatorBinding> bindings)
 {
     private readonly Dictionary<Type, ActuatorBinding> _bindings = bindings.ToDictionary(b => b.Command);
 
     /// <summary>Applies <paramref name="command"/> with its actuator; returns what undoing it needs.</summary>
     /// <exception cref="ActuatorException">No actuator handles the command's type, or the actuator could not apply it.</exception>
-    public Task<ActuatorUndo> ApplyAsync(ActuatorCommand command, string actor, CancellationToken cancellationToken) =>
-        Binding(command).Apply(command, actor, cancellationToken);
+    public Task<ActuatorUndo> ApplyAsync(ActuatorCommand command, string actor, CancellationToken cancellationToken)
+    {
+        var binding = Binding(command);
+        Fence.Current?.EnsureValid();
+        return binding.Apply(command, actor, cancellationToken);
+    }
 
     /// <summary>Undoes <paramref name="command"/> with what its actuator recorded when it applied it.</summary>
-    public Task UndoAsync(ActuatorCommand command, ActuatorUndo undo, string actor, CancellationToken cancellationToken) =>
-        Binding(command).Undo(command, undo, actor, cancellationToken);
+    public Task UndoAsync(ActuatorCommand command, ActuatorUndo undo, string actor, CancellationToken cancellationToken)
+    {
+        var binding = Binding(command);
+        Fence.Current?.EnsureValid();
+        return binding.Undo(command, undo, actor, cancellationToken);
+    }
 
     private ActuatorBinding Binding(ActuatorCommand command) =>
         _bindings.GetValueOrDefault(command.GetType())

@@ -16,4 +16,7 @@ internal sealed partial class HealingCoordinator
 
     [LoggerMessage(EventId = 264, Level = LogLevel.Warning, Message = "Healing {Id} ({Kind}) failed while {Step}; the run goes on")]
     internal static partial void LogActionFailed(ILogger logger, string id, string kind, string step, Exception exception);
+
+    [LoggerMessage(EventId = 265, Level = LogLevel.Warning, Message = "A coordinator run of replica {Replica} (epoch {Epoch}) was stopped by the fence: {Reason}")]
+    internal static partial void LogFenced(ILogger logger, string replica, long epoch, string reason);
 }

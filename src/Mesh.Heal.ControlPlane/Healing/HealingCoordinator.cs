@@ -1,5 +1,6 @@
 using Mesh.Heal.Agents;
 using Mesh.Heal.ControlPlane.Healing.Internal;
+using Mesh.Heal.ControlPlane.Replication;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
 using Mesh.Heal.Healing;
@@ -15,6 +16,8 @@ namespace Mesh.Heal.ControlPlane.Healing;
 /// <see cref="HealingOptions.ResolveAfter"/> is resolved and its temporary healings undone), the <see cref="ProposalPolicy"/>
 /// (dedupe, cooldown, automatic up to <see cref="HealingOptions.AutoApplyRisk"/>, dry-run) and the <see cref="ActionExecutor"/>
 /// (apply, verify, undo; a failure of one action fails that action only). Every step is written to the audit log with its evidence.
+/// Only the leader runs (<see cref="LeaderElection"/>): each run acts under the leader's term (<see cref="Fence"/>), so every store write
+/// it makes is refused once another replica took the lease, and a lost term stops the loop at once.
 /// </remarks>
 internal sealed partial class HealingCoordinator : BackgroundService
 {
@@ -31,6 +34,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
     private readonly IssueTracker _issues;
     private readonly ProposalPolicy _proposals;
     private readonly ActionExecutor _executor;
+    private readonly LeaderElection? _leadership;
 
     // Serializes what changes healings (a run's store writes and actuator calls, an operator's rollback), so an action is never
     // applied, verified and undone at once.
@@ -40,8 +44,9 @@ internal sealed partial class HealingCoordinator : BackgroundService
 
     public HealingCoordinator(
         IEnumerable<IHealingAgent> agents, ActuatorDispatcher actuators, SnapshotBuilder snapshots, MeshStore store, TelemetryAggregator telemetry,
-        AnomalyMonitor anomalies, IOptions<HealingOptions> options, TimeProvider time, ILogger<HealingCoordinator> logger)
+        AnomalyMonitor anomalies, IOptions<HealingOptions> options, TimeProvider time, ILogger<HealingCoordinator> logger, LeaderElection? leadership = null)
     {
+        _leadership = leadership;
         _snapshots = snapshots;
         _store = store;
         _telemetry = telemetry;
@@ -157,21 +162,15 @@ internal sealed partial class HealingCoordinator : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                var term = _leadership is null ? null : await _leadership.WaitForTermAsync(stoppingToken);
+                using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term?.Lost ?? CancellationToken.None);
                 try
                 {
-                    await RunOnceAsync(stoppingToken);
+                    await LeadAsync(term, leading.Token);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
                 {
-                    LogRunFailed(_logger, ex);
-                }
-
-                using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                await Task.WhenAny(Task.Delay(_options.Interval, _time, tick.Token), _wake.WaitAsync(tick.Token));
-                await tick.CancelAsync();
-                while (_wake.CurrentCount > 0)
-                {
-                    await _wake.WaitAsync(stoppingToken);
+                    // The term ended: wait to be elected again.
                 }
             }
         }
@@ -182,6 +181,42 @@ internal sealed partial class HealingCoordinator : BackgroundService
         {
             _telemetry.StateChanged -= OnStateChanged;
             _anomalies.Anomalous -= OnAnomalous;
+        }
+    }
+
+    // Runs on schedule and on events for as long as the term lasts (for ever without an election).
+    private async Task LeadAsync(LeaderTerm? term, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                using (Fence.Enter(term))
+                {
+                    await RunOnceAsync(cancellationToken);
+                }
+
+                if (term is not null)
+                {
+                    _leadership!.RunCompleted(term);
+                }
+            }
+            catch (LeadershipLostException ex)
+            {
+                LogFenced(_logger, ex.Holder, ex.Epoch, ex.Message);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRunFailed(_logger, ex);
+            }
+
+            using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            await Task.WhenAny(Task.Delay(_options.Interval, _time, tick.Token), _wake.WaitAsync(tick.Token));
+            await tick.CancelAsync();
+            while (_wake.CurrentCount > 0)
+            {
+                await _wake.WaitAsync(cancellationToken);
+            }
         }
     }
 
@@ -201,6 +236,10 @@ internal sealed partial class HealingCoordinator : BackgroundService
                 try
                 {
                     await _executor.ApplyAsync(action, cancellationToken);
+                }
+                catch (LeadershipLostException ex)
+                {
+                    LogFenced(_logger, ex.Holder, ex.Epoch, ex.Message);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -7,6 +7,7 @@ using Mesh.Heal.ControlPlane.Hosting.Internal;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.ControlPlane.Replication;
 using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Services;
 using Mesh.Heal.ControlPlane.Store;
@@ -67,6 +68,7 @@ public static partial class ControlPlaneHost
         services.TryAddSingleton(TimeProvider.System);
         services.AddMeshHealHosting();
         services.AddMeshHealStore();
+        services.AddMeshHealReplication();
         services.AddMeshHealAuth();
         services.AddMeshHealPolicies();
         services.AddMeshHealTelemetry();

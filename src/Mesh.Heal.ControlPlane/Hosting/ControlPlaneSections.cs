@@ -2,6 +2,7 @@ using Mesh.Heal.ControlPlane.Auth;
 using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Logs;
+using Mesh.Heal.ControlPlane.Replication;
 using Mesh.Heal.ControlPlane.Resources;
 using Mesh.Heal.ControlPlane.Store;
 
@@ -21,6 +22,7 @@ internal static class ControlPlaneSections
     public const string Capacity = Host + ":Capacity";
     public const string Logs = Host + ":Logs";
     public const string Store = Host + ":Store";
+    public const string Ha = Host + ":Ha";
 
     /// <summary>Every options class and the section it is bound to; registration takes the section from here.</summary>
     public static readonly IReadOnlyDictionary<Type, string> ByType = new Dictionary<Type, string>
@@ -36,5 +38,6 @@ internal static class ControlPlaneSections
         [typeof(CapacityOptions)] = Capacity,
         [typeof(LogOptions)] = Logs,
         [typeof(StoreOptions)] = Store,
+        [typeof(HaOptions)] = Ha,
     };
 }

@@ -11,10 +11,11 @@ namespace Mesh.Heal.ControlPlane.Policies;
 /// Change events are gathered for a short pause (editors write in several steps), and the whole directory is also
 /// re-read every 30 s in case an event was missed. A file is submitted only when its content changed since it was
 /// last read. A deleted file leaves its service's policy in force: removing a policy is an explicit act, not a side
-/// effect of a file going missing.
+/// effect of a file going missing. With several replicas only the leader reads it, and a replica that becomes leader reads it at once.
 /// </remarks>
 internal sealed partial class PolicyDirectoryWatcher(
-    PolicyService policies, TimeProvider time, IOptions<ControlPlaneOptions> options, IOptions<LimitOptions> limits, ILogger<PolicyDirectoryWatcher> logger) : BackgroundService
+    PolicyService policies, TimeProvider time, IOptions<ControlPlaneOptions> options, IOptions<LimitOptions> limits, ILogger<PolicyDirectoryWatcher> logger,
+    Replication.LeaderElection? leadership = null) : BackgroundService
 {
     private static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(30);
@@ -26,7 +27,7 @@ internal sealed partial class PolicyDirectoryWatcher(
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // Load before the host starts listening, so sidecars that connect at once get the directory's policies.
-        if (options.Value.PolicyDirectory is { Length: > 0 } directory)
+        if (options.Value.PolicyDirectory is { Length: > 0 } directory && Leads)
         {
             Scan(directory);
         }
@@ -105,6 +106,12 @@ internal sealed partial class PolicyDirectoryWatcher(
         watcher.Changed += changed;
         watcher.Created += changed;
         watcher.Renamed += (_, _) => _changes.Writer.TryWrite(true);
+        Action<Replication.LeaderTerm> elected = _ => _changes.Writer.TryWrite(true);
+        if (leadership is not null)
+        {
+            leadership.Elected += elected;
+        }
+
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -122,13 +129,26 @@ internal sealed partial class PolicyDirectoryWatcher(
                     // The periodic re-read.
                 }
 
-                Scan(directory);
+                if (Leads)
+                {
+                    Scan(directory);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        finally
+        {
+            if (leadership is not null)
+            {
+                leadership.Elected -= elected;
+            }
+        }
     }
+
+    // Replicas mount the same directory: only the leader submits it, so two replicas never store the same file as two versions.
+    private bool Leads => leadership is null || leadership.Current is not null;
 
     [LoggerMessage(EventId = 230, Level = LogLevel.Warning, Message = "Policy file {Path} could not be read: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, string path, string reason);

@@ -64,7 +64,7 @@ internal sealed class PolicyDistributor : IDisposable
         }
 
         replaced?.Replace();
-        if (_policies.Latest(service) is { } latest)
+        if (_policies.LatestForNewStream(service) is { } latest)
         {
             session.Offer(latest);
         }

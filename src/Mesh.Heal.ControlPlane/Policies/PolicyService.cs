@@ -22,6 +22,7 @@ internal sealed partial class PolicyService
     private readonly PolicyDocumentLimits _limits;
     private readonly Lock _submitLock = new();
     private readonly ConcurrentDictionary<string, PolicySnapshotData> _latest = new(StringComparer.Ordinal);
+    private bool _feedLive;
 
     public PolicyService(MeshStore store, ControlPlaneMetrics metrics, IOptions<LimitOptions> options, ILogger<PolicyService> logger)
     {
@@ -35,6 +36,89 @@ internal sealed partial class PolicyService
         {
             _latest[stored.Service] = ToSnapshot(stored);
         }
+    }
+
+    /// <summary>Whether other replicas write to the same store (PostgreSQL), so the cache follows the store through the change feed.</summary>
+    public bool Shared => _store.Provider == StoreProvider.Postgres;
+
+    /// <summary>Whether the change feed is listening and caught up; while it is not, a new stream's snapshot is read from the store.</summary>
+    public bool FeedLive
+    {
+        get => Volatile.Read(ref _feedLive);
+        set => Volatile.Write(ref _feedLive, value);
+    }
+
+    /// <summary>The newest snapshot for a stream that opens now: from the cache, or from the store when the cache may lag it (a shared
+    /// store whose change feed is down), so a stream is never offered a version older than the store has.</summary>
+    public PolicySnapshotData? LatestForNewStream(string service)
+    {
+        if (Shared && !FeedLive)
+        {
+            try
+            {
+                Refresh(service);
+            }
+            catch (System.Data.Common.DbException)
+            {
+                // The store is down too: the cache is the best there is, and the feed's catch-up corrects it when the store is back.
+            }
+        }
+
+        return Latest(service);
+    }
+
+    /// <summary>Reads the newest version of <paramref name="service"/> from the store (a change written through another replica); when it
+    /// is newer than the cached one, caches it and raises <see cref="Changed"/>.</summary>
+    /// <returns>Whether the cache moved.</returns>
+    public bool Refresh(string service)
+    {
+        var stored = _store.Policy(service);
+        return stored is not null && Offer(stored);
+    }
+
+    /// <summary>Reads the newest version of every service from the store and takes the ones newer than the cache (the change feed's catch-up).</summary>
+    /// <returns>How many services moved.</returns>
+    public int RefreshAll()
+    {
+        var moved = 0;
+        foreach (var stored in _store.LatestPolicies())
+        {
+            if (Offer(stored))
+            {
+                moved++;
+            }
+        }
+
+        return moved;
+    }
+
+    private bool Offer(StoredPolicy stored)
+    {
+        bool moved;
+        lock (_submitLock)
+        {
+            moved = Cache(stored);
+        }
+
+        if (moved)
+        {
+            LogCaughtUp(_logger, stored.Service, stored.Version);
+            Changed?.Invoke(stored.Service);
+        }
+
+        return moved;
+    }
+
+    // Versions only move forward: a write through this replica and a newer one through another can land in either order.
+    private bool Cache(StoredPolicy stored)
+    {
+        if (_latest.TryGetValue(stored.Service, out var cached) && cached.Version >= stored.Version)
+        {
+            return false;
+        }
+
+        _latest[stored.Service] = ToSnapshot(stored);
+        return true;
     }
 
     /// <summary>Raised with the service's name after a new version is stored.</summary>
@@ -72,7 +156,7 @@ internal sealed partial class PolicyService
             }
 
             stored = _store.AddPolicy(name!, json, document, source, actor);
-            _latest[stored.Service] = ToSnapshot(stored);
+            Cache(stored);
         }
 
         _store.Audit(actor, "policy.changed", stored.Service, $"version {stored.Version}", $"source {source}");
@@ -88,6 +172,9 @@ internal sealed partial class PolicyService
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Policy of {Service} is now version {Version} (from {Source})")]
     private static partial void LogStored(ILogger logger, string service, long version, string source);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Policy of {Service} is now version {Version} (written through another replica)")]
+    private static partial void LogCaughtUp(ILogger logger, string service, long version);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Policy for {Service} from {Source} rejected: {Reason}")]
     private static partial void LogRejected(ILogger logger, string service, string source, string reason);

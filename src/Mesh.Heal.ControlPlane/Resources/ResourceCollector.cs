@@ -15,7 +15,7 @@ namespace Mesh.Heal.ControlPlane.Resources;
 /// </remarks>
 internal sealed partial class ResourceCollector(
     MeshStore store, PrometheusClient prometheus, IOptions<ResourceOptions> options, ControlPlaneMetrics metrics, TimeProvider time,
-    ILogger<ResourceCollector> logger) : BackgroundService
+    ILogger<ResourceCollector> logger, Replication.LeaderElection? leadership = null) : BackgroundService
 {
     // Up to this lookback the sidecars' 1 s samples are read; past it their 1 min rollups.
     private static readonly TimeSpan TimelineFine = TimeSpan.FromHours(1);
@@ -95,6 +95,12 @@ internal sealed partial class ResourceCollector(
 
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Only the leader's agents read what is collected: followers spare the sources, and a new leader collects at once.
+            if (leadership is not null)
+            {
+                await leadership.WaitForTermAsync(stoppingToken);
+            }
+
             await CollectAsync(stoppingToken);
             await Task.Delay(Options.Refresh, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }

@@ -16,7 +16,8 @@ namespace Mesh.Heal.ControlPlane.Services;
 /// <summary>The operators' API: mesh status, policies, issues, actions and the audit log (gRPC and HTTP/JSON).</summary>
 internal sealed class MeshControlService(
     MeshStore store, PolicyService policies, TelemetryAggregator telemetry, HealingCoordinator coordinator, Logs.LogCollector logs,
-    Microsoft.Extensions.Options.IOptions<Logs.LogOptions> options, TimeProvider time) : Wire.MeshControl.MeshControlBase
+    Microsoft.Extensions.Options.IOptions<Logs.LogOptions> options, TimeProvider time, Microsoft.Extensions.Options.IOptions<Replication.HaOptions> ha)
+    : Wire.MeshControl.MeshControlBase
 {
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
@@ -176,6 +177,19 @@ internal sealed class MeshControlService(
         {
             Id = a.Id, At = Timestamp.FromDateTimeOffset(a.At), Actor = a.Actor, Kind = a.Kind, Subject = a.Subject,
             Detail = a.Service.Length == 0 ? a.Detail : $"[{a.Service}] {a.Detail}",
+        }));
+        return Task.FromResult(response);
+    }
+
+    /// <summary>The replicas as the store sees them: a replica is alive while its heartbeat is within three lease durations.</summary>
+    public override Task<Wire.ListReplicasResponse> ListReplicas(Wire.ListReplicasRequest request, ServerCallContext context)
+    {
+        var response = new Wire.ListReplicasResponse();
+        response.Replicas.Add(store.Replicas(ha.Value.LeaseDuration * 3).Select(r => new Wire.Replica
+        {
+            Id = r.Id, Leader = r.Leader, Epoch = (r.Leader ? r.Epoch : 0).ToString(System.Globalization.CultureInfo.InvariantCulture), StartedAt = Timestamp.FromDateTimeOffset(r.StartedAt),
+            HeartbeatAt = Timestamp.FromDateTimeOffset(r.HeartbeatAt), LastRunAt = r.LastRunAt is { } run ? Timestamp.FromDateTimeOffset(run) : null,
+            Streams = (int)Math.Min(r.Streams, int.MaxValue), Alive = r.Alive, GrpcUrl = r.GrpcUrl, HttpUrl = r.HttpUrl,
         }));
         return Task.FromResult(response);
     }

@@ -204,6 +204,12 @@ internal sealed partial class MeshStore : IDisposable
             _session.Value = new Session(connection, tx);
             try
             {
+                // Under a leader's term (the coordinator's writes) the lease is checked first, in the same transaction.
+                if (Replication.Fence.Current is { } term)
+                {
+                    CheckFence(term);
+                }
+
                 return body();
             }
             finally
@@ -214,14 +220,14 @@ internal sealed partial class MeshStore : IDisposable
     }
 
     /// <summary>Runs a statement; returns the rows it changed.</summary>
-    internal int Execute(string sql, params (string Name, object? Value)[] parameters) => OnConnection((connection, tx) =>
+    internal int Execute(string sql, params (string Name, object? Value)[] parameters) => Fenced() ? InTransaction(() => Execute(sql, parameters)) : OnConnection((connection, tx) =>
     {
         using var command = Command(connection, tx, sql, parameters);
         return command.ExecuteNonQuery();
     });
 
     /// <summary>Runs a query; returns the first column of the first row, or null.</summary>
-    internal object? Scalar(string sql, params (string Name, object? Value)[] parameters) => OnConnection((connection, tx) =>
+    internal object? Scalar(string sql, params (string Name, object? Value)[] parameters) => Fenced() ? InTransaction(() => Scalar(sql, parameters)) : OnConnection((connection, tx) =>
     {
         using var command = Command(connection, tx, sql, parameters);
         var value = command.ExecuteScalar();
@@ -244,6 +250,9 @@ internal sealed partial class MeshStore : IDisposable
 
     /// <summary>Throws when the database cannot be read and written now.</summary>
     public void Check() => _db.Check();
+
+    // A write outside a transaction under a leader's term runs in one, so the fence is checked with it.
+    private bool Fenced() => Replication.Fence.Current is not null && _session.Value is null;
 
     private T OnConnection<T>(Func<DbConnection, DbTransaction?, T> use) =>
         _session.Value is { } session ? use(session.Connection, session.Transaction) : _db.Run(connection => use(connection, null));

@@ -42,6 +42,9 @@ internal sealed class TelemetryAggregator
     /// <summary>Raised after a report in which some cluster's health or breaker state differs from the sidecar's previous report.</summary>
     public event Action<string, string>? StateChanged;
 
+    /// <summary>Raised after every report this replica accepted from its own sidecars (not the forwarded ones), with its time of receipt.</summary>
+    public event Action<string, string, DateTimeOffset, Wire.SidecarReport>? Accepted;
+
     /// <summary>Raised after every accepted report, with the control plane's time of receipt.</summary>
     public event Action<string, string, DateTimeOffset, Wire.SidecarReport>? Reported;
 
@@ -68,13 +71,31 @@ internal sealed class TelemetryAggregator
     public bool Add(string service, string instance, Wire.SidecarReport report)
     {
         var now = _time.GetUtcNow();
+        if (!Add(service, instance, report, now, rollups: true))
+        {
+            return false;
+        }
+
+        Accepted?.Invoke(service, instance, now, report);
+        return true;
+    }
+
+    /// <summary>Adds a report another replica accepted at <paramref name="receivedAt"/> (read from the store's inbox by the leader): it
+    /// updates the sidecar's live state and recent window and raises <see cref="StateChanged"/> and <see cref="Reported"/>, but adds
+    /// nothing to the rollups, which the receiving replica flushes itself.</summary>
+    public bool AddForwarded(string service, string instance, DateTimeOffset receivedAt, Wire.SidecarReport report) =>
+        Add(service, instance, report, receivedAt, rollups: false);
+
+    private bool Add(string service, string instance, Wire.SidecarReport report, DateTimeOffset now, bool rollups)
+    {
         var states = new Dictionary<string, (Health.HealthState?, Health.BreakerState?)>(StringComparer.Ordinal);
         SidecarLiveState? previous;
+        var clock = _time.GetUtcNow();
         lock (_lock)
         {
-            if (now - _sweptAt >= _instanceTtl / 10)
+            if (clock - _sweptAt >= _instanceTtl / 10)
             {
-                Sweep_NeedsLock(now);
+                Sweep_NeedsLock(clock);
             }
 
             previous = _live.GetValueOrDefault((service, instance));
@@ -82,7 +103,7 @@ internal sealed class TelemetryAggregator
             {
                 if (_live.Count >= _maxInstances)
                 {
-                    Sweep_NeedsLock(now);
+                    Sweep_NeedsLock(clock);
                 }
 
                 if (_live.Count >= _maxInstances)
@@ -94,7 +115,7 @@ internal sealed class TelemetryAggregator
                 _live[(service, instance)] = new SidecarLiveState(service, instance, now, report.PolicyVersion, states);
             }
 
-            foreach (var (resolution, _) in Resolutions)
+            foreach (var (resolution, _) in rollups ? Resolutions : [])
             {
                 var seconds = (long)resolution.TotalSeconds;
                 var bucket = now.ToUnixTimeSeconds() / seconds * seconds;
@@ -121,6 +142,12 @@ internal sealed class TelemetryAggregator
 
         _recent.GetOrAdd((service, instance), _ => new RecentReports()).Add(now, report, RecentRetention);
         Reported?.Invoke(service, instance, now, report);
+        if (!rollups && previous is not null && previous.ReportedAt > now)
+        {
+            // A forwarded report older than what is known (the sidecar moved between replicas): it counts in the window, but the newer states stay.
+            return true;
+        }
+
         _live[(service, instance)] = new SidecarLiveState(service, instance, now, report.PolicyVersion, states);
         if (previous is not null && states.Any(s => !previous.Clusters.TryGetValue(s.Key, out var before) || before != s.Value))
         {

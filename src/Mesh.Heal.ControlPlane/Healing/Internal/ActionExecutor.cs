@@ -1,3 +1,4 @@
+using Mesh.Heal.ControlPlane.Replication;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
 using Mesh.Heal.Healing;
@@ -8,7 +9,7 @@ namespace Mesh.Heal.ControlPlane.Healing.Internal;
 /// <remarks>
 /// Any failure of one action (an <see cref="ActuatorException"/> or any other exception) fails that action, with its reason
 /// recorded and audited, and returns: the run goes on with the next action and the verifications. Only the run's own
-/// cancellation goes through.
+/// cancellation and a lost lease (<see cref="LeadershipLostException"/>) go through.
 /// </remarks>
 internal sealed class ActionExecutor(
     ActuatorDispatcher actuators, MeshStore store, TelemetryAggregator telemetry, HealingOptions options, TimeProvider time, ILogger logger)
@@ -138,7 +139,9 @@ internal sealed class ActionExecutor(
     // An actuator's own error names the field; anything else is a bug or an outage, named by its type.
     private static string Describe(Exception ex) => ex is ActuatorException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
 
-    private static bool IsCancellation(Exception ex, CancellationToken cancellationToken) => ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
+    // A lost lease is no failure of the action: the run stops, and the new leader takes the action over from the store as it is.
+    private static bool IsCancellation(Exception ex, CancellationToken cancellationToken) =>
+        ex is LeadershipLostException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
     private SignalReading Signal(IReadOnlyCollection<EdgeId> edges, DateTimeOffset from, DateTimeOffset to)
     {
