@@ -111,18 +111,18 @@ internal sealed class ReplicatedMesh : IAsyncDisposable
         return versions;
     }
 
-    /// <summary>Whether every sidecar says its policy stream is connected.</summary>
-    public async Task<bool> AllConnectedAsync()
+    /// <summary>The control-plane address each sidecar's policy stream is on, as its <c>/admin/state</c> says, or null for
+    /// one that is not connected; in the order of <see cref="All"/>.</summary>
+    public async Task<IReadOnlyList<string?>> ConnectedToAsync()
     {
+        var addresses = new List<string?>();
         foreach (var sidecar in All)
         {
-            if (!(await sidecar.StateAsync()).GetProperty("controlPlane").GetProperty("connected").GetBoolean())
-            {
-                return false;
-            }
+            var state = (await sidecar.StateAsync()).GetProperty("controlPlane");
+            addresses.Add(state.GetProperty("connected").GetBoolean() && state.TryGetProperty("address", out var address) ? address.GetString() : null);
         }
 
-        return true;
+        return addresses;
     }
 
     /// <summary>Starts callers at <paramref name="rate"/> requests a second to <see cref="Service"/>'s sidecars (target 0,
