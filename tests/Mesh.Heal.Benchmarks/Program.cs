@@ -26,7 +26,8 @@ const string Usage = """
           wrk, nginx and cc are installed with apt-get as root, or asked for.
       propagation [--cases 10:real,10:simulated,1000:simulated] [--changes 100]
           Policy propagation: from PUT /v1/policies until every sidecar's ACK is recorded by the control plane,
-          p50/p99 over the changes, and the control plane's memory with the streams open. Each case starts a fresh
+          p50/p99 over the changes (and, for simulated streams, until the last ACK was sent), and the control plane's
+          memory with the streams open. Each case starts a fresh
           control plane process; "real" cases run real sidecars in this process, "simulated" ones open bare policy
           streams that ACK every snapshot (one HTTP/2 connection each, like a sidecar). "replicated" cases (up to 10,000
           streams, e.g. --cases 1000:replicated,10000:replicated --changes 20) start a PostgreSQL server and three

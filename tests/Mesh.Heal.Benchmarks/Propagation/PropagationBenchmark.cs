@@ -27,7 +27,7 @@ internal static class PropagationBenchmark
         await output.WriteLineAsync($"policy propagation: {options.Changes} changes per case, control plane {Programs.ControlPlane}");
         await output.WriteLineAsync($"{Environment.ProcessorCount} cores; every process on 127.0.0.1; each case on a fresh control plane process and store");
         await output.WriteLineAsync();
-        await output.WriteLineAsync("case                      |   p50 ms |   p99 ms |   max ms | CP RSS idle MiB | CP RSS streams open MiB | CP peak MiB | per stream KiB");
+        await output.WriteLineAsync("case                                 |   p50 ms |   p99 ms |   max ms | ACKs sent p50 / p99 ms | CP RSS idle MiB | CP RSS streams open MiB | CP peak MiB | per stream KiB");
         var failed = false;
         foreach (var @case in options.Cases)
         {
@@ -35,11 +35,11 @@ internal static class PropagationBenchmark
             {
                 var row = await RunCaseAsync(@case, options);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{@case,-25} | {row.P50,8:0.0} | {row.P99,8:0.0} | {row.Max,8:0.0} | {row.IdleRss,15:0.0} | {row.OpenRss,23:0.0} | {row.Peak,11:0.0} | {(row.OpenRss - row.IdleRss) * 1024 / @case.Streams,14:0.0}"));
+                    $"{@case,-36} | {row.P50,8:0.0} | {row.P99,8:0.0} | {row.Max,8:0.0} | {(@case.Real ? "n/a" : $"{row.SentP50:0.0} / {row.SentP99:0.0}"),22} | {row.IdleRss,15:0.0} | {row.OpenRss,23:0.0} | {row.Peak,11:0.0} | {(row.OpenRss - row.IdleRss) * 1024 / @case.Streams,14:0.0}"));
             }
             catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
             {
-                await output.WriteLineAsync($"{@case,-25} | failed: {ex.Message}");
+                await output.WriteLineAsync($"{@case,-36} | failed: {ex.Message}");
                 failed = true;
             }
         }
@@ -47,7 +47,7 @@ internal static class PropagationBenchmark
         return failed ? 1 : 0;
     }
 
-    private static async Task<(double P50, double P99, double Max, double IdleRss, double OpenRss, double Peak)> RunCaseAsync(
+    private static async Task<(double P50, double P99, double Max, double SentP50, double SentP99, double IdleRss, double OpenRss, double Peak)> RunCaseAsync(
         PropagationCase @case, PropagationOptions options)
     {
         var store = Directory.CreateTempSubdirectory("meshheal-bench-cp-").FullName;
@@ -83,6 +83,7 @@ internal static class PropagationBenchmark
             await ConvergedAsync(control, @case.Streams, version, TimeSpan.FromSeconds(@case.Streams > 2000 ? 600 : 120));
             var open = ProcessStats.RssMb(pids);
             var samples = new List<double>(options.Changes);
+            var sent = new List<double>(options.Changes);
             for (var change = 1; change <= options.Changes; change++)
             {
                 var acked = tracker.Expect(version + 1, @case.Streams);
@@ -90,7 +91,7 @@ internal static class PropagationBenchmark
                 version = await PutAsync(controlPlane, change);
                 if (!@case.Real)
                 {
-                    await acked.WaitAsync(TimeSpan.FromSeconds(60));
+                    sent.Add((await acked.WaitAsync(TimeSpan.FromSeconds(60)) - start).TotalMilliseconds);
                 }
 
                 var last = await ConvergedAsync(control, @case.Streams, version, TimeSpan.FromSeconds(60));
@@ -99,7 +100,9 @@ internal static class PropagationBenchmark
 
             var peak = ProcessStats.RssMb(pids, peak: true);
             samples.Sort();
-            return (ScenarioResult.Percentile(samples, 0.50), ScenarioResult.Percentile(samples, 0.99), samples[^1], idle, open, peak);
+            sent.Sort();
+            return (ScenarioResult.Percentile(samples, 0.50), ScenarioResult.Percentile(samples, 0.99), samples[^1],
+                ScenarioResult.Percentile(sent, 0.50), ScenarioResult.Percentile(sent, 0.99), idle, open, peak);
         }
         finally
         {
@@ -180,16 +183,16 @@ internal static class PropagationBenchmark
         public ValueTask DisposeAsync() => Owner.DisposeAsync();
     }
 
-    /// <summary>Completes when <c>count</c> streams have ACKed the expected version.</summary>
+    /// <summary>Completes, with the time of the last one, when <c>count</c> streams have ACKed the expected version.</summary>
     private sealed class AckTracker
     {
         private long _target;
         private int _remaining;
-        private TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource<DateTimeOffset> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task Expect(long version, int count)
+        public Task<DateTimeOffset> Expect(long version, int count)
         {
-            _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _done = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref _remaining, count);
             Volatile.Write(ref _target, version);
             return _done.Task;
@@ -199,7 +202,7 @@ internal static class PropagationBenchmark
         {
             if (version == Volatile.Read(ref _target) && Interlocked.Decrement(ref _remaining) == 0)
             {
-                _done.TrySetResult();
+                _done.TrySetResult(DateTimeOffset.UtcNow);
             }
         }
     }
