@@ -6,6 +6,7 @@ using Mesh.Heal.Benchmarks.Load;
 using Mesh.Heal.Benchmarks.Logs;
 using Mesh.Heal.Benchmarks.Micro;
 using Mesh.Heal.Benchmarks.Propagation;
+using Mesh.Heal.Benchmarks.Store;
 
 const string Usage = """
     Mesh.Heal benchmark drivers (each prints its figures and stops by itself; everything runs on 127.0.0.1).
@@ -63,6 +64,9 @@ const string Usage = """
           families only); root-cause accuracy with a confusion table on incidents of 63 known kinds in .NET, Java, Python
           and Go, and the reader and miner's rate on one thread; --write saves the corpora and their labels as files
           (<family>.log and <family>.labels, one event id per line, for meshctl analyze logs --lines).
+      store [--policies 2000] [--answers 10000] [--rounds 3] [--providers sqlite,postgres]
+          The store's write paths on SQLite (a temporary file) and PostgreSQL (a private cluster on loopback): AddPolicy
+          per second from one writer and from three at once on one service, and RecordAnswers of a push's ACKs in one call.
       micro [BenchmarkDotNet arguments, such as --filter *]
           BenchmarkDotNet micro benchmarks of the sidecar's hot path (the breaker's decision, an attempt through the
           breaker, recording the outcome, the fallback choice while Recovering; *ProxyStep*: the resilience middleware and the
@@ -98,10 +102,12 @@ switch (args[0])
         return await DetectionBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "logs":
         return await LogBenchmark.RunAsync(args.AsMemory(1), Console.Out);
+    case "store":
+        return await StoreBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "micro":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks), typeof(ProxyStepBenchmarks), typeof(LogMinerBenchmarks)]).Run(args.Length > 1 ? args[1..] : ["--filter", "*"]);
         return 0;
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, failover, detection, capacity, logs, micro");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, failover, detection, capacity, logs, store, micro");
         return 2;
 }

@@ -26,6 +26,11 @@ internal sealed partial class PolicyDirectoryWatcher(
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
+        if (leadership is not null && options.Value.PolicyDirectory is { Length: > 0 })
+        {
+            leadership.Elected += OnElected;
+        }
+
         // Load before the host starts listening, so sidecars that connect at once get the directory's policies.
         if (options.Value.PolicyDirectory is { Length: > 0 } directory && Leads)
         {
@@ -106,12 +111,6 @@ internal sealed partial class PolicyDirectoryWatcher(
         watcher.Changed += changed;
         watcher.Created += changed;
         watcher.Renamed += (_, _) => _changes.Writer.TryWrite(true);
-        Action<Replication.LeaderTerm> elected = _ => _changes.Writer.TryWrite(true);
-        if (leadership is not null)
-        {
-            leadership.Elected += elected;
-        }
-
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -138,14 +137,20 @@ internal sealed partial class PolicyDirectoryWatcher(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        finally
-        {
-            if (leadership is not null)
-            {
-                leadership.Elected -= elected;
-            }
-        }
     }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (leadership is not null)
+        {
+            leadership.Elected -= OnElected;
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+
+    // A replica that becomes leader reads the directory at once.
+    private void OnElected(Replication.LeaderTerm term) => _changes.Writer.TryWrite(true);
 
     // Replicas mount the same directory: only the leader submits it, so two replicas never store the same file as two versions.
     private bool Leads => leadership is null || leadership.Current is not null;

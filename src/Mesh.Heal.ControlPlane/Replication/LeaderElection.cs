@@ -119,7 +119,9 @@ internal sealed partial class LeaderElection : BackgroundService
             }
 
             _expiry?.Dispose();
-            _expiry = _time.CreateTimer(static s => ((LeaderElection)s!).OnExpiry(), this, validUntil - _time.GetUtcNow(), Timeout.InfiniteTimeSpan);
+            // A renewal slower than the lease leaves nothing of it on this replica's clock: the timer fires at once.
+            var left = validUntil - _time.GetUtcNow();
+            _expiry = _time.CreateTimer(static s => ((LeaderElection)s!).OnExpiry(), this, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
 
         if (elected is not null)

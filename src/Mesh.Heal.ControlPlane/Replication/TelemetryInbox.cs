@@ -42,6 +42,7 @@ internal sealed partial class TelemetryInbox : BackgroundService
     private long _cursor;
     private long _readingEpoch;
     private DateTimeOffset _prunedAt;
+    private bool _failing;
 
     public TelemetryInbox(
         MeshStore store, TelemetryAggregator aggregator, LeaderElection leadership, ControlPlaneMetrics metrics, TimeProvider time, ILogger<TelemetryInbox> logger)
@@ -156,7 +157,7 @@ internal sealed partial class TelemetryInbox : BackgroundService
             }
             catch (DbException ex)
             {
-                LogFailed(_logger, "appending", ex.Message);
+                LogFailed(_logger, ex.Message);
             }
         }
     }
@@ -192,19 +193,21 @@ internal sealed partial class TelemetryInbox : BackgroundService
         try
         {
             Flush();
-        }
-        catch (DbException ex)
-        {
-            LogFailed(_logger, "appending", ex.Message);
-        }
-
-        try
-        {
             Read();
+            if (_failing)
+            {
+                _failing = false;
+                LogRecovered(_logger);
+            }
         }
         catch (DbException ex)
         {
-            LogFailed(_logger, "reading", ex.Message);
+            // Four steps a second: an outage is logged once, not at every step.
+            if (!_failing)
+            {
+                _failing = true;
+                LogFailed(_logger, ex.Message);
+            }
         }
     }
 
@@ -253,6 +256,9 @@ internal sealed partial class TelemetryInbox : BackgroundService
         _pending.Enqueue(new InboxReport(service, instance, at, report.ToByteArray()));
     }
 
-    [LoggerMessage(EventId = 910, Level = LogLevel.Warning, Message = "Telemetry inbox: {What} failed: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string what, string reason);
+    [LoggerMessage(EventId = 910, Level = LogLevel.Warning, Message = "Telemetry inbox: the store failed, reports of this replica are dropped until it is back (the leader misses them): {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 911, Level = LogLevel.Information, Message = "Telemetry inbox: the store is back")]
+    private static partial void LogRecovered(ILogger logger);
 }

@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Store.Internal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,7 +10,8 @@ namespace Mesh.Heal.ControlPlane.Store;
 internal static class StoreServiceCollectionExtensions
 {
     /// <summary>Adds <see cref="StoreOptions"/> (validated at start) and the store they choose: the SQLite file at
-    /// <see cref="ControlPlaneOptions.StorePath"/>, or the PostgreSQL database at <see cref="StoreOptions.ConnectionString"/>.</summary>
+    /// <see cref="ControlPlaneOptions.StorePath"/>, or the PostgreSQL database at <see cref="StoreOptions.ConnectionString"/>;
+    /// a gRPC call the database fails answers Unavailable.</summary>
     public static IServiceCollection AddMeshHealStore(this IServiceCollection services)
     {
         services.AddMeshHealOptions<StoreOptions, StoreOptionsValidator>();
@@ -18,6 +20,8 @@ internal static class StoreServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.StorePath,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MeshStore).FullName!)));
+        services.TryAddSingleton<StoreUnavailableInterceptor>();
+        services.AddOptions<GrpcServiceOptions>().Configure(grpc => grpc.Interceptors.Add<StoreUnavailableInterceptor>());
         return services;
     }
 }

@@ -22,7 +22,15 @@ internal sealed partial class RollupWriter(TelemetryAggregator aggregator, MeshS
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        Flush();
+        try
+        {
+            Flush();
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or ObjectDisposedException)
+        {
+            // A database that is down at shutdown must not turn a clean stop into a crash.
+            LogFlushFailed(logger, ex);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -1,11 +1,14 @@
 namespace Mesh.Heal.ControlPlane.Tests.Policies;
 
-public class PolicyServiceTests
+/// <summary>Policy submission over the store. Runs once per database: see the two subclasses at the end of the file.</summary>
+public abstract class PolicyServiceTests
 {
+    private protected abstract Task<TestStore> OpenAsync();
+
     [Fact]
-    public void Submit_SameRules_MakesNoNewVersion_DifferentRules_Do()
+    public async Task Submit_SameRules_MakesNoNewVersion_DifferentRules_Do()
     {
-        using var test = new TestStore();
+        using var test = await OpenAsync();
         var policies = test.Policies();
         var changed = new List<string>();
         policies.Changed += changed.Add;
@@ -23,9 +26,9 @@ public class PolicyServiceTests
     }
 
     [Fact]
-    public void Submit_Invalid_IsRejectedAudited_AndTheVersionInForceStays()
+    public async Task Submit_Invalid_IsRejectedAudited_AndTheVersionInForceStays()
     {
-        using var test = new TestStore();
+        using var test = await OpenAsync();
         var policies = test.Policies();
         policies.Submit("service: orders\nclusters: { backend: { timeout: 2s } }", null, "api", "alice");
 
@@ -39,9 +42,9 @@ public class PolicyServiceTests
     }
 
     [Fact]
-    public void NewestPolicies_SurviveARestart()
+    public async Task NewestPolicies_SurviveARestart()
     {
-        var test = new TestStore();
+        var test = await OpenAsync();
         test.Policies().Submit("service: orders\nclusters: { backend: { timeout: 2s } }", null, "api", "alice");
         test.Policies().Submit("service: orders\nclusters: { backend: { timeout: 4s } }", null, "api", "alice");
 
@@ -51,4 +54,16 @@ public class PolicyServiceTests
         Assert.Equal(2, latest!.Version);
         Assert.Equal(TimeSpan.FromSeconds(4), latest.Policy.Clusters["backend"].Timeout.ToTimeSpan());
     }
+}
+
+/// <summary><see cref="PolicyServiceTests"/> on SQLite.</summary>
+public sealed class SqlitePolicyServiceTests : PolicyServiceTests
+{
+    private protected override Task<TestStore> OpenAsync() => Task.FromResult(new TestStore());
+}
+
+/// <summary><see cref="PolicyServiceTests"/> on PostgreSQL, a fresh database per test.</summary>
+public sealed class PostgresPolicyServiceTests(PostgresFixture postgres) : PolicyServiceTests, IClassFixture<PostgresFixture>
+{
+    private protected override Task<TestStore> OpenAsync() => postgres.StoreAsync();
 }

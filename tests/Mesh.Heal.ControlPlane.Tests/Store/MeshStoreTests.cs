@@ -106,6 +106,100 @@ public abstract class MeshStoreTests
         Assert.Equal("mitigated", test.Store.Issue(mitigated.Id)!.State);
         Assert.Contains(test.Store.OpenIssues(), i => i.Id == elsewhere.Id);
     }
+
+    [Fact]
+    public async Task RecordAnswers_ManyInOneBatch_EachSidecarEndsAsIfTheyWereAppliedInOrder()
+    {
+        using var test = await OpenAsync();
+        test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "c1");
+        test.Store.SidecarConnected("orders", "orders-2", "", "1.0", "c2");
+        test.Store.SidecarConnected("billing", "billing-1", "", "1.0", "c3");
+        var t0 = test.Time.GetUtcNow();
+
+        test.Store.RecordAnswers(
+        [
+            new PolicyAnswer("orders", "orders-1", 1, "n1", null, t0.AddSeconds(1)),
+            new PolicyAnswer("orders", "orders-2", 1, "n1", "bad", t0.AddSeconds(2)),
+            new PolicyAnswer("orders", "orders-1", 2, "n2", "no cluster", t0.AddSeconds(3)),
+            new PolicyAnswer("billing", "billing-1", 7, "n7", null, t0.AddSeconds(4)),
+            new PolicyAnswer("orders", "orders-1", 3, "n3", null, t0.AddSeconds(5)),
+            new PolicyAnswer("nowhere", "ghost", 1, "n1", null, t0.AddSeconds(6)),
+        ]);
+
+        var sidecars = test.Store.Sidecars().ToDictionary(s => s.Instance);
+        Assert.Equal((3L, (long?)2, "no cluster", t0.AddSeconds(5)), (sidecars["orders-1"].AckedVersion, sidecars["orders-1"].NackVersion, sidecars["orders-1"].NackError, sidecars["orders-1"].LastSeen));
+        Assert.Equal(t0.AddSeconds(5), sidecars["orders-1"].AckedAt);
+        Assert.Equal((0L, (long?)1, "bad", t0.AddSeconds(2)), (sidecars["orders-2"].AckedVersion, sidecars["orders-2"].NackVersion, sidecars["orders-2"].NackError, sidecars["orders-2"].LastSeen));
+        Assert.Equal((7L, (long?)null, t0.AddSeconds(4)), (sidecars["billing-1"].AckedVersion, sidecars["billing-1"].NackVersion, sidecars["billing-1"].LastSeen));
+        Assert.Equal(3, sidecars.Count);
+        Assert.Equal([(3L, "n3", true), (2L, "n2", false), (1L, "n1", true)], test.Store.AckHistory("orders", "orders-1").Select(a => (a.Version, a.Nonce, a.Ack)));
+        Assert.Equal("no cluster", test.Store.AckHistory("orders", "orders-1")[1].Error);
+        Assert.Single(test.Store.AckHistory("nowhere", "ghost"));
+    }
+
+    [Fact]
+    public async Task Helpers_NullParameter_IsANullOnEitherDatabase()
+    {
+        using var test = await OpenAsync();
+        test.Store.Audit("alice", "policy.changed", "orders", "version 1", "");
+
+        var all = test.Store.Query("SELECT actor FROM audit_log WHERE @s IS NULL OR service = @s", r => r.GetString(0), ("@s", null));
+        var none = test.Store.Scalar("SELECT COUNT(*) FROM audit_log WHERE service = @s", ("@s", null));
+        test.Store.Execute("INSERT INTO services (name, created_at) VALUES (@n, @t)", ("@n", "billing"), ("@t", 1L));
+
+        Assert.Equal(["alice"], all);
+        Assert.Equal(0L, Convert.ToInt64(none, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Null(test.Store.Scalar("SELECT name FROM services WHERE name = @n", ("@n", "nowhere")));
+        Assert.Null(test.Store.Scalar("SELECT CAST(@n AS BIGINT)", ("@n", null)));
+        Assert.Equal(1, test.Store.Execute("UPDATE services SET created_at = COALESCE(CAST(@n AS BIGINT), 2) WHERE name = 'billing'", ("@n", null)));
+        Assert.Equal(["billing"], test.Store.Services());
+    }
+
+    [Fact]
+    public async Task InTransaction_BodyThrows_NothingItWroteStays()
+    {
+        using var test = await OpenAsync();
+
+        Assert.Throws<InvalidOperationException>(() => test.Store.InTransaction<int>(() =>
+        {
+            test.Store.AddPolicy("orders", "{}", "service: orders", "api", "alice");
+            test.Store.Execute("INSERT INTO leases (name, holder, epoch, expires_at, acquired_at) VALUES ('coordinator', @h, 1, 0, 0)", ("@h", test.Store.ReplicaId));
+            throw new InvalidOperationException("the body failed");
+        }));
+
+        Assert.Null(test.Store.Policy("orders"));
+        Assert.Equal(0L, Convert.ToInt64(test.Store.Scalar("SELECT COUNT(*) FROM leases"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1, test.Store.AddPolicy("orders", "{}", "service: orders", "api", "alice").Version);
+    }
+
+    [Fact]
+    public async Task SidecarConnected_NamesThisReplicaAsTheStreamsHolder()
+    {
+        using var test = await OpenAsync();
+        test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "c1");
+
+        var replica = test.Store.Query("SELECT replica FROM sidecars WHERE instance = 'orders-1'", r => r.GetString(0));
+
+        Assert.Equal([test.Store.ReplicaId], replica);
+        Assert.Equal(test.Provider, test.Store.Provider);
+    }
+
+    [Fact]
+    public async Task Schema_HasTheTablesReplicasShare()
+    {
+        using var test = await OpenAsync();
+        test.Store.Execute(
+            "INSERT INTO replicas (id, started_at, heartbeat_at) VALUES (@id, 1, 2)", ("@id", test.Store.ReplicaId));
+        test.Store.Execute(
+            "INSERT INTO telemetry_inbox (replica, service, instance, received_at, report) VALUES (@r, 'orders', 'orders-1', 5, @b)",
+            ("@r", test.Store.ReplicaId), ("@b", new byte[] { 1, 2, 3 }));
+
+        var report = test.Store.Query("SELECT id, report FROM telemetry_inbox", r => (r.GetInt64(0), (byte[])r.GetValue(1)));
+        var lastRun = test.Store.Scalar("SELECT last_run_at FROM replicas WHERE id = @id", ("@id", test.Store.ReplicaId));
+
+        Assert.Equal(new byte[] { 1, 2, 3 }, Assert.Single(report).Item2);
+        Assert.Equal(0L, Convert.ToInt64(lastRun, System.Globalization.CultureInfo.InvariantCulture));
+    }
 }
 
 /// <summary><see cref="MeshStoreTests"/> on SQLite.</summary>

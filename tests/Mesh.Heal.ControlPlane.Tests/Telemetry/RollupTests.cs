@@ -4,8 +4,11 @@ using Wire = Mesh.Heal.Protocol.V1;
 
 namespace Mesh.Heal.ControlPlane.Tests.Telemetry;
 
-public class RollupTests
+/// <summary>Telemetry rollups through the aggregator into the store. Runs once per database: see the two subclasses at the end of the file.</summary>
+public abstract class RollupTests
 {
+    private protected abstract Task<TestStore> OpenAsync();
+
     private static Wire.SidecarReport Report(long requests, long serverErrors, long latencyBucket5ms)
     {
         var report = new Wire.SidecarReport { SidecarResources = new Wire.ResourceSample { WorkingSetBytes = 1000 * requests, Threads = 10 } };
@@ -19,9 +22,9 @@ public class RollupTests
     }
 
     [Fact]
-    public void Reports_AreSummedIntoEveryResolution_AcrossSidecars()
+    public async Task Reports_AreSummedIntoEveryResolution_AcrossSidecars()
     {
-        using var test = new TestStore();
+        using var test = await OpenAsync();
         var aggregator = new TelemetryAggregator(test.Time);
         var start = test.Time.GetUtcNow();
 
@@ -47,10 +50,10 @@ public class RollupTests
     }
 
     [Fact]
-    public void Sums_NearTheLargestCount_SaturateInMemoryAndInTheStore_NeverWrapNegative()
+    public async Task Sums_NearTheLargestCount_SaturateInMemoryAndInTheStore_NeverWrapNegative()
     {
         // The validator refuses such counts; this is the second line: sums that cannot wrap even if one slipped through.
-        using var test = new TestStore();
+        using var test = await OpenAsync();
         var aggregator = new TelemetryAggregator(test.Time);
         var start = test.Time.GetUtcNow();
         var big = Report(long.MaxValue - 1, 0, long.MaxValue - 1);
@@ -80,9 +83,9 @@ public class RollupTests
     }
 
     [Fact]
-    public void Flushes_AddToTheSameBucket()
+    public async Task Flushes_AddToTheSameBucket()
     {
-        using var test = new TestStore();
+        using var test = await OpenAsync();
         var aggregator = new TelemetryAggregator(test.Time);
         var start = test.Time.GetUtcNow();
         aggregator.Add("orders", "a", Report(10, 0, 10));
@@ -98,9 +101,9 @@ public class RollupTests
     }
 
     [Fact]
-    public void Prune_DropsEachResolutionPastItsRetention()
+    public async Task Prune_DropsEachResolutionPastItsRetention()
     {
-        using var test = new TestStore();
+        using var test = await OpenAsync();
         var aggregator = new TelemetryAggregator(test.Time);
         var start = test.Time.GetUtcNow();
         aggregator.Add("orders", "a", Report(10, 0, 10));
@@ -123,4 +126,16 @@ public class RollupTests
         Assert.Empty(test.Store.Rollups("orders", TimeSpan.FromHours(1), all.From, all.To));
         Assert.Empty(test.Store.ResourceRollups("orders", TimeSpan.FromHours(1), all.From, all.To));
     }
+}
+
+/// <summary><see cref="RollupTests"/> on SQLite.</summary>
+public sealed class SqliteRollupTests : RollupTests
+{
+    private protected override Task<TestStore> OpenAsync() => Task.FromResult(new TestStore());
+}
+
+/// <summary><see cref="RollupTests"/> on PostgreSQL, a fresh database per test.</summary>
+public sealed class PostgresRollupTests(PostgresFixture postgres) : RollupTests, IClassFixture<PostgresFixture>
+{
+    private protected override Task<TestStore> OpenAsync() => postgres.StoreAsync();
 }

@@ -38,6 +38,21 @@ public class MeshctlTests
     }
 
     [Fact]
+    public async Task Replicas_ShowsTheLeaderWithItsEpoch()
+    {
+        await using var controlPlane = await StartAsync();
+        await Wait.UntilAsync(() => Task.FromResult(controlPlane.Store.Replicas(TimeSpan.FromSeconds(12)).Any(r => r.LastRunAt is not null)), "a completed coordinator run");
+
+        var table = await RunAsync(controlPlane, Reader, "replicas");
+        var json = await RunAsync(controlPlane, Reader, "replicas", "--json");
+
+        Assert.True(table.Code == 0, table.Err);
+        Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(controlPlane.Store.ReplicaId)}\s+yes\s+1\s+yes\s+0\s", table.Out);
+        var replica = JsonDocument.Parse(json.Out).RootElement.GetProperty("replicas")[0];
+        Assert.Equal((true, "1"), (replica.GetProperty("leader").GetBoolean(), replica.GetProperty("epoch").GetString()));
+    }
+
+    [Fact]
     public async Task Status_ListsTheConnectedSidecar_WithItsAckedVersion()
     {
         await using var controlPlane = await StartAsync();

@@ -28,6 +28,8 @@ internal sealed class PostgresDatabase : StoreDatabase
 
     public override string Greatest => "GREATEST";
 
+    public override bool SupportsArrays => true;
+
     public override string ForUpdate => " FOR UPDATE";
 
     public override T Run<T>(Func<DbConnection, T> body)

@@ -30,6 +30,8 @@ internal sealed class SqliteDatabase : StoreDatabase
 
     public override string Greatest => "MAX";
 
+    public override bool SupportsArrays => false;
+
     public override string ForUpdate => "";
 
     public override T Run<T>(Func<DbConnection, T> body)

@@ -19,6 +19,9 @@ internal abstract class StoreDatabase : IDisposable
     /// <summary>Appended to a <c>SELECT</c> that locks the rows it reads until the transaction ends (nothing in SQLite, whose writer holds the whole file).</summary>
     public abstract string ForUpdate { get; }
 
+    /// <summary>Whether array parameters and <c>unnest</c> are there, so a batch of rows can be one statement.</summary>
+    public abstract bool SupportsArrays { get; }
+
     /// <summary>Runs <paramref name="body"/> on a connection outside any transaction.</summary>
     public abstract T Run<T>(Func<DbConnection, T> body);
 
