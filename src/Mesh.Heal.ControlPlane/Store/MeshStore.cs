@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using Mesh.Heal.ControlPlane.Store.Internal;
@@ -17,6 +18,9 @@ internal sealed partial class MeshStore : IDisposable
     private readonly StoreDatabase _db;
     private readonly TimeProvider _time;
     private readonly AsyncLocal<Session?> _session = new();
+
+    // Services whose row this store has seen committed; rows in services are never deleted.
+    private readonly ConcurrentDictionary<string, byte> _knownServices = new(StringComparer.Ordinal);
 
     /// <summary>Opens (creating or migrating) the SQLite file at <paramref name="path"/>.</summary>
     public MeshStore(string path, TimeProvider time)
@@ -107,19 +111,38 @@ internal sealed partial class MeshStore : IDisposable
     // ---- sidecars ----
 
     /// <summary>Records that a sidecar opened its policy stream.</summary>
-    /// <remarks>The sidecar's row names this replica as the one holding its stream.</remarks>
-    public void SidecarConnected(string service, string instance, string zone, string sidecarVersion, string connectionId) => InTransaction(() =>
+    /// <remarks>The sidecar's row names this replica as the one holding its stream.
+    /// A service already known to this store costs one statement, so a replica taking over thousands of streams at once
+    /// registers them quickly.</remarks>
+    public void SidecarConnected(string service, string instance, string zone, string sidecarVersion, string connectionId)
     {
         var now = Now();
-        EnsureService(service, now);
-        return Execute(
+        if (_knownServices.ContainsKey(service))
+        {
+            UpsertSidecar(service, instance, zone, sidecarVersion, connectionId, now);
+            return;
+        }
+
+        InTransaction(() =>
+        {
+            EnsureService(service, now);
+            return UpsertSidecar(service, instance, zone, sidecarVersion, connectionId, now);
+        });
+        if (_session.Value is null)
+        {
+            // Committed: an enclosing transaction that could still roll the service's row back would have a session.
+            _knownServices.TryAdd(service, 0);
+        }
+    }
+
+    private int UpsertSidecar(string service, string instance, string zone, string sidecarVersion, string connectionId, long now) =>
+        Execute(
             """
             INSERT INTO sidecars (service, instance, zone, sidecar_version, connected, connection_id, first_seen, last_seen, replica)
             VALUES (@s, @i, @z, @v, 1, @c, @t, @t, @r)
             ON CONFLICT (service, instance) DO UPDATE SET zone = @z, sidecar_version = @v, connected = 1, connection_id = @c, last_seen = @t, replica = @r
             """,
             ("@s", service), ("@i", instance), ("@z", zone), ("@v", sidecarVersion), ("@c", connectionId), ("@t", now), ("@r", ReplicaId));
-    });
 
     /// <summary>Records that a stream ended, unless a newer stream of the same sidecar took over meanwhile.</summary>
     public void SidecarDisconnected(string service, string instance, string connectionId) =>

@@ -13,7 +13,8 @@ public sealed class StoreOptions
     public string Provider { get; set; } = StoreConstants.Sqlite;
 
     /// <summary>The PostgreSQL connection string in Npgsql keyword format (<c>Host=...;Database=...;Username=...;Password=...</c>).</summary>
-    /// <remarks>Required when <see cref="Provider"/> is <c>postgres</c>; ignored for SQLite.</remarks>
+    /// <remarks>Required when <see cref="Provider"/> is <c>postgres</c>; ignored for SQLite. Without <c>Maximum Pool Size</c>
+    /// a replica opens at most 20 connections (Npgsql's default of 100 is the whole of PostgreSQL's default <c>max_connections</c>).</remarks>
     public string? ConnectionString { get; set; }
 
     /// <summary>This control-plane process's name among the replicas; must be unique per process.</summary>

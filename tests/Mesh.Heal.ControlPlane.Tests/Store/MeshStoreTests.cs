@@ -185,6 +185,24 @@ public abstract class MeshStoreTests
     }
 
     [Fact]
+    public async Task SidecarConnected_InATransactionRolledBack_LeavesNoServiceBehind_AndTheNextConnectAddsIt()
+    {
+        using var test = await OpenAsync();
+
+        Assert.Throws<InvalidOperationException>(() => test.Store.InTransaction<int>(() =>
+        {
+            test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "c1");
+            throw new InvalidOperationException("rolled back");
+        }));
+        Assert.Empty(test.Store.Services());
+        test.Store.SidecarConnected("orders", "orders-1", "", "1.0", "c2");
+        test.Store.SidecarConnected("orders", "orders-2", "", "1.0", "c3");
+
+        Assert.Equal(["orders"], test.Store.Services());
+        Assert.Equal(["orders-1", "orders-2"], test.Store.Sidecars("orders").Select(s => s.Instance));
+    }
+
+    [Fact]
     public async Task Schema_HasTheTablesReplicasShare()
     {
         using var test = await OpenAsync();

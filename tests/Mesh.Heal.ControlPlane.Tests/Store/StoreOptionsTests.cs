@@ -38,6 +38,17 @@ public sealed class StoreOptionsTests(PostgresFixture postgres) : IClassFixture<
         Assert.Empty(StoreOptionsValidator.Check(new StoreOptions { Provider = "Postgres", ConnectionString = "Host=db;Database=meshheal", ReplicaId = "cp-0" }).Errors);
 
     [Theory]
+    [InlineData("Host=db;Database=meshheal", 20)]
+    [InlineData("Host=db;Database=meshheal;Maximum Pool Size=50", 50)]
+    [InlineData("Host=db;Database=meshheal;maximum pool size=7", 7)]
+    public void Postgres_PoolSize_IsBoundedUnlessTheConnectionStringSetsIt(string connectionString, int expected)
+    {
+        using var database = new PostgresDatabase(connectionString);
+
+        Assert.Equal(expected, new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString).MaxPoolSize);
+    }
+
+    [Theory]
     [InlineData("ControlPlane:Store:Provider", "mysql")]
     [InlineData("ControlPlane:Store:StartTimeout", "01:00:00")]
     public void Build_InvalidStoreSetting_StopsStartUp_NamingIt(string key, string value)

@@ -11,9 +11,20 @@ internal sealed class PostgresDatabase : StoreDatabase
     private const int MaxAttempts = 5;
     private readonly NpgsqlDataSource _source;
 
+    /// <summary>Connections a replica's pool opens at most unless the connection string says otherwise.</summary>
+    /// <remarks>Npgsql's own default, 100, is PostgreSQL's whole default <c>max_connections</c>: three replicas under a
+    /// reconnect storm would take more than the server has. Calls are short, so a few connections serve thousands of streams.</remarks>
+    public const int DefaultMaxPoolSize = 20;
+
     public PostgresDatabase(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Maximum Pool Size") && !given.ContainsKey("MaxPoolSize"))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
         ConnectionString = builder.ConnectionString;
         Description = $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
         _source = NpgsqlDataSource.Create(builder);
