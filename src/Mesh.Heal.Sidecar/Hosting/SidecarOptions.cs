@@ -21,8 +21,13 @@ public sealed class SidecarOptions
     /// <remarks>Default <c>http://127.0.0.1:15000</c> (loopback only).</remarks>
     public string AdminUrl { get; set; } = "http://127.0.0.1:15000";
 
-    /// <summary>The control plane's gRPC address (<c>http://host:15010</c>, or <c>https://</c>); turns on the policy and telemetry streams.</summary>
-    /// <remarks>Default none: the sidecar runs on its local configuration only.</remarks>
+    /// <summary>The control plane's gRPC address (<c>http://host:15010</c>, or <c>https://</c>), or several separated by commas; turns on the policy and telemetry streams.</summary>
+    /// <remarks>
+    /// Default none: the sidecar runs on its local configuration only. With several addresses (control-plane replicas), each
+    /// stream starts on the first and moves to the next when its stream fails, at once; the reconnect backoff applies only
+    /// after every address failed in a row. A host name with several records (a headless Service) is tried record by
+    /// record the same way. The token, identity and certificate authority apply to every address.
+    /// </remarks>
     public string? ControlPlaneUrl { get; set; }
 
     /// <summary>A PEM file of the certificate authorities that sign the control plane's certificate, for an <c>https://</c> <see cref="ControlPlaneUrl"/>.</summary>

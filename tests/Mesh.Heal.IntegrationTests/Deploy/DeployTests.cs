@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Policies;
+using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.Sidecar.Hosting;
 using Microsoft.Extensions.Configuration;
 
@@ -18,7 +20,11 @@ public class DeployTests
         ["control-plane"] = ("ControlPlane", typeof(ControlPlaneOptions), ["GrpcUrl", "HttpUrl"], "HttpUrl", ["/healthz"]),
     };
 
-    private static readonly IReadOnlyList<Node> All = Manifests.Kubernetes();
+    /// <summary>The control planes a deployer applies one of: one replica on SQLite, or three on PostgreSQL, with the same
+    /// names so that the example workload's sidecars reach either. Each is checked together with the example.</summary>
+    public static readonly TheoryData<string> ControlPlanes = new() { "control-plane.yaml", "control-plane-ha.yaml" };
+
+    private const string Example = "example-orders.yaml";
 
     [Fact]
     public void Dockerfile_RestoresEveryProjectItPublishes_AndTheEntryScriptStartsWhatWasPublished()
@@ -62,10 +68,12 @@ public class DeployTests
         Assert.Contains(Regex.Match(dockerfile, @"CMD \[""([^""]+)""").Groups[1].Value, roles.Keys);
     }
 
-    [Fact]
-    public void Containers_RunARoleOfTheImage_WithSettingsTheProgramBinds_PortsAndProbesOnItsListeners()
+    [Theory]
+    [MemberData(nameof(ControlPlanes))]
+    public void Containers_RunARoleOfTheImage_WithSettingsTheProgramBinds_PortsAndProbesOnItsListeners(string manifest)
     {
-        var containers = MeshHealContainers().ToList();
+        var all = Installation(manifest);
+        var containers = MeshHealContainers(all).ToList();
         Assert.Equal(["control-plane", "sidecar"], containers.Select(c => c.Role).Distinct().Order(StringComparer.Ordinal));
         foreach (var (deployment, container, role) in containers)
         {
@@ -92,6 +100,12 @@ public class DeployTests
             Assert.Equal(listening.Values.Order(), ports.Values.Order());
             foreach (var probe in new[] { "readinessProbe", "livenessProbe" }.Select(container.Get).OfType<Node>())
             {
+                if (probe.Get("tcpSocket") is { } tcp)
+                {
+                    Assert.Contains(ResolvePort(tcp["port"], ports), listening.Values);
+                    continue;
+                }
+
                 var get = probe["httpGet"];
                 Assert.Equal(listening[metricsListener], ResolvePort(get["port"], ports));
                 Assert.Contains(get["path"].Text, probePaths);
@@ -112,10 +126,12 @@ public class DeployTests
         ? ControlPlaneSections.ByType.Select(kv => (kv.Value, kv.Key))
         : [(section, type)];
 
-    [Fact]
-    public void FilesTheContainersRead_AreMounted_FromKeysThatExist()
+    [Theory]
+    [MemberData(nameof(ControlPlanes))]
+    public void FilesTheContainersRead_AreMounted_FromKeysThatExist(string manifest)
     {
-        foreach (var (deployment, container, role) in MeshHealContainers())
+        var all = Installation(manifest);
+        foreach (var (deployment, container, role) in MeshHealContainers(all))
         {
             var env = Environment(container);
             var files = env.Values.Where(v => v.StartsWith("file:", StringComparison.Ordinal)).Select(v => v[5..]).ToList();
@@ -128,30 +144,34 @@ public class DeployTests
             foreach (var file in files)
             {
                 var (volume, key) = Mounted(deployment, container, file);
-                Assert.True(key is null || SourceKeys(deployment, volume).Contains(key), $"{container}: {file} is key '{key}' of volume '{volume["name"].Text}', which has no such key");
+                Assert.True(key is null || SourceKeys(all, deployment, volume).Contains(key), $"{container}: {file} is key '{key}' of volume '{volume["name"].Text}', which has no such key");
             }
 
+            // The SQLite file (StorePath, set by the image) is only written when the store is SQLite.
             var section = Roles[role].Section + "__";
+            var sqlite = !string.Equals(env.GetValueOrDefault("ControlPlane__Store__Provider"), "postgres", StringComparison.OrdinalIgnoreCase);
             foreach (var directory in env.Where(kv => kv.Key.StartsWith(section, StringComparison.Ordinal)
-                && (kv.Key.EndsWith("Directory", StringComparison.Ordinal) || kv.Key.EndsWith("StorePath", StringComparison.Ordinal))).Select(kv => kv.Value))
+                && (kv.Key.EndsWith("Directory", StringComparison.Ordinal) || (sqlite && kv.Key.EndsWith("StorePath", StringComparison.Ordinal)))).Select(kv => kv.Value))
             {
                 Mounted(deployment, container, directory);
             }
         }
     }
 
-    [Fact]
-    public void MountedPolicies_AreValid_AndTheSidecarConfigStartsASidecar()
+    [Theory]
+    [MemberData(nameof(ControlPlanes))]
+    public void MountedPolicies_AreValid_AndTheSidecarConfigStartsASidecar(string manifest)
     {
+        var all = Installation(manifest);
         var checkedPolicies = 0;
         var checkedConfigs = 0;
-        foreach (var (deployment, container, role) in MeshHealContainers())
+        foreach (var (deployment, container, role) in MeshHealContainers(all))
         {
             var env = Environment(container);
             if (role == "control-plane" && env.GetValueOrDefault("ControlPlane__PolicyDirectory") is { } directory)
             {
                 var (volume, _) = Mounted(deployment, container, directory);
-                foreach (var (name, document) in ConfigMap(deployment, volume)["data"].Entries)
+                foreach (var (name, document) in ConfigMap(all, deployment, volume)["data"].Entries)
                 {
                     var (_, policy, errors) = PolicyDocument.Parse(document.Text, service: null, maxBytes: new LimitOptions().MaxPolicyBytes);
                     Assert.True(policy is not null, $"{document}: {string.Join("; ", errors)}");
@@ -164,7 +184,7 @@ public class DeployTests
             {
                 var (volume, key) = Mounted(deployment, container, args[c + 1]);
                 var path = Path.Combine(Directory.CreateTempSubdirectory("meshheal-deploy-").FullName, key!);
-                File.WriteAllText(path, ConfigMap(deployment, volume)["data"][key!].Text);
+                File.WriteAllText(path, ConfigMap(all, deployment, volume)["data"][key!].Text);
                 var build = Record.Exception(() =>
                 {
                     using var app = SidecarHost.Build(["--config", path, "--Sidecar:ListenUrl=http://127.0.0.1:0", "--Sidecar:AdminUrl=http://127.0.0.1:0"]);
@@ -196,11 +216,13 @@ public class DeployTests
         Assert.Null(build);
     }
 
-    [Fact]
-    public void Services_TargetContainerPorts_AndSidecarsReachTheControlPlanesGrpcListener()
+    [Theory]
+    [MemberData(nameof(ControlPlanes))]
+    public void Services_TargetContainerPorts_AndSidecarsReachTheControlPlanesGrpcListener(string manifest)
     {
-        var deployments = Kind("Deployment").ToList();
-        foreach (var service in Kind("Service"))
+        var all = Installation(manifest);
+        var deployments = Kind(all, "Deployment").ToList();
+        foreach (var service in Kind(all, "Service"))
         {
             var selector = service["spec"]["selector"].Entries.ToDictionary(e => e.Key, e => e.Value.Text);
             var target = deployments.Single(d => Namespace(d) == Namespace(service)
@@ -213,13 +235,13 @@ public class DeployTests
             }
         }
 
-        var (controlPlane, cpContainer, _) = MeshHealContainers().Single(c => c.Role == "control-plane");
+        var (controlPlane, cpContainer, _) = MeshHealContainers(all).Single(c => c.Role == "control-plane");
         var grpcPort = Port(Environment(cpContainer)["ControlPlane__GrpcUrl"]);
-        foreach (var (_, sidecar, _) in MeshHealContainers().Where(c => c.Role == "sidecar"))
+        foreach (var (_, sidecar, _) in MeshHealContainers(all).Where(c => c.Role == "sidecar"))
         {
             var url = new Uri(Environment(sidecar)["Sidecar__ControlPlaneUrl"]);
             var host = url.Host.Split('.');
-            var service = Kind("Service").Single(s => s["metadata"]["name"].Text == host[0] && Namespace(s) == host[1]);
+            var service = Kind(all, "Service").Single(s => s["metadata"]["name"].Text == host[0] && Namespace(s) == host[1]);
             Assert.Equal(Namespace(controlPlane), Namespace(service));
             var port = service["spec"]["ports"].Items.Single(p => Convert.ToInt32(p["port"].Value) == url.Port);
             Assert.Equal(grpcPort, ResolvePort(port["targetPort"], cpContainer["ports"].Items.ToDictionary(p => p["name"].Text, p => Convert.ToInt32(p["containerPort"].Value))));
@@ -228,16 +250,84 @@ public class DeployTests
         // Each sidecar presents its own service's token (ControlPlane:Auth:ServiceTokens:<service>), never a mesh-wide one.
         var cpEnvironment = Environment(cpContainer);
         Assert.DoesNotContain(cpEnvironment.Keys, k => k.StartsWith("ControlPlane__Auth__SidecarTokens", StringComparison.Ordinal));
-        var tokens = Kind("Secret").Single(s => s["metadata"]["name"].Text == "meshheal-tokens")["stringData"];
-        foreach (var (deployment, sidecar, _) in MeshHealContainers().Where(c => c.Role == "sidecar"))
+        var tokens = Kind(all, "Secret").Single(s => s["metadata"]["name"].Text == "meshheal-tokens")["stringData"];
+        foreach (var (deployment, sidecar, _) in MeshHealContainers(all).Where(c => c.Role == "sidecar"))
         {
             var serviceName = Environment(sidecar)["Sidecar__Service"];
             Assert.True(cpEnvironment.TryGetValue($"ControlPlane__Auth__ServiceTokens__{serviceName}__0", out var file), $"the control plane has a token of service {serviceName}");
             var reference = sidecar["env"].Items.Single(e => e["name"].Text == "Sidecar__ControlPlaneToken")["valueFrom"]["secretKeyRef"];
-            var secret = Kind("Secret").Single(s => s["metadata"]["name"].Text == reference["name"].Text && Namespace(s) == Namespace(deployment));
+            var secret = Kind(all, "Secret").Single(s => s["metadata"]["name"].Text == reference["name"].Text && Namespace(s) == Namespace(deployment));
             Assert.Equal(tokens[Path.GetFileName(file)].Text, secret["stringData"][reference["key"].Text].Text);
         }
     }
+
+    [Fact]
+    public void EveryManifest_IsAControlPlaneOrTheExample_SoTheTestsAboveCheckIt()
+    {
+        string[] checkedFiles = [.. ((IEnumerable<object[]>)ControlPlanes).Select(row => (string)row[0]), Example];
+
+        Assert.Equal(checkedFiles.Order(StringComparer.Ordinal), Manifests.KubernetesFiles());
+    }
+
+    [Fact]
+    public void ControlPlaneHa_ThreeReplicasOnThreeNodes_RollingUpdate_DisruptionBudget_AndLivenessThatOutlivesTheDatabase()
+    {
+        var all = Installation("control-plane-ha.yaml");
+        var (deployment, container, _) = MeshHealContainers(all).Single(c => c.Role == "control-plane");
+        var spec = deployment["spec"];
+        var labels = spec["template"]["metadata"]["labels"];
+
+        Assert.Equal(3, Convert.ToInt32(spec["replicas"].Value, CultureInfo.InvariantCulture));
+        Assert.Equal("RollingUpdate", spec["strategy"]["type"].Text);
+        var apart = Assert.Single(spec["template"]["spec"]["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"].Items);
+        Assert.Equal("kubernetes.io/hostname", apart["topologyKey"].Text);
+        Assert.True(Selects(apart["labelSelector"], labels), $"{apart}: does not select the control plane's own pods");
+
+        var budget = Assert.Single(Kind(all, "PodDisruptionBudget"), p => Namespace(p) == Namespace(deployment) && Selects(p["spec"]["selector"], labels));
+        Assert.Equal(2, Convert.ToInt32(budget["spec"]["minAvailable"].Value, CultureInfo.InvariantCulture));
+
+        // Readiness is /healthz, which checks the store; liveness must not be, or a PostgreSQL outage restarts every replica.
+        var ports = container["ports"].Items.ToDictionary(p => p["name"].Text, p => Convert.ToInt32(p["containerPort"].Value, CultureInfo.InvariantCulture));
+        Assert.Equal("/healthz", container["readinessProbe"]["httpGet"]["path"].Text);
+        var liveness = container["livenessProbe"];
+        Assert.Null(liveness.Get("httpGet"));
+        Assert.Equal(ports["grpc"], ResolvePort(liveness["tcpSocket"]["port"], ports));
+    }
+
+    [Fact]
+    public void ControlPlaneHa_StoreIsPostgres_FromASecret_ReplicaIdIsThePodName_AndSidecarsUseTheHeadlessService()
+    {
+        var all = Installation("control-plane-ha.yaml");
+        var (deployment, container, _) = MeshHealContainers(all).Single(c => c.Role == "control-plane");
+        var env = container["env"].Items.ToDictionary(e => e["name"].Text);
+
+        // Bound as the control plane binds its store section (the shape test above rejects a key it does not know).
+        var store = new StoreOptions();
+        new ConfigurationBuilder().AddInMemoryCollection(Environment(container).Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), (string?)kv.Value)))
+            .Build().GetSection(ControlPlaneSections.Store).Bind(store);
+        Assert.Equal(StoreProvider.Postgres, store.ProviderKind);
+        var connection = env["ControlPlane__Store__ConnectionString"]["valueFrom"]["secretKeyRef"];
+        var secret = Kind(all, "Secret").Single(s => s["metadata"]["name"].Text == connection["name"].Text && Namespace(s) == Namespace(deployment));
+        Assert.Contains(connection["key"].Text, secret["stringData"].Entries.Select(e => e.Key));
+        Assert.Equal("metadata.name", env["ControlPlane__Store__ReplicaId"]["valueFrom"]["fieldRef"]["fieldPath"].Text);
+        Assert.DoesNotContain(deployment["spec"]["template"]["spec"]["volumes"].Items, v => v.Get("persistentVolumeClaim") is not null);
+
+        // The sidecars' address is a headless Service (every ready replica's address, tried in turn); the API has its own Service.
+        var labels = deployment["spec"]["template"]["metadata"]["labels"];
+        var services = Kind(all, "Service").Where(s => Namespace(s) == Namespace(deployment) && Selects(s["spec"]["selector"], labels)).ToList();
+        foreach (var (_, sidecar, _) in MeshHealContainers(all).Where(c => c.Role == "sidecar"))
+        {
+            var url = new Uri(Environment(sidecar)["Sidecar__ControlPlaneUrl"]);
+            var used = Assert.Single(services, s => s["metadata"]["name"].Text == url.Host.Split('.')[0]);
+            Assert.Equal("None", used["spec"]["clusterIP"].Text);
+        }
+
+        Assert.Contains(services, s => s["spec"].Get("clusterIP") is null && s["spec"]["ports"].Items.Any(p => p["targetPort"].Text == "http"));
+    }
+
+    /// <summary>Whether a selector (<c>matchLabels</c>, or a Service's plain map) selects pods with <paramref name="labels"/>.</summary>
+    private static bool Selects(Node selector, Node labels) =>
+        (selector.Get("matchLabels") ?? selector).Entries.All(e => labels.Get(e.Key)?.Text == e.Value.Text);
 
     [Fact]
     public void PrometheusConfig_KeepsAnnotatedPods_AndItsLocalTargetsAreTheDefaultListeners()
@@ -251,10 +341,12 @@ public class DeployTests
         Assert.Contains($"127.0.0.1:{Port(new SidecarOptions().AdminUrl)}", targets);
     }
 
-    private static IEnumerable<(Node Deployment, Node Container, string Role)> MeshHealContainers()
+    private static IReadOnlyList<Node> Installation(string controlPlane) => Manifests.Kubernetes(controlPlane, Example);
+
+    private static IEnumerable<(Node Deployment, Node Container, string Role)> MeshHealContainers(IReadOnlyList<Node> all)
     {
         var roles = Manifests.EntryRoles();
-        foreach (var deployment in Kind("Deployment"))
+        foreach (var deployment in Kind(all, "Deployment"))
         {
             foreach (var container in deployment["spec"]["template"]["spec"]["containers"].Items.Where(c => c["image"].Text.Contains("/meshheal:", StringComparison.Ordinal)))
             {
@@ -287,21 +379,21 @@ public class DeployTests
         return (volume, rest);
     }
 
-    private static IEnumerable<string> SourceKeys(Node deployment, Node volume)
+    private static IEnumerable<string> SourceKeys(IReadOnlyList<Node> all, Node deployment, Node volume)
     {
         if (volume.Get("secret") is { } secret)
         {
-            var found = Kind("Secret").Single(s => s["metadata"]["name"].Text == secret["secretName"].Text && Namespace(s) == Namespace(deployment));
+            var found = Kind(all, "Secret").Single(s => s["metadata"]["name"].Text == secret["secretName"].Text && Namespace(s) == Namespace(deployment));
             return (found.Get("stringData") ?? found["data"]).Entries.Select(e => e.Key);
         }
 
-        return volume.Get("configMap") is not null ? ConfigMap(deployment, volume)["data"].Entries.Select(e => e.Key) : [];
+        return volume.Get("configMap") is not null ? ConfigMap(all, deployment, volume)["data"].Entries.Select(e => e.Key) : [];
     }
 
-    private static Node ConfigMap(Node deployment, Node volume) =>
-        Kind("ConfigMap").Single(m => m["metadata"]["name"].Text == volume["configMap"]["name"].Text && Namespace(m) == Namespace(deployment));
+    private static Node ConfigMap(IReadOnlyList<Node> all, Node deployment, Node volume) =>
+        Kind(all, "ConfigMap").Single(m => m["metadata"]["name"].Text == volume["configMap"]["name"].Text && Namespace(m) == Namespace(deployment));
 
-    private static IEnumerable<Node> Kind(string kind) => All.Where(d => d.Get("kind")?.Text == kind);
+    private static IEnumerable<Node> Kind(IReadOnlyList<Node> all, string kind) => all.Where(d => d.Get("kind")?.Text == kind);
 
     private static string Namespace(Node resource) => resource["metadata"].Get("namespace")?.Text ?? "default";
 

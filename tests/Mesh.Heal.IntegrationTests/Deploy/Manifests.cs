@@ -12,9 +12,13 @@ internal static partial class Manifests
 
     public static string PathOf(string relative) => Path.Combine(Root, relative);
 
-    /// <summary>Every YAML document of every file in <c>deploy/kubernetes</c>.</summary>
-    public static IReadOnlyList<Node> Kubernetes() =>
-        Directory.GetFiles(PathOf("deploy/kubernetes"), "*.yaml").Order(StringComparer.Ordinal).SelectMany(Documents).ToList();
+    /// <summary>The names of the files in <c>deploy/kubernetes</c>.</summary>
+    public static IReadOnlyList<string> KubernetesFiles() =>
+        Directory.GetFiles(PathOf("deploy/kubernetes"), "*.yaml").Select(f => System.IO.Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Every YAML document of the given files of <c>deploy/kubernetes</c>, applied together.</summary>
+    public static IReadOnlyList<Node> Kubernetes(params string[] files) =>
+        files.Select(f => PathOf(System.IO.Path.Combine("deploy/kubernetes", f))).SelectMany(Documents).ToList();
 
     public static IEnumerable<Node> Documents(string path)
     {

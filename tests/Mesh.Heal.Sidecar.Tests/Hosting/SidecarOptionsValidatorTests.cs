@@ -35,6 +35,7 @@ public class SidecarOptionsValidatorTests
     [InlineData("http://10.0.0.1:15010,ftp://10.0.0.2", "entry 2 of 2, 'ftp://10.0.0.2', is not a control plane address")]
     [InlineData("http://10.0.0.1:15010,,http://10.0.0.2:15010", "entry 2 of 3, '', is not a control plane address")]
     [InlineData("http://10.0.0.1:15010;http://10.0.0.2:15010", "'http://10.0.0.1:15010;http://10.0.0.2:15010' is not a control plane address")]
+    [InlineData(" ", "'' is not a control plane address")]
     public void Validate_BadControlPlaneAddress_NamesTheSettingTheEntryAndTheAcceptedForms(string url, string entry)
     {
         var failure = Assert.Single(new SidecarOptionsValidator().Validate(null, new SidecarOptions { ControlPlaneUrl = url }).Failures!);

@@ -85,6 +85,22 @@ public sealed class ControlPlaneFailoverTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AHostName_IsResolvedByTheSidecar_AndTheAddressBehindItIsReported()
+    {
+        var controlPlane = await ControlPlaneAsync();
+        var v1 = await controlPlane.PutPolicyAsync("orders", ForceFallback);
+        var byName = $"http://localhost:{controlPlane.GrpcUri.Port}";
+
+        var sidecar = await SidecarAsync(byName);
+
+        // The control plane listens on 127.0.0.1 only: whatever else localhost resolves to is skipped.
+        var state = await Wait.UntilAsync(
+            () => ControlPlaneStateAsync(sidecar), s => s.GetProperty("lastAckVersion").GetInt64() == v1, "the sidecar ACKed the version through the name");
+        Assert.Equal(byName, state.GetProperty("address").GetString());
+        Assert.Equal($"127.0.0.1:{controlPlane.GrpcUri.Port}", state.GetProperty("endpoint").GetString());
+    }
+
+    [Fact]
     public async Task OneAddress_ReconnectsToItAfterTheBackoff_AsBefore()
     {
         var only = await ControlPlaneAsync();

@@ -86,9 +86,9 @@ internal sealed class ControlPlaneConnection : IDisposable
     }
 
     /// <summary>The entries of a <see cref="SidecarOptions.ControlPlaneUrl"/>: one URL or several separated by commas, trimmed; none when unset.</summary>
-    /// <remarks>An empty entry stays in the list (as an empty string) so that the validator can name it.</remarks>
+    /// <remarks>An empty entry stays in the list (as an empty string) so that the validator can name it; so does a value of blanks.</remarks>
     public static string[] Urls(string? value) =>
-        string.IsNullOrWhiteSpace(value) ? [] : value.Split(',', StringSplitOptions.TrimEntries);
+        string.IsNullOrEmpty(value) ? [] : value.Split(',', StringSplitOptions.TrimEntries);
 
     /// <summary>Reads the CA certificates of a PEM file; Error says why it could not.</summary>
     public static (X509Certificate2Collection? Roots, string? Error) LoadRoots(string path)
