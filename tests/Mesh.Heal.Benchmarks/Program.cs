@@ -1,6 +1,7 @@
 using Mesh.Heal.Benchmarks.Capacity;
 using Mesh.Heal.Benchmarks.Chaos;
 using Mesh.Heal.Benchmarks.Detection;
+using Mesh.Heal.Benchmarks.Failover;
 using Mesh.Heal.Benchmarks.Load;
 using Mesh.Heal.Benchmarks.Logs;
 using Mesh.Heal.Benchmarks.Micro;
@@ -26,9 +27,20 @@ const string Usage = """
           wrk, nginx and cc are installed with apt-get as root, or asked for.
       propagation [--cases 10:real,10:simulated,1000:simulated] [--changes 100]
           Policy propagation: from PUT /v1/policies until every sidecar's ACK is recorded by the control plane,
-          p50/p99 over the changes, and the control plane's memory with the streams open. Each case starts a fresh
+          p50/p99 over the changes (and, for simulated streams, until the last ACK was sent), and the control plane's
+          memory with the streams open. Each case starts a fresh
           control plane process; "real" cases run real sidecars in this process, "simulated" ones open bare policy
-          streams that ACK every snapshot (one HTTP/2 connection each, like a sidecar). tests/bench/policy-propagation.sh runs it.
+          streams that ACK every snapshot (one HTTP/2 connection each, like a sidecar). "replicated" cases (up to 10,000
+          streams, e.g. --cases 1000:replicated,10000:replicated --changes 20) start a PostgreSQL server and three
+          control-plane replicas on it, spread the simulated streams over the three and write on the first: the time
+          until every ACK on every replica is recorded, and memory summed over the replicas. tests/bench/policy-propagation.sh runs it.
+      failover [--kills 5] [--case default|fast]
+          Three control-plane replicas on a PostgreSQL server of their own (apt-get install postgresql), 3 sidecars with
+          callers at 20 requests/s and a policy write every 200 ms to the replicas in turn; the leader is killed with
+          SIGKILL --kills times (replaced on its ports with a new replica id each time): per kill, the time until a
+          survivor's /v1/replicas shows another leader and until that leader's first coordinator run is done (its
+          lastRunAt), p50 and max; writes acknowledged and lost (must be 0), caller requests failed. Cases: default
+          settings, and "fast" (ControlPlane:Ha:LeaseDuration 1 s, RenewInterval 250 ms, Healing:Interval 1 s).
       detection [--series 100] [--seed 1] [--json out.json]
           The labelled benchmark of the anomaly and leak detectors on generated series (production-like metrics with
           seasons, bursts, drift, gaps, heavy tails; spikes, dips, level shifts, slow-downs, and on a held-out set variance
@@ -80,6 +92,8 @@ switch (args[0])
         return await PropagationBenchmark.RunAsync(options, Console.Out);
     case "chaos":
         return await ChaosBenchmark.RunAsync(args.AsMemory(1), Console.Out);
+    case "failover":
+        return await FailoverBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "load":
         return await LoadBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "capacity":
@@ -94,6 +108,6 @@ switch (args[0])
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks), typeof(ProxyStepBenchmarks), typeof(LogMinerBenchmarks)]).Run(args.Length > 1 ? args[1..] : ["--filter", "*"]);
         return 0;
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, detection, capacity, logs, store, micro");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, failover, detection, capacity, logs, store, micro");
         return 2;
 }

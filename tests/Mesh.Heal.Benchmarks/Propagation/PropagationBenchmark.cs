@@ -14,7 +14,9 @@ namespace Mesh.Heal.Benchmarks.Propagation;
 /// <remarks>
 /// The end of each change is read from the control plane itself: the newest <c>acked_at</c> of the sidecars in
 /// <c>GetStatus</c>, on the same clock as the instant before the PUT. Changes run one after another, each once the
-/// previous one has converged, so the figure includes the push debounce (50 ms by default).
+/// previous one has converged, so the figure includes the push debounce (50 ms by default). In a replicated case the
+/// write goes to the first replica, the streams are spread over all of them round robin, and the ACK times come from the
+/// store every replica records them in (one machine, one clock).
 /// </remarks>
 internal static class PropagationBenchmark
 {
@@ -25,7 +27,7 @@ internal static class PropagationBenchmark
         await output.WriteLineAsync($"policy propagation: {options.Changes} changes per case, control plane {Programs.ControlPlane}");
         await output.WriteLineAsync($"{Environment.ProcessorCount} cores; every process on 127.0.0.1; each case on a fresh control plane process and store");
         await output.WriteLineAsync();
-        await output.WriteLineAsync("case                      |   p50 ms |   p99 ms |   max ms | CP RSS idle MiB | CP RSS streams open MiB | CP peak MiB | per stream KiB");
+        await output.WriteLineAsync("case                                 |   p50 ms |   p99 ms |   max ms | ACKs sent p50 / p99 ms | CP RSS idle MiB | CP RSS streams open MiB | CP peak MiB | per stream KiB");
         var failed = false;
         foreach (var @case in options.Cases)
         {
@@ -33,11 +35,11 @@ internal static class PropagationBenchmark
             {
                 var row = await RunCaseAsync(@case, options);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{@case,-25} | {row.P50,8:0.0} | {row.P99,8:0.0} | {row.Max,8:0.0} | {row.IdleRss,15:0.0} | {row.OpenRss,23:0.0} | {row.Peak,11:0.0} | {(row.OpenRss - row.IdleRss) * 1024 / @case.Streams,14:0.0}"));
+                    $"{@case,-36} | {row.P50,8:0.0} | {row.P99,8:0.0} | {row.Max,8:0.0} | {(@case.Real ? "n/a" : $"{row.SentP50:0.0} / {row.SentP99:0.0}"),22} | {row.IdleRss,15:0.0} | {row.OpenRss,23:0.0} | {row.Peak,11:0.0} | {(row.OpenRss - row.IdleRss) * 1024 / @case.Streams,14:0.0}"));
             }
             catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
             {
-                await output.WriteLineAsync($"{@case,-25} | failed: {ex.Message}");
+                await output.WriteLineAsync($"{@case,-36} | failed: {ex.Message}");
                 failed = true;
             }
         }
@@ -45,15 +47,20 @@ internal static class PropagationBenchmark
         return failed ? 1 : 0;
     }
 
-    private static async Task<(double P50, double P99, double Max, double IdleRss, double OpenRss, double Peak)> RunCaseAsync(
+    private static async Task<(double P50, double P99, double Max, double SentP50, double SentP99, double IdleRss, double OpenRss, double Peak)> RunCaseAsync(
         PropagationCase @case, PropagationOptions options)
     {
         var store = Directory.CreateTempSubdirectory("meshheal-bench-cp-").FullName;
-        await using var controlPlane = await ControlPlaneProcess.StartAsync(store);
-        using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri);
+        // Past the default limit of 10,000 streams per replica, and a descriptor for each connection on both sides.
+        string[] limits = @case.Streams > 5000 ? ["--ControlPlane:Limits:MaxInstances=" + (2 * @case.Streams).ToString(CultureInfo.InvariantCulture)] : [];
+        FileDescriptors.AtLeast((@case.Streams * 2) + 1024);
+        await using var controlPlanes = await ControlPlanesAsync(@case, store, limits);
+        var controlPlane = controlPlanes.Processes[0];
+        using var channel = GrpcChannel.ForAddress(controlPlane.GrpcUri, new GrpcChannelOptions { MaxReceiveMessageSize = null });
         var control = new Wire.MeshControl.MeshControlClient(channel);
         var version = await PutAsync(controlPlane, 0);
-        var idle = ProcessStats.RssMb([controlPlane.Process.Id]);
+        int[] pids = [.. controlPlanes.Processes.Select(p => p.Process.Id)];
+        var idle = ProcessStats.RssMb(pids);
 
         var tracker = new AckTracker();
         var simulated = new List<SimulatedSidecar>();
@@ -69,13 +76,14 @@ internal static class PropagationBenchmark
                 }
                 else
                 {
-                    simulated.Add(new SimulatedSidecar(controlPlane.GrpcUri, Service, $"sim-{i}", tracker.OnAck));
+                    simulated.Add(new SimulatedSidecar(controlPlanes.Processes[i % controlPlanes.Processes.Count].GrpcUri, Service, $"sim-{i}", tracker.OnAck));
                 }
             }
 
-            await ConvergedAsync(control, @case.Streams, version, TimeSpan.FromSeconds(120));
-            var open = ProcessStats.RssMb([controlPlane.Process.Id]);
+            await ConvergedAsync(control, @case.Streams, version, TimeSpan.FromSeconds(@case.Streams > 2000 ? 600 : 120));
+            var open = ProcessStats.RssMb(pids);
             var samples = new List<double>(options.Changes);
+            var sent = new List<double>(options.Changes);
             for (var change = 1; change <= options.Changes; change++)
             {
                 var acked = tracker.Expect(version + 1, @case.Streams);
@@ -83,16 +91,18 @@ internal static class PropagationBenchmark
                 version = await PutAsync(controlPlane, change);
                 if (!@case.Real)
                 {
-                    await acked.WaitAsync(TimeSpan.FromSeconds(60));
+                    sent.Add((await acked.WaitAsync(TimeSpan.FromSeconds(60)) - start).TotalMilliseconds);
                 }
 
                 var last = await ConvergedAsync(control, @case.Streams, version, TimeSpan.FromSeconds(60));
                 samples.Add((last - start).TotalMilliseconds);
             }
 
-            var peak = ProcessStats.RssMb([controlPlane.Process.Id], peak: true);
+            var peak = ProcessStats.RssMb(pids, peak: true);
             samples.Sort();
-            return (ScenarioResult.Percentile(samples, 0.50), ScenarioResult.Percentile(samples, 0.99), samples[^1], idle, open, peak);
+            sent.Sort();
+            return (ScenarioResult.Percentile(samples, 0.50), ScenarioResult.Percentile(samples, 0.99), samples[^1],
+                ScenarioResult.Percentile(sent, 0.50), ScenarioResult.Percentile(sent, 0.99), idle, open, peak);
         }
         finally
         {
@@ -110,6 +120,19 @@ internal static class PropagationBenchmark
             Directory.Delete(directory, recursive: true);
             Directory.Delete(store, recursive: true);
         }
+    }
+
+    /// <summary>One control plane on SQLite, or the case's replicas on a PostgreSQL server of their own.</summary>
+    private static async Task<ControlPlanes> ControlPlanesAsync(PropagationCase @case, string store, string[] args)
+    {
+        if (@case.Replicas == 1)
+        {
+            var single = await ControlPlaneProcess.StartAsync(store, args);
+            return new ControlPlanes([single], single);
+        }
+
+        var replicas = await ControlPlaneReplicas.StartAsync(store, @case.Replicas, args);
+        return new ControlPlanes([.. Enumerable.Range(0, replicas.Count).Select(i => replicas[i])], replicas);
     }
 
     /// <summary>Waits until every sidecar of the service is connected and has ACKed <paramref name="version"/>; returns the newest ACK time.</summary>
@@ -154,16 +177,22 @@ internal static class PropagationBenchmark
         return app;
     }
 
-    /// <summary>Completes when <c>count</c> streams have ACKed the expected version.</summary>
+    /// <summary>The control-plane processes of a case, stopped together.</summary>
+    private sealed record ControlPlanes(IReadOnlyList<ControlPlaneProcess> Processes, IAsyncDisposable Owner) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Owner.DisposeAsync();
+    }
+
+    /// <summary>Completes, with the time of the last one, when <c>count</c> streams have ACKed the expected version.</summary>
     private sealed class AckTracker
     {
         private long _target;
         private int _remaining;
-        private TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource<DateTimeOffset> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task Expect(long version, int count)
+        public Task<DateTimeOffset> Expect(long version, int count)
         {
-            _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _done = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref _remaining, count);
             Volatile.Write(ref _target, version);
             return _done.Task;
@@ -173,7 +202,7 @@ internal static class PropagationBenchmark
         {
             if (version == Volatile.Read(ref _target) && Interlocked.Decrement(ref _remaining) == 0)
             {
-                _done.TrySetResult();
+                _done.TrySetResult(DateTimeOffset.UtcNow);
             }
         }
     }

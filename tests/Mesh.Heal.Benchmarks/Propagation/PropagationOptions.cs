@@ -2,10 +2,14 @@ using System.Globalization;
 
 namespace Mesh.Heal.Benchmarks.Propagation;
 
-/// <summary>One run of the propagation benchmark: how many streams, and whether they are real sidecars.</summary>
-internal sealed record PropagationCase(int Streams, bool Real)
+/// <summary>One run of the propagation benchmark: how many streams, whether they are real sidecars, and over how many
+/// control-plane replicas (more than one: on PostgreSQL).</summary>
+internal sealed record PropagationCase(int Streams, bool Real, int Replicas = 1)
 {
-    public override string ToString() => $"{Streams} {(Real ? "real sidecars" : "simulated streams")}";
+    /// <summary>The replicas of a "replicated" case.</summary>
+    public const int ReplicatedReplicas = 3;
+
+    public override string ToString() => $"{Streams} {(Real ? "real sidecars" : "simulated streams")}{(Replicas > 1 ? $" / {Replicas} replicas" : string.Empty)}";
 }
 
 internal sealed record PropagationOptions(IReadOnlyList<PropagationCase> Cases, int Changes)
@@ -27,7 +31,7 @@ internal sealed record PropagationOptions(IReadOnlyList<PropagationCase> Cases, 
                     break;
                 default:
                     error = $"'{args[i]}{(value is null ? string.Empty : " " + value)}' is not accepted; accepted: "
-                        + "--cases N:real|simulated[,...] (N 1 to 5000; real at most 50), --changes 1-10000";
+                        + "--cases N:real|simulated|replicated[,...] (N 1 to 10000; real at most 50), --changes 1-10000";
                     return false;
             }
 
@@ -45,13 +49,13 @@ internal sealed record PropagationOptions(IReadOnlyList<PropagationCase> Cases, 
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var pieces = part.Split(':');
-            if (pieces.Length != 2 || !int.TryParse(pieces[0], CultureInfo.InvariantCulture, out var n) || n is < 1 or > 5000
-                || pieces[1] is not ("real" or "simulated") || (pieces[1] == "real" && n > 50))
+            if (pieces.Length != 2 || !int.TryParse(pieces[0], CultureInfo.InvariantCulture, out var n) || n is < 1 or > 10_000
+                || pieces[1] is not ("real" or "simulated" or "replicated") || (pieces[1] == "real" && n > 50))
             {
                 return null;
             }
 
-            cases.Add(new PropagationCase(n, pieces[1] == "real"));
+            cases.Add(new PropagationCase(n, pieces[1] == "real", pieces[1] == "replicated" ? PropagationCase.ReplicatedReplicas : 1));
         }
 
         return cases.Count == 0 ? null : cases;

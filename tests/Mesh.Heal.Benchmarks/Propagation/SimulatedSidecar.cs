@@ -33,7 +33,25 @@ internal sealed class SimulatedSidecar : IAsyncDisposable
         _stop.Dispose();
     }
 
+    /// <summary>Opens the stream and ACKs every snapshot; a stream that fails (a connection refused while thousands open at
+    /// once) is opened again after a pause, as a sidecar's reconnect does.</summary>
     private async Task RunAsync(string service, string instance, Action<long> onAck)
+    {
+        while (true)
+        {
+            try
+            {
+                await StreamAsync(service, instance, onAck);
+                return;
+            }
+            catch (RpcException) when (!_stop.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), _stop.Token);
+            }
+        }
+    }
+
+    private async Task StreamAsync(string service, string instance, Action<long> onAck)
     {
         using var call = new Wire.PolicyDiscovery.PolicyDiscoveryClient(_channel).Stream(cancellationToken: _stop.Token);
         await call.RequestStream.WriteAsync(new Wire.PolicyRequest { Identity = new Wire.SidecarIdentity { Service = service, Instance = instance } });

@@ -112,7 +112,7 @@ internal sealed class ChaosMesh : IAsyncDisposable
     }
 
     /// <summary>A few requests down every path first: the figures are about the fault, not about JIT and first connections.</summary>
-    private static async Task WarmUpAsync(IReadOnlyList<Uri[]> targets, TimeSpan deadline, CancellationToken cancellationToken)
+    internal static async Task WarmUpAsync(IReadOnlyList<Uri[]> targets, TimeSpan deadline, CancellationToken cancellationToken)
     {
         using var client = new HttpClient { Timeout = deadline };
         foreach (var address in targets.SelectMany(t => t))

@@ -161,9 +161,13 @@ internal sealed partial class ControlPlaneProcess : IAsyncDisposable
 
     public ChaosProcess Process => _process;
 
-    public static async Task<ControlPlaneProcess> StartAsync(string directory, params string[] args)
+    public static Task<ControlPlaneProcess> StartAsync(string directory, params string[] args) => StartOnAsync(directory, 0, 0, args);
+
+    /// <summary>Starts a control plane on the given ports (0: chosen by the OS), as a replacement pod behind a stable
+    /// address does with arguments of its own (a new replica id).</summary>
+    public static async Task<ControlPlaneProcess> StartOnAsync(string directory, int grpcPort, int httpPort, params string[] args)
     {
-        var (process, ready) = await StartProcessAsync(directory, 0, 0, args);
+        var (process, ready) = await StartProcessAsync(directory, grpcPort, httpPort, args);
         return new ControlPlaneProcess(process, directory, args, new Uri(ready.Groups[1].Value), new Uri(ready.Groups[2].Value));
     }
 

@@ -8,7 +8,7 @@ namespace Mesh.Heal.Chaos;
 internal static partial class Scenarios
 {
     /// <summary>The coordinator on a chaos clock: runs every second, judges 3 s of telemetry, verifies over 4 s, holds 8 s.</summary>
-    private static readonly string[] HealingArgs =
+    internal static readonly string[] HealingArgs =
     [
         "--ControlPlane:Healing:Interval=00:00:01", "--ControlPlane:Healing:LiveWindow=00:00:03", "--ControlPlane:Healing:VerificationWindow=00:00:04",
         "--ControlPlane:Healing:VerificationSettle=00:00:01", "--ControlPlane:Healing:ResolveAfter=00:00:03",

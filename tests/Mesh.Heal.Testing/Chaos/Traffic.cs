@@ -32,9 +32,15 @@ internal sealed class Traffic(IReadOnlyList<Uri[]> targets, int rate, TimeSpan d
     public const string FallbackHeader = "x-meshheal-fallback";
 
     /// <summary>Runs the traffic and the script on <paramref name="clock"/>; returns every request and when each step finished.</summary>
+    /// <param name="script">The fault script.</param>
+    /// <param name="clock">The run's clock, which the samples and the script's times are on.</param>
+    /// <param name="cancellationToken">Abandons the run (the samples with it).</param>
+    /// <param name="stop">Ends the sending before the duration when a scenario runs until its own conditions are met rather
+    /// than on a script; the requests in flight are awaited and every sample is returned.</param>
     public async Task<(IReadOnlyList<Sample> Samples, IReadOnlyDictionary<string, TimeSpan> Done)> RunAsync(
-        IReadOnlyList<ScriptStep> script, Stopwatch clock, CancellationToken cancellationToken)
+        IReadOnlyList<ScriptStep> script, Stopwatch clock, CancellationToken cancellationToken, CancellationToken stop = default)
     {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop);
         using var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
         var samples = new List<Sample>((int)(rate * duration.TotalSeconds * targets.Count) + 16);
         var done = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
@@ -43,12 +49,19 @@ internal sealed class Traffic(IReadOnlyList<Uri[]> targets, int rate, TimeSpan d
         var next = 0;
         var total = rateAt is null ? (long)(rate * duration.TotalSeconds) : long.MaxValue;
         var due = TimeSpan.Zero;
-        for (long i = 0; i < total && due < duration && !cancellationToken.IsCancellationRequested; i++)
+        for (long i = 0; i < total && due < duration && !either.IsCancellationRequested; i++)
         {
             due = rateAt is null ? TimeSpan.FromSeconds((double)i / rate) : due + TimeSpan.FromSeconds(1 / Math.Max(1, rateAt(due)));
             if (due - clock.Elapsed is { } wait && wait > TimeSpan.FromMilliseconds(1))
             {
-                await Task.Delay(wait, cancellationToken);
+                try
+                {
+                    await Task.Delay(wait, either.Token);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
             }
 
             while (next < script.Count && clock.Elapsed >= script[next].At)
