@@ -12,7 +12,8 @@ public sealed class HaOptions
     /// <summary>How long the coordinator lease lasts without a renewal. Default 4 s.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(4);
 
-    /// <summary>How often the leader renews its lease, every replica heartbeats, and followers try to take an expired lease. Default 1 s.</summary>
+    /// <summary>How often the leader renews its lease, every replica heartbeats, and followers try to take the lease (sooner when the holder's
+    /// lease expires before: right at its expiry). Default 1 s.</summary>
     public TimeSpan RenewInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How often each replica re-reads the newest policies from the store besides the change notifications (PostgreSQL), so a

@@ -9,7 +9,9 @@ namespace Mesh.Heal.ControlPlane.Replication;
 /// every <see cref="HaOptions.RenewInterval"/>; and records each replica's heartbeat.</summary>
 /// <remarks>
 /// Every tick a replica heartbeats, then takes or renews the lease with one conditional upsert (taken when free, expired or its own;
-/// the epoch goes up on every change of hold). A leader that has not renewed by the time its lease would expire, counted on its own
+/// the epoch goes up on every change of hold). The leader ticks every <see cref="HaOptions.RenewInterval"/>; a follower ticks at that
+/// interval too, but sooner when the store says the holder's lease expires before it, so it tries again right when the lease expires
+/// (plus a small margin) rather than at its next whole interval. A leader that has not renewed by the time its lease would expire, counted on its own
 /// clock from when its last successful renewal was sent, stops leading at once, without waiting for the store to answer: the term's
 /// <see cref="LeaderTerm.Lost"/> is cancelled and the coordinator stops. On a graceful stop the leader releases the lease, so another
 /// replica takes it at its next tick. The leader also marks disconnected the sidecars of replicas whose heartbeat is older than three
@@ -23,6 +25,10 @@ internal sealed partial class LeaderElection : BackgroundService
     // A replica silent this long is forgotten (its row deleted) once none of its sidecars is connected.
     private static readonly TimeSpan ForgetAfter = TimeSpan.FromHours(1);
 
+    // A follower tries this long after the holder's lease expires by the store's clock, so the attempt is not refused for being a
+    // hair early (the store's clock and this replica's may tick apart by a few milliseconds).
+    internal static readonly TimeSpan ExpiryMargin = TimeSpan.FromMilliseconds(20);
+
     private readonly MeshStore _store;
     private readonly HaOptions _options;
     private readonly TimeProvider _time;
@@ -33,6 +39,8 @@ internal sealed partial class LeaderElection : BackgroundService
     private LeaderTerm? _current;
     private ITimer? _expiry;
     private long _runTerm;
+    private TimeSpan _firstWait;
+    private long _nextTickAt; // UTC ticks; 0 before the loop scheduled a tick
 
     public LeaderElection(MeshStore store, IOptions<HaOptions> options, TimeProvider time, ILogger<LeaderElection> logger, ControlPlaneEndpoints? endpoints = null)
     {
@@ -58,6 +66,9 @@ internal sealed partial class LeaderElection : BackgroundService
         }
     }
 
+    /// <summary>When the loop runs its next tick on this replica's clock; null before the loop has scheduled one.</summary>
+    internal DateTimeOffset? NextTickAt => Interlocked.Read(ref _nextTickAt) is > 0 and var at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+
     /// <summary>Raised when this replica becomes leader, with its term.</summary>
     public event Action<LeaderTerm>? Elected;
 
@@ -71,8 +82,11 @@ internal sealed partial class LeaderElection : BackgroundService
     }
 
     /// <summary>Heartbeats, then takes or renews the lease; one tick of the loop (tests call it on a fake clock).</summary>
-    public void Tick()
+    /// <returns>How long to wait before the next tick: what is left of <see cref="HaOptions.RenewInterval"/> since this tick started, or
+    /// for a follower, less when the holder's lease expires sooner (then its time left plus <see cref="ExpiryMargin"/>).</returns>
+    public TimeSpan Tick()
     {
+        var startedAt = _time.GetUtcNow();
         // The election's own writes are never fenced, whatever term the caller acts under.
         using var unfenced = Fence.Enter(null);
         try
@@ -86,21 +100,25 @@ internal sealed partial class LeaderElection : BackgroundService
 
         var sentAt = _time.GetUtcNow();
         long? epoch;
+        TimeSpan othersLeft;
         try
         {
-            epoch = _store.TryAcquireLease(LeaseName, ReplicaId, _options.LeaseDuration);
+            epoch = _store.TryAcquireLease(LeaseName, ReplicaId, _options.LeaseDuration, out othersLeft);
         }
         catch (DbException ex)
         {
             // The expiry timer ends the term if no renewal lands in time.
             LogStoreFailed(_logger, "renewing the coordinator lease", ex.Message);
-            return;
+            return WaitUntil(startedAt + _options.RenewInterval);
         }
 
         if (epoch is not { } held)
         {
             Lose("another replica holds the lease");
-            return;
+            // Counted from when the answer arrived, which is no earlier than the store read the time left, so the attempt is never early.
+            var expiresAt = _time.GetUtcNow() + othersLeft + ExpiryMargin;
+            var renewAt = startedAt + _options.RenewInterval;
+            return WaitUntil(expiresAt < renewAt ? expiresAt : renewAt);
         }
 
         var validUntil = sentAt + _options.LeaseDuration;
@@ -142,6 +160,8 @@ internal sealed partial class LeaderElection : BackgroundService
         {
             LogStoreFailed(_logger, "marking the sidecars of dead replicas", ex.Message);
         }
+
+        return WaitUntil(startedAt + _options.RenewInterval);
     }
 
     /// <summary>Records a completed coordinator run of <paramref name="term"/> (<c>replicas.last_run_at</c>); the first of a term is logged with the
@@ -167,7 +187,7 @@ internal sealed partial class LeaderElection : BackgroundService
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // The first tick before the other services start, so a single replica runs its coordinator and loads its policy directory at once.
-        Tick();
+        _firstWait = Tick();
         await base.StartAsync(cancellationToken);
     }
 
@@ -203,25 +223,36 @@ internal sealed partial class LeaderElection : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.RenewInterval, _time);
+        var wait = _firstWait;
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (true)
             {
+                var delay = Task.Delay(wait, _time, stoppingToken);
+                Interlocked.Exchange(ref _nextTickAt, (_time.GetUtcNow() + wait).UtcTicks);
+                await delay;
+                var startedAt = _time.GetUtcNow();
                 // The store calls are synchronous; off the timer's thread, so a hung connection never holds up the expiry timer.
                 try
                 {
-                    await Task.Run(Tick, stoppingToken);
+                    wait = await Task.Run(Tick, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     LogStoreFailed(_logger, "the election tick", ex.Message);
+                    wait = WaitUntil(startedAt + _options.RenewInterval);
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    private TimeSpan WaitUntil(DateTimeOffset at)
+    {
+        var wait = at - _time.GetUtcNow();
+        return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 
     private void OnExpiry()

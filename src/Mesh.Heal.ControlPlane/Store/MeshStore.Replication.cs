@@ -11,11 +11,16 @@ internal sealed partial class MeshStore
     /// <summary>Takes the lease <paramref name="name"/> for <paramref name="holder"/> for <paramref name="duration"/>, or renews it: it is taken
     /// when it is free, expired or held by <paramref name="holder"/> already; the epoch goes up by one on every change of hold (a new
     /// holder, or the same holder after the lease expired or was released) and stays on a renewal in time.</summary>
+    /// <param name="name">The lease.</param>
+    /// <param name="holder">The replica taking or renewing it.</param>
+    /// <param name="duration">How long the lease lasts from now.</param>
+    /// <param name="othersLeft">When another replica holds the lease, how long its hold has left by the store's clock (the database's on
+    /// PostgreSQL, read in the same statement; the TimeProvider on SQLite), so the caller can try again right when it expires; zero otherwise.</param>
     /// <returns>The epoch held, or null when another replica holds the lease.</returns>
-    public long? TryAcquireLease(string name, string holder, TimeSpan duration)
+    public long? TryAcquireLease(string name, string holder, TimeSpan duration, out TimeSpan othersLeft)
     {
         var now = NowSql;
-        var rows = Query(
+        var upsert =
             $"""
             INSERT INTO leases (name, holder, epoch, expires_at, acquired_at) VALUES (@name, @holder, 1, {now} + @ms, {now})
             ON CONFLICT (name) DO UPDATE SET
@@ -25,10 +30,40 @@ internal sealed partial class MeshStore
                 expires_at = {now} + @ms
             WHERE leases.holder = @holder OR leases.expires_at <= {now}
             RETURNING epoch
-            """,
-            r => r.GetInt64(0),
-            WithNow(("@name", name), ("@holder", holder), ("@ms", (long)duration.TotalMilliseconds)));
-        return rows.Count == 0 ? null : rows[0];
+            """;
+        var parameters = WithNow(("@name", name), ("@holder", holder), ("@ms", (long)duration.TotalMilliseconds));
+        othersLeft = TimeSpan.Zero;
+        if (Provider == StoreProvider.Postgres)
+        {
+            // One statement, so the time left is on the same statement_timestamp() as the refused upsert. The outer SELECT sees the
+            // row as of the statement's start: a renewal committed in between only makes the caller try a little early.
+            var rows = Query(
+                $"""
+                WITH taken AS ({upsert})
+                SELECT epoch, NULL::BIGINT FROM taken
+                UNION ALL
+                SELECT NULL::BIGINT, expires_at - {now} FROM leases WHERE name = @name AND NOT EXISTS (SELECT 1 FROM taken)
+                """,
+                r => (Epoch: r.IsDBNull(0) ? (long?)null : r.GetInt64(0), Left: r.IsDBNull(1) ? 0L : r.GetInt64(1)),
+                parameters);
+            if (rows.Count == 0)
+            {
+                return null;
+            }
+
+            othersLeft = TimeSpan.FromMilliseconds(Math.Max(0, rows[0].Left));
+            return rows[0].Epoch;
+        }
+
+        var epochs = Query(upsert, r => r.GetInt64(0), parameters);
+        if (epochs.Count > 0)
+        {
+            return epochs[0];
+        }
+
+        var left = Scalar($"SELECT expires_at - {now} FROM leases WHERE name = @name", WithNow(("@name", name)));
+        othersLeft = left is null or DBNull ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Max(0, Convert.ToInt64(left, System.Globalization.CultureInfo.InvariantCulture)));
+        return null;
     }
 
     /// <summary>Ends <paramref name="holder"/>'s hold of the lease at once (graceful stop), so another replica takes it without waiting for it to expire.</summary>

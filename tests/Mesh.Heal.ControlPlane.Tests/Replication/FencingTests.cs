@@ -132,14 +132,40 @@ public sealed class FencingTests : IDisposable
         Assert.Equal(1, recording.Calls);
     }
 
-    private static HealingCoordinator Coordinator(TestStore test, PolicyService policies, IActuator<PolicyPatch, PolicyUndo> actuator)
+    [Fact]
+    public async Task Coordinator_NewTerm_FirstRunStartsAtOnce_WithoutWaitingAHealingInterval()
+    {
+        _electionA.Tick();
+        _electionB.Tick();
+        var policiesB = _b.Policies();
+        var coordinatorB = Coordinator(_b, policiesB, new PolicyActuator(_b.Store, policiesB), _electionB);
+        await coordinatorB.StartAsync(CancellationToken.None);
+        try
+        {
+            // a dies; b takes the lease once it expired. b's clock stands still from then on, so a first run that waited for its
+            // Healing:Interval would never come.
+            _b.Time.Advance(TimeSpan.FromSeconds(5));
+            _electionB.Tick();
+            var term = _electionB.Current!;
+            await Testing.Wait.UntilAsync(
+                () => _b.Store.Replicas(TimeSpan.FromHours(1)).Single(r => r.Id == _electionB.ReplicaId).LastRunAt is not null,
+                "b's first coordinator run as leader", TimeSpan.FromSeconds(10));
+            Assert.Equal(term.ElectedAt, _b.Store.Replicas(TimeSpan.FromHours(1)).Single(r => r.Id == _electionB.ReplicaId).LastRunAt);
+        }
+        finally
+        {
+            await coordinatorB.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static HealingCoordinator Coordinator(TestStore test, PolicyService policies, IActuator<PolicyPatch, PolicyUndo> actuator, LeaderElection? leadership = null)
     {
         var options = new TestOptions();
         var telemetry = new TelemetryAggregator(test.Time);
         var (snapshots, anomalies, _) = test.Snapshots(telemetry, options);
         return new HealingCoordinator(
             [new PatchAgent()], new ActuatorDispatcher([ActuatorBinding.For(actuator)]), snapshots, test.Store, telemetry, anomalies,
-            Options.Create(options.Healing), test.Time, NullLogger<HealingCoordinator>.Instance);
+            Options.Create(options.Healing), test.Time, NullLogger<HealingCoordinator>.Instance, leadership);
     }
 
     /// <summary>Proposes one low-risk policy change for b, applied without approval.</summary>

@@ -155,6 +155,92 @@ public sealed class LeaderElectionTests : IDisposable
         _ = timeB;
     }
 
+    [Fact]
+    public void Tick_Follower_WaitsUntilTheHoldersLeaseExpiresPlusTheMargin_WhenThatIsSoonerThanTheRenewInterval()
+    {
+        var (a, timeA, _) = Replica("a");
+        var (b, timeB, _) = Replica("b");
+        Assert.Equal(TimeSpan.FromSeconds(1), a.Tick());
+
+        // 2.5 s of a's lease left: the next try is at the renew interval; 0.5 s left: right after the lease expires.
+        timeB.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(TimeSpan.FromSeconds(1), b.Tick());
+        timeB.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(TimeSpan.FromSeconds(0.5) + LeaderElection.ExpiryMargin, b.Tick());
+        Assert.Null(b.Current);
+        _ = timeA;
+    }
+
+    [Fact]
+    public async Task Loop_FollowerThatSaw2_5sLeft_TakesTheLeaseAtExpiryPlusTheMargin_NotAtItsNextWholeInterval()
+    {
+        var (a, _, _) = Replica("a");
+        var (b, timeB, _) = Replica("b");
+        a.Tick();
+
+        // a is killed right after its renewal (it never ticks again); b starts 1.5 s later by its clock: 2.5 s of a's lease are left.
+        timeB.Advance(TimeSpan.FromSeconds(1.5));
+        var seen = timeB.GetUtcNow();
+        await b.StartAsync(CancellationToken.None);
+        try
+        {
+            Assert.Null(b.Current);
+            await NextTickAtAsync(b, seen + TimeSpan.FromSeconds(1));
+            timeB.Advance(TimeSpan.FromSeconds(1));
+            await NextTickAtAsync(b, seen + TimeSpan.FromSeconds(2));
+            timeB.Advance(TimeSpan.FromSeconds(1));
+
+            // 0.5 s left: the next try is at the expiry plus the margin, not at the next whole second (3 s after b saw 2.5 s).
+            var expiry = seen + TimeSpan.FromSeconds(2.5) + LeaderElection.ExpiryMargin;
+            await NextTickAtAsync(b, expiry);
+            timeB.Advance(expiry - timeB.GetUtcNow() - TimeSpan.FromMilliseconds(1));
+            Assert.Null(b.Current);
+            timeB.Advance(TimeSpan.FromMilliseconds(1));
+            var term = await b.WaitForTermAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(("b", 2L), (term.Holder, term.Epoch));
+            Assert.Equal(expiry, term.ElectedAt);
+
+            // As leader it renews every renew interval from there.
+            await NextTickAtAsync(b, expiry + TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            await b.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Loop_Leader_RenewsEveryRenewInterval_WhileAFollowerWaits()
+    {
+        var (a, timeA, _) = Replica("a");
+        var (b, timeB, _) = Replica("b");
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        try
+        {
+            var term = a.Current!;
+            for (var i = 1; i <= 6; i++)
+            {
+                await NextTickAtAsync(a, Start + TimeSpan.FromSeconds(i));
+                await NextTickAtAsync(b, Start + TimeSpan.FromSeconds(i));
+                timeA.Advance(TimeSpan.FromSeconds(1));
+                timeB.Advance(TimeSpan.FromSeconds(1));
+                await Testing.Wait.UntilAsync(() => term.ValidUntil == Start + TimeSpan.FromSeconds(i + 4), $"renewal {i}", TimeSpan.FromSeconds(10));
+            }
+
+            Assert.Same(term, a.Current);
+            Assert.Null(b.Current);
+        }
+        finally
+        {
+            await b.StopAsync(CancellationToken.None);
+            await a.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static Task NextTickAtAsync(LeaderElection election, DateTimeOffset at) =>
+        Testing.Wait.UntilAsync(() => election.NextTickAt == at, $"{election.ReplicaId}'s next tick scheduled at {at:O}", TimeSpan.FromSeconds(10));
+
     private (LeaderElection Election, FakeTimeProvider Time, MeshStore Store) Replica(string id)
     {
         var time = new FakeTimeProvider(Start);

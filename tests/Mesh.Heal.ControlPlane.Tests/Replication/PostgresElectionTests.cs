@@ -57,4 +57,19 @@ public sealed class PostgresElectionTests(PostgresFixture postgres) : IClassFixt
         Assert.Null(a.Election.Current);
         Assert.True(termA.IsLost);
     }
+
+    [Fact]
+    public async Task TryAcquireLease_HeldByAnother_ReturnsNull_WithTheTimeItHasLeftByTheDatabaseClock()
+    {
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var a = new ReplicaStack(database, "a", ha: Short);
+        await using var b = new ReplicaStack(database, "b", ha: Short);
+
+        Assert.Equal(1, a.Store.TryAcquireLease("test", "a", TimeSpan.FromMinutes(10), out var mine));
+        Assert.Equal(TimeSpan.Zero, mine);
+        Assert.Null(b.Store.TryAcquireLease("test", "b", TimeSpan.FromMinutes(10), out var left));
+
+        // Read in the same statement as the refused upsert: what is left of a's ten minutes, a little less for the time between the two.
+        Assert.InRange(left, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+    }
 }
