@@ -5,7 +5,8 @@ namespace Mesh.Heal.IntegrationTests.Deploy;
 
 /// <summary>The Grafana dashboard in <c>deploy/grafana/</c> is checked against the programs: its datasource is a variable,
 /// every query is PromQL that the real <c>promtool</c> accepts, and every metric it reads is in the <c>/metrics</c> of a
-/// running sidecar and control plane after traffic, a failing upstream and a policy push.</summary>
+/// running sidecar and control plane after traffic, a failing upstream and a policy push, and each <c>meshheal_</c>
+/// metric they export there is on a panel.</summary>
 public class GrafanaDashboardTests
 {
     [Fact]
@@ -106,11 +107,12 @@ public class GrafanaDashboardTests
 
         await upstream.FaultAsync("status=503");
         // The last value seen names what is still missing when the wait fails.
+        var exported = new HashSet<string>(StringComparer.Ordinal);
         var missing = await Wait.UntilAsync(
             async () =>
             {
                 (await http.GetAsync("/")).Dispose();
-                var exported = GrafanaDashboard.ExposedNames(await sidecar.MetricsAsync());
+                exported = GrafanaDashboard.ExposedNames(await sidecar.MetricsAsync());
                 exported.UnionWith(GrafanaDashboard.ExposedNames(await controlPlane.Http.GetStringAsync("/metrics")));
                 return string.Join(", ", GrafanaDashboard.MissingMetrics(dashboard, exported));
             },
@@ -118,5 +120,13 @@ public class GrafanaDashboardTests
             "every metric the dashboard reads is exported",
             TimeSpan.FromSeconds(30));
         Assert.Empty(missing);
+
+        // And the other way round: a metric the programs export here has a panel (a histogram through its buckets).
+        var read = GrafanaDashboard.Expressions(dashboard).SelectMany(e => PromQl.MetricNames(e.Expression)).ToHashSet(StringComparer.Ordinal);
+        var unread = exported
+            .Where(n => n.StartsWith("meshheal_", StringComparison.Ordinal) && !read.Contains(n))
+            .Where(n => !((n.EndsWith("_sum", StringComparison.Ordinal) || n.EndsWith("_count", StringComparison.Ordinal))
+                && read.Contains(n[..n.LastIndexOf('_')] + "_bucket")));
+        Assert.Empty(unread);
     }
 }
