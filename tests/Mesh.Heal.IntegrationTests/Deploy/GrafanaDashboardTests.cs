@@ -5,7 +5,7 @@ namespace Mesh.Heal.IntegrationTests.Deploy;
 
 /// <summary>The Grafana dashboard in <c>deploy/grafana/</c> is checked against the programs: its datasource is a variable,
 /// every query is PromQL that the real <c>promtool</c> accepts, and every metric it reads is in the <c>/metrics</c> of a
-/// running sidecar and control plane after traffic, a failing upstream and a policy push, and each <c>meshheal_</c>
+/// running sidecar and control plane after traffic, an impatient caller, a failing upstream and a policy push, and each <c>meshheal_</c>
 /// metric they export there is on a panel.</summary>
 public class GrafanaDashboardTests
 {
@@ -103,6 +103,13 @@ public class GrafanaDashboardTests
         for (var i = 0; i < 20; i++)
         {
             (await http.GetAsync("/")).Dispose();
+        }
+
+        // A caller that gives up while the upstream is slow: a caller error, not an upstream failure.
+        await upstream.FaultAsync("delay=2s");
+        using (var impatient = new HttpClient { BaseAddress = sidecar.Proxy, Timeout = TimeSpan.FromMilliseconds(100) })
+        {
+            await Assert.ThrowsAsync<TaskCanceledException>(() => impatient.GetAsync("/"));
         }
 
         await upstream.FaultAsync("status=503");
