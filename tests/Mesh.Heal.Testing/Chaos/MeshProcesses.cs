@@ -121,6 +121,9 @@ internal sealed class SidecarProcess : IAsyncDisposable
         return new SidecarProcess(process, addresses.ProxyUri, addresses.AdminUri);
     }
 
+    /// <summary>The sidecar's <c>/metrics</c> (Prometheus text) from its admin listener.</summary>
+    public Task<string> MetricsAsync() => _admin.GetStringAsync("/metrics");
+
     /// <summary>The sidecar's <c>/admin/state</c>.</summary>
     public async Task<JsonElement> StateAsync()
     {
