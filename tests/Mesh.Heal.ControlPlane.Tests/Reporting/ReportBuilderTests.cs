@@ -14,7 +14,7 @@ public abstract class ReportBuilderTests
     {
         using var test = await OpenAsync();
         var store = test.Store;
-        store.UpsertIssue("old", "orders", ["orders"], "upstream-errors", "high", "before the window");
+        store.UpsertIssue("circuit-breaker/orders/upstream-errors/old", "orders", ["orders"], "upstream-errors", "high", "before the window");
         var t0 = DateTimeOffset.FromUnixTimeSeconds(test.Time.GetUtcNow().ToUnixTimeSeconds() + (3 * 3600));
         var rows = new List<TelemetryRollup>
         {
@@ -32,7 +32,7 @@ public abstract class ReportBuilderTests
         store.AddRollups(rows, []);
 
         test.Time.SetUtcNow(t0.AddSeconds(5.5));
-        var first = store.UpsertIssue("orders-5xx", "orders", ["orders", "payments"], "upstream-errors", "high", "payments fails");
+        var first = store.UpsertIssue("circuit-breaker/orders/upstream-errors/payments", "orders", ["orders", "payments"], "upstream-errors", "high", "payments fails");
         var automatic = store.AddAction(first.Id, "orders", "breaker", "policy", "open the breaker", "low", automatic: true, dryRun: false, "", "");
         var dryRun = store.AddAction(first.Id, "orders", "breaker", "policy", "dry run", "low", automatic: true, dryRun: true, "", "");
         test.Time.SetUtcNow(t0.AddSeconds(6));
@@ -41,13 +41,13 @@ public abstract class ReportBuilderTests
         store.Audit("healing", "action.applied", "orders", automatic.Id, "applied");
 
         test.Time.SetUtcNow(t0.AddSeconds(20));
-        var second = store.UpsertIssue("orders-slow", "orders", ["orders"], "latency", "medium", "slow");
+        var second = store.UpsertIssue("latency/orders/latency/payments", "orders", ["orders"], "latency", "medium", "slow");
         var approved = store.AddAction(second.Id, "orders", "scaler", "scale", "add a replica", "medium", automatic: false, dryRun: false, "", "");
         test.Time.SetUtcNow(t0.AddSeconds(24));
         store.Audit("alice", "action.applied", "orders", approved.Id, "applied after approval");
 
         test.Time.SetUtcNow(t0.AddSeconds(30));
-        store.UpsertIssue("web-mem", "web", ["web"], "memory-leak", "medium", "leak");
+        store.UpsertIssue("resources/web/memory-leak/web", "web", ["web"], "memory-leak", "medium", "leak");
         test.Time.SetUtcNow(t0.AddSeconds(40));
 
         var report = new ReportBuilder(store, test.Time).Build(TimeSpan.FromHours(1));
