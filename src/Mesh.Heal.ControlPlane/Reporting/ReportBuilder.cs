@@ -7,8 +7,9 @@ namespace Mesh.Heal.ControlPlane.Reporting;
 /// <remarks>
 /// <para>Availability is <c>1 - caller_failures / requests</c> over the telemetry rollups (a request a fallback answered is
 /// not a caller failure), at the finest resolution still kept for the whole window (1 s up to 1 h, 1 min up to 7 days, else 1 h).</para>
-/// <para>An incident is an issue first seen in the window. Its failure burst is the run of 1 s buckets of the issue's service
-/// with upstream-side failures (server errors, timeouts, transport errors), consecutive buckets at most
+/// <para>An incident is an issue first seen in the window. Its failure burst is the run of 1 s buckets with upstream-side
+/// failures on the edges of the issue's service, as caller or as called cluster (the agents name an unhealthy upstream's
+/// issue after the cluster) (server errors, timeouts, transport errors), consecutive buckets at most
 /// <see cref="BurstGap"/> apart, that reaches first_seen (its last bucket before first_seen ends within <see cref="BurstGap"/> of it),
 /// looked for up to <see cref="Lookback"/> back. Time to detect is first_seen minus the burst's first bucket; the time the
 /// unprotected path stayed broken is the whole burst, from its first bucket to the end of its last (continuing after first_seen);

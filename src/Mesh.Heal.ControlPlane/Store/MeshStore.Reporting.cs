@@ -14,13 +14,13 @@ internal sealed partial class MeshStore
             r => (r.GetString(0), Long(r.GetValue(1)), Long(r.GetValue(2))),
             ("@r", (long)resolution.TotalSeconds), ("@from", from.ToUnixTimeSeconds()), ("@to", to.ToUnixTimeSeconds()));
 
-    /// <summary>The 1 s buckets of <paramref name="service"/> in [from, to) with upstream-side failures (server errors, timeouts,
-    /// transport errors, summed over its clusters), oldest first.</summary>
+    /// <summary>The 1 s buckets in [from, to) with upstream-side failures (server errors, timeouts, transport errors) on the
+    /// edges of <paramref name="service"/>, as the caller or as the called cluster, oldest first.</summary>
     public IReadOnlyList<DateTimeOffset> UpstreamFailureBuckets(string service, DateTimeOffset from, DateTimeOffset to) =>
         Query(
             """
             SELECT bucket FROM telemetry_rollups
-            WHERE service = @s AND resolution = 1 AND bucket >= @from AND bucket < @to
+            WHERE (service = @s OR cluster = @s) AND resolution = 1 AND bucket >= @from AND bucket < @to
             GROUP BY bucket HAVING SUM(server_errors + timeouts + transport_errors) > 0 ORDER BY bucket
             """,
             r => DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(0)),

@@ -40,6 +40,10 @@ public abstract class ReportBuilderTests
         test.Time.SetUtcNow(t0.AddSeconds(6.5));
         store.Audit("healing", "action.applied", "orders", automatic.Id, "applied");
 
+        // The agents name an unhealthy upstream's issue after the called cluster: its burst is on the orders -> payments edge.
+        test.Time.SetUtcNow(t0.AddSeconds(7));
+        store.UpsertIssue("upstream/payments/upstream.unhealthy/payments", "payments", ["payments"], "upstream.unhealthy", "warning", "payments fails");
+
         test.Time.SetUtcNow(t0.AddSeconds(20));
         var second = store.UpsertIssue("latency/orders/latency/payments", "orders", ["orders"], "latency", "medium", "slow");
         var approved = store.AddAction(second.Id, "orders", "scaler", "scale", "add a replica", "medium", automatic: false, dryRun: false, "", "");
@@ -53,7 +57,7 @@ public abstract class ReportBuilderTests
         var report = new ReportBuilder(store, test.Time).Build(TimeSpan.FromHours(1));
 
         Assert.Equal(ReportBuilder.CapacityUnavailable, report.Capacity);
-        Assert.Equal(["orders", "web"], report.Services.Select(s => s.Service));
+        Assert.Equal(["orders", "payments", "web"], report.Services.Select(s => s.Service));
         var orders = report.Services[0];
         Assert.Equal((1010L, 10L), (orders.Requests, orders.CallerFailures));
         Assert.Equal(1 - (10.0 / 1010), orders.Availability!.Value, 12);
@@ -64,15 +68,21 @@ public abstract class ReportBuilderTests
         Assert.Equal((1, 1, 0), (orders.MitigatedAutomatically, orders.MitigatedByOperator, orders.NotMitigated));
         Assert.Equal(0.5, orders.AutomaticShare);
 
-        var web = report.Services[1];
+        var payments = report.Services[1];
+        Assert.Equal((0L, (double?)null, 1), (payments.Requests, payments.Availability, payments.Incidents));
+        Assert.Equal(new Spread(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(4), 1), payments.TimeToDetect);
+        Assert.Equal(new Spread(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), 1), payments.UnprotectedBroken);
+
+        var web = report.Services[2];
         Assert.Equal((500L, 0L, 1.0), (web.Requests, web.CallerFailures, web.Availability!.Value));
         Assert.Equal((1, 0, 0, 1), (web.Incidents, web.MitigatedAutomatically, web.MitigatedByOperator, web.NotMitigated));
         Assert.Null(web.TimeToDetect);
         Assert.Null(web.TimeToMitigate);
 
         var overall = report.Overall;
-        Assert.Equal((1510L, 10L, 3), (overall.Requests, overall.CallerFailures, overall.Incidents));
-        Assert.Equal(1.0 / 3, overall.AutomaticShare!.Value, 12);
+        Assert.Equal((1510L, 10L, 4), (overall.Requests, overall.CallerFailures, overall.Incidents));
+        Assert.Equal(1.0 / 4, overall.AutomaticShare!.Value, 12);
+        Assert.Equal(new Spread(TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(4), 2), overall.TimeToDetect);
         Assert.Equal(new Spread(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), 2), overall.TimeToMitigate);
     }
 
