@@ -22,6 +22,7 @@ const string Usage = """
       meshctl policy apply -f <file>     store a YAML or JSON policy document (- for stdin); exits 1 when rejected
       meshctl issues | actions | audit   issues, healing actions, the audit log
       meshctl replicas                   the control-plane replicas: leader and epoch, heartbeat, streams, last coordinator run
+      meshctl report [--since 24h]       availability seen by callers, incident detect/mitigate times, share healed with no operator, capacity
       meshctl approve|reject|rollback <action id> [--reason <text>]
       meshctl upstream [--port 18080] [--name primary] [--call <url>] [--memory-limit 512MiB] [--capacity <requests/s>]
           A tiny HTTP service on 127.0.0.1 that answers every request with {"servedBy":"<name>"}: something to put

@@ -193,6 +193,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
         }
 
         await AgentsSawAsync(control, summary, cancellationToken);
+        await ReportAsync(control, summary, cancellationToken);
         summary.Print(output);
         return summary;
     }
@@ -315,6 +316,32 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
         {
             summary.LastError = "issues: " + ex.Status.Detail;
         }
+    }
+
+    /// <summary>The four figures as <c>meshctl report</c> computes them from the control plane's store, over the run.</summary>
+    private async Task ReportAsync(Wire.MeshControl.MeshControlClient control, DemoSummary summary, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var since = string.Create(CultureInfo.InvariantCulture, $"{(int)Math.Ceiling((options.Duration + TimeSpan.FromMinutes(1)).TotalSeconds)}s");
+            var report = await control.GetReportAsync(new Wire.GetReportRequest { Since = since }, cancellationToken: cancellationToken);
+            foreach (var s in report.Services.Append(report.Overall))
+            {
+                summary.Report.Add(string.Create(CultureInfo.InvariantCulture, $"{(s.Service.Length == 0 ? "overall" : s.Service)}: availability seen by callers ")
+                    + (s.HasAvailability ? string.Create(CultureInfo.InvariantCulture, $"{s.Availability:0.00%} of {s.Requests} requests") : "-")
+                    + string.Create(CultureInfo.InvariantCulture, $"; {s.Incidents} incident(s), detect p50 {Seconds(s.HasDetectP50Seconds, s.DetectP50Seconds)}")
+                    + $", mitigate p50 {Seconds(s.HasMitigateP50Seconds, s.MitigateP50Seconds)}, unprotected broken p50 {Seconds(s.HasUnprotectedBrokenP50Seconds, s.UnprotectedBrokenP50Seconds)}"
+                    + $", mitigated with no operator {(s.HasAutomaticShare ? s.AutomaticShare.ToString("0%", CultureInfo.InvariantCulture) : "-")}");
+            }
+
+            summary.Report.Add("capacity against static peak: " + report.Capacity);
+        }
+        catch (RpcException ex)
+        {
+            summary.LastError = "report: " + ex.Status.Detail;
+        }
+
+        static string Seconds(bool known, double value) => known ? value.ToString("0.0s", CultureInfo.InvariantCulture) : "-";
     }
 
     /// <summary>Reads the sidecar's <c>/admin/state</c> every 50 ms, as an operator would, to time the breaker and the recovery.</summary>

@@ -47,6 +47,9 @@ internal sealed class DemoSummary
     /// <summary>What the control plane's agents recorded: issues, then healing steps, one line each.</summary>
     public List<string> Agents { get; } = [];
 
+    /// <summary>The control plane's <c>meshctl report</c> figures for the run, from its store, one line each.</summary>
+    public List<string> Report { get; } = [];
+
     public bool StopWatching
     {
         get => _stopWatching;
@@ -127,6 +130,10 @@ internal sealed class DemoSummary
         output.WriteLine(Agents.Count == 0
             ? "  the agents            recorded nothing"
             : "  the agents            " + string.Join("\n                        ", Agents));
+        if (Report.Count > 0)
+        {
+            output.WriteLine("  meshctl report        " + string.Join("\n                        ", Report));
+        }
         if (Failed > 0 && LastError is not null)
         {
             output.WriteLine($"  last error            {LastError}");

@@ -26,6 +26,8 @@ public class DemoRunnerTests
         Assert.Contains("<< primary killed", text);
         Assert.Contains("availability          ", text);
         Assert.Contains("issue upstream.unhealthy on primary", text);
+        Assert.Matches(@"meshctl report +demo: availability seen by callers \d+\.\d\d% of [1-9]\d* requests", text);
+        Assert.Contains("capacity against static peak: n/a", text);
     }
 
     [Theory]

@@ -1,7 +1,7 @@
 namespace Mesh.Heal.Cli.Control;
 
 /// <summary>The parsed arguments of a control-plane command: the verb, its operands and the common options.</summary>
-internal sealed record ControlArguments(string Verb, IReadOnlyList<string> Operands, string Server, string? Token, bool Json, string? File, string? Reason)
+internal sealed record ControlArguments(string Verb, IReadOnlyList<string> Operands, string Server, string? Token, bool Json, string? File, string? Reason, string? Since = null)
 {
     /// <summary>The control plane's gRPC address when neither <c>--server</c> nor <c>MESHHEAL_SERVER</c> says otherwise.</summary>
     public const string DefaultServer = "http://127.0.0.1:15010";
@@ -14,7 +14,7 @@ internal sealed record ControlArguments(string Verb, IReadOnlyList<string> Opera
         var server = environment("MESHHEAL_SERVER") is { Length: > 0 } s ? s : DefaultServer;
         var token = environment("MESHHEAL_TOKEN") is { Length: > 0 } t ? t : null;
         bool json = false;
-        string? file = null, reason = null;
+        string? file = null, reason = null, since = null;
         for (var i = 1; i < args.Count; i++)
         {
             var arg = args[i];
@@ -47,10 +47,13 @@ internal sealed record ControlArguments(string Verb, IReadOnlyList<string> Opera
                 case "--reason":
                     reason = Value();
                     break;
+                case "--since":
+                    since = Value();
+                    break;
                 default:
                     if (arg.StartsWith('-'))
                     {
-                        error = $"unknown option '{arg}'; accepted: --server <url>, --token <token>, --json, -f <file>, --reason <text>";
+                        error = $"unknown option '{arg}'; accepted: --server <url>, --token <token>, --json, -f <file>, --reason <text>, --since <duration>";
                         return false;
                     }
 
@@ -65,7 +68,7 @@ internal sealed record ControlArguments(string Verb, IReadOnlyList<string> Opera
             return false;
         }
 
-        parsed = new ControlArguments(args[0], operands, server, token, json, file, reason);
+        parsed = new ControlArguments(args[0], operands, server, token, json, file, reason, since);
         error = string.Empty;
         return true;
     }

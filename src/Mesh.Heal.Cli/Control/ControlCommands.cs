@@ -9,11 +9,11 @@ using Wire = Mesh.Heal.Protocol.V1;
 
 namespace Mesh.Heal.Cli.Control;
 
-/// <summary>meshctl's control-plane verbs: status, services, policy get/apply, issues, actions, approve, reject, rollback, audit, replicas.</summary>
+/// <summary>meshctl's control-plane verbs: status, services, policy get/apply, issues, actions, approve, reject, rollback, audit, replicas, report.</summary>
 /// <remarks>Exit codes: 0 done, 1 the control plane refused or could not be reached, 2 the command line is wrong.</remarks>
 internal static class ControlCommands
 {
-    public static readonly string[] Verbs = ["status", "services", "policy", "issues", "actions", "approve", "reject", "rollback", "audit", "replicas"];
+    public static readonly string[] Verbs = ["status", "services", "policy", "issues", "actions", "approve", "reject", "rollback", "audit", "replicas", "report"];
 
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithIndentation().WithFormatDefaultValues(true));
 
@@ -155,6 +155,15 @@ internal static class ControlCommands
                     }
 
                     break;
+                case ("report", 0):
+                    var report = await client.GetReportAsync(new Wire.GetReportRequest { Since = a.Since ?? string.Empty }, call);
+                    result = report;
+                    if (!a.Json)
+                    {
+                        Render(console, report);
+                    }
+
+                    break;
                 default:
                     await error.WriteLineAsync($"meshctl {a.Verb}: {Usage(a.Verb)}");
                     return 2;
@@ -178,6 +187,7 @@ internal static class ControlCommands
     {
         "policy" => "usage: meshctl policy get <service> | meshctl policy apply -f <file.yaml|file.json|->",
         "approve" or "reject" or "rollback" => $"usage: meshctl {verb} <action id> [--reason <text>]",
+        "report" => "usage: meshctl report [--since 24h] [--json]",
         _ => $"usage: meshctl {verb} (no operands)",
     };
 
@@ -222,6 +232,30 @@ internal static class ControlCommands
             string.Join(", ", x.Clusters.Select(c => $"{c.Cluster} {Name(c.Health.ToString())}/{Name(c.Breaker.ToString())}")),
         })));
     }
+
+    private static void Render(IAnsiConsole console, Wire.Report report)
+    {
+        console.WriteLine($"report from {Time(report.From)} to {Time(report.To)}");
+        Table(
+            console,
+            ["service", "requests", "availability", "incidents", "detect p50/max", "mitigate p50/max", "unprotected broken p50/max", "auto/operator/none", "auto share"],
+            report.Services.Append(report.Overall).Select(s => new[]
+            {
+                s.Service.Length == 0 ? "(overall)" : s.Service,
+                s.Requests.ToString(CultureInfo.InvariantCulture),
+                s.HasAvailability ? s.Availability.ToString("0.0000%", CultureInfo.InvariantCulture) : "-",
+                s.Incidents.ToString(CultureInfo.InvariantCulture),
+                Seconds(s.HasDetectP50Seconds, s.DetectP50Seconds, s.DetectMaxSeconds),
+                Seconds(s.HasMitigateP50Seconds, s.MitigateP50Seconds, s.MitigateMaxSeconds),
+                Seconds(s.HasUnprotectedBrokenP50Seconds, s.UnprotectedBrokenP50Seconds, s.UnprotectedBrokenMaxSeconds),
+                $"{s.MitigatedAutomatically}/{s.MitigatedByOperator}/{s.NotMitigated}",
+                s.HasAutomaticShare ? s.AutomaticShare.ToString("0.0%", CultureInfo.InvariantCulture) : "-",
+            }));
+        console.WriteLine($"capacity against static peak: {report.Capacity}");
+    }
+
+    private static string Seconds(bool known, double p50, double max) =>
+        known ? string.Create(CultureInfo.InvariantCulture, $"{p50:0.0}s/{max:0.0}s") : "-";
 
     private static void Table(IAnsiConsole console, string[] columns, IEnumerable<string[]> rows)
     {

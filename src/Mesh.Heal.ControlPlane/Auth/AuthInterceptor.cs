@@ -23,6 +23,7 @@ internal sealed class AuthInterceptor(TokenAuthenticator authenticator, ServiceA
         ["/meshheal.v1.MeshControl/ListActions"] = [Role.Reader, Role.Admin],
         ["/meshheal.v1.MeshControl/ListAudit"] = [Role.Reader, Role.Admin],
         ["/meshheal.v1.MeshControl/ListReplicas"] = [Role.Reader, Role.Admin],
+        ["/meshheal.v1.MeshControl/GetReport"] = [Role.Reader, Role.Admin],
         ["/meshheal.v1.MeshControl/PutPolicy"] = [Role.Admin],
         ["/meshheal.v1.MeshControl/ApproveAction"] = [Role.Admin],
         ["/meshheal.v1.MeshControl/RejectAction"] = [Role.Admin],

@@ -8,6 +8,7 @@ using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
 using Mesh.Heal.Healing;
+using Mesh.Heal.Policy;
 using Mesh.Heal.Protocol.Mapping;
 using Wire = Mesh.Heal.Protocol.V1;
 
@@ -192,6 +193,59 @@ internal sealed class MeshControlService(
             Streams = (int)Math.Min(r.Streams, int.MaxValue), Alive = r.Alive, GrpcUrl = r.GrpcUrl, HttpUrl = r.HttpUrl,
         }));
         return Task.FromResult(response);
+    }
+
+    /// <summary>The four figures over the window the request names (24h when empty), from the store.</summary>
+    public override Task<Wire.Report> GetReport(Wire.GetReportRequest request, ServerCallContext context)
+    {
+        var since = TimeSpan.FromHours(24);
+        if (request.Since.Length > 0 && (!DurationParser.TryParse(request.Since, out since) || since <= TimeSpan.Zero || since > TimeSpan.FromDays(400)))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"since '{request.Since}' is not a duration between 1s and 400d (e.g. 24h, 90m)"));
+        }
+
+        var report = new Reporting.ReportBuilder(store, time).Build(since);
+        var response = new Wire.Report
+        {
+            From = Timestamp.FromDateTimeOffset(report.From), To = Timestamp.FromDateTimeOffset(report.To), Overall = ToWire(report.Overall), Capacity = report.Capacity,
+        };
+        response.Services.Add(report.Services.Select(ToWire));
+        return Task.FromResult(response);
+    }
+
+    private static Wire.ServiceReport ToWire(Reporting.ServiceFigures f)
+    {
+        var wire = new Wire.ServiceReport
+        {
+            Service = f.Service, Requests = f.Requests, CallerFailures = f.CallerFailures, Incidents = f.Incidents,
+            MitigatedAutomatically = f.MitigatedAutomatically, MitigatedByOperator = f.MitigatedByOperator, NotMitigated = f.NotMitigated,
+        };
+        if (f.Availability is { } availability)
+        {
+            wire.Availability = availability;
+        }
+
+        if (f.AutomaticShare is { } share)
+        {
+            wire.AutomaticShare = share;
+        }
+
+        if (f.TimeToDetect is { } detect)
+        {
+            (wire.DetectP50Seconds, wire.DetectMaxSeconds) = (detect.P50.TotalSeconds, detect.Max.TotalSeconds);
+        }
+
+        if (f.TimeToMitigate is { } mitigate)
+        {
+            (wire.MitigateP50Seconds, wire.MitigateMaxSeconds) = (mitigate.P50.TotalSeconds, mitigate.Max.TotalSeconds);
+        }
+
+        if (f.UnprotectedBroken is { } broken)
+        {
+            (wire.UnprotectedBrokenP50Seconds, wire.UnprotectedBrokenMaxSeconds) = (broken.P50.TotalSeconds, broken.Max.TotalSeconds);
+        }
+
+        return wire;
     }
 
     private static StoredAction Checked(StoredAction? action, bool moved, string id, string verb)

@@ -113,6 +113,52 @@ public class MeshctlTests
     }
 
     [Fact]
+    public async Task Report_AfterTrafficAndAnApprovedHealing_ShowsAvailabilityAndTheOperatorsMitigation_ToAReader()
+    {
+        await using var controlPlane = await StartAsync();
+        await using var mesh = Support.Mesh.Start();
+        var sidecar = await mesh.AddSidecarAsync(controlPlane, "orders-1", token: Admin);
+        for (var i = 0; i < 20; i++)
+        {
+            await Support.Mesh.GetAsync(sidecar);
+        }
+
+        var from = DateTimeOffset.UtcNow.AddMinutes(-5);
+        await Wait.UntilAsync(
+            () => Task.FromResult(controlPlane.Store.Rollups("orders", TimeSpan.FromSeconds(1), from, from.AddMinutes(10), "backend").Sum(r => r.Requests) == 20),
+            "the 20 requests in the 1 s rollups");
+        await controlPlane.PutPolicyAsync("orders", "service: orders\nclusters:\n  backend:\n    timeout: 3s\n", Admin);
+        var issue = controlPlane.Store.UpsertIssue("circuit-breaker/orders/upstream-errors/report-test", "orders", ["orders"], "upstream-errors", "high", "seeded incident");
+        var action = controlPlane.Store.AddAction(
+            issue.Id, "orders", "circuit-breaker", "timeout.tighten", "cut the timeout", "medium", automatic: false, dryRun: false, diff: "timeout: 3s -> 1s",
+            rollbackPlan: "set it back", key: "timeout.tighten:orders/backend:clusters:backend:timeout",
+            details: """{"actuator":"policy","target":"orders/backend","changes":{"clusters:backend:timeout":"1s"},"signal":["orders/backend"]}""");
+        Assert.Equal(0, (await RunAsync(controlPlane, Admin, "approve", action.Id)).Code);
+        await Wait.UntilAsync(
+            () => Task.FromResult(controlPlane.Store.Action(action.Id)!.State), state => state is not ("proposed" or "approved"), "the coordinator took the approved action");
+
+        var table = await RunAsync(controlPlane, Reader, "report", "--since", "1h");
+        var json = await RunAsync(controlPlane, Reader, "report", "--since=1h", "--json");
+        var bad = await RunAsync(controlPlane, Reader, "report", "--since", "soon");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/report?since=1h");
+        request.Headers.Authorization = new("Bearer", Reader);
+        using var http = await controlPlane.Http.SendAsync(request);
+
+        Assert.True(table.Code == 0, table.Err);
+        Assert.Matches(@"orders\s+20\s+100\.0000%\s+1\s", table.Out);
+        Assert.Contains("capacity against static peak: n/a", table.Out, StringComparison.Ordinal);
+        var orders = JsonDocument.Parse(json.Out).RootElement.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("service").GetString() == "orders");
+        Assert.Equal(("20", 1.0, 1, 1), (orders.GetProperty("requests").GetString(), orders.GetProperty("availability").GetDouble(),
+            orders.GetProperty("incidents").GetInt32(), orders.GetProperty("mitigatedByOperator").GetInt32()));
+        Assert.InRange(orders.GetProperty("mitigateP50Seconds").GetDouble(), 0, 120);
+        Assert.Equal(0.0, orders.GetProperty("automaticShare").GetDouble());
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("InvalidArgument", bad.Err, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, http.StatusCode);
+        Assert.Contains("\"overall\"", await http.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnreachableControlPlane_ExitsOne_AndSaysSo()
     {
         await using var controlPlane = await StartAsync();

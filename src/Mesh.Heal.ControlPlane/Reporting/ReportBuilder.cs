@@ -1,0 +1,118 @@
+using Mesh.Heal.ControlPlane.Store;
+
+namespace Mesh.Heal.ControlPlane.Reporting;
+
+/// <summary>Computes the product's four figures from the store alone: availability seen by callers, incident response,
+/// the share of incidents mitigated with no operator, and capacity provisioned against static peak.</summary>
+/// <remarks>
+/// <para>Availability is <c>1 - caller_failures / requests</c> over the telemetry rollups (a request a fallback answered is
+/// not a caller failure), at the finest resolution still kept for the whole window (1 s up to 1 h, 1 min up to 7 days, else 1 h).</para>
+/// <para>An incident is an issue first seen in the window. Its failure burst is the run of 1 s buckets with upstream-side
+/// failures on the edges of the issue's service, as caller or as called cluster (the agents name an unhealthy upstream's
+/// issue after the cluster) (server errors, timeouts, transport errors), consecutive buckets at most
+/// <see cref="BurstGap"/> apart, that reaches first_seen (its last bucket before first_seen ends within <see cref="BurstGap"/> of it),
+/// looked for up to <see cref="Lookback"/> back. Time to detect is first_seen minus the burst's first bucket; the time the
+/// unprotected path stayed broken is the whole burst, from its first bucket to the end of its last (continuing after first_seen);
+/// an issue with no such burst (a latency or resource issue) has neither. Time to mitigate is the first
+/// <c>action.applied</c> audit entry of one of the issue's actions (not dry runs) minus first_seen; an action of mode <c>auto</c>
+/// counts as mitigated with no operator, one a person approved as mitigated by an operator.</para>
+/// <para>Capacity: the store keeps no replica counts over time (the HPA state lives in the capacity collector's memory, read
+/// from the Kubernetes API), so that figure is reported as not available with that reason rather than estimated.</para>
+/// </remarks>
+internal sealed class ReportBuilder(MeshStore store, TimeProvider time)
+{
+    /// <summary>The largest gap between two failing 1 s buckets of one burst.</summary>
+    public static readonly TimeSpan BurstGap = TimeSpan.FromSeconds(2);
+
+    /// <summary>How far before first_seen a burst's start is looked for.</summary>
+    public static readonly TimeSpan Lookback = TimeSpan.FromMinutes(10);
+
+    /// <summary>What the capacity figure says while the store holds no replica history.</summary>
+    public const string CapacityUnavailable =
+        "n/a: the store keeps no replica counts over time (HPA state is read live from Kubernetes by the capacity collector, not stored)";
+
+    /// <summary>The report over the <paramref name="since"/> before now.</summary>
+    public MeshReport Build(TimeSpan since)
+    {
+        var to = time.GetUtcNow();
+        var from = to - since;
+        var resolution = since <= TimeSpan.FromHours(1) ? TimeSpan.FromSeconds(1) : since <= TimeSpan.FromDays(7) ? TimeSpan.FromMinutes(1) : TimeSpan.FromHours(1);
+        var totals = store.RequestTotals(resolution, Floor(from, resolution), to + resolution).ToDictionary(t => t.Service, StringComparer.Ordinal);
+        var issues = store.IssuesFirstSeen(from, to);
+        var applied = store.AppliedTimes(from);
+
+        var incidents = issues.Select(issue => Measure(issue, applied, to)).ToList();
+        var services = totals.Keys.Concat(incidents.Select(i => i.Service)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(s => Figures(s, totals.TryGetValue(s, out var t) ? (t.Requests, t.CallerFailures) : (0, 0), incidents.Where(i => i.Service == s).ToList()))
+            .ToList();
+        var overall = Figures(
+            "", (totals.Values.Sum(t => t.Requests), totals.Values.Sum(t => t.CallerFailures)), incidents);
+        return new MeshReport(from, to, services, overall, CapacityUnavailable);
+    }
+
+    private Incident Measure(StoredIssue issue, IReadOnlyDictionary<string, DateTimeOffset> applied, DateTimeOffset to)
+    {
+        var failing = store.UpstreamFailureBuckets(issue.Service, issue.FirstSeen - Lookback, to);
+        TimeSpan? detect = null;
+        TimeSpan? broken = null;
+        var last = -1;
+        for (var i = 0; i < failing.Count && failing[i] <= issue.FirstSeen; i++)
+        {
+            last = i;
+        }
+
+        if (last >= 0 && issue.FirstSeen - (failing[last] + TimeSpan.FromSeconds(1)) <= BurstGap)
+        {
+            var first = last;
+            while (first > 0 && failing[first] - failing[first - 1] <= BurstGap)
+            {
+                first--;
+            }
+
+            var end = last;
+            while (end + 1 < failing.Count && failing[end + 1] - failing[end] <= BurstGap)
+            {
+                end++;
+            }
+
+            detect = issue.FirstSeen - failing[first];
+            broken = failing[end] + TimeSpan.FromSeconds(1) - failing[first];
+        }
+
+        var mitigation = store.Actions(null, null, 1000, issueId: issue.Id)
+            .Where(a => !a.DryRun && applied.ContainsKey(a.Id))
+            .Select(a => (Action: a, At: applied[a.Id]))
+            .OrderBy(a => a.At)
+            .FirstOrDefault();
+        var mitigated = mitigation.Action is null ? Mitigation.None : mitigation.Action.Mode == "auto" ? Mitigation.Automatic : Mitigation.Operator;
+        TimeSpan? mitigate = mitigation.Action is null ? null : Max(mitigation.At - issue.FirstSeen, TimeSpan.Zero);
+        return new Incident(issue.Service, detect, mitigate, broken, mitigated);
+    }
+
+    private static ServiceFigures Figures(string service, (long Requests, long CallerFailures) counts, IReadOnlyList<Incident> incidents) => new(
+        service,
+        counts.Requests,
+        counts.CallerFailures,
+        counts.Requests == 0 ? null : 1 - ((double)counts.CallerFailures / counts.Requests),
+        incidents.Count,
+        Spread.Of(incidents.Where(i => i.Detect is not null).Select(i => i.Detect!.Value)),
+        Spread.Of(incidents.Where(i => i.Mitigate is not null).Select(i => i.Mitigate!.Value)),
+        Spread.Of(incidents.Where(i => i.Broken is not null).Select(i => i.Broken!.Value)),
+        incidents.Count(i => i.Mitigated == Mitigation.Automatic),
+        incidents.Count(i => i.Mitigated == Mitigation.Operator),
+        incidents.Count(i => i.Mitigated == Mitigation.None));
+
+    private static DateTimeOffset Floor(DateTimeOffset at, TimeSpan resolution) =>
+        DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds() / (long)resolution.TotalSeconds * (long)resolution.TotalSeconds);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private enum Mitigation
+    {
+        None,
+        Automatic,
+        Operator,
+    }
+
+    private sealed record Incident(string Service, TimeSpan? Detect, TimeSpan? Mitigate, TimeSpan? Broken, Mitigation Mitigated);
+}
