@@ -2,7 +2,7 @@
 import { h, s, mount, bytesOr, time, dateTime } from './dom.js';
 import { getJson, explain } from './api.js';
 
-const W = 300;
+const W = 400;
 const H = 120;
 const L = 52;
 const B = 18;

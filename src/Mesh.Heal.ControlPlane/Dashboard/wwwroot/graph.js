@@ -3,7 +3,7 @@ import { s, h, num, pct, rate, health, breaker, mount } from './dom.js';
 
 const NODE_W = 150;
 const NODE_H = 46;
-const COL_GAP = 130;
+const COL_GAP = 210;
 const ROW_GAP = 26;
 const PAD = 20;
 
