@@ -3,7 +3,7 @@ import { token, readEvents, explain, ApiError } from './api.js';
 import { renderGraph } from './graph.js';
 import { renderMetrics } from './metrics.js';
 import { renderIssues, renderActions, renderAudit } from './healing.js';
-import { renderPolicy } from './policy.js';
+import { renderPolicy, resetPolicies } from './policy.js';
 import { renderReport } from './report.js';
 import { refreshForecasts } from './forecasts.js';
 import { time } from './dom.js';
@@ -84,6 +84,7 @@ async function run(signal) {
 function connect() {
   current?.abort();
   current = new AbortController();
+  resetPolicies();
   run(current.signal);
 }
 

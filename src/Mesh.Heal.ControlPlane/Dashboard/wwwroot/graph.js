@@ -99,6 +99,7 @@ export function renderGraph(topology) {
     const marks = [breaker(e.breaker), health(e.health)].filter((x) => !['unknown', 'closed', 'healthy'].includes(x));
     svg.append(s('g', {
       class: `edge ${colour}`, 'data-testid': 'edge', 'data-caller': e.caller, 'data-callee': e.callee, 'data-color': colour,
+      'data-success-rate': m.successRate, 'data-health': health(e.health), 'data-breaker': breaker(e.breaker),
     },
     s('title', {}, `${e.caller} -> ${e.callee}: success ${pct(m.successRate)}, callers got ${pct(m.callerSuccessRate)}, ` +
       `${rate(m.requestsPerSecond)}, health ${health(e.health)}, breaker ${breaker(e.breaker)}`),

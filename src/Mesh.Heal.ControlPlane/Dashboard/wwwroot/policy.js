@@ -29,6 +29,11 @@ function sidecarLine(sc, newest) {
     nack ? h('div', { class: 'nack' }, `NACK v${num(nack.version)} at ${time(nack.at)}: ${nack.error}`) : '');
 }
 
+/** Forgets the fetched versions (and their errors), as after a new token. */
+export function resetPolicies() {
+  versions.clear();
+}
+
 export function renderPolicy(status) {
   if (status) lastStatus = status;
   const services = (lastStatus.services ?? []).filter((sv) => num(sv.policyVersion) > 0 || (sv.sidecars ?? []).length > 0);

@@ -3,7 +3,7 @@ import { h, mount, num, pct, seconds, dateTime, table } from './dom.js';
 
 function figure(title, value, detail, testid) {
   return h('div', { class: 'figure', 'data-testid': testid }, h('div', { class: 'figure-title' }, title),
-    h('div', { class: 'figure-value' }, value), h('div', { class: 'figure-detail' }, detail));
+    h('div', { class: `figure-value${String(value).length > 24 ? ' long' : ''}` }, value), h('div', { class: 'figure-detail' }, detail));
 }
 
 const range = (p50, max) => (p50 === undefined ? '–' : `${seconds(p50)} (max ${seconds(max)})`);

@@ -1,0 +1,182 @@
+using System.Text.RegularExpressions;
+using Mesh.Heal.Chaos;
+using Mesh.Heal.IntegrationTests.Support;
+using Microsoft.Playwright;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace Mesh.Heal.IntegrationTests.Dashboard;
+
+/// <summary>The dashboard page in Debian's Chromium against a real control plane, sidecar and upstreams: what an operator
+/// sees change live, and what an approve click does with a reader's and an admin's token.</summary>
+[Collection(nameof(IntegrationCollection))]
+public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) : IClassFixture<DashboardBrowser>, IAsyncLifetime
+{
+    private const string Admin = "admin-token-0123456789";
+    private const string Reader = "reader-token-0123456789";
+    private const string Marker = "set before the upstream failed";
+    private static readonly LocatorAssertionsToHaveAttributeOptions Live = new() { Timeout = 20000 };
+    private readonly List<IPage> _pages = [];
+    private volatile bool _ended;
+
+    [Fact]
+    public async Task Graph_UpstreamStartsFailing_ItsEdgeTurnsFromGreenToRed_WithoutAReload()
+    {
+        await using var controlPlane = await StartAsync();
+        await using var mesh = Support.Mesh.Start();
+        var sidecar = await mesh.AddSidecarAsync(controlPlane, "orders-1", token: Admin);
+        var (page, navigations) = await OpenAsync(controlPlane, Reader);
+        var edge = page.Locator("[data-testid=edge][data-caller=orders][data-callee=backend]");
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("primary", (await Support.Mesh.GetAsync(sidecar)).Body);
+        }
+
+        await Expect(edge).ToHaveAttributeAsync("data-color", "green", Live);
+        await Expect(page.Locator("[data-testid=node][data-service=orders]")).ToBeVisibleAsync();
+        await page.EvaluateAsync($"() => {{ window.meshhealMarker = '{Marker}'; }}");
+        await ScreenshotAsync(page, "graph-green");
+
+        mesh.Primary.Reset();
+        mesh.Primary.Given(Request.Create().UsingAnyMethod()).RespondWith(Response.Create().WithStatusCode(500).WithBody("broken"));
+        for (var i = 0; i < 20; i++)
+        {
+            await Support.Mesh.GetAsync(sidecar);
+        }
+
+        await Expect(edge).ToHaveAttributeAsync("data-color", "red", Live);
+        await page.WaitForFunctionAsync(
+            "() => Number(document.querySelector('[data-testid=edge][data-caller=orders][data-callee=backend]')?.dataset.successRate) < 0.95", null, new() { Timeout = 20000 });
+        await ScreenshotAsync(page, "graph-red");
+        Assert.Equal(Marker, await page.EvaluateAsync<string>("() => window.meshhealMarker"));
+        Assert.Equal(1, navigations());
+        await Expect(page.GetByTestId("conn")).ToHaveAttributeAsync("data-state", "live");
+    }
+
+    [Fact]
+    public async Task Flow_ProposedAction_ReaderApproveIsRefusedAndStaysProposed_AdminApproveAppliesIt_TheRowUpdatesLive()
+    {
+        await using var controlPlane = await StartAsync();
+        await using var mesh = Support.Mesh.Start();
+        var sidecar = await mesh.AddSidecarAsync(controlPlane, "orders-1", token: Admin);
+        for (var i = 0; i < 20; i++)
+        {
+            await Support.Mesh.GetAsync(sidecar);
+        }
+
+        await controlPlane.PutPolicyAsync("orders", "service: orders\nclusters:\n  backend:\n    timeout: 3s\n", Admin);
+        var issue = controlPlane.Store.UpsertIssue("circuit-breaker/orders/upstream-errors/dashboard-test", "orders", ["orders"], "upstream-errors", "high", "backend answers 5xx");
+        var action = controlPlane.Store.AddAction(
+            issue.Id, "orders", "circuit-breaker", "timeout.tighten", "cut the backend timeout to 1s", "medium", automatic: false, dryRun: false,
+            diff: "clusters.backend.timeout: 3s -> 1s", rollbackPlan: "set the timeout back to 3s", key: "timeout.tighten:orders/backend:clusters:backend:timeout",
+            details: """{"actuator":"policy","target":"orders/backend","changes":{"clusters:backend:timeout":"1s"},"signal":["orders/backend"]}""");
+        var (page, navigations) = await OpenAsync(controlPlane, Reader);
+        var row = page.Locator($"[data-testid=action][data-action-id='{action.Id}']");
+        var outcome = page.Locator($"[data-testid=action-outcome][data-action-id='{action.Id}']");
+        await Expect(row).ToHaveAttributeAsync("data-state", "proposed", Live);
+
+        await page.Locator($"[data-testid=approve][data-action-id='{action.Id}']").ClickAsync();
+
+        await Expect(outcome).ToContainTextAsync("approving needs an admin token", new() { Timeout = 10000 });
+        Assert.Equal("proposed", controlPlane.Store.Action(action.Id)!.State);
+        await Expect(row).ToHaveAttributeAsync("data-state", "proposed");
+        await ScreenshotAsync(page, "approve-as-reader");
+
+        await UseTokenAsync(page, Admin);
+        await page.Locator($"[data-testid=approve][data-action-id='{action.Id}']").ClickAsync();
+
+        await Expect(outcome).ToContainTextAsync("approved", new() { Timeout = 10000 });
+        await Wait.UntilAsync(() => Task.FromResult(controlPlane.Store.Action(action.Id)!.State is "applied" or "succeeded"), "the coordinator applied the approved action");
+        await Expect(row).ToHaveAttributeAsync("data-state", new Regex("^(applied|succeeded)$"), Live);
+        await Expect(page.Locator($"[data-testid=approve][data-action-id='{action.Id}']")).ToHaveCountAsync(0);
+        Assert.Equal(2, controlPlane.Store.Policy("orders")!.Version);
+        Assert.Equal(1, navigations());
+        await ScreenshotAsync(page, "approved-as-admin");
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Closes this test's pages, so nothing of one test (its console, its stream) reaches the next.</summary>
+    public async Task DisposeAsync()
+    {
+        _ended = true;
+        foreach (var page in _pages)
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    private static Task<TestControlPlane> StartAsync() =>
+        TestControlPlane.StartAsync("--ControlPlane:Auth:AdminTokens:0=" + Admin, "--ControlPlane:Auth:ReaderTokens:0=" + Reader);
+
+    /// <summary>Opens /dashboard/ on a fresh page, uses <paramref name="token"/> and waits for the live stream; counts
+    /// the page's main-frame navigations, which stay at one when nothing reloads it.</summary>
+    private async Task<(IPage Page, Func<int> Navigations)> OpenAsync(TestControlPlane controlPlane, string token)
+    {
+        var page = await browser.Context.NewPageAsync();
+        _pages.Add(page);
+        var navigations = 0;
+        page.FrameNavigated += (_, frame) =>
+        {
+            if (frame == page.MainFrame)
+            {
+                Interlocked.Increment(ref navigations);
+            }
+        };
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                Log($"browser console {message.Type}: {message.Text} ({message.Location})");
+            }
+        };
+        page.PageError += (_, error) => Log("page error: " + error);
+        await page.GotoAsync(new Uri(controlPlane.HttpUri, "/dashboard/").ToString());
+        await UseTokenAsync(page, token);
+        return (page, () => Volatile.Read(ref navigations));
+    }
+
+    // Browser events can arrive as the test ends; xunit's output refuses lines then, and Playwright must not see that throw.
+    private void Log(string line)
+    {
+        if (!_ended)
+        {
+            try
+            {
+                output.WriteLine(line);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    }
+
+    private static async Task UseTokenAsync(IPage page, string token)
+    {
+        await page.GetByTestId("token-input").FillAsync(token);
+        await page.GetByTestId("token-use").ClickAsync();
+        await Expect(page.GetByTestId("conn")).ToHaveAttributeAsync("data-state", "live", Live);
+        await Expect(page.GetByTestId("access")).ToHaveTextAsync("viewing with the pasted token");
+    }
+
+    /// <summary>A full-page screenshot in tests/artifacts/dashboard/ (and, with MESHHEAL_UPDATE_SCREENSHOTS=1, the
+    /// checked-in copy the README shows).</summary>
+    private async Task ScreenshotAsync(IPage page, string name)
+    {
+        var directory = Path.Combine(Programs.Root, "tests", "artifacts", "dashboard");
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, name + ".png");
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        output.WriteLine("screenshot: " + path);
+        if (Environment.GetEnvironmentVariable("MESHHEAL_UPDATE_SCREENSHOTS") == "1")
+        {
+            var checkedIn = Path.Combine(Programs.Root, "tests", "Mesh.Heal.IntegrationTests", "Dashboard", "screenshots");
+            Directory.CreateDirectory(checkedIn);
+            File.Copy(path, Path.Combine(checkedIn, name + ".png"), overwrite: true);
+            output.WriteLine("updated: " + Path.Combine(checkedIn, name + ".png"));
+        }
+    }
+}
