@@ -50,6 +50,8 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
         await Expect(edge).ToHaveAttributeAsync("data-color", "red", Live);
         await page.WaitForFunctionAsync(
             "() => Number(document.querySelector('[data-testid=edge][data-caller=orders][data-callee=backend]')?.dataset.successRate) < 0.95", null, new() { Timeout = 20000 });
+        await Expect(page.Locator("[data-testid=edge-metrics][data-caller=orders][data-callee=backend]")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("figure-availability").Locator(".figure-value")).ToHaveTextAsync(new Regex(@"^(?!100\.000)\d+\.\d{3} %$"), new() { Timeout = 20000 });
         await ScreenshotAsync(page, "graph-red");
         Assert.Equal(Marker, await page.EvaluateAsync<string>("() => window.meshhealMarker"));
         Assert.Equal(1, navigations());
@@ -93,8 +95,40 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
         await Expect(row).ToHaveAttributeAsync("data-state", new Regex("^(applied|succeeded)$"), Live);
         await Expect(page.Locator($"[data-testid=approve][data-action-id='{action.Id}']")).ToHaveCountAsync(0);
         Assert.Equal(2, controlPlane.Store.Policy("orders")!.Version);
+        await Expect(page.Locator("[data-testid=policy-service][data-service=orders]")).ToHaveAttributeAsync("data-version", "2", Live);
+        await Expect(page.Locator("[data-testid=sidecar][data-instance=orders-1]")).ToHaveAttributeAsync("data-acked", "2", Live);
+        await page.Locator("[data-testid=policy-service][data-service=orders] [data-testid=policy-toggle]").ClickAsync();
+        await Expect(page.GetByTestId("policy-document")).ToContainTextAsync("1s", new() { Timeout = 10000 });
         Assert.Equal(1, navigations());
         await ScreenshotAsync(page, "approved-as-admin");
+    }
+
+    [Fact]
+    public async Task Flow_WrongToken_IsNamed_ReaderViews_ControlPlaneRestarts_ThePageReconnectsByItself()
+    {
+        var controlPlane = await StartAsync();
+        try
+        {
+            var (page, navigations) = await OpenAsync(controlPlane, token: null);
+            await page.GetByTestId("token-input").FillAsync("wrong-token-0123456789");
+            await page.GetByTestId("token-use").ClickAsync();
+
+            await Expect(page.GetByTestId("access")).ToContainTextAsync("401 not signed in", new() { Timeout = 10000 });
+            await Expect(page.GetByTestId("conn")).ToHaveAttributeAsync("data-state", "reconnecting");
+
+            await UseTokenAsync(page, Reader);
+            await controlPlane.StopAsync();
+            await Expect(page.GetByTestId("conn")).ToHaveAttributeAsync("data-state", new Regex("^(reconnecting|connecting)$"), Live);
+            controlPlane = await controlPlane.RestartAsync();
+
+            await Expect(page.GetByTestId("conn")).ToHaveAttributeAsync("data-state", "live", Live);
+            await Expect(page.GetByTestId("access")).ToHaveTextAsync("viewing with the pasted token");
+            Assert.Equal(1, navigations());
+        }
+        finally
+        {
+            await controlPlane.DisposeAsync();
+        }
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -112,9 +146,9 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
     private static Task<TestControlPlane> StartAsync() =>
         TestControlPlane.StartAsync("--ControlPlane:Auth:AdminTokens:0=" + Admin, "--ControlPlane:Auth:ReaderTokens:0=" + Reader);
 
-    /// <summary>Opens /dashboard/ on a fresh page, uses <paramref name="token"/> and waits for the live stream; counts
+    /// <summary>Opens /dashboard/ on a fresh page, uses <paramref name="token"/> (when given) and waits for the live stream; counts
     /// the page's main-frame navigations, which stay at one when nothing reloads it.</summary>
-    private async Task<(IPage Page, Func<int> Navigations)> OpenAsync(TestControlPlane controlPlane, string token)
+    private async Task<(IPage Page, Func<int> Navigations)> OpenAsync(TestControlPlane controlPlane, string? token)
     {
         var page = await browser.Context.NewPageAsync();
         _pages.Add(page);
@@ -135,7 +169,11 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
         };
         page.PageError += (_, error) => Log("page error: " + error);
         await page.GotoAsync(new Uri(controlPlane.HttpUri, "/dashboard/").ToString());
-        await UseTokenAsync(page, token);
+        if (token is not null)
+        {
+            await UseTokenAsync(page, token);
+        }
+
         return (page, () => Volatile.Read(ref navigations));
     }
 

@@ -52,8 +52,8 @@ export function renderPolicy(status) {
     return h('div', { class: 'policy', 'data-testid': 'policy-service', 'data-service': sv.name, 'data-version': version },
       h('div', {}, h('b', {}, sv.name), ` v${version} `, h('span', { class: 'muted' }, meta),
         sv.outOfDateSidecars ? h('span', { class: 'pill high' }, `${sv.outOfDateSidecars} out of date`) : '',
-        version > 0 ? h('button', { type: 'button', class: 'link', onclick: toggle }, open.has(sv.name) ? 'hide document' : 'document') : ''),
+        version > 0 ? h('button', { type: 'button', class: 'link', 'data-testid': 'policy-toggle', onclick: toggle }, open.has(sv.name) ? 'hide document' : 'document') : ''),
       h('ul', {}, (sv.sidecars ?? []).map((sc) => sidecarLine(sc, version))),
-      open.has(sv.name) && p ? h('pre', { class: 'document' }, p.document) : '');
+      open.has(sv.name) && p ? h('pre', { class: 'document', 'data-testid': 'policy-document' }, p.document) : '');
   }));
 }
