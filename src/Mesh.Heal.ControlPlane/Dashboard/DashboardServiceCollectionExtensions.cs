@@ -1,5 +1,7 @@
+using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Dashboard.Internal;
 using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Store;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Mesh.Heal.ControlPlane.Dashboard;
@@ -15,7 +17,9 @@ internal static class DashboardServiceCollectionExtensions
         services.TryAddSingleton(_ => new DashboardFiles(typeof(DashboardFiles).Assembly, DashboardConstants.ResourcePrefix));
         services.TryAddSingleton<LocalApi>();
         services.TryAddSingleton<TopologyBuilder>();
-        services.TryAddSingleton<ForecastBuilder>();
+        // Its own loads source: the coordinator's caches its loads for its own runs, unsynchronized.
+        services.TryAddSingleton(sp => new ForecastBuilder(
+            sp.GetRequiredService<MeshStore>(), ActivatorUtilities.CreateInstance<LoadsSource>(sp), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

@@ -14,4 +14,14 @@ internal sealed partial class MeshStore
             """,
             ReadRollup,
             ("@r", (long)resolution.TotalSeconds), ("@from", from.ToUnixTimeSeconds()), ("@to", to.ToUnixTimeSeconds()));
+
+    /// <summary>Every service and cluster with rollups at <paramref name="resolution"/> in [from, to).</summary>
+    public IReadOnlyList<string> RolledUpNames(TimeSpan resolution, DateTimeOffset from, DateTimeOffset to) =>
+        Query(
+            """
+            SELECT service FROM telemetry_rollups WHERE resolution = @r AND bucket >= @from AND bucket < @to
+            UNION SELECT cluster FROM telemetry_rollups WHERE resolution = @r AND bucket >= @from AND bucket < @to
+            """,
+            r => r.GetString(0),
+            ("@r", (long)resolution.TotalSeconds), ("@from", from.ToUnixTimeSeconds()), ("@to", to.ToUnixTimeSeconds()));
 }
