@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Mesh.Heal.Chaos;
+using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.IntegrationTests.Support;
 using Microsoft.Playwright;
 using WireMock.RequestBuilders;
@@ -75,6 +76,10 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
             issue.Id, "orders", "circuit-breaker", "timeout.tighten", "cut the backend timeout to 1s", "medium", automatic: false, dryRun: false,
             diff: "clusters.backend.timeout: 3s -> 1s", rollbackPlan: "set the timeout back to 3s", key: "timeout.tighten:orders/backend:clusters:backend:timeout",
             details: """{"actuator":"policy","target":"orders/backend","changes":{"clusters:backend:timeout":"1s"},"signal":["orders/backend"]}""");
+        // An hour of a process leaking 5 MB a minute towards its 1 GB limit, as the sidecars' resource reports roll up.
+        var minute = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 * 60);
+        controlPlane.Store.AddRollups([], [.. Enumerable.Range(1, 60).Select(m => new ResourceRollup(
+            "orders", "orders-0", "service", TimeSpan.FromMinutes(1), minute.AddMinutes(-m), 60, 600_000_000 + ((60 - m) * 5_000_000L), 300_000_000, 20, 100, 5, 1_000_000_000, 1024))]);
         var (page, navigations) = await OpenAsync(controlPlane, Reader);
         var row = page.Locator($"[data-testid=action][data-action-id='{action.Id}']");
         var outcome = page.Locator($"[data-testid=action-outcome][data-action-id='{action.Id}']");
@@ -85,6 +90,10 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
         await Expect(outcome).ToContainTextAsync("approving needs an admin token", new() { Timeout = 10000 });
         Assert.Equal("proposed", controlPlane.Store.Action(action.Id)!.State);
         await Expect(row).ToHaveAttributeAsync("data-state", "proposed");
+        var leak = page.Locator("[data-testid=forecast][data-service=orders][data-metric=working_set_bytes][data-instance=orders-0]");
+        await Expect(leak.Locator("path.band")).ToHaveCountAsync(1, new() { Timeout = 10000 });
+        await Expect(leak.Locator("line.limit")).ToHaveCountAsync(1);
+        await Expect(leak.GetByTestId("exhausted")).ToContainTextAsync("reaches the limit");
         await ScreenshotAsync(page, "approve-as-reader");
 
         await UseTokenAsync(page, Admin);

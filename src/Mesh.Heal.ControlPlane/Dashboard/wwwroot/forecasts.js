@@ -2,7 +2,7 @@
 import { h, s, mount, bytesOr, time, dateTime } from './dom.js';
 import { getJson, explain } from './api.js';
 
-const W = 400;
+const W = 320;
 const H = 120;
 const L = 52;
 const B = 18;
@@ -50,14 +50,21 @@ export function renderForecasts(response) {
     return;
   }
   const services = [...new Set(all.map((f) => f.service))].sort();
-  mount('forecasts', services.map((service) => h('div', { class: 'forecast-service' }, h('h3', {}, service),
-    h('div', { class: 'charts' }, all.filter((f) => f.service === service).map((f) =>
-      h('figure', { 'data-testid': 'forecast', 'data-service': service, 'data-metric': f.metric },
-        h('figcaption', {}, h('b', {}, f.metric.replaceAll('_', ' ')), f.instance ? ` ${f.instance}` : ''),
-        (f.history ?? []).length + (f.forecast ?? []).length > 0 ? chart(f) : h('p', { class: 'muted' }, 'no data'),
-        h('div', { class: 'muted small' },
-          f.exhaustedAt ? h('span', { class: 'pill high' }, `reaches the limit ${dateTime(f.exhaustedAt)}`) : '',
-          ` ${f.method || ''}${f.intervalLevel ? `, ${Math.round(f.intervalLevel * 100)} % interval` : ''}`)))))));
+  const label = (f) => `${f.metric.replaceAll('_', ' ')}${f.instance ? ` ${f.instance}` : ''}`;
+  mount('forecasts', services.map((service) => {
+    const mine = all.filter((f) => f.service === service);
+    const drawn = mine.filter((f) => (f.history ?? []).length + (f.forecast ?? []).length > 0);
+    const waiting = mine.filter((f) => !drawn.includes(f));
+    return h('div', { class: 'forecast-service' }, h('h3', {}, service),
+      h('div', { class: 'charts' }, drawn.map((f) =>
+        h('figure', { 'data-testid': 'forecast', 'data-service': service, 'data-metric': f.metric, 'data-instance': f.instance ?? '' },
+          h('figcaption', {}, h('b', {}, label(f))),
+          chart(f),
+          h('div', { class: 'muted small' },
+            f.exhaustedAt ? h('span', { class: 'pill high', 'data-testid': 'exhausted' }, `reaches the limit ${dateTime(f.exhaustedAt)}`) : '',
+            ` ${f.method || ''}${f.intervalLevel ? `, ${Math.round(f.intervalLevel * 100)} % interval` : ''}`)))),
+      waiting.length ? h('div', { class: 'muted small' }, `no data yet: ${waiting.map((f) => `${label(f)}${f.method ? ` (${f.method})` : ''}`).join('; ')}`) : '');
+  }));
 }
 
 export async function refreshForecasts() {
