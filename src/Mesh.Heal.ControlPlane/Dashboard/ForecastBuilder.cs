@@ -41,7 +41,7 @@ internal sealed class ForecastBuilder(MeshStore store, LoadsSource loads, TimePr
     public static readonly TimeSpan FineStep = TimeSpan.FromSeconds(10);
 
     /// <summary>The most history points returned per series.</summary>
-    public const int HistoryPoints = 360;
+    public const int HistoryPoints = 120;
 
     /// <summary>The most answers kept.</summary>
     public const int CachedAnswers = 64;

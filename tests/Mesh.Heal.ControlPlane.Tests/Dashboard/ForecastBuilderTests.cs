@@ -172,6 +172,20 @@ public sealed class ForecastBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Build_LongHistory_ReturnsItsNewestPoints_AndFitsAllOfIt()
+    {
+        var now = _test.Time.GetUtcNow();
+        _test.Store.AddRollups([.. Enumerable.Range(1, 200).Select(m => Minute("orders", "payments", now.AddMinutes(-m), 60 * m))], []);
+
+        var series = Assert.Single(Builder().Build("payments", TimeSpan.FromMinutes(5)).Series, s => s.Metric == "requests_per_second");
+
+        Assert.Equal(ForecastBuilder.HistoryPoints, series.History.Count);
+        Assert.Equal(now.AddMinutes(-ForecastBuilder.HistoryPoints), series.History[0].Time.ToDateTimeOffset());
+        Assert.Equal(1, series.History[^1].Value, 9);
+        Assert.Equal(5, series.Forecast.Count);
+    }
+
+    [Fact]
     public void Build_SameMinute_IsAnsweredFromTheCache_AndTheNextMinuteReadsAgain()
     {
         var now = _test.Time.GetUtcNow();

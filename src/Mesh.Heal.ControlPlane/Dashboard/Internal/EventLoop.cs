@@ -57,6 +57,10 @@ internal static class EventLoop
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (IOException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away while an event was being written.
+        }
         catch (UnauthorizedAccessException)
         {
         }
