@@ -38,13 +38,15 @@ public class DashboardModulesTests
     }
 
     [Fact]
-    public async Task Logic_SseFrames_EdgeColours_Layers()
+    public async Task Logic_SseFrames_EdgeColours_Layers_SparklineScales()
     {
         var directory = CopyModules();
         await File.WriteAllTextAsync(Path.Combine(directory, "check.js"), """
             import assert from 'node:assert/strict';
             import { parseFrames } from './api.js';
             import { edgeColor, layers } from './graph.js';
+            import { sparkRange } from './dom.js';
+            import { p99Series } from './metrics.js';
 
             const [frames, rest] = parseFrames('event: status\ndata: {"a":1}\n\n: keep-alive\n\nevent: topology\ndata: {"b"');
             assert.deepEqual(frames, [{ event: 'status', data: '{"a":1}' }]);
@@ -64,6 +66,9 @@ public class DashboardModulesTests
 
             const depth = layers([{ name: 'web' }], [{ caller: 'web', callee: 'orders' }, { caller: 'orders', callee: 'db' }, { caller: 'web', callee: 'db' }]);
             assert.deepEqual(Object.fromEntries(depth), { web: 0, orders: 1, db: 2 });
+            assert.deepEqual(sparkRange([0.97, 1], 0.9, 1), [0.9, 1]);
+            assert.deepEqual(sparkRange([0.5, 1], 0.9, 1), [0.5, 1]);
+            assert.deepEqual(p99Series({ requestsSeries: [3, 0, '2'], p99MsSeries: [12, 0, 30] }), [12, null, 30]);
             console.log('ok');
             """);
 

@@ -24,7 +24,12 @@ const VERBS = {
   rollback: { allowed: ['applied', 'succeeded'], done: 'rolled back' },
 };
 
+// Actions with a click in flight: their buttons are disabled so one click sends one request.
+const pending = new Set();
+
 async function act(verb, id) {
+  if (pending.has(id)) return;
+  pending.add(id);
   outcomes.set(id, { ok: true, text: `${verb}: sending…` });
   renderActions();
   try {
@@ -37,12 +42,13 @@ async function act(verb, id) {
       : `${verb} failed: ${explain(status, error.message)}`;
     outcomes.set(id, { ok: false, text });
   }
+  pending.delete(id);
   renderActions();
 }
 
 function buttons(a) {
   return Object.entries(VERBS).filter(([, v]) => v.allowed.includes(a.state)).map(([verb]) =>
-    h('button', { type: 'button', class: `btn ${verb}`, 'data-testid': verb, 'data-action-id': a.id, onclick: () => act(verb, a.id) }, verb));
+    h('button', { type: 'button', class: `btn ${verb}`, 'data-testid': verb, 'data-action-id': a.id, disabled: pending.has(a.id), onclick: () => act(verb, a.id) }, verb));
 }
 
 function details(a) {

@@ -7,6 +7,12 @@ function successSeries(m) {
   return requests.map((r, i) => (num(r) > 0 ? num(success[i] ?? 0) / num(r) : null));
 }
 
+// A step with no request has p99 0 in the API; drawn as a gap, not as a fast step.
+export function p99Series(m) {
+  const requests = m.requestsSeries ?? [];
+  return (m.p99MsSeries ?? []).map((v, i) => (num(requests[i]) > 0 ? num(v) : null));
+}
+
 const columns = (first) => [
   first,
   ['requests/s', (r) => rate(r.m.requestsPerSecond), 'num'],
@@ -17,7 +23,7 @@ const columns = (first) => [
   ['p50', (r) => ms(r.m.p50Ms), 'num'],
   ['p95', (r) => ms(r.m.p95Ms), 'num'],
   ['p99', (r) => ms(r.m.p99Ms), 'num'],
-  ['', (r) => sparkline(r.m.p99MsSeries, { min: 0, cls: 'latency' }), 'spark-cell'],
+  ['', (r) => sparkline(p99Series(r.m), { min: 0, cls: 'latency' }), 'spark-cell'],
   ['fallbacks', (r) => num(r.m.fallbacks) ?? 0, 'num'],
   ['retries', (r) => num(r.m.retries) ?? 0, 'num'],
 ];
