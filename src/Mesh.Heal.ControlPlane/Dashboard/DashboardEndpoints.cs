@@ -51,7 +51,7 @@ internal static class DashboardEndpoints
     }
 
     private static async Task StreamEventsAsync(
-        HttpContext context, AuthInterceptor auth, LocalApi api, IOptions<DashboardOptions> options, TimeProvider time)
+        HttpContext context, AuthInterceptor auth, LocalApi api, IOptions<DashboardOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         var header = authorization.Length == 0 ? null : authorization;
@@ -84,6 +84,10 @@ internal static class DashboardEndpoints
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no";
         await context.Response.Body.FlushAsync(cancellation);
+
+        // A stream never ends by itself: stopping the host ends it, rather than waiting out the shutdown timeout.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation, lifetime.ApplicationStopping);
+        cancellation = stopping.Token;
         await EventLoop.RunAsync(
             Kinds,
             async (kind, ct) =>

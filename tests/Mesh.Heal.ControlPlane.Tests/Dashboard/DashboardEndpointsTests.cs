@@ -7,6 +7,7 @@ using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Heal.ControlPlane.Tests.Dashboard;
@@ -37,6 +38,9 @@ public sealed class DashboardEndpointsTests : IAsyncLifetime
             {
                 builder.Logging.SetMinimumLevel(LogLevel.Warning);
                 builder.Services.AddSingleton(new DashboardFiles(typeof(DashboardEndpointsTests).Assembly, "dashboard-fixture/"));
+
+                // Long enough that a stop waiting on an open event stream would outlast every test deadline.
+                builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10));
             });
         await _app.StartAsync();
         _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false })
@@ -151,6 +155,23 @@ public sealed class DashboardEndpointsTests : IAsyncLifetime
 
         Assert.Equal("audit", kind);
         Assert.Contains("action.approve", data, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Events_HostStops_TheStreamEnds_AndDoesNotHoldTheStop()
+    {
+        using var events = await EventReader.OpenAsync(_http, Reader);
+        await events.NextAsync();
+
+        await _app.StopAsync().WaitAsync(Wait.DefaultDeadline);
+
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            while (true)
+            {
+                await events.NextAsync();
+            }
+        });
     }
 
     [Fact]
