@@ -17,6 +17,7 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
 {
     private const string Admin = "admin-token-0123456789";
     private const string Reader = "reader-token-0123456789";
+    private const string SidecarToken = "sidecar-token-0123456789";
     private const string Marker = "set before the upstream failed";
     private static readonly LocatorAssertionsToHaveAttributeOptions Live = new() { Timeout = 20000 };
     private readonly List<IPage> _pages = [];
@@ -51,6 +52,7 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
         await Expect(edge).ToHaveAttributeAsync("data-color", "red", Live);
         await page.WaitForFunctionAsync(
             "() => Number(document.querySelector('[data-testid=edge][data-caller=orders][data-callee=backend]')?.dataset.successRate) < 0.95", null, new() { Timeout = 20000 });
+        await Expect(page.Locator("[data-testid=node][data-service=backend]")).ToHaveAttributeAsync("data-breaker", new Regex("^(open|half-open|isolated)$"), Live);
         await Expect(page.Locator("[data-testid=edge-metrics][data-caller=orders][data-callee=backend]")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("figure-availability").Locator(".figure-value")).ToHaveTextAsync(new Regex(@"^(?!100\.000)\d+\.\d{3} %$"), new() { Timeout = 20000 });
         await ScreenshotAsync(page, "graph-red");
@@ -88,6 +90,7 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
         await page.Locator($"[data-testid=approve][data-action-id='{action.Id}']").ClickAsync();
 
         await Expect(outcome).ToContainTextAsync("approving needs an admin token", new() { Timeout = 10000 });
+        await Expect(page.Locator($"[data-testid=issue][data-issue-id='{issue.Id}']")).ToContainTextAsync("backend answers 5xx");
         Assert.Equal("proposed", controlPlane.Store.Action(action.Id)!.State);
         await Expect(row).ToHaveAttributeAsync("data-state", "proposed");
         var leak = page.Locator("[data-testid=forecast][data-service=orders][data-metric=working_set_bytes][data-instance=orders-0]");
@@ -108,12 +111,13 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
         await Expect(page.Locator("[data-testid=sidecar][data-instance=orders-1]")).ToHaveAttributeAsync("data-acked", "2", Live);
         await page.Locator("[data-testid=policy-service][data-service=orders] [data-testid=policy-toggle]").ClickAsync();
         await Expect(page.GetByTestId("policy-document")).ToContainTextAsync("1s", new() { Timeout = 10000 });
+        await Expect(page.GetByTestId("audit")).ToContainTextAsync("action.approve", new() { Timeout = 10000 });
         Assert.Equal(1, navigations());
         await ScreenshotAsync(page, "approved-as-admin");
     }
 
     [Fact]
-    public async Task Flow_WrongToken_IsNamed_ReaderViews_ControlPlaneRestarts_ThePageReconnectsByItself()
+    public async Task Flow_WrongAndSidecarTokens_AreNamed_ReaderViews_ControlPlaneRestarts_ThePageReconnectsByItself()
     {
         var controlPlane = await StartAsync();
         try
@@ -124,6 +128,9 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
 
             await Expect(page.GetByTestId("access")).ToContainTextAsync("401 not signed in", new() { Timeout = 10000 });
             await Expect(page.GetByTestId("conn")).ToHaveAttributeAsync("data-state", "reconnecting");
+            await page.GetByTestId("token-input").FillAsync(SidecarToken);
+            await page.GetByTestId("token-use").ClickAsync();
+            await Expect(page.GetByTestId("access")).ToContainTextAsync("403 not allowed", new() { Timeout = 10000 });
 
             await UseTokenAsync(page, Reader);
             await controlPlane.StopAsync();
@@ -153,7 +160,8 @@ public class DashboardTests(DashboardBrowser browser, ITestOutputHelper output) 
     }
 
     private static Task<TestControlPlane> StartAsync() =>
-        TestControlPlane.StartAsync("--ControlPlane:Auth:AdminTokens:0=" + Admin, "--ControlPlane:Auth:ReaderTokens:0=" + Reader);
+        TestControlPlane.StartAsync(
+            "--ControlPlane:Auth:AdminTokens:0=" + Admin, "--ControlPlane:Auth:ReaderTokens:0=" + Reader, "--ControlPlane:Auth:ServiceTokens:orders:0=" + SidecarToken);
 
     /// <summary>Opens /dashboard/ on a fresh page, uses <paramref name="token"/> (when given) and waits for the live stream; counts
     /// the page's main-frame navigations, which stay at one when nothing reloads it.</summary>
