@@ -107,6 +107,8 @@ export function sparkline(values, { width = 120, height = 24, min, max, cls = ''
     const y = (height - 2 - ((v - lo) / (hi - lo)) * (height - 4)).toFixed(1);
     d += `${pen ? 'L' : 'M'}${x},${y}`;
     pen = true;
+    // A step between two gaps has no segment to draw: a dot shows it.
+    if ((points[i - 1] ?? null) === null && (points[i + 1] ?? null) === null) svg.append(s('circle', { cx: x, cy: y, r: 1.8 }));
   });
   svg.append(s('path', { d }));
   return svg;
