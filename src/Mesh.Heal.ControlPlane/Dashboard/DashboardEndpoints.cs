@@ -44,6 +44,7 @@ internal static class DashboardEndpoints
     private static IResult ServeFile(string? path, HttpContext context, DashboardFiles files)
     {
         context.Response.Headers.CacheControl = "no-cache";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
         path ??= string.Empty;
         return files.Open(path) is { } stream
             ? Results.Stream(stream, DashboardFiles.ContentType(path.Length == 0 ? "index.html" : path))

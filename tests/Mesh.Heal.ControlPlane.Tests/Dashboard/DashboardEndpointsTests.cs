@@ -68,7 +68,9 @@ public sealed class DashboardEndpointsTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
         Assert.True(response.Headers.CacheControl?.NoCache);
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
         Assert.Contains(content, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 

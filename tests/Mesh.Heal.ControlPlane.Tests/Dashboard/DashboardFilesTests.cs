@@ -30,10 +30,11 @@ public sealed class DashboardFilesTests
     public void Open_NotAnEmbeddedName_FindsNothing(string path) => Assert.Null(Fixture.Open(path));
 
     [Theory]
-    [InlineData("index.html", "text/html")]
-    [InlineData("assets/app.js", "text/javascript")]
-    [InlineData("style.css", "text/css")]
-    [InlineData("logo.svg", "image/svg+xml")]
+    [InlineData("index.html", "text/html; charset=utf-8")]
+    [InlineData("assets/app.js", "text/javascript; charset=utf-8")]
+    [InlineData("style.css", "text/css; charset=utf-8")]
+    [InlineData("logo.svg", "image/svg+xml; charset=utf-8")]
+    [InlineData("logo.png", "image/png")]
     [InlineData("data.unknown", "application/octet-stream")]
     public void ContentType_ByExtension(string path, string expected) => Assert.Equal(expected, DashboardFiles.ContentType(path));
 

@@ -25,8 +25,11 @@ internal sealed class DashboardFiles
     public IReadOnlyCollection<string> Paths => _resources.Keys;
 
     /// <summary>The Content-Type of <paramref name="path"/> from its extension; <c>application/octet-stream</c> when unknown.</summary>
+    /// <remarks>Text types name UTF-8, as the page's files are written.</remarks>
     public static string ContentType(string path) =>
-        ContentTypes.TryGetContentType(path, out var type) ? type : "application/octet-stream";
+        !ContentTypes.TryGetContentType(path, out var type) ? "application/octet-stream"
+        : type.StartsWith("text/", StringComparison.Ordinal) || type is "application/json" or "image/svg+xml" ? type + "; charset=utf-8"
+        : type;
 
     /// <summary>Opens <paramref name="path"/> (relative; empty for <c>index.html</c>), or null when no such file is embedded.</summary>
     public Stream? Open(string path) =>
