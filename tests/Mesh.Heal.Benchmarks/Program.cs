@@ -71,7 +71,8 @@ const string Usage = """
           BenchmarkDotNet micro benchmarks of the sidecar's hot path (the breaker's decision, an attempt through the
           breaker, recording the outcome, the fallback choice while Recovering; *ProxyStep*: the resilience middleware and the
           header transforms per request, time and bytes allocated) and of the log miner (*LogMiner*: lines/s
-          on one thread is 1 over the mean time per line).
+          on one thread is 1 over the mean time per line); *Dashboard*: one GetTopology (5 min) and one GetForecasts of every
+          service computed afresh, on a store seeded with a busy mesh.
     """;
 
 if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
@@ -105,7 +106,7 @@ switch (args[0])
     case "store":
         return await StoreBenchmark.RunAsync(args.AsMemory(1), Console.Out);
     case "micro":
-        BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks), typeof(ProxyStepBenchmarks), typeof(LogMinerBenchmarks)]).Run(args.Length > 1 ? args[1..] : ["--filter", "*"]);
+        BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks), typeof(ProxyStepBenchmarks), typeof(LogMinerBenchmarks), typeof(DashboardBenchmarks)]).Run(args.Length > 1 ? args[1..] : ["--filter", "*"]);
         return 0;
     default:
         await Console.Error.WriteLineAsync($"unknown benchmark '{args[0]}'; accepted: chaos, load, propagation, failover, detection, capacity, logs, store, micro");

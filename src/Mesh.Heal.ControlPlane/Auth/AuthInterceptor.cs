@@ -13,6 +13,9 @@ internal sealed class AuthInterceptor(TokenAuthenticator authenticator, ServiceA
     /// <summary>The key under which the <see cref="Caller"/> is kept in <see cref="ServerCallContext.UserState"/>.</summary>
     public const string ActorKey = "meshheal.caller";
 
+    /// <summary>The dashboard's event stream (a plain HTTP endpoint), authorized here as the read calls are.</summary>
+    public const string EventsPath = "/v1/events";
+
     private static readonly Dictionary<string, Role[]?> Requirements = new(StringComparer.Ordinal)
     {
         ["/meshheal.v1.PolicyDiscovery/Stream"] = [Role.Sidecar, Role.Admin],
@@ -24,6 +27,10 @@ internal sealed class AuthInterceptor(TokenAuthenticator authenticator, ServiceA
         ["/meshheal.v1.MeshControl/ListAudit"] = [Role.Reader, Role.Admin],
         ["/meshheal.v1.MeshControl/ListReplicas"] = [Role.Reader, Role.Admin],
         ["/meshheal.v1.MeshControl/GetReport"] = [Role.Reader, Role.Admin],
+        ["/meshheal.v1.MeshControl/GetTopology"] = [Role.Reader, Role.Admin],
+        ["/meshheal.v1.MeshControl/GetForecasts"] = [Role.Reader, Role.Admin],
+        // The dashboard's server-sent events: the read calls' answers as they change.
+        [EventsPath] = [Role.Reader, Role.Admin],
         ["/meshheal.v1.MeshControl/PutPolicy"] = [Role.Admin],
         ["/meshheal.v1.MeshControl/ApproveAction"] = [Role.Admin],
         ["/meshheal.v1.MeshControl/RejectAction"] = [Role.Admin],
@@ -75,6 +82,30 @@ internal sealed class AuthInterceptor(TokenAuthenticator authenticator, ServiceA
         await continuation(requestStream, responseStream, context);
     }
 
+    /// <summary>Authenticates the <c>authorization</c> header and checks that its caller may call <paramref name="method"/>
+    /// (a gRPC method's full name, or <see cref="EventsPath"/>).</summary>
+    /// <returns>The caller, or the status (Unauthenticated or PermissionDenied) and message to refuse with.</returns>
+    /// <exception cref="RpcException">A service-account review could not be made (Unavailable).</exception>
+    public async ValueTask<(Caller? Caller, Status Refusal)> AuthorizeAsync(string method, string? authorization, CancellationToken cancellationToken)
+    {
+        var caller = authenticator.Authenticate(authorization);
+        if (caller is null && reviewer.Enabled && TokenAuthenticator.BearerToken(authorization) is { } token)
+        {
+            caller = await reviewer.ReviewAsync(token, cancellationToken);
+        }
+
+        if (caller is null)
+        {
+            return (null, new Status(StatusCode.Unauthenticated, "a valid bearer token is needed (authorization: Bearer <token>)"));
+        }
+
+        var allowed = Requirements.GetValueOrDefault(method) ?? [Role.Admin];
+        return allowed.Contains(caller.Role)
+            ? (caller, Status.DefaultSuccess)
+            : (null, new Status(
+                StatusCode.PermissionDenied, $"a {caller.Role.ToString().ToLowerInvariant()} token may not call {method}; it needs: {string.Join(" or ", allowed).ToLowerInvariant()}"));
+    }
+
     private async ValueTask AuthorizeAsync(ServerCallContext context)
     {
         var method = context.Method;
@@ -83,25 +114,7 @@ internal sealed class AuthInterceptor(TokenAuthenticator authenticator, ServiceA
             return;
         }
 
-        var authorization = context.RequestHeaders.GetValue("authorization");
-        var caller = authenticator.Authenticate(authorization);
-        if (caller is null && reviewer.Enabled && TokenAuthenticator.BearerToken(authorization) is { } token)
-        {
-            caller = await reviewer.ReviewAsync(token, context.CancellationToken);
-        }
-
-        if (caller is null)
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "a valid bearer token is needed (authorization: Bearer <token>)"));
-        }
-
-        var allowed = Requirements.GetValueOrDefault(method) ?? [Role.Admin];
-        if (!allowed.Contains(caller.Role))
-        {
-            throw new RpcException(new Status(
-                StatusCode.PermissionDenied, $"a {caller.Role.ToString().ToLowerInvariant()} token may not call {method}; it needs: {string.Join(" or ", allowed).ToLowerInvariant()}"));
-        }
-
-        context.UserState[ActorKey] = caller;
+        var (caller, refusal) = await AuthorizeAsync(method, context.RequestHeaders.GetValue("authorization"), context.CancellationToken);
+        context.UserState[ActorKey] = caller ?? throw new RpcException(refusal);
     }
 }

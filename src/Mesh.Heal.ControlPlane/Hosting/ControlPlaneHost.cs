@@ -1,6 +1,7 @@
 using Grpc.AspNetCore.Server;
 using Mesh.Heal.ControlPlane.Auth;
 using Mesh.Heal.ControlPlane.Capacity;
+using Mesh.Heal.ControlPlane.Dashboard;
 using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting.Internal;
@@ -59,6 +60,7 @@ public static partial class ControlPlaneHost
         app.MapGrpcReflectionService();
         app.MapHealthChecks("/healthz");
         app.MapPrometheusScrapingEndpoint();
+        app.MapMeshHealDashboard();
         return app;
     }
 
@@ -78,6 +80,7 @@ public static partial class ControlPlaneHost
         services.AddMeshHealLogs();
         services.AddMeshHealGit();
         services.AddMeshHealHealing();
+        services.AddMeshHealDashboard();
         return services;
     }
 

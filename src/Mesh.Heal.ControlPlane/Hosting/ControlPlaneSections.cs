@@ -23,6 +23,7 @@ internal static class ControlPlaneSections
     public const string Logs = Host + ":Logs";
     public const string Store = Host + ":Store";
     public const string Ha = Host + ":Ha";
+    public const string Dashboard = Host + ":Dashboard";
 
     /// <summary>Every options class and the section it is bound to; registration takes the section from here.</summary>
     public static readonly IReadOnlyDictionary<Type, string> ByType = new Dictionary<Type, string>
@@ -39,5 +40,6 @@ internal static class ControlPlaneSections
         [typeof(LogOptions)] = Logs,
         [typeof(StoreOptions)] = Store,
         [typeof(HaOptions)] = Ha,
+        [typeof(Dashboard.DashboardOptions)] = Dashboard,
     };
 }

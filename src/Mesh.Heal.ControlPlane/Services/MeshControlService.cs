@@ -17,7 +17,8 @@ namespace Mesh.Heal.ControlPlane.Services;
 /// <summary>The operators' API: mesh status, policies, issues, actions and the audit log (gRPC and HTTP/JSON).</summary>
 internal sealed class MeshControlService(
     MeshStore store, PolicyService policies, TelemetryAggregator telemetry, HealingCoordinator coordinator, Logs.LogCollector logs,
-    Microsoft.Extensions.Options.IOptions<Logs.LogOptions> options, TimeProvider time, Microsoft.Extensions.Options.IOptions<Replication.HaOptions> ha)
+    Microsoft.Extensions.Options.IOptions<Logs.LogOptions> options, TimeProvider time, Microsoft.Extensions.Options.IOptions<Replication.HaOptions> ha,
+    Dashboard.TopologyBuilder topology, Dashboard.ForecastBuilder forecasts)
     : Wire.MeshControl.MeshControlBase
 {
     private const int DefaultLimit = 100;
@@ -42,8 +43,7 @@ internal sealed class MeshControlService(
                 Name = name,
                 PolicyVersion = latest,
                 OpenIssues = open.Count,
-                ActiveHealings = store.Actions(name, ActionStates.Approved, MaxLimit).Count + store.Actions(name, ActionStates.Applied, MaxLimit).Count
-                    + store.Actions(name, ActionStates.Succeeded, MaxLimit).Count(a => ActionDetails.Parse(a.Details).Temporary),
+                ActiveHealings = ActiveHealings(name),
                 Health = Health(live, name),
                 AgentStatus = verdicts.Count == 0 ? string.Empty : verdicts.Max().ToString().ToLowerInvariant(),
                 RecoveryEstimate = open.Select(i => Details(i.Details)).Where(d => d.Evidence.ContainsKey("recovery.eta"))
@@ -213,6 +213,43 @@ internal sealed class MeshControlService(
         return Task.FromResult(response);
     }
 
+    /// <summary>The service graph over the window the request names (5m when empty), with each service's agent status, open
+    /// issues and active healings as <see cref="GetStatus"/> gives them.</summary>
+    public override Task<Wire.Topology> GetTopology(Wire.GetTopologyRequest request, ServerCallContext context)
+    {
+        var window = Dashboard.Internal.DashboardConstants.DefaultWindow;
+        if (request.Window.Length > 0
+            && (!DurationParser.TryParse(request.Window, out window) || window < TimeSpan.FromSeconds(1) || window > Dashboard.Internal.DashboardConstants.MaxWindow))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"window: '{request.Window}' is not accepted; accepted: a duration between 1s and 24h (e.g. 5m, 90s)"));
+        }
+
+        var outputs = coordinator.Outputs;
+        var graph = topology.Build(window, outputs.Keys.Select(k => k.Service));
+        foreach (var node in graph.Nodes)
+        {
+            var verdicts = outputs.Where(o => o.Key.Service == node.Name).Select(o => o.Value.Status).ToList();
+            node.AgentStatus = verdicts.Count == 0 ? string.Empty : verdicts.Max().ToString().ToLowerInvariant();
+            node.OpenIssues = store.OpenIssues(node.Name, MaxLimit).Count;
+            node.ActiveHealings = ActiveHealings(node.Name);
+        }
+
+        return Task.FromResult(graph);
+    }
+
+    /// <summary>Demand and resource forecasts of the service the request names (every service when empty), the horizon it names (1h when empty) ahead.</summary>
+    public override Task<Wire.ForecastsResponse> GetForecasts(Wire.GetForecastsRequest request, ServerCallContext context)
+    {
+        var horizon = Dashboard.Internal.DashboardConstants.DefaultHorizon;
+        if (request.Horizon.Length > 0
+            && (!DurationParser.TryParse(request.Horizon, out horizon) || horizon < TimeSpan.FromMinutes(1) || horizon > Dashboard.Internal.DashboardConstants.MaxHorizon))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"horizon: '{request.Horizon}' is not accepted; accepted: a duration between 1m and 7d (e.g. 30m, 6h)"));
+        }
+
+        return Task.FromResult(forecasts.Build(request.Service.Length == 0 ? null : request.Service, horizon));
+    }
+
     private static Wire.ServiceReport ToWire(Reporting.ServiceFigures f)
     {
         var wire = new Wire.ServiceReport
@@ -329,13 +366,12 @@ internal sealed class MeshControlService(
     }
 
     /// <summary>The state most of <paramref name="service"/>'s callers report for it, the graver on a tie; unspecified when none reports it.</summary>
-    private static Wire.HealthState Health(IEnumerable<SidecarLiveState> live, string service) =>
-        live.Select(l => l.Clusters.TryGetValue(service, out var c) ? c.Health : null)
-            .OfType<Health.HealthState>()
-            .GroupBy(h => h)
-            .OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key)
-            .Select(g => PolicyMapping.ToWire(g.Key))
-            .FirstOrDefault();
+    private static Wire.HealthState Health(IEnumerable<SidecarLiveState> live, string service) => Dashboard.TopologyBuilder.ServiceHealth(live, service);
+
+    /// <summary>Actions of <paramref name="service"/> approved or applied, and succeeded ones that are temporary (undone later).</summary>
+    private int ActiveHealings(string service) =>
+        store.Actions(service, ActionStates.Approved, MaxLimit).Count + store.Actions(service, ActionStates.Applied, MaxLimit).Count
+        + store.Actions(service, ActionStates.Succeeded, MaxLimit).Count(a => ActionDetails.Parse(a.Details).Temporary);
 
     private static readonly System.Text.Json.JsonSerializerOptions DetailsJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 

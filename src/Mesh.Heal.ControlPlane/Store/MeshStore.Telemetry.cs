@@ -76,11 +76,14 @@ internal sealed partial class MeshStore
             WHERE service = @s AND resolution = @r AND bucket >= @from AND bucket < @to AND (@c IS NULL OR cluster = @c)
             ORDER BY bucket, cluster
             """,
-            r => new TelemetryRollup(
-                r.GetString(0), r.GetString(1), TimeSpan.FromSeconds(r.GetInt64(2)), DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(3)),
-                r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11),
-                r.GetInt64(12), r.GetInt64(13), r.GetDouble(14), ParseCounts(r.GetString(15)), r.GetInt64(16)),
+            ReadRollup,
             ("@s", service), ("@r", (long)resolution.TotalSeconds), ("@from", from.ToUnixTimeSeconds()), ("@to", to.ToUnixTimeSeconds()), ("@c", cluster));
+
+    /// <summary>Reads the columns service, cluster, resolution, bucket, requests ... reports of <c>telemetry_rollups</c>, in that order.</summary>
+    private static TelemetryRollup ReadRollup(System.Data.Common.DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), TimeSpan.FromSeconds(r.GetInt64(2)), DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(3)),
+        r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11),
+        r.GetInt64(12), r.GetInt64(13), r.GetDouble(14), ParseCounts(r.GetString(15)), r.GetInt64(16));
 
     /// <summary>Requests to <paramref name="cluster"/> from every calling service, summed per bucket at <paramref name="resolution"/>,
     /// with buckets in [from, to), oldest first: requests, caller failures, and the latency buckets added up.</summary>

@@ -19,6 +19,7 @@ public class StartupValidationTests
     [InlineData("ControlPlane:Capacity:Refresh", "00:00:00")]
     [InlineData("ControlPlane:Logs:MaxBatchLines", "0")]
     [InlineData("ControlPlane:Ha:LeaseDuration", "00:00:00.010")]
+    [InlineData("ControlPlane:Dashboard:RefreshInterval", "00:00:00.010")]
     public void Build_InvalidSettingOfAFeature_StopsStartUp_NamingIt(string key, string value)
     {
         var ex = Assert.Throws<ControlPlaneConfigurationException>(() => ControlPlaneHost.Build([.. Args(), $"--{key}={value}"]));
