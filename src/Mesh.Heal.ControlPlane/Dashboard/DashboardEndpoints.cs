@@ -12,7 +12,8 @@ namespace Mesh.Heal.ControlPlane.Dashboard;
 /// <para>The files hold no data and need no token; <c>/</c> and <c>/dashboard</c> redirect to <c>/dashboard/</c>. Every
 /// answer carries <c>Cache-Control: no-cache</c>, so a new control plane's page is picked up at once.</para>
 /// <para><c>/v1/events</c> is authorized as the read calls are (<see cref="AuthInterceptor.AuthorizeAsync(string, string?, CancellationToken)"/>):
-/// 401 without a valid token, 403 for a sidecar token. Each event's data is what the matching GET returns for the same token.</para>
+/// 401 without a valid token, 403 for a sidecar token. Each event's data is what the matching GET returns for the same token,
+/// shared between connections with that token for half a refresh interval (<see cref="AnswerCache"/>).</para>
 /// </remarks>
 internal static class DashboardEndpoints
 {
@@ -52,7 +53,8 @@ internal static class DashboardEndpoints
     }
 
     private static async Task StreamEventsAsync(
-        HttpContext context, AuthInterceptor auth, LocalApi api, IOptions<DashboardOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
+        HttpContext context, AuthInterceptor auth, LocalApi api, AnswerCache answers, IOptions<DashboardOptions> options, TimeProvider time,
+        IHostApplicationLifetime lifetime)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         var header = authorization.Length == 0 ? null : authorization;
@@ -94,7 +96,7 @@ internal static class DashboardEndpoints
             async (kind, ct) =>
             {
                 var (_, method, query) = Events.First(e => e.Kind == kind);
-                var (status, body) = await api.GetAsync(method, query, header, ct);
+                var (status, body) = await answers.GetAsync(method, query, header, options.Value.RefreshInterval / 2, () => api.GetAsync(method, query, header, ct));
                 return status switch
                 {
                     StatusCodes.Status200OK => OneLine(body),

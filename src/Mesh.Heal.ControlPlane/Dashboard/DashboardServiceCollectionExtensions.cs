@@ -16,6 +16,7 @@ internal static class DashboardServiceCollectionExtensions
         services.AddMeshHealOptions<DashboardOptions, DashboardOptionsValidator>();
         services.TryAddSingleton(_ => new DashboardFiles(typeof(DashboardFiles).Assembly, DashboardConstants.ResourcePrefix));
         services.TryAddSingleton<LocalApi>();
+        services.TryAddSingleton<AnswerCache>();
         services.TryAddSingleton<TopologyBuilder>();
         // Its own loads source: the coordinator's caches its loads for its own runs, unsynchronized.
         services.TryAddSingleton(sp => new ForecastBuilder(

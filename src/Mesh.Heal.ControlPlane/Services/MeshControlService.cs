@@ -214,7 +214,7 @@ internal sealed class MeshControlService(
     }
 
     /// <summary>The service graph over the window the request names (5m when empty), with each service's agent status, open
-    /// issues and active healings as <see cref="GetStatus"/> gives them.</summary>
+    /// issues and active healings as <see cref="GetStatus"/> gives them; a service with an open issue is a node.</summary>
     public override Task<Wire.Topology> GetTopology(Wire.GetTopologyRequest request, ServerCallContext context)
     {
         var window = Dashboard.Internal.DashboardConstants.DefaultWindow;
@@ -224,8 +224,9 @@ internal sealed class MeshControlService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"window: '{request.Window}' is not accepted; accepted: a duration between 1s and 24h (e.g. 5m, 90s)"));
         }
 
+        // A service with an open issue is drawn even when nothing of it reports now: the issue is what the operator looks for.
         var outputs = coordinator.Outputs;
-        var graph = topology.Build(window, outputs.Keys.Select(k => k.Service));
+        var graph = topology.Build(window, outputs.Keys.Select(k => k.Service).Concat(store.OpenIssues(null, MaxLimit).Select(i => i.Service)));
         foreach (var node in graph.Nodes)
         {
             var verdicts = outputs.Where(o => o.Key.Service == node.Name).Select(o => o.Value.Status).ToList();

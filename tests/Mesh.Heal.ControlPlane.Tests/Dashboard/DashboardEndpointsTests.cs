@@ -33,6 +33,9 @@ public sealed class DashboardEndpointsTests : IAsyncLifetime
                 "--ControlPlane:Auth:AdminTokens:0=" + Admin, "--ControlPlane:Auth:ReaderTokens:0=" + Reader,
                 "--ControlPlane:Auth:ServiceTokens:orders:0=" + Sidecar,
                 "--ControlPlane:Dashboard:RefreshInterval=00:00:00.1",
+
+                // The tests seed issues and actions themselves; the coordinator would act on them.
+                "--ControlPlane:Healing:Enabled=false",
             ],
             builder =>
             {
@@ -174,6 +177,29 @@ public sealed class DashboardEndpointsTests : IAsyncLifetime
                 await events.NextAsync();
             }
         });
+    }
+
+    [Fact]
+    public async Task Topology_Nodes_CarryOpenIssuesAndActiveHealings_AsStatusCountsThem()
+    {
+        var issue = Store.UpsertIssue("circuit-breaker/payments/upstream-errors/payments", "payments", ["payments"], "upstream-errors", "high", "payments fails");
+        Store.UpsertIssue("latency/payments/latency/payments", "payments", ["payments"], "latency", "medium", "payments is slow");
+        var action = Store.AddAction(issue.Id, "payments", "breaker", "policy", "open the breaker", "medium", automatic: false, dryRun: false, "", "");
+        Store.AddAction(issue.Id, "payments", "breaker", "policy", "another proposal", "medium", automatic: false, dryRun: false, "", "");
+        using (var approve = new HttpRequestMessage(HttpMethod.Post, $"/v1/actions/{action.Id}:approve"))
+        {
+            approve.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Admin);
+            using var approved = await _http.SendAsync(approve);
+            Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        }
+
+        using var topology = JsonDocument.Parse(await GetAsync("/v1/topology", Reader));
+
+        var payments = Assert.Single(topology.RootElement.GetProperty("nodes").EnumerateArray(), n => n.GetProperty("name").GetString() == "payments");
+        Assert.Equal(2, payments.GetProperty("openIssues").GetInt32());
+        Assert.Equal(1, payments.GetProperty("activeHealings").GetInt32());
+        Assert.Equal(0, payments.GetProperty("sidecars").GetInt32());
+        Assert.Equal("HEALTH_STATE_UNSPECIFIED", payments.GetProperty("health").GetString());
     }
 
     [Fact]
