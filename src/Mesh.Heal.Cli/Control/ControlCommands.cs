@@ -251,6 +251,28 @@ internal static class ControlCommands
                 $"{s.MitigatedAutomatically}/{s.MitigatedByOperator}/{s.NotMitigated}",
                 s.HasAutomaticShare ? s.AutomaticShare.ToString("0.0%", CultureInfo.InvariantCulture) : "-",
             }));
+        console.WriteLine();
+        Table(
+            console,
+            ["service", "minutes", "replica-min", "static peak", "static replica-min", "reduction", "planner replica-min", "planner reduction", "saturated min", "per replica"],
+            report.Services.Append(report.Overall).Where(s => s.CapacityMinutes > 0).Select(s => new[]
+            {
+                s.Service.Length == 0 ? "(overall)" : s.Service,
+                s.CapacityMinutes.ToString(CultureInfo.InvariantCulture),
+                s.ProvisionedReplicaMinutes.ToString(CultureInfo.InvariantCulture),
+                s.StaticPeakReplicas > 0 ? s.StaticPeakReplicas.ToString(CultureInfo.InvariantCulture) : "-",
+                s.StaticPeakReplicaMinutes.ToString(CultureInfo.InvariantCulture),
+                s.HasCapacityReduction ? s.CapacityReduction.ToString("0.0%", CultureInfo.InvariantCulture) : "-",
+                s.PlannerMinutes > 0 ? $"{s.PlannerReplicaMinutes} of {s.PlannerStaticPeakReplicaMinutes}" : "n/a",
+                s.HasPlannerReduction ? s.PlannerReduction.ToString("0.0%", CultureInfo.InvariantCulture) : "-",
+                s.HasSaturatedMinutes ? s.SaturatedMinutes.ToString(CultureInfo.InvariantCulture) + (s.HasPlannerSaturatedMinutes ? $" (planner {s.PlannerSaturatedMinutes})" : "") : "n/a",
+                s.HasCapacityPerReplica ? s.CapacityPerReplica.ToString("0.##/s", CultureInfo.InvariantCulture) : "n/a",
+            }));
+        foreach (var s in report.Services.Where(s => s.CapacityMinutes > 0))
+        {
+            console.WriteLine($"  {s.Service}: {s.Capacity}");
+        }
+
         console.WriteLine($"capacity against static peak: {report.Capacity}");
     }
 
