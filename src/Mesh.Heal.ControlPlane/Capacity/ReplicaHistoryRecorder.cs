@@ -26,12 +26,13 @@ internal sealed class ReplicaHistoryRecorder(MeshStore store, CapacityCollector 
     /// <summary><see cref="ReplicaMinute.Source"/> of a count of connected sidecars.</summary>
     public const string FromSidecars = "sidecars";
 
+    private readonly Dictionary<string, ReplicaMinute> _written = new(StringComparer.Ordinal);
+
     /// <inheritdoc/>
     public void Observe(DateTimeOffset now, IReadOnlyList<AgentOutput> outputs)
     {
         var planned = options.Value.Services;
-        var connected = store.Sidecars().Where(s => s.Connected).GroupBy(s => s.Service, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var connected = store.ConnectedSidecars();
         var plans = outputs.Where(o => o.Agent == CapacityPlannerAgent.AgentName && o.Metrics.ContainsKey("recommendedReplicas"))
             .GroupBy(o => o.Service, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
@@ -55,12 +56,32 @@ internal sealed class ReplicaHistoryRecorder(MeshStore store, CapacityCollector 
                 (perReplica, basis) = (configured, "configured");
             }
 
-            if (replicas > 0 || hpa is not null || recommended is not null)
+            var sample = new ReplicaMinute(service, minute, replicas, source, recommended, perReplica, basis);
+            if ((replicas > 0 || hpa is not null || recommended is not null) && !Written(sample))
             {
-                samples.Add(new ReplicaMinute(service, minute, replicas, source, recommended, perReplica, basis));
+                samples.Add(sample);
             }
         }
 
         store.AddReplicaSamples(samples);
+        lock (_written)
+        {
+            foreach (var sample in samples)
+            {
+                _written[sample.Service] = sample;
+            }
+        }
+    }
+
+    // A run every second or so would otherwise rewrite every service's row with the same values; a new leader starts with
+    // nothing written, so it writes the minute at its first run.
+    private bool Written(ReplicaMinute sample)
+    {
+        lock (_written)
+        {
+            return _written.TryGetValue(sample.Service, out var last) && last.Minute == sample.Minute && last.Replicas >= sample.Replicas
+                && (sample.RecommendedReplicas is null || sample.RecommendedReplicas == last.RecommendedReplicas)
+                && (sample.CapacityPerReplica is null || (sample.CapacityPerReplica == last.CapacityPerReplica && sample.CapacityBasis == last.CapacityBasis));
+        }
     }
 }

@@ -38,6 +38,11 @@ internal sealed partial class MeshStore
         });
     }
 
+    /// <summary>How many sidecars of each service hold a stream to a replica now (services with none are left out).</summary>
+    public IReadOnlyDictionary<string, int> ConnectedSidecars() =>
+        Query("SELECT service, COUNT(*) FROM sidecars WHERE connected = 1 GROUP BY service", r => (r.GetString(0), (int)Long(r.GetValue(1))))
+            .ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
+
     /// <summary>Every service's replica history with minutes in [from, to), by service then minute.</summary>
     public IReadOnlyList<ReplicaMinute> ReplicaHistory(DateTimeOffset from, DateTimeOffset to) =>
         Query(

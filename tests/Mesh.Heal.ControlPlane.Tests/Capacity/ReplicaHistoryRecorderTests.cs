@@ -58,6 +58,23 @@ public abstract class ReplicaHistoryRecorderTests
     }
 
     [Fact]
+    public async Task Observe_NothingChangedInTheMinute_WritesNoMore()
+    {
+        using var test = await OpenAsync();
+        var recorder = Recorder(test, new TestOptions());
+        test.Store.SidecarConnected("orders", "orders-1", "", "1", "c1");
+        recorder.Observe(test.Time.GetUtcNow(), []);
+        test.Time.Advance(TimeSpan.FromSeconds(5));
+        recorder.Observe(test.Time.GetUtcNow(), []);
+        test.Store.SidecarConnected("orders", "orders-2", "", "1", "c2");
+        recorder.Observe(test.Time.GetUtcNow(), []);
+        test.Store.SidecarDisconnected("orders", "orders-2", "c2");
+        recorder.Observe(test.Time.GetUtcNow(), []);
+
+        Assert.Equal([(2L, 2L)], test.Store.Query("SELECT replicas, samples FROM replica_history", r => (r.GetInt64(0), r.GetInt64(1))));
+    }
+
+    [Fact]
     public async Task Observe_AnHpaTheCollectorRead_RecordsTheDeploymentsReadyReplicas()
     {
         using var test = await OpenAsync();
