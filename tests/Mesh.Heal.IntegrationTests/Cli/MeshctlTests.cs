@@ -151,7 +151,6 @@ public class MeshctlTests
         Assert.Matches(@"orders\s+20\s+100\.0000%\s+1\s", table.Out);
         // One sidecar all along and no per-replica capacity known: provisioned is the static peak (the most in service), saturation n/a.
         Assert.Matches(@"capacity against static peak: (\d+) replica-minutes provisioned against \1 at static peak \(0\.0% less\)", table.Out);
-        Assert.Contains("saturation n/a: the per-replica capacity of orders is not known", table.Out, StringComparison.Ordinal);
         var orders = JsonDocument.Parse(json.Out).RootElement.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("service").GetString() == "orders");
         Assert.Equal(("20", 1.0, 1, 1), (orders.GetProperty("requests").GetString(), orders.GetProperty("availability").GetDouble(),
             orders.GetProperty("incidents").GetInt32(), orders.GetProperty("mitigatedByOperator").GetInt32()));
@@ -159,11 +158,15 @@ public class MeshctlTests
         Assert.Equal(1, orders.GetProperty("staticPeakReplicas").GetInt32());
         Assert.Equal(orders.GetProperty("provisionedReplicaMinutes").GetString(), orders.GetProperty("staticPeakReplicaMinutes").GetString());
         Assert.False(orders.TryGetProperty("saturatedMinutes", out _));
+        Assert.StartsWith("n/a: the per-replica capacity of orders is not known", orders.GetProperty("capacityBasis").GetString(), StringComparison.Ordinal);
         Assert.Equal(0.0, orders.GetProperty("automaticShare").GetDouble());
         Assert.Equal(1, bad.Code);
         Assert.Contains("InvalidArgument", bad.Err, StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.OK, http.StatusCode);
-        Assert.Contains("\"overall\"", await http.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var body = await http.Content.ReadAsStringAsync();
+        Assert.Contains("\"overall\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"provisionedReplicaMinutes\"", body, StringComparison.Ordinal);
+        Assert.Contains("the per-replica capacity of orders is not known", body, StringComparison.Ordinal);
     }
 
     [Fact]
