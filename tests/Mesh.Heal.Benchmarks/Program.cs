@@ -11,7 +11,7 @@ using Mesh.Heal.Benchmarks.Store;
 const string Usage = """
     Mesh.Heal benchmark drivers (each prints its figures and stops by itself; everything runs on 127.0.0.1).
     Run them Release: dotnet run -c Release --project tests/Mesh.Heal.Benchmarks -- <command>
-      chaos [--scenario <name>] [--json out.json] [--rate 200] [--duration 20s]
+      chaos [--scenario <name>[,<name>...]] [--json out.json] [--rate 200] [--duration 20s]
           The chaos scenarios of the integration tests, longer: real processes, the same traffic through the sidecar and
           direct, a fault script; prints availability, failed requests with and without the sidecar, time to 100 %
           fallback and to full recovery, p50/p99 during the fault, per scenario and in sum; then each scenario's control

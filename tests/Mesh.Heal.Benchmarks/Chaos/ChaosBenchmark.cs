@@ -19,7 +19,8 @@ internal static class ChaosBenchmark
 
     public static async Task<int> RunAsync(ReadOnlyMemory<string> args, TextWriter output)
     {
-        string? only = null, json = null;
+        HashSet<string>? only = null;
+        string? json = null;
         var settings = ChaosSettings.Long;
         var a = args.Span;
         for (var i = 0; i < a.Length; i++)
@@ -27,8 +28,8 @@ internal static class ChaosBenchmark
             var value = i + 1 < a.Length ? a[i + 1] : null;
             switch (a[i])
             {
-                case "--scenario" when value is not null && Scenarios.All.Any(s => s.Name == value):
-                    only = value;
+                case "--scenario" when value is not null && value.Split(',').All(v => Scenarios.All.Any(s => s.Name == v)):
+                    only = [.. value.Split(',')];
                     break;
                 case "--json" when value is not null:
                     json = value;
@@ -41,7 +42,7 @@ internal static class ChaosBenchmark
                     break;
                 default:
                     await Console.Error.WriteLineAsync(
-                        $"chaos: '{a[i]} {value}' is not accepted; accepted: --scenario {string.Join('|', Scenarios.All.Select(s => s.Name))}, --json <file>, --rate 10-2000, --duration 6s-600s");
+                        $"chaos: '{a[i]} {value}' is not accepted; accepted: --scenario {string.Join('|', Scenarios.All.Select(s => s.Name))}[,...], --json <file>, --rate 10-2000, --duration 6s-600s");
                     return 2;
             }
 
@@ -52,7 +53,7 @@ internal static class ChaosBenchmark
         await output.WriteLineAsync();
         var results = new List<ScenarioResult>();
         var reports = new List<(string Run, IReadOnlyList<Wire.Report> Reports, IReadOnlyList<string> Errors)>();
-        foreach (var (name, description, run) in Scenarios.All.Where(s => only is null || s.Name == only))
+        foreach (var (name, description, run) in Scenarios.All.Where(s => only is null || only.Contains(s.Name)))
         {
             await Console.Error.WriteLineAsync($"running {name}: {description}");
             // The scenario's control plane is asked for its own report (GetReport over the run) before it stops.
