@@ -1,4 +1,5 @@
 using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.Protocol.Reporting;
 
 namespace Mesh.Heal.ControlPlane.Reporting;
 
@@ -26,34 +27,6 @@ internal static class CapacityComparison
             g => g.Key,
             g => Figures(g.Key, [.. g], called.GetValueOrDefault(g.Key) ?? proxied.GetValueOrDefault(g.Key), before.GetValueOrDefault(g.Key), to),
             StringComparer.Ordinal);
-    }
-
-    /// <summary>The mesh's figures: each service's static peak is its own, so replica-minutes add up; null with no service.</summary>
-    public static CapacityFigures? Sum(IReadOnlyList<CapacityFigures> services)
-    {
-        if (services.Count == 0)
-        {
-            return null;
-        }
-
-        var known = services.Where(s => s.SaturatedMinutes is not null).ToList();
-        var planned = services.Where(s => s.PlannerMinutes > 0).ToList();
-        return new CapacityFigures(
-            services.Sum(s => s.Minutes),
-            services.Sum(s => s.ProvisionedReplicaMinutes),
-            0,
-            services.Sum(s => s.StaticPeakReplicaMinutes),
-            "each service's own",
-            planned.Sum(s => s.PlannerMinutes),
-            planned.Sum(s => s.PlannerReplicaMinutes),
-            planned.Sum(s => s.PlannerStaticPeakReplicaMinutes),
-            known.Count == 0 ? null : known.Sum(s => s.SaturatedMinutes!.Value),
-            known.Count == 0 ? null : known.Where(s => s.PlannerSaturatedMinutes is not null).Sum(s => s.PlannerSaturatedMinutes!.Value),
-            null,
-            known.Count == 0
-                ? "n/a: no service's per-replica capacity is known"
-                : $"per-replica capacity known for {known.Count} of {services.Count} service(s)",
-            planned.Count == 0 ? "n/a: no service had a capacity planner recommendation" : "");
     }
 
     private static CapacityFigures Figures(string service, List<ReplicaMinute> minutes, Dictionary<DateTimeOffset, long>? requests, int? recommendedBefore, DateTimeOffset to)

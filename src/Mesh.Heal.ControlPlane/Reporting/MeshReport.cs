@@ -1,3 +1,5 @@
+using Mesh.Heal.Protocol.Reporting;
+
 namespace Mesh.Heal.ControlPlane.Reporting;
 
 /// <summary>The four figures over [From, To): per service, overall, and the capacity comparison as one line (or why it is not known).</summary>

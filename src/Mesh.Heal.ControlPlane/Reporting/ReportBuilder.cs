@@ -1,4 +1,5 @@
 using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.Protocol.Reporting;
 
 namespace Mesh.Heal.ControlPlane.Reporting;
 
@@ -58,7 +59,7 @@ internal sealed class ReportBuilder(MeshStore store, TimeProvider time)
             .Select(s => Figures(s, totals.TryGetValue(s, out var t) ? (t.Requests, t.CallerFailures) : (0, 0), incidents.Where(i => i.Service == s).ToList())
                 with { Capacity = capacity.GetValueOrDefault(s) })
             .ToList();
-        var mesh = CapacityComparison.Sum([.. capacity.Values]);
+        var mesh = CapacityFigures.Sum([.. capacity.Values]);
         var overall = Figures(
             "", (totals.Values.Sum(t => t.Requests), totals.Values.Sum(t => t.CallerFailures)), incidents) with { Capacity = mesh };
         return new MeshReport(from, to, services, overall, mesh?.Summary() ?? CapacityUnavailable);

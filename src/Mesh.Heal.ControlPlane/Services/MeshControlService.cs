@@ -245,44 +245,7 @@ internal sealed class MeshControlService(
             (wire.UnprotectedBrokenP50Seconds, wire.UnprotectedBrokenMaxSeconds) = (broken.P50.TotalSeconds, broken.Max.TotalSeconds);
         }
 
-        if (f.Capacity is { } c)
-        {
-            wire.CapacityMinutes = c.Minutes;
-            wire.ProvisionedReplicaMinutes = c.ProvisionedReplicaMinutes;
-            wire.StaticPeakReplicas = c.StaticPeakReplicas;
-            wire.StaticPeakReplicaMinutes = c.StaticPeakReplicaMinutes;
-            wire.StaticPeakBasis = c.StaticPeakBasis;
-            wire.PlannerMinutes = c.PlannerMinutes;
-            wire.PlannerReplicaMinutes = c.PlannerReplicaMinutes;
-            wire.PlannerStaticPeakReplicaMinutes = c.PlannerStaticPeakReplicaMinutes;
-            wire.PlannerNote = c.PlannerNote;
-            wire.CapacityBasis = c.CapacityBasis;
-            wire.Capacity = c.Summary();
-            if (c.Reduction is { } reduction)
-            {
-                wire.CapacityReduction = reduction;
-            }
-
-            if (c.PlannerReduction is { } planner)
-            {
-                wire.PlannerReduction = planner;
-            }
-
-            if (c.SaturatedMinutes is { } saturated)
-            {
-                wire.SaturatedMinutes = saturated;
-            }
-
-            if (c.PlannerSaturatedMinutes is { } plannerSaturated)
-            {
-                wire.PlannerSaturatedMinutes = plannerSaturated;
-            }
-
-            if (c.CapacityPerReplica is { } perReplica)
-            {
-                wire.CapacityPerReplica = perReplica;
-            }
-        }
+        f.Capacity?.CopyTo(wire);
 
         return wire;
     }

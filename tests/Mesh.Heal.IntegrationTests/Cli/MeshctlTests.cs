@@ -151,6 +151,11 @@ public class MeshctlTests
         Assert.Matches(@"orders\s+20\s+100\.0000%\s+1\s", table.Out);
         // One sidecar all along and no per-replica capacity known: provisioned is the static peak (the most in service), saturation n/a.
         Assert.Matches(@"capacity against static peak: (\d+) replica-minutes provisioned against \1 at static peak \(0\.0% less\)", table.Out);
+        // The four figures of the whole mesh, in the words the chaos benchmark prints them with (ReportFormat).
+        Assert.Contains("availability seen by callers: 100.0000% of 20 requests (0 failed)", table.Out, StringComparison.Ordinal);
+        // Overall also pools what the coordinator itself opened on the sidecar's cluster meanwhile.
+        Assert.Matches(@"incidents: [1-9]\d*; time to detect p50/max \S+, to mitigate \d+\.\ds/\d+\.\ds, against an unprotected path broken for \S+", table.Out);
+        Assert.Matches(@"mitigated with no operator: \d+\.\d% \(\d+ automatically, 1 by an operator, \d+ not mitigated\)", table.Out);
         var orders = JsonDocument.Parse(json.Out).RootElement.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("service").GetString() == "orders");
         Assert.Equal(("20", 1.0, 1, 1), (orders.GetProperty("requests").GetString(), orders.GetProperty("availability").GetDouble(),
             orders.GetProperty("incidents").GetInt32(), orders.GetProperty("mitigatedByOperator").GetInt32()));
