@@ -334,6 +334,11 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TimePro
                     + $", mitigated with no operator {(s.HasAutomaticShare ? s.AutomaticShare.ToString("0%", CultureInfo.InvariantCulture) : "-")}");
             }
 
+            foreach (var s in report.Services.Where(s => s.CapacityMinutes > 0))
+            {
+                summary.Report.Add($"{s.Service}: capacity {s.Capacity}");
+            }
+
             summary.Report.Add("capacity against static peak: " + report.Capacity);
         }
         catch (RpcException ex)

@@ -11,10 +11,13 @@ using Mesh.Heal.Benchmarks.Store;
 const string Usage = """
     Mesh.Heal benchmark drivers (each prints its figures and stops by itself; everything runs on 127.0.0.1).
     Run them Release: dotnet run -c Release --project tests/Mesh.Heal.Benchmarks -- <command>
-      chaos [--scenario <name>] [--json out.json] [--rate 200] [--duration 20s]
+      chaos [--scenario <name>[,<name>...]] [--json out.json] [--rate 200] [--duration 20s]
           The chaos scenarios of the integration tests, longer: real processes, the same traffic through the sidecar and
           direct, a fault script; prints availability, failed requests with and without the sidecar, time to 100 %
-          fallback and to full recovery, p50/p99 during the fault, per scenario and in sum.
+          fallback and to full recovery, p50/p99 during the fault, per scenario and in sum; then each scenario's control
+          plane's own report over its run (GetReport: availability seen by callers, incidents with time to detect and
+          mitigate against the unprotected path, share mitigated with no operator, capacity), printed as meshctl report
+          prints it, and the reports pooled (also under "report" and per scenario in --json).
       load [--seconds 5] [--connections 32] [--rounds 3] [--rate 1000] [--fixed-seconds 8] [--fixed-rounds 2]
            [--fixed-connections 64] [--starts 3] [--sidecar-aot <executable>] [--yarp-aot <executable>] [--json out.json]
           Every figure issue 18 asks of the sidecar, in one run (about 4-5 minutes), against one nginx upstream

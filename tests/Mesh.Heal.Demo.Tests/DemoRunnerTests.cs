@@ -27,7 +27,11 @@ public class DemoRunnerTests
         Assert.Contains("availability          ", text);
         Assert.Contains("issue upstream.unhealthy on primary", text);
         Assert.Matches(@"meshctl report +demo: availability seen by callers \d+\.\d\d% of [1-9]\d* requests", text);
-        Assert.Contains("capacity against static peak: n/a", text);
+        // One sidecar in front of the demo service all along, and nothing says what one replica serves: provisioned equals the
+        // static peak (the most replicas in service), and saturation is n/a with the reason.
+        Assert.Matches(@"demo: capacity (\d+) replica-minutes provisioned against \1 at static peak \(0\.0% less\)", text);
+        Assert.Contains("saturation n/a: the per-replica capacity of demo is not known", text);
+        Assert.Matches(@"capacity against static peak: [1-9]\d* replica-minutes provisioned", text);
     }
 
     [Theory]

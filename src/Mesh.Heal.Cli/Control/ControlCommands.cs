@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Mesh.Heal.Protocol.Reporting;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 using Wire = Mesh.Heal.Protocol.V1;
@@ -235,27 +236,24 @@ internal static class ControlCommands
 
     private static void Render(IAnsiConsole console, Wire.Report report)
     {
-        console.WriteLine($"report from {Time(report.From)} to {Time(report.To)}");
-        Table(
-            console,
-            ["service", "requests", "availability", "incidents", "detect p50/max", "mitigate p50/max", "unprotected broken p50/max", "auto/operator/none", "auto share"],
-            report.Services.Append(report.Overall).Select(s => new[]
-            {
-                s.Service.Length == 0 ? "(overall)" : s.Service,
-                s.Requests.ToString(CultureInfo.InvariantCulture),
-                s.HasAvailability ? s.Availability.ToString("0.0000%", CultureInfo.InvariantCulture) : "-",
-                s.Incidents.ToString(CultureInfo.InvariantCulture),
-                Seconds(s.HasDetectP50Seconds, s.DetectP50Seconds, s.DetectMaxSeconds),
-                Seconds(s.HasMitigateP50Seconds, s.MitigateP50Seconds, s.MitigateMaxSeconds),
-                Seconds(s.HasUnprotectedBrokenP50Seconds, s.UnprotectedBrokenP50Seconds, s.UnprotectedBrokenMaxSeconds),
-                $"{s.MitigatedAutomatically}/{s.MitigatedByOperator}/{s.NotMitigated}",
-                s.HasAutomaticShare ? s.AutomaticShare.ToString("0.0%", CultureInfo.InvariantCulture) : "-",
-            }));
-        console.WriteLine($"capacity against static peak: {report.Capacity}");
-    }
+        console.WriteLine(ReportFormat.Window(report));
+        Table(console, [.. ReportFormat.Columns], ReportFormat.Rows(report));
+        var capacity = ReportFormat.CapacityRows(report).ToList();
+        if (capacity.Count > 0)
+        {
+            Table(console, [.. ReportFormat.CapacityColumns], capacity);
+        }
 
-    private static string Seconds(bool known, double p50, double max) =>
-        known ? string.Create(CultureInfo.InvariantCulture, $"{p50:0.0}s/{max:0.0}s") : "-";
+        foreach (var line in ReportFormat.CapacityLines(report))
+        {
+            console.WriteLine(line);
+        }
+
+        foreach (var figure in ReportFormat.Figures(report))
+        {
+            console.WriteLine(figure);
+        }
+    }
 
     private static void Table(IAnsiConsole console, string[] columns, IEnumerable<string[]> rows)
     {

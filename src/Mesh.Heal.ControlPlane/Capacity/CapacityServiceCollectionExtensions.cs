@@ -9,7 +9,7 @@ namespace Mesh.Heal.ControlPlane.Capacity;
 /// <summary>Registers capacity planning's data and the HPA actuator.</summary>
 internal static class CapacityServiceCollectionExtensions
 {
-    /// <summary>Adds <see cref="CapacityOptions"/>, the HPA actuator and the capacity collector.</summary>
+    /// <summary>Adds <see cref="CapacityOptions"/>, the HPA actuator, the capacity collector and the replica history recorder.</summary>
     public static IServiceCollection AddMeshHealCapacity(this IServiceCollection services)
     {
         services.AddMeshHealOptions<CapacityOptions, CapacityOptionsValidator>();
@@ -19,6 +19,7 @@ internal static class CapacityServiceCollectionExtensions
         services.AddActuator<HpaChange, HpaUndo, HpaActuator>();
         services.TryAddSingleton<CapacityCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<CapacityCollector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRunObserver, ReplicaHistoryRecorder>());
         return services;
     }
 }

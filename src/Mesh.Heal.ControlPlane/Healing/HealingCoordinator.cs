@@ -35,6 +35,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
     private readonly ProposalPolicy _proposals;
     private readonly ActionExecutor _executor;
     private readonly LeaderElection? _leadership;
+    private readonly IRunObserver[] _observers;
 
     // Serializes what changes healings (a run's store writes and actuator calls, an operator's rollback), so an action is never
     // applied, verified and undone at once.
@@ -44,9 +45,11 @@ internal sealed partial class HealingCoordinator : BackgroundService
 
     public HealingCoordinator(
         IEnumerable<IHealingAgent> agents, ActuatorDispatcher actuators, SnapshotBuilder snapshots, MeshStore store, TelemetryAggregator telemetry,
-        AnomalyMonitor anomalies, IOptions<HealingOptions> options, TimeProvider time, ILogger<HealingCoordinator> logger, LeaderElection? leadership = null)
+        AnomalyMonitor anomalies, IOptions<HealingOptions> options, TimeProvider time, ILogger<HealingCoordinator> logger, LeaderElection? leadership = null,
+        IEnumerable<IRunObserver>? observers = null)
     {
         _leadership = leadership;
+        _observers = [.. observers ?? []];
         _snapshots = snapshots;
         _store = store;
         _telemetry = telemetry;
@@ -66,7 +69,7 @@ internal sealed partial class HealingCoordinator : BackgroundService
     /// <summary>Runs the agents soon (a state change, an approval) rather than at the next tick.</summary>
     public void Wake() => _wake.Release();
 
-    /// <summary>One run: agents, issues, proposals, approved healings applied, applied ones verified.</summary>
+    /// <summary>One run: agents, issues, proposals, approved healings applied, applied ones verified, then the run observers (replica history).</summary>
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         // Reading the mesh and running the agents change nothing: they need no gate.
@@ -114,6 +117,12 @@ internal sealed partial class HealingCoordinator : BackgroundService
         finally
         {
             _gate.Release();
+        }
+
+        // Last, so a history that cannot be written never holds up a healing.
+        foreach (var observer in _observers)
+        {
+            observer.Observe(snapshot.Time, outputs);
         }
     }
 

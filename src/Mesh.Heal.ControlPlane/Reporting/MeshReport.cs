@@ -1,6 +1,8 @@
+using Mesh.Heal.Protocol.Reporting;
+
 namespace Mesh.Heal.ControlPlane.Reporting;
 
-/// <summary>The four figures over [From, To): per service, overall, and the capacity comparison (or why it is not known).</summary>
+/// <summary>The four figures over [From, To): per service, overall, and the capacity comparison as one line (or why it is not known).</summary>
 internal sealed record MeshReport(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<ServiceFigures> Services, ServiceFigures Overall, string Capacity);
 
 /// <summary>One service's figures (or the mesh's, with <c>Service</c> empty). A figure with nothing to compute it from is null.</summary>
@@ -17,6 +19,9 @@ internal sealed record ServiceFigures(
     int MitigatedByOperator,
     int NotMitigated)
 {
+    /// <summary>Capacity provisioned against static peak; null when the window holds no replica history for it.</summary>
+    public CapacityFigures? Capacity { get; init; }
+
     /// <summary>Share of incidents mitigated with no operator; null with no incident.</summary>
     public double? AutomaticShare => Incidents == 0 ? null : (double)MitigatedAutomatically / Incidents;
 }

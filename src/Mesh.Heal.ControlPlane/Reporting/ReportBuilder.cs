@@ -1,4 +1,5 @@
 using Mesh.Heal.ControlPlane.Store;
+using Mesh.Heal.Protocol.Reporting;
 
 namespace Mesh.Heal.ControlPlane.Reporting;
 
@@ -16,8 +17,19 @@ namespace Mesh.Heal.ControlPlane.Reporting;
 /// an issue with no such burst (a latency or resource issue) has neither. Time to mitigate is the first
 /// <c>action.applied</c> audit entry of one of the issue's actions (not dry runs) minus first_seen; an action of mode <c>auto</c>
 /// counts as mitigated with no operator, one a person approved as mitigated by an operator.</para>
-/// <para>Capacity: the store keeps no replica counts over time (the HPA state lives in the capacity collector's memory, read
-/// from the Kubernetes API), so that figure is reported as not available with that reason rather than estimated.</para>
+/// <para>Capacity: static peak provisioning (enough replicas for the window's peak demand, held all the time) against what was
+/// provisioned, over the minutes of the window with replica history (the leader records it each coordinator run: the HPA's
+/// replicas, else the connected sidecars, the most per minute; and the capacity planner's recommendation). A service's demand
+/// per minute is what callers sent the cluster of its name, from the 1 min rollups, or, when no caller in the mesh calls it,
+/// what its own sidecars proxied (an entry service); the minute still running is divided by the seconds it has run. Its
+/// per-replica capacity is the newest one recorded in the window (the capacity planner's, measured from load against p99
+/// latency or configured, else the configured one). Replicas needed in a minute are ceil(demand / per-replica capacity), at
+/// least one; the static peak is the most needed in any minute, or, with no per-replica capacity or no demand, the most in
+/// service. Provisioned replica-minutes are the replicas in service summed over the minutes; the static peak's are the peak
+/// times the minutes; the reduction is one minus their ratio. The planner's recommendations (the newest at or before each
+/// minute) are compared with the same static peak over the minutes they cover. A minute is saturated when its demand exceeds
+/// the replicas provisioned times the per-replica capacity; without that capacity saturation is n/a, with the reason.
+/// Replica history is kept as long as the 1 min rollups (7 days), so a longer window covers what is kept.</para>
 /// </remarks>
 internal sealed class ReportBuilder(MeshStore store, TimeProvider time)
 {
@@ -27,9 +39,9 @@ internal sealed class ReportBuilder(MeshStore store, TimeProvider time)
     /// <summary>How far before first_seen a burst's start is looked for.</summary>
     public static readonly TimeSpan Lookback = TimeSpan.FromMinutes(10);
 
-    /// <summary>What the capacity figure says while the store holds no replica history.</summary>
+    /// <summary>What the capacity figure says when the window holds no replica history.</summary>
     public const string CapacityUnavailable =
-        "n/a: the store keeps no replica counts over time (HPA state is read live from Kubernetes by the capacity collector, not stored)";
+        "n/a: no replica history in the window (the leader records it each coordinator run, per minute: the HPA's replicas when the capacity collector reads one, else the connected sidecars)";
 
     /// <summary>The report over the <paramref name="since"/> before now.</summary>
     public MeshReport Build(TimeSpan since)
@@ -42,12 +54,15 @@ internal sealed class ReportBuilder(MeshStore store, TimeProvider time)
         var applied = store.AppliedTimes(from);
 
         var incidents = issues.Select(issue => Measure(issue, applied, to)).ToList();
-        var services = totals.Keys.Concat(incidents.Select(i => i.Service)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
-            .Select(s => Figures(s, totals.TryGetValue(s, out var t) ? (t.Requests, t.CallerFailures) : (0, 0), incidents.Where(i => i.Service == s).ToList()))
+        var capacity = CapacityComparison.Compute(store, from, to);
+        var services = totals.Keys.Concat(incidents.Select(i => i.Service)).Concat(capacity.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(s => Figures(s, totals.TryGetValue(s, out var t) ? (t.Requests, t.CallerFailures) : (0, 0), incidents.Where(i => i.Service == s).ToList())
+                with { Capacity = capacity.GetValueOrDefault(s) })
             .ToList();
+        var mesh = CapacityFigures.Sum([.. capacity.Values]);
         var overall = Figures(
-            "", (totals.Values.Sum(t => t.Requests), totals.Values.Sum(t => t.CallerFailures)), incidents);
-        return new MeshReport(from, to, services, overall, CapacityUnavailable);
+            "", (totals.Values.Sum(t => t.Requests), totals.Values.Sum(t => t.CallerFailures)), incidents) with { Capacity = mesh };
+        return new MeshReport(from, to, services, overall, mesh?.Summary() ?? CapacityUnavailable);
     }
 
     private Incident Measure(StoredIssue issue, IReadOnlyDictionary<string, DateTimeOffset> applied, DateTimeOffset to)

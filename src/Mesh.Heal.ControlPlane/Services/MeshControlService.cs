@@ -283,6 +283,8 @@ internal sealed class MeshControlService(
             (wire.UnprotectedBrokenP50Seconds, wire.UnprotectedBrokenMaxSeconds) = (broken.P50.TotalSeconds, broken.Max.TotalSeconds);
         }
 
+        f.Capacity?.CopyTo(wire);
+
         return wire;
     }
 

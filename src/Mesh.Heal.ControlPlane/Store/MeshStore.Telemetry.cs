@@ -109,7 +109,7 @@ internal sealed partial class MeshStore
                 r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12)),
             ("@s", service), ("@r", (long)resolution.TotalSeconds), ("@from", from.ToUnixTimeSeconds()), ("@to", to.ToUnixTimeSeconds()));
 
-    /// <summary>Deletes buckets older than their resolution's retention at <paramref name="now"/>.</summary>
+    /// <summary>Deletes buckets older than their resolution's retention at <paramref name="now"/>, and replica history older than the 1 min rollups'.</summary>
     /// <returns>How many rows were deleted.</returns>
     public int PruneRollups(DateTimeOffset now, IReadOnlyList<(TimeSpan Resolution, TimeSpan Retention)> retention) => InTransaction(() =>
     {
@@ -120,6 +120,12 @@ internal sealed partial class MeshStore
             foreach (var table in (string[])["telemetry_rollups", "resource_rollups"])
             {
                 deleted += Execute($"DELETE FROM {table} WHERE resolution = @r AND bucket < @cut", ("@r", (long)resolution.TotalSeconds), ("@cut", cutoff));
+            }
+
+            // Replica history is per minute: it is kept as long as the per-minute rollups it is read with.
+            if (resolution == TimeSpan.FromMinutes(1))
+            {
+                deleted += Execute("DELETE FROM replica_history WHERE minute < @cut", ("@cut", cutoff));
             }
         }
 

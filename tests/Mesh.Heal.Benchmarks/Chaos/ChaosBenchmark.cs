@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Google.Protobuf;
 using Mesh.Heal.Chaos;
+using Wire = Mesh.Heal.Protocol.V1;
 
 namespace Mesh.Heal.Benchmarks.Chaos;
 
@@ -17,7 +19,8 @@ internal static class ChaosBenchmark
 
     public static async Task<int> RunAsync(ReadOnlyMemory<string> args, TextWriter output)
     {
-        string? only = null, json = null;
+        HashSet<string>? only = null;
+        string? json = null;
         var settings = ChaosSettings.Long;
         var a = args.Span;
         for (var i = 0; i < a.Length; i++)
@@ -25,8 +28,8 @@ internal static class ChaosBenchmark
             var value = i + 1 < a.Length ? a[i + 1] : null;
             switch (a[i])
             {
-                case "--scenario" when value is not null && Scenarios.All.Any(s => s.Name == value):
-                    only = value;
+                case "--scenario" when value is not null && value.Split(',').All(v => Scenarios.All.Any(s => s.Name == v)):
+                    only = [.. value.Split(',')];
                     break;
                 case "--json" when value is not null:
                     json = value;
@@ -39,7 +42,7 @@ internal static class ChaosBenchmark
                     break;
                 default:
                     await Console.Error.WriteLineAsync(
-                        $"chaos: '{a[i]} {value}' is not accepted; accepted: --scenario {string.Join('|', Scenarios.All.Select(s => s.Name))}, --json <file>, --rate 10-2000, --duration 6s-600s");
+                        $"chaos: '{a[i]} {value}' is not accepted; accepted: --scenario {string.Join('|', Scenarios.All.Select(s => s.Name))}[,...], --json <file>, --rate 10-2000, --duration 6s-600s");
                     return 2;
             }
 
@@ -49,10 +52,14 @@ internal static class ChaosBenchmark
         await output.WriteLineAsync($"Mesh.Heal chaos scenarios: {settings.Rate} requests/s for {settings.Duration.TotalSeconds:0} s each, through the sidecar and direct, caller deadline {settings.CallerDeadline.TotalSeconds:0} s; real processes on 127.0.0.1, {Environment.ProcessorCount} cores");
         await output.WriteLineAsync();
         var results = new List<ScenarioResult>();
-        foreach (var (name, description, run) in Scenarios.All.Where(s => only is null || s.Name == only))
+        var reports = new List<(string Run, IReadOnlyList<Wire.Report> Reports, IReadOnlyList<string> Errors)>();
+        foreach (var (name, description, run) in Scenarios.All.Where(s => only is null || only.Contains(s.Name)))
         {
             await Console.Error.WriteLineAsync($"running {name}: {description}");
+            // The scenario's control plane is asked for its own report (GetReport over the run) before it stops.
+            using var collected = ControlPlaneReports.Collect();
             results.Add(await run(settings, CancellationToken.None));
+            reports.Add((name, collected.Reports, collected.Errors));
         }
 
         await output.WriteLineAsync(ScenarioResult.TableHeader);
@@ -78,8 +85,13 @@ internal static class ChaosBenchmark
             }
         }
 
+        // The four figures as the control planes computed them from their stores, printed as meshctl report prints them.
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("# the control planes' reports over the run (GetReport, as meshctl report prints it)");
+        await output.WriteAsync(ControlPlaneReports.Section(reports));
         if (json is not null)
         {
+            var withReports = reports.Where(r => r.Reports.Count > 0).SelectMany(r => r.Reports.Select(report => (r.Run, Report: report))).ToList();
             await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new
             {
                 scenarios = results.Select(r => new
@@ -87,11 +99,16 @@ internal static class ChaosBenchmark
                     name = r.Name, availability = r.Availability, failedWithSidecar = r.FailedWithSidecar, failedDirect = r.FailedDirect,
                     reductionPercent = r.ReductionPercent, timeToFallbackMs = r.TimeToFallbackMs, timeToRecoveryMs = r.TimeToRecoveryMs,
                     p50Ms = r.P50Ms, p99Ms = r.P99Ms, checks = r.Checks.Select(c => new { c.Name, c.Passed, c.Detail }),
+                    reports = reports.Single(x => x.Run == r.Name).Reports.Select(Raw),
                 }),
+                report = withReports.Count == 0 ? (JsonElement?)null : Raw(withReports.Count == 1 ? withReports[0].Report : ControlPlaneReports.Pool(withReports)),
             }, Json));
             await output.WriteLineAsync($"wrote {json}");
         }
 
         return handled == results.Count ? 0 : 1;
     }
+
+    /// <summary>A report in the protobuf JSON mapping, as <c>meshctl report --json</c> and <c>GET /v1/report</c> write it.</summary>
+    private static JsonElement Raw(Wire.Report report) => JsonDocument.Parse(JsonFormatter.Default.Format(report)).RootElement.Clone();
 }

@@ -10,6 +10,7 @@ internal sealed class SimulatedSidecar : IAsyncDisposable
     private readonly GrpcChannel _channel;
     private readonly Task _run;
     private readonly CancellationTokenSource _stop = new();
+    private int _opens;
 
     public SimulatedSidecar(Uri controlPlane, string service, string instance, Action<long> onAck)
     {
@@ -17,6 +18,9 @@ internal sealed class SimulatedSidecar : IAsyncDisposable
         _channel = GrpcChannel.ForAddress(controlPlane, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler() });
         _run = RunAsync(service, instance, onAck);
     }
+
+    /// <summary>How many times the stream was opened: more than once when the control plane refused or closed it.</summary>
+    public int Opens => Volatile.Read(ref _opens);
 
     public async ValueTask DisposeAsync()
     {
@@ -34,7 +38,7 @@ internal sealed class SimulatedSidecar : IAsyncDisposable
     }
 
     /// <summary>Opens the stream and ACKs every snapshot; a stream that fails (a connection refused while thousands open at
-    /// once) is opened again after a pause, as a sidecar's reconnect does.</summary>
+    /// once) or that the control plane ends is opened again after a pause, as a sidecar's reconnect does.</summary>
     private async Task RunAsync(string service, string instance, Action<long> onAck)
     {
         while (true)
@@ -42,17 +46,18 @@ internal sealed class SimulatedSidecar : IAsyncDisposable
             try
             {
                 await StreamAsync(service, instance, onAck);
-                return;
             }
             catch (RpcException) when (!_stop.IsCancellationRequested)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(250), _stop.Token);
             }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), _stop.Token);
         }
     }
 
     private async Task StreamAsync(string service, string instance, Action<long> onAck)
     {
+        Interlocked.Increment(ref _opens);
         using var call = new Wire.PolicyDiscovery.PolicyDiscoveryClient(_channel).Stream(cancellationToken: _stop.Token);
         await call.RequestStream.WriteAsync(new Wire.PolicyRequest { Identity = new Wire.SidecarIdentity { Service = service, Instance = instance } });
         await foreach (var snapshot in call.ResponseStream.ReadAllAsync(_stop.Token))

@@ -53,6 +53,33 @@ public class PolicyDistributorTests
     }
 
     [Fact]
+    public void FirstVersion_OfAServiceWithNoPolicy_IsOfferedOnTheOpenSession_WhichStaysLive()
+    {
+        using var test = new TestStore();
+        var policies = test.Policies();
+        using var distributor = new PolicyDistributor(policies, test.Time, Options.Create(new ControlPlaneOptions()), Options.Create(new LimitOptions()), TestStore.Metrics());
+        var session = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
+        Assert.Null(policies.Latest("orders"));
+
+        var stored = policies.Submit(Doc(1), null, "api", "test").Stored!;
+        test.Time.Advance(TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(1, stored.Version);
+        Assert.True(session.Pending.TryRead(out var first));
+        Assert.Equal(1, first.Version);
+        Assert.False(session.WasReplaced);
+        Assert.False(session.Pending.Completion.IsCompleted);
+        Assert.True(distributor.IsLive("orders", "orders-1", "token-a"));
+        Assert.Equal(1, distributor.SessionCount);
+
+        // The same session then carries the next version too: nothing about the first one ended it.
+        policies.Submit(Doc(2), null, "api", "test");
+        test.Time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.True(session.Pending.TryRead(out var second));
+        Assert.Equal(2, second.Version);
+    }
+
+    [Fact]
     public void SlowSession_HoldsOnlyTheNewestSnapshot_NotABacklog()
     {
         using var test = new TestStore();

@@ -94,10 +94,112 @@ public abstract class ReportBuilderTests
         var report = new ReportBuilder(test.Store, test.Time).Build(TimeSpan.FromDays(1));
 
         Assert.Empty(report.Services);
+        Assert.Equal(ReportBuilder.CapacityUnavailable, report.Capacity);
         Assert.Null(report.Overall.Availability);
         Assert.Null(report.Overall.AutomaticShare);
         Assert.Equal(0, report.Overall.Incidents);
     }
+
+    [Fact]
+    public async Task Build_KnownReplicaHistory_GivesProvisionedAgainstStaticPeak_ThePlannersFigure_AndSaturatedMinutes()
+    {
+        using var test = await OpenAsync();
+        var store = test.Store;
+        var t0 = DateTimeOffset.FromUnixTimeSeconds((test.Time.GetUtcNow().ToUnixTimeSeconds() / 60 * 60) + 3600);
+
+        // orders: callers (web) send it 50..210 requests/s; one replica serves 50/s (the planner's figure). The planner
+        // recommended 3 before the window and 5 from minute 5.
+        int[] replicas = [2, 2, 2, 3, 4, 4, 3, 2, 2, 2];
+        int[] rates = [50, 60, 80, 150, 190, 210, 140, 90, 70, 50];
+        var samples = new List<ReplicaMinute> { new("orders", t0.AddMinutes(-5), 3, "sidecars", 3, 50, "capacity planner: configured") };
+        var rows = new List<TelemetryRollup>();
+        for (var m = 0; m < 10; m++)
+        {
+            samples.Add(new ReplicaMinute("orders", t0.AddMinutes(m), replicas[m], "sidecars", m == 5 ? 5 : null, m == 5 ? 50 : null, m == 5 ? "capacity planner: configured" : ""));
+            rows.Add(MinuteRollup("web", "orders", t0.AddMinutes(m), rates[m] * 60L));
+        }
+
+        // entry: no caller in the mesh; its own sidecar proxied 30/s to x, one replica serves 20/s (configured).
+        for (var m = 0; m < 2; m++)
+        {
+            samples.Add(new ReplicaMinute("entry", t0.AddMinutes(m), 1, "sidecars", null, 20, "configured"));
+            rows.Add(MinuteRollup("entry", "x", t0.AddMinutes(m), 30 * 60L));
+        }
+
+        // legacy: two then three replicas, nothing known of what one serves.
+        samples.Add(new ReplicaMinute("legacy", t0.AddMinutes(3), 2, "hpa", null, null, ""));
+        samples.Add(new ReplicaMinute("legacy", t0.AddMinutes(4), 3, "hpa", null, null, ""));
+        store.AddReplicaSamples(samples);
+        store.AddRollups(rows, []);
+        test.Time.SetUtcNow(t0.AddMinutes(10));
+
+        var report = new ReportBuilder(store, test.Time).Build(TimeSpan.FromMinutes(10));
+
+        var orders = report.Services.Single(s => s.Service == "orders").Capacity!;
+        // Needed per minute: ceil(rate / 50) = 1 2 2 3 4 5 3 2 2 1, so the static peak is 5 replicas for 10 minutes.
+        Assert.Equal((10, 26L, 5, 50L), (orders.Minutes, orders.ProvisionedReplicaMinutes, orders.StaticPeakReplicas, orders.StaticPeakReplicaMinutes));
+        Assert.Equal(1 - (26.0 / 50), orders.Reduction!.Value, 12);
+        // The planner's: 3 for minutes 0-4 (carried in from before the window), 5 after: 40 of 50.
+        Assert.Equal((10, 40L, 50L), (orders.PlannerMinutes, orders.PlannerReplicaMinutes, orders.PlannerStaticPeakReplicaMinutes));
+        Assert.Equal(0.2, orders.PlannerReduction!.Value, 12);
+        // Minute 5: 210/s on 4 replicas (200/s). The planner's 3 (150/s) would have saturated minute 4 (190/s); 150 on 150 is not over.
+        Assert.Equal((1, 1), (orders.SaturatedMinutes, orders.PlannerSaturatedMinutes));
+        Assert.Equal((50.0, "capacity planner: configured"), (orders.CapacityPerReplica, orders.CapacityBasis));
+        Assert.StartsWith("needed at the peak demand 210", orders.StaticPeakBasis, StringComparison.Ordinal);
+
+        var entry = report.Services.Single(s => s.Service == "entry").Capacity!;
+        Assert.Equal((2, 2L, 2, 4L, 2), (entry.Minutes, entry.ProvisionedReplicaMinutes, entry.StaticPeakReplicas, entry.StaticPeakReplicaMinutes, entry.SaturatedMinutes));
+        Assert.StartsWith("n/a: the capacity planner made no recommendation for entry", entry.PlannerNote, StringComparison.Ordinal);
+        Assert.Null(entry.PlannerSaturatedMinutes);
+
+        var legacy = report.Services.Single(s => s.Service == "legacy").Capacity!;
+        Assert.Equal((2, 5L, 3, 6L), (legacy.Minutes, legacy.ProvisionedReplicaMinutes, legacy.StaticPeakReplicas, legacy.StaticPeakReplicaMinutes));
+        Assert.Null(legacy.SaturatedMinutes);
+        Assert.StartsWith("n/a: the per-replica capacity of legacy is not known", legacy.CapacityBasis, StringComparison.Ordinal);
+        Assert.StartsWith("the most replicas in service", legacy.StaticPeakBasis, StringComparison.Ordinal);
+        Assert.Contains("saturation n/a: the per-replica capacity of legacy is not known", legacy.Summary(), StringComparison.Ordinal);
+
+        Assert.Equal(["entry", "legacy", "orders"], report.Services.Where(s => s.Capacity is not null).Select(s => s.Service));
+        var mesh = report.Overall.Capacity!;
+        Assert.Equal((14, 33L, 60L, 3), (mesh.Minutes, mesh.ProvisionedReplicaMinutes, mesh.StaticPeakReplicaMinutes, mesh.SaturatedMinutes));
+        Assert.Equal((10, 40L, 50L), (mesh.PlannerMinutes, mesh.PlannerReplicaMinutes, mesh.PlannerStaticPeakReplicaMinutes));
+        Assert.Equal("per-replica capacity known for 2 of 3 service(s)", mesh.CapacityBasis);
+        Assert.Equal(mesh.Summary(), report.Capacity);
+        Assert.StartsWith("33 replica-minutes provisioned against 60 at static peak (45.0% less)", report.Capacity, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_CapacityKnownButNoDemandTelemetry_UsesThePeakInService_AndSaysWhySaturationIsNotKnown()
+    {
+        using var test = await OpenAsync();
+        var t0 = DateTimeOffset.FromUnixTimeSeconds(test.Time.GetUtcNow().ToUnixTimeSeconds() / 60 * 60);
+        test.Store.AddReplicaSamples(
+            [new ReplicaMinute("quiet", t0, 1, "sidecars", null, 10, "configured"), new ReplicaMinute("quiet", t0.AddMinutes(1), 2, "sidecars", null, null, "")]);
+        test.Time.SetUtcNow(t0.AddMinutes(2));
+
+        var quiet = new ReportBuilder(test.Store, test.Time).Build(TimeSpan.FromMinutes(2)).Services.Single().Capacity!;
+
+        Assert.Equal((3L, 2, 4L), (quiet.ProvisionedReplicaMinutes, quiet.StaticPeakReplicas, quiet.StaticPeakReplicaMinutes));
+        Assert.Null(quiet.SaturatedMinutes);
+        Assert.StartsWith("n/a: no request telemetry for quiet", quiet.CapacityBasis, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_ReplicaHistoryOnlyBeforeTheWindow_SaysCapacityIsNotAvailable()
+    {
+        using var test = await OpenAsync();
+        test.Store.AddReplicaSamples([new ReplicaMinute("orders", test.Time.GetUtcNow(), 2, "sidecars", 2, 10, "configured")]);
+        test.Time.Advance(TimeSpan.FromHours(2));
+
+        var report = new ReportBuilder(test.Store, test.Time).Build(TimeSpan.FromHours(1));
+
+        Assert.Equal(ReportBuilder.CapacityUnavailable, report.Capacity);
+        Assert.Null(report.Overall.Capacity);
+        Assert.Empty(report.Services);
+    }
+
+    private static TelemetryRollup MinuteRollup(string service, string cluster, DateTimeOffset bucket, long requests) =>
+        new(service, cluster, TimeSpan.FromMinutes(1), bucket, requests, requests, 0, 0, 0, 0, 0, 0, 0, 0, requests, [requests], 1);
 
     private static TelemetryRollup Rollup(string service, DateTimeOffset bucket, long requests, long serverErrors, long callerFailures) =>
         new(service, "payments", TimeSpan.FromSeconds(1), bucket, requests, requests - serverErrors, serverErrors, 0, 0, 0, 0, serverErrors - callerFailures, 0,

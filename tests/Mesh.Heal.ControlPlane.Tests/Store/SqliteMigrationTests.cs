@@ -8,7 +8,7 @@ namespace Mesh.Heal.ControlPlane.Tests.Store;
 public class SqliteMigrationTests
 {
     [Fact]
-    public void Open_FileAtSchemaVersion2_MigratesTo3_KeepingItsRows()
+    public void Open_FileAtSchemaVersion2_MigratesToTheLatest_KeepingItsRows()
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("meshheal-store-").FullName, "cp.db");
         using (var connection = new SqliteConnection($"Data Source={path};Pooling=false"))
@@ -27,7 +27,7 @@ public class SqliteMigrationTests
 
         using var store = new MeshStore(path, TimeProvider.System);
 
-        Assert.Equal(3, store.SchemaVersion);
+        Assert.Equal(SqliteMigrations.All.Length, store.SchemaVersion);
         Assert.Equal(4, store.Policy("orders")!.Version);
         Assert.False(Assert.Single(store.Sidecars()).Connected);
         Assert.Equal([""], store.Query("SELECT replica FROM sidecars", r => r.GetString(0)));

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Mesh.Heal.Chaos;
 using Xunit.Abstractions;
 
@@ -14,6 +15,9 @@ public class ChaosTests(ITestOutputHelper output)
 {
     private static readonly string[] DataPlane =
         ["upstream-down", "half-503", "latency-jump", "replica-down", "cascade", "control-plane-killed", "bad-policy", "recovery"];
+
+    // The scenarios with no control plane: the sidecars alone keep them, and there is no report to ask for.
+    private static readonly string[] WithoutControlPlane = ["upstream-down", "half-503", "latency-jump", "replica-down", "cascade", "recovery"];
 
     public static TheoryData<string> DataPlaneNames => [.. DataPlane];
 
@@ -33,9 +37,13 @@ public class ChaosTests(ITestOutputHelper output)
 
     private async Task RunAsync(string name)
     {
+        using var collected = ControlPlaneReports.Collect();
         var result = await Scenarios.RunAsync(name, ChaosSettings.Short);
         output.WriteLine(ScenarioResult.TableHeader);
         output.WriteLine(result.ToString());
+        // The report section the chaos benchmark prints for this scenario: its control plane's own GetReport over the run.
+        var section = ControlPlaneReports.Section([(name, collected.Reports, collected.Errors)]);
+        output.WriteLine(section);
 
         Assert.True(result.Requests >= ChaosSettings.Short.Rate * ChaosSettings.Short.Duration.TotalSeconds * 0.95, $"{result.Requests} requests were sent");
         Assert.All(result.Checks, c => Assert.True(c.Passed, $"{c.Name}: {c.Detail}"));
@@ -43,5 +51,22 @@ public class ChaosTests(ITestOutputHelper output)
         {
             Assert.True(result.ReductionPercent >= 80, $"failed requests {result.FailedWithSidecar} with the sidecar against {result.FailedDirect} direct");
         }
+
+        if (WithoutControlPlane.Contains(name))
+        {
+            Assert.Empty(collected.Reports);
+            Assert.Contains($"## {name}: no control plane in this scenario, no report", section, StringComparison.Ordinal);
+            return;
+        }
+
+        Assert.Empty(collected.Errors);
+        var report = Assert.Single(collected.Reports);
+        Assert.True(report.Overall.Requests > 0, "the control plane's report counted none of the run's requests");
+        var lines = section.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Contains($"## {name}: the control plane's report (meshctl report)", lines);
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^availability seen by callers: \d+\.\d{4}% of [1-9]\d* requests \(\d+ failed\)$"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^incidents: \d+; time to detect p50/max \S+, to mitigate \S+, against an unprotected path broken for \S+$"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^mitigated with no operator: \S+ \(\d+ automatically, \d+ by an operator, \d+ not mitigated\)$"));
+        Assert.Contains(lines, l => l.StartsWith("capacity against static peak: ", StringComparison.Ordinal) && l.Length > "capacity against static peak: ".Length);
     }
 }

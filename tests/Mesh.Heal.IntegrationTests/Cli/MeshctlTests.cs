@@ -137,6 +137,9 @@ public class MeshctlTests
         await Wait.UntilAsync(
             () => Task.FromResult(controlPlane.Store.Action(action.Id)!.State), state => state is not ("proposed" or "approved"), "the coordinator took the approved action");
 
+        // The leader records orders' connected sidecar in the replica history at the end of a coordinator run.
+        await Wait.UntilAsync(
+            () => Task.FromResult(controlPlane.Store.ReplicaHistory(from, from.AddMinutes(10)).Any(m => m.Service == "orders")), "orders in the replica history");
         var table = await RunAsync(controlPlane, Reader, "report", "--since", "1h");
         var json = await RunAsync(controlPlane, Reader, "report", "--since=1h", "--json");
         var bad = await RunAsync(controlPlane, Reader, "report", "--since", "soon");
@@ -146,16 +149,29 @@ public class MeshctlTests
 
         Assert.True(table.Code == 0, table.Err);
         Assert.Matches(@"orders\s+20\s+100\.0000%\s+1\s", table.Out);
-        Assert.Contains("capacity against static peak: n/a", table.Out, StringComparison.Ordinal);
+        // One sidecar all along and no per-replica capacity known: provisioned is the static peak (the most in service), saturation n/a.
+        Assert.Matches(@"capacity against static peak: (\d+) replica-minutes provisioned against \1 at static peak \(0\.0% less\)", table.Out);
+        // The four figures of the whole mesh, in the words the chaos benchmark prints them with (ReportFormat).
+        Assert.Contains("availability seen by callers: 100.0000% of 20 requests (0 failed)", table.Out, StringComparison.Ordinal);
+        // Overall also pools what the coordinator itself opened on the sidecar's cluster meanwhile.
+        Assert.Matches(@"incidents: [1-9]\d*; time to detect p50/max \S+, to mitigate \d+\.\ds/\d+\.\ds, against an unprotected path broken for \S+", table.Out);
+        Assert.Matches(@"mitigated with no operator: \d+\.\d% \(\d+ automatically, 1 by an operator, \d+ not mitigated\)", table.Out);
         var orders = JsonDocument.Parse(json.Out).RootElement.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("service").GetString() == "orders");
         Assert.Equal(("20", 1.0, 1, 1), (orders.GetProperty("requests").GetString(), orders.GetProperty("availability").GetDouble(),
             orders.GetProperty("incidents").GetInt32(), orders.GetProperty("mitigatedByOperator").GetInt32()));
         Assert.InRange(orders.GetProperty("mitigateP50Seconds").GetDouble(), 0, 120);
+        Assert.Equal(1, orders.GetProperty("staticPeakReplicas").GetInt32());
+        Assert.Equal(orders.GetProperty("provisionedReplicaMinutes").GetString(), orders.GetProperty("staticPeakReplicaMinutes").GetString());
+        Assert.False(orders.TryGetProperty("saturatedMinutes", out _));
+        Assert.StartsWith("n/a: the per-replica capacity of orders is not known", orders.GetProperty("capacityBasis").GetString(), StringComparison.Ordinal);
         Assert.Equal(0.0, orders.GetProperty("automaticShare").GetDouble());
         Assert.Equal(1, bad.Code);
         Assert.Contains("InvalidArgument", bad.Err, StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.OK, http.StatusCode);
-        Assert.Contains("\"overall\"", await http.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var body = await http.Content.ReadAsStringAsync();
+        Assert.Contains("\"overall\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"provisionedReplicaMinutes\"", body, StringComparison.Ordinal);
+        Assert.Contains("the per-replica capacity of orders is not known", body, StringComparison.Ordinal);
     }
 
     [Fact]

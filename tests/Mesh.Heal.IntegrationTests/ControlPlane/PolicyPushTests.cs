@@ -103,6 +103,48 @@ public class PolicyPushTests
         Assert.All(answers, a => Assert.True(a.Ack));
     }
 
+    [Fact]
+    public async Task FirstPolicy_OfAServiceWithAConnectedSidecar_IsPushedOnItsOpenStream_NotAfterAReconnect()
+    {
+        await using var controlPlane = await TestControlPlane.StartAsync();
+        await using var mesh = Support.Mesh.Start();
+        var sidecar = await mesh.AddSidecarAsync(controlPlane, "orders-1");
+        await Wait.UntilAsync(async () => (await Sidecars(controlPlane)).Any(s => s.Connected), "the sidecar is connected");
+        Assert.Null(controlPlane.Store.Policy("orders"));
+        var before = (await sidecar.StateAsync()).GetProperty("controlPlane");
+        Assert.Equal(1, before.GetProperty("connects").GetInt64());
+
+        var version = await controlPlane.PutPolicyAsync("orders", ForceOpen);
+
+        Assert.Equal(1, version);
+        await Wait.UntilAsync(async () => (await Sidecars(controlPlane)).Single().AckedVersion == version, "the sidecar ACKed version 1");
+        var after = await sidecar.StateAsync();
+        Assert.Equal(version, after.GetProperty("policyVersion").GetInt64());
+        Assert.Equal(1, after.GetProperty("controlPlane").GetProperty("connects").GetInt64());
+        Assert.Null(after.GetProperty("controlPlane").GetProperty("lastError").GetString());
+        Assert.Equal(("backup", "backup"), await Support.Mesh.GetAsync(sidecar));
+    }
+
+    [Fact]
+    public async Task FirstPolicy_OfAServiceWithAnOpenStream_ArrivesOnThatStream_AndItsAckIsRecorded()
+    {
+        await using var controlPlane = await TestControlPlane.StartAsync();
+        using var call = await controlPlane.OpenPolicyStreamAsync(null, "orders", "orders-1");
+        await call.ResponseHeadersAsync;
+        await Wait.UntilAsync(async () => (await Sidecars(controlPlane)).Any(s => s.Connected), "the stream is registered");
+
+        var version = await controlPlane.PutPolicyAsync("orders", ForceOpen);
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        Assert.True(await call.ResponseStream.MoveNext(deadline.Token), "the control plane ended the stream instead of pushing version 1 on it");
+        var snapshot = call.ResponseStream.Current;
+        Assert.Equal(version, snapshot.Version);
+        Assert.Equal("orders", snapshot.Service);
+        await call.RequestStream.WriteAsync(new Wire.PolicyRequest { Version = snapshot.Version, ResponseNonce = snapshot.Nonce });
+        await Wait.UntilAsync(async () => (await Sidecars(controlPlane)).Single().AckedVersion == version, "the ACK of version 1 is recorded");
+        Assert.True((await Sidecars(controlPlane)).Single().Connected);
+    }
+
     private static async Task<IReadOnlyList<Wire.SidecarStatus>> Sidecars(TestControlPlane controlPlane) =>
         (await controlPlane.Control.GetStatusAsync(new Wire.GetStatusRequest { Service = "orders" })).Services.SelectMany(s => s.Sidecars).ToList();
 }

@@ -19,6 +19,8 @@ internal sealed record ChaosSettings(int Rate, TimeSpan Duration, TimeSpan Calle
 internal sealed class ChaosMesh : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
+    private readonly List<ControlPlaneProcess> _controlPlanes = [];
+    private readonly Stopwatch _age = Stopwatch.StartNew();
 
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("meshheal-chaos-").FullName;
 
@@ -30,7 +32,14 @@ internal sealed class ChaosMesh : IAsyncDisposable
     public async Task<SidecarProcess> SidecarAsync(string name, string config, params string[] args) =>
         Own(await SidecarProcess.StartAsync(name, config, Directory, args));
 
-    public async Task<ControlPlaneProcess> ControlPlaneAsync(params string[] args) => Own(await ControlPlaneProcess.StartAsync(Directory, args));
+    /// <summary>A control plane on a store in the mesh's directory; when a <see cref="ControlPlaneReports"/> collection is open, its report
+    /// over the mesh's life is asked for before the mesh stops.</summary>
+    public async Task<ControlPlaneProcess> ControlPlaneAsync(params string[] args)
+    {
+        var controlPlane = Own(await ControlPlaneProcess.StartAsync(Directory, args));
+        _controlPlanes.Add(controlPlane);
+        return controlPlane;
+    }
 
     /// <summary>A sidecar's configuration: one route to <paramref name="primary"/>, the other clusters, and the primary's policy.</summary>
     /// <param name="service">The service the sidecar belongs to.</param>
@@ -89,6 +98,7 @@ internal sealed class ChaosMesh : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await ControlPlaneReports.CaptureAsync(_controlPlanes, _age.Elapsed);
         for (var i = _owned.Count - 1; i >= 0; i--)
         {
             await _owned[i].DisposeAsync();

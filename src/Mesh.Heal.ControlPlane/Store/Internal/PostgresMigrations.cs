@@ -161,5 +161,18 @@ internal static class PostgresMigrations
         $$;
         CREATE TRIGGER policy_versions_notify AFTER INSERT ON policy_versions FOR EACH ROW EXECUTE FUNCTION meshheal_policy_notify();
         """,
+        """
+        CREATE TABLE replica_history (
+            service TEXT NOT NULL,
+            minute BIGINT NOT NULL,
+            replicas BIGINT NOT NULL,
+            replicas_source TEXT NOT NULL,
+            recommended_replicas BIGINT,
+            capacity_per_replica DOUBLE PRECISION,
+            capacity_basis TEXT NOT NULL DEFAULT '',
+            samples BIGINT NOT NULL,
+            PRIMARY KEY (service, minute));
+        CREATE INDEX replica_history_by_minute ON replica_history (minute);
+        """,
     ];
 }

@@ -146,5 +146,18 @@ internal static class SqliteMigrations
             report BLOB NOT NULL);
         CREATE INDEX telemetry_inbox_by_time ON telemetry_inbox (received_at);
         """,
+        """
+        CREATE TABLE replica_history (
+            service TEXT NOT NULL,
+            minute INTEGER NOT NULL,
+            replicas INTEGER NOT NULL,
+            replicas_source TEXT NOT NULL,
+            recommended_replicas INTEGER,
+            capacity_per_replica REAL,
+            capacity_basis TEXT NOT NULL DEFAULT '',
+            samples INTEGER NOT NULL,
+            PRIMARY KEY (service, minute));
+        CREATE INDEX replica_history_by_minute ON replica_history (minute);
+        """,
     ];
 }
