@@ -198,11 +198,7 @@ internal sealed class MeshControlService(
     /// <summary>The four figures over the window the request names (24h when empty), from the store.</summary>
     public override Task<Wire.Report> GetReport(Wire.GetReportRequest request, ServerCallContext context)
     {
-        var since = TimeSpan.FromHours(24);
-        if (request.Since.Length > 0 && (!DurationParser.TryParse(request.Since, out since) || since <= TimeSpan.Zero || since > TimeSpan.FromDays(400)))
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"since '{request.Since}' is not a duration between 1s and 400d (e.g. 24h, 90m)"));
-        }
+        var since = Duration("since", request.Since, TimeSpan.FromHours(24), TimeSpan.FromSeconds(1), TimeSpan.FromDays(400), "1s and 400d (e.g. 24h, 90m)");
 
         var report = new Reporting.ReportBuilder(store, time).Build(since);
         var response = new Wire.Report
@@ -217,12 +213,8 @@ internal sealed class MeshControlService(
     /// issues and active healings as <see cref="GetStatus"/> gives them; a service with an open issue is a node.</summary>
     public override Task<Wire.Topology> GetTopology(Wire.GetTopologyRequest request, ServerCallContext context)
     {
-        var window = Dashboard.Internal.DashboardConstants.DefaultWindow;
-        if (request.Window.Length > 0
-            && (!DurationParser.TryParse(request.Window, out window) || window < TimeSpan.FromSeconds(1) || window > Dashboard.Internal.DashboardConstants.MaxWindow))
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"window: '{request.Window}' is not accepted; accepted: a duration between 1s and 24h (e.g. 5m, 90s)"));
-        }
+        var window = Duration(
+            "window", request.Window, Dashboard.Internal.DashboardConstants.DefaultWindow, TimeSpan.FromSeconds(1), Dashboard.Internal.DashboardConstants.MaxWindow, "1s and 24h (e.g. 5m, 90s)");
 
         // A service with an open issue is drawn even when nothing of it reports now: the issue is what the operator looks for.
         var outputs = coordinator.Outputs;
@@ -241,14 +233,26 @@ internal sealed class MeshControlService(
     /// <summary>Demand and resource forecasts of the service the request names (every service when empty), the horizon it names (1h when empty) ahead.</summary>
     public override Task<Wire.ForecastsResponse> GetForecasts(Wire.GetForecastsRequest request, ServerCallContext context)
     {
-        var horizon = Dashboard.Internal.DashboardConstants.DefaultHorizon;
-        if (request.Horizon.Length > 0
-            && (!DurationParser.TryParse(request.Horizon, out horizon) || horizon < TimeSpan.FromMinutes(1) || horizon > Dashboard.Internal.DashboardConstants.MaxHorizon))
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"horizon: '{request.Horizon}' is not accepted; accepted: a duration between 1m and 7d (e.g. 30m, 6h)"));
-        }
+        var horizon = Duration(
+            "horizon", request.Horizon, Dashboard.Internal.DashboardConstants.DefaultHorizon, TimeSpan.FromMinutes(1), Dashboard.Internal.DashboardConstants.MaxHorizon, "1m and 7d (e.g. 30m, 6h)");
 
         return Task.FromResult(forecasts.Build(request.Service.Length == 0 ? null : request.Service, horizon));
+    }
+
+    /// <summary>A request's duration field: <paramref name="fallback"/> when empty, else a duration within [min, max], or
+    /// InvalidArgument naming the field and what it accepts (<paramref name="accepted"/>: "1s and 24h (e.g. 5m)").</summary>
+    private static TimeSpan Duration(string field, string value, TimeSpan fallback, TimeSpan min, TimeSpan max, string accepted)
+    {
+        if (value.Length == 0)
+        {
+            return fallback;
+        }
+
+        return DurationParser.TryParse(value, out var duration) && duration >= min && duration <= max
+            ? duration
+            : throw new RpcException(new Status(
+                StatusCode.InvalidArgument,
+                $"{field}: '{value}' is not accepted; accepted: a duration between {accepted}"));
     }
 
     private static Wire.ServiceReport ToWire(Reporting.ServiceFigures f)

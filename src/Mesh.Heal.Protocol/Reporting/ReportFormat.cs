@@ -76,10 +76,17 @@ public static class ReportFormat
         text += f.PlannerNote.Length > 0
             ? "; planner " + f.PlannerNote
             : Invariant($"; planner's recommendations {f.PlannerReplicaMinutes} against {f.PlannerStaticPeakReplicaMinutes}") + Change(f.PlannerReduction);
-        text += f.SaturatedMinutes is { } saturated
-            ? Invariant($"; saturated {saturated} of {f.Minutes} min") + (f.PlannerSaturatedMinutes is { } p ? Invariant($" (planner's {p} of {f.PlannerMinutes})") : "")
-                + (f.CapacityPerReplica is { } c ? Invariant($" at {c:0.##}/s per replica ({f.CapacityBasis})") : "")
-            : "; saturation " + f.CapacityBasis;
+        // A sum has no per-replica capacity of its own: its saturated minutes come only from the services whose capacity is
+        // known (its basis says how many), so they are not given as a share of every service's minutes.
+        text += (f.SaturatedMinutes, f.CapacityPerReplica) switch
+        {
+            ({ } saturated, { } c) => Invariant($"; saturated {saturated} of {f.Minutes} min")
+                + (f.PlannerSaturatedMinutes is { } p ? Invariant($" (planner's {p} of {f.PlannerMinutes})") : "")
+                + Invariant($" at {c:0.##}/s per replica ({f.CapacityBasis})"),
+            ({ } saturated, null) => Invariant($"; saturated {saturated} min")
+                + (f.PlannerSaturatedMinutes is { } p ? Invariant($" (planner's {p})") : "") + Invariant($", {f.CapacityBasis}"),
+            _ => "; saturation " + f.CapacityBasis,
+        };
         return text;
     }
 

@@ -126,6 +126,8 @@ public class ReportFormatTests
         Assert.Equal(0.25, mesh.PlannerReduction!.Value, 12);
         Assert.Null(mesh.CapacityPerReplica);
         Assert.Equal("per-replica capacity known for 1 of 2 service(s)", mesh.CapacityBasis);
+        // Only orders' 60 minutes could be judged: the sum's 2 saturated minutes are not "of" all 120.
+        Assert.EndsWith("; saturated 2 min (planner's 1), per-replica capacity known for 1 of 2 service(s)", mesh.Summary(), StringComparison.Ordinal);
         Assert.Null(CapacityFigures.Sum([]));
     }
 
