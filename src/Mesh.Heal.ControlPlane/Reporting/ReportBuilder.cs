@@ -14,9 +14,14 @@ namespace Mesh.Heal.ControlPlane.Reporting;
 /// <see cref="BurstGap"/> apart, that reaches first_seen (its last bucket before first_seen ends within <see cref="BurstGap"/> of it),
 /// looked for up to <see cref="Lookback"/> back. Time to detect is first_seen minus the burst's first bucket; the time the
 /// unprotected path stayed broken is the whole burst, from its first bucket to the end of its last (continuing after first_seen);
-/// an issue with no such burst (a latency or resource issue) has neither. Time to mitigate is the first
-/// <c>action.applied</c> audit entry of one of the issue's actions (not dry runs) minus first_seen; an action of mode <c>auto</c>
-/// counts as mitigated with no operator, one a person approved as mitigated by an operator.</para>
+/// an issue with no such burst (a latency or resource issue) has neither. An incident is mitigated at the earlier of: the
+/// sidecars shielding its callers (within the burst, the end of the last second a caller failed, or the burst's start when no
+/// caller did, provided the upstream went on failing at least <see cref="BurstGap"/> after it with no caller failing: the
+/// breakers and fallbacks, not the upstream's recovery, ended the callers' failures), which counts as mitigated with no
+/// operator; and the first <c>action.applied</c> audit entry of one of the issue's actions (not dry runs), where an action of
+/// mode <c>auto</c> counts as mitigated with no operator and one a person approved as mitigated by an operator. Time to
+/// mitigate runs from the burst's first bucket, like the time the unprotected path stayed broken, so the two compare; an
+/// issue with no burst has it from first_seen.</para>
 /// <para>Capacity: static peak provisioning (enough replicas for the window's peak demand, held all the time) against what was
 /// provisioned, over the minutes of the window with replica history (the leader records it each coordinator run: the HPA's
 /// replicas, else the connected sidecars, the most per minute; and the capacity planner's recommendation). A service's demand
@@ -67,9 +72,12 @@ internal sealed class ReportBuilder(MeshStore store, TimeProvider time)
 
     private Incident Measure(StoredIssue issue, IReadOnlyDictionary<string, DateTimeOffset> applied, DateTimeOffset to)
     {
-        var failing = store.UpstreamFailureBuckets(issue.Service, issue.FirstSeen - Lookback, to);
+        var buckets = store.FailureBuckets(issue.Service, issue.FirstSeen - Lookback, to);
+        var failing = buckets.Where(b => b.Upstream).Select(b => b.Bucket).ToList();
         TimeSpan? detect = null;
         TimeSpan? broken = null;
+        DateTimeOffset? onset = null;
+        DateTimeOffset? shielded = null;
         var last = -1;
         for (var i = 0; i < failing.Count && failing[i] <= issue.FirstSeen; i++)
         {
@@ -90,18 +98,40 @@ internal sealed class ReportBuilder(MeshStore store, TimeProvider time)
                 end++;
             }
 
+            onset = failing[first];
+            var burstEnd = failing[end] + TimeSpan.FromSeconds(1);
             detect = issue.FirstSeen - failing[first];
-            broken = failing[end] + TimeSpan.FromSeconds(1) - failing[first];
+            broken = burstEnd - failing[first];
+            shielded = Shielded(buckets, failing[first], burstEnd);
         }
 
-        var mitigation = store.Actions(null, null, 1000, issueId: issue.Id)
+        var action = store.Actions(null, null, 1000, issueId: issue.Id)
             .Where(a => !a.DryRun && applied.ContainsKey(a.Id))
             .Select(a => (Action: a, At: applied[a.Id]))
             .OrderBy(a => a.At)
             .FirstOrDefault();
-        var mitigated = mitigation.Action is null ? Mitigation.None : mitigation.Action.Mode == "auto" ? Mitigation.Automatic : Mitigation.Operator;
-        TimeSpan? mitigate = mitigation.Action is null ? null : Max(mitigation.At - issue.FirstSeen, TimeSpan.Zero);
+
+        // The earlier of the sidecars shielding the callers and the first applied action mitigated the incident.
+        var (mitigated, at) = (action.Action, shielded) switch
+        {
+            (null, null) => (Mitigation.None, (DateTimeOffset?)null),
+            (null, { } s) => (Mitigation.Automatic, s),
+            ({ } a, { } s) when s <= action.At => (Mitigation.Automatic, s),
+            ({ } a, _) => (a.Mode == "auto" ? Mitigation.Automatic : Mitigation.Operator, action.At),
+        };
+        TimeSpan? mitigate = at is { } m ? Max(m - (onset ?? issue.FirstSeen), TimeSpan.Zero) : null;
         return new Incident(issue.Service, detect, mitigate, broken, mitigated);
+    }
+
+    /// <summary>When the sidecars shielded the callers from a burst of upstream failures in [onset, end): the end of the last
+    /// second a caller failed in it (the onset when none did), provided the upstream went on failing at least
+    /// <see cref="BurstGap"/> after it with no caller failing; null when callers failed until the burst ended (the upstream's
+    /// own recovery ended it, not protection).</summary>
+    private static DateTimeOffset? Shielded(IReadOnlyList<(DateTimeOffset Bucket, bool Upstream, bool Caller)> buckets, DateTimeOffset onset, DateTimeOffset end)
+    {
+        var callers = buckets.Where(b => b.Caller && b.Bucket >= onset && b.Bucket < end).Select(b => b.Bucket).ToList();
+        var from = callers.Count == 0 ? onset : callers[^1] + TimeSpan.FromSeconds(1);
+        return end - from >= BurstGap ? from : null;
     }
 
     private static ServiceFigures Figures(string service, (long Requests, long CallerFailures) counts, IReadOnlyList<Incident> incidents) => new(

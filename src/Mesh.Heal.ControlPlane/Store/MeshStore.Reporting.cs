@@ -14,16 +14,17 @@ internal sealed partial class MeshStore
             r => (r.GetString(0), Long(r.GetValue(1)), Long(r.GetValue(2))),
             ("@r", (long)resolution.TotalSeconds), ("@from", from.ToUnixTimeSeconds()), ("@to", to.ToUnixTimeSeconds()));
 
-    /// <summary>The 1 s buckets in [from, to) with upstream-side failures (server errors, timeouts, transport errors) on the
-    /// edges of <paramref name="service"/>, as the caller or as the called cluster, oldest first.</summary>
-    public IReadOnlyList<DateTimeOffset> UpstreamFailureBuckets(string service, DateTimeOffset from, DateTimeOffset to) =>
+    /// <summary>The 1 s buckets in [from, to) with failures on the edges of <paramref name="service"/>, as the caller or as
+    /// the called cluster, oldest first: whether the upstream failed in it (server errors, timeouts, transport errors) and
+    /// whether a caller did (what no retry or fallback saved).</summary>
+    public IReadOnlyList<(DateTimeOffset Bucket, bool Upstream, bool Caller)> FailureBuckets(string service, DateTimeOffset from, DateTimeOffset to) =>
         Query(
             """
-            SELECT bucket FROM telemetry_rollups
+            SELECT bucket, SUM(server_errors + timeouts + transport_errors), SUM(caller_failures) FROM telemetry_rollups
             WHERE (service = @s OR cluster = @s) AND resolution = 1 AND bucket >= @from AND bucket < @to
-            GROUP BY bucket HAVING SUM(server_errors + timeouts + transport_errors) > 0 ORDER BY bucket
+            GROUP BY bucket HAVING SUM(server_errors + timeouts + transport_errors + caller_failures) > 0 ORDER BY bucket
             """,
-            r => DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(0)),
+            r => (DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(0)), Long(r.GetValue(1)) > 0, Long(r.GetValue(2)) > 0),
             ("@s", service), ("@from", from.ToUnixTimeSeconds()), ("@to", to.ToUnixTimeSeconds()));
 
     /// <summary>The issues first seen in [from, to), oldest first.</summary>

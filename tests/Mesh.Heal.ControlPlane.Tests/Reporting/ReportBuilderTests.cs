@@ -64,7 +64,9 @@ public abstract class ReportBuilderTests
         Assert.Equal(2, orders.Incidents);
         Assert.Equal(new Spread(TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(2.5), 1), orders.TimeToDetect);
         Assert.Equal(new Spread(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), 1), orders.UnprotectedBroken);
-        Assert.Equal(new Spread(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), 2), orders.TimeToMitigate);
+        // Callers failed all through the burst, so the sidecars did not shield them: the applied action mitigated it, 3.5 s after the
+        // burst's start (t0+3 -> t0+6.5); the latency issue has no burst, so its 4 s run from first_seen.
+        Assert.Equal(new Spread(TimeSpan.FromSeconds(3.5), TimeSpan.FromSeconds(4), 2), orders.TimeToMitigate);
         Assert.Equal((1, 1, 0), (orders.MitigatedAutomatically, orders.MitigatedByOperator, orders.NotMitigated));
         Assert.Equal(0.5, orders.AutomaticShare);
 
@@ -83,7 +85,53 @@ public abstract class ReportBuilderTests
         Assert.Equal((1510L, 10L, 4), (overall.Requests, overall.CallerFailures, overall.Incidents));
         Assert.Equal(1.0 / 4, overall.AutomaticShare!.Value, 12);
         Assert.Equal(new Spread(TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(4), 2), overall.TimeToDetect);
-        Assert.Equal(new Spread(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), 2), overall.TimeToMitigate);
+        Assert.Equal(new Spread(TimeSpan.FromSeconds(3.5), TimeSpan.FromSeconds(4), 2), overall.TimeToMitigate);
+    }
+
+    [Fact]
+    public async Task Build_CallersShieldedWhileTheUpstreamStillFailed_IsMitigatedWithNoOperator_FromTheBurstsStart()
+    {
+        using var test = await OpenAsync();
+        var store = test.Store;
+        var t0 = DateTimeOffset.FromUnixTimeSeconds(test.Time.GetUtcNow().ToUnixTimeSeconds() + 3600);
+        var rows = new List<TelemetryRollup>();
+        for (var s = 0; s < 10; s++)
+        {
+            // payments fails for 10 s; orders' callers see failures in its first 2 s only (until the breaker opened onto the
+            // fallback); web's see none at all (a retry or fallback answered from the first request).
+            rows.Add(Rollup("orders", t0.AddSeconds(s), requests: 100, serverErrors: 50, callerFailures: s < 2 ? 20 : 0));
+            rows.Add(Rollup("web", t0.AddSeconds(100 + s), requests: 100, serverErrors: 50, callerFailures: 0));
+        }
+
+        // inventory: callers fail until the upstream itself comes back: not shielded.
+        for (var s = 0; s < 5; s++)
+        {
+            rows.Add(Rollup("inventory", t0.AddSeconds(200 + s), requests: 100, serverErrors: 50, callerFailures: 10));
+        }
+
+        store.AddRollups(rows, []);
+        test.Time.SetUtcNow(t0.AddSeconds(3));
+        store.UpsertIssue("circuit-breaker/orders/upstream-errors/payments", "orders", ["orders"], "upstream-errors", "high", "payments fails");
+        test.Time.SetUtcNow(t0.AddSeconds(103));
+        store.UpsertIssue("circuit-breaker/web/upstream-errors/payments", "web", ["web"], "upstream-errors", "high", "payments fails");
+        test.Time.SetUtcNow(t0.AddSeconds(203));
+        store.UpsertIssue("circuit-breaker/inventory/upstream-errors/payments", "inventory", ["inventory"], "upstream-errors", "high", "payments fails");
+        test.Time.SetUtcNow(t0.AddSeconds(300));
+
+        var report = new ReportBuilder(store, test.Time).Build(TimeSpan.FromHours(1));
+
+        var byService = report.Services.ToDictionary(s => s.Service);
+        var orders = byService["orders"];
+        Assert.Equal((1, 0, 0), (orders.MitigatedAutomatically, orders.MitigatedByOperator, orders.NotMitigated));
+        Assert.Equal(new Spread(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), 1), orders.TimeToMitigate);
+        Assert.Equal(new Spread(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), 1), orders.UnprotectedBroken);
+        Assert.Equal(new Spread(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3), 1), orders.TimeToDetect);
+        var web = byService["web"];
+        Assert.Equal((1, TimeSpan.Zero), (web.MitigatedAutomatically, web.TimeToMitigate!.P50));
+        var inventory = byService["inventory"];
+        Assert.Equal((0, 1), (inventory.MitigatedAutomatically, inventory.NotMitigated));
+        Assert.Null(inventory.TimeToMitigate);
+        Assert.Equal(2.0 / 3, report.Overall.AutomaticShare!.Value, 12);
     }
 
     [Fact]
