@@ -8,7 +8,7 @@ namespace Mesh.Heal.ControlPlane.Reporting;
 /// <remarks>
 /// <para>Availability is <c>1 - caller_failures / requests</c> over the telemetry rollups (a request a fallback answered is
 /// not a caller failure), at the finest resolution still kept for the whole window (1 s up to 1 h, 1 min up to 7 days, else 1 h).</para>
-/// <para>An incident is an issue first seen in the window. Its failure burst is the run of 1 s buckets with upstream-side
+/// <para>An incident is an issue first seen in the window, of severity above info (an info finding asks for nothing). Its failure burst is the run of 1 s buckets with upstream-side
 /// failures on the edges of the issue's service, as caller or as called cluster (the agents name an unhealthy upstream's
 /// issue after the cluster) (server errors, timeouts, transport errors), consecutive buckets at most
 /// <see cref="BurstGap"/> apart, that reaches first_seen (its last bucket before first_seen ends within <see cref="BurstGap"/> of it),
@@ -44,6 +44,9 @@ internal sealed class ReportBuilder(MeshStore store, TimeProvider time)
     /// <summary>How far before first_seen a burst's start is looked for.</summary>
     public static readonly TimeSpan Lookback = TimeSpan.FromMinutes(10);
 
+    /// <summary>The stored severity of an info finding (<see cref="Mesh.Heal.Healing.FindingSeverity.Info"/>), which is not an incident.</summary>
+    private static readonly string InfoSeverity = nameof(Mesh.Heal.Healing.FindingSeverity.Info).ToLowerInvariant();
+
     /// <summary>What the capacity figure says when the window holds no replica history.</summary>
     public const string CapacityUnavailable =
         "n/a: no replica history in the window (the leader records it each coordinator run, per minute: the HPA's replicas when the capacity collector reads one, else the connected sidecars)";
@@ -55,7 +58,8 @@ internal sealed class ReportBuilder(MeshStore store, TimeProvider time)
         var from = to - since;
         var resolution = since <= TimeSpan.FromHours(1) ? TimeSpan.FromSeconds(1) : since <= TimeSpan.FromDays(7) ? TimeSpan.FromMinutes(1) : TimeSpan.FromHours(1);
         var totals = store.RequestTotals(resolution, Floor(from, resolution), to + resolution).ToDictionary(t => t.Service, StringComparer.Ordinal);
-        var issues = store.IssuesFirstSeen(from, to);
+        // An info finding "asks for nothing" (a tuning suggestion, a plan not made yet): it is not an incident.
+        var issues = store.IssuesFirstSeen(from, to).Where(i => i.Severity != InfoSeverity).ToList();
         var applied = store.AppliedTimes(from);
 
         var incidents = issues.Select(issue => Measure(issue, applied, to)).ToList();

@@ -116,6 +116,8 @@ public abstract class ReportBuilderTests
         store.UpsertIssue("circuit-breaker/web/upstream-errors/payments", "web", ["web"], "upstream-errors", "high", "payments fails");
         test.Time.SetUtcNow(t0.AddSeconds(203));
         store.UpsertIssue("circuit-breaker/inventory/upstream-errors/payments", "inventory", ["inventory"], "upstream-errors", "high", "payments fails");
+        // A suggestion is not an incident.
+        store.UpsertIssue("circuit-breaker/inventory/breaker.tuning/payments", "inventory", ["inventory"], "breaker.tuning", "info", "tighter thresholds");
         test.Time.SetUtcNow(t0.AddSeconds(300));
 
         var report = new ReportBuilder(store, test.Time).Build(TimeSpan.FromHours(1));
@@ -129,7 +131,7 @@ public abstract class ReportBuilderTests
         var web = byService["web"];
         Assert.Equal((1, TimeSpan.Zero), (web.MitigatedAutomatically, web.TimeToMitigate!.P50));
         var inventory = byService["inventory"];
-        Assert.Equal((0, 1), (inventory.MitigatedAutomatically, inventory.NotMitigated));
+        Assert.Equal((1, 0, 1), (inventory.Incidents, inventory.MitigatedAutomatically, inventory.NotMitigated));
         Assert.Null(inventory.TimeToMitigate);
         Assert.Equal(2.0 / 3, report.Overall.AutomaticShare!.Value, 12);
     }
