@@ -17,7 +17,8 @@ namespace Mesh.Heal.IntegrationTests.Network;
 
 /// <summary>The sidecar serving intercepted traffic for real: in the application's network namespace an iptables
 /// REDIRECT sends its outbound TCP to port 8080 to the sidecar (which runs there as uid 1337, excluded from the rule),
-/// and a peer namespace holds the service the application calls (port 8080) and the <c>orders</c> cluster (port 9090).</summary>
+/// and a peer namespace holds the service the application calls (port 8080) and the <c>orders</c> cluster (port 9090);
+/// inbound, PREROUTING sends the peer's calls to the application's port 8080 to the sidecar's inbound listener (15006).</summary>
 [Collection(nameof(IntegrationCollection))]
 public class InterceptionTests(ITestOutputHelper output)
 {
@@ -58,6 +59,21 @@ public class InterceptionTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         var metrics = await app.GetStringAsync($"http://127.0.0.1:{AdminPort}/metrics");
         Assert.Contains("meshheal_requests_total{otel_scope_name=\"Mesh.Heal.Sidecar\",cluster=\"passthrough\",outcome=\"failure\"} 1", metrics);
+    }
+
+    [NetworkFact]
+    public async Task Inbound_RedirectedToTheInboundListener_IsForwardedToTheApplication()
+    {
+        await using var mesh = await InterceptedMesh.StartAsync();
+        using var peer = mesh.PeerClient();
+        using var app = mesh.AppClient();
+
+        // The peer calls the application's service port; PREROUTING in the application's namespace sends it to 15006.
+        var answer = await GetAsync(peer, $"http://{mesh.App.Address}:{ServicePort}/hello?x=2");
+
+        Assert.Equal($"{ServicePort} /hello?x=2 host={mesh.App.Address}:{ServicePort}", answer);
+        var metrics = await app.GetStringAsync($"http://127.0.0.1:{AdminPort}/metrics");
+        Assert.Contains("meshheal_requests_total{otel_scope_name=\"Mesh.Heal.Sidecar\",cluster=\"inbound\",outcome=\"success\"} 1", metrics);
     }
 
     /// <summary>Prints the added latency of the intercepted path against an explicit call through the same sidecar and
@@ -131,17 +147,20 @@ public class InterceptionTests(ITestOutputHelper output)
     /// <summary>The two namespaces, the sidecar process in the application's, the rule, and the peer's HTTP listeners.</summary>
     private sealed class InterceptedMesh : IAsyncDisposable
     {
-        private readonly NetworkNamespace _app;
         private readonly WebApplication _peerServer;
+        private readonly WebApplication _appServer;
         private readonly string _directory;
 
-        private InterceptedMesh(NetworkNamespace app, NetworkNamespace peer, WebApplication peerServer, string directory)
+        private InterceptedMesh(NetworkNamespace app, NetworkNamespace peer, WebApplication peerServer, WebApplication appServer, string directory)
         {
-            _app = app;
+            App = app;
             Peer = peer;
             _peerServer = peerServer;
+            _appServer = appServer;
             _directory = directory;
         }
+
+        public NetworkNamespace App { get; }
 
         public NetworkNamespace Peer { get; }
 
@@ -149,10 +168,13 @@ public class InterceptionTests(ITestOutputHelper output)
         {
             var (app, peer) = await NetworkNamespace.CreatePairAsync();
             WebApplication? server = null;
+            WebApplication? appServer = null;
             var directory = Directory.CreateTempSubdirectory("meshheal-netns-").FullName;
             try
             {
-                server = await StartPeerAsync(peer);
+                server = await StartServerAsync(peer, ServicePort, OrdersPort);
+                // The application itself, on its service port, which inbound traffic reaches through the sidecar.
+                appServer = await StartServerAsync(app, ServicePort);
                 // The sidecar runs as its own uid, which must read its config (network namespaces are Linux only).
                 if (OperatingSystem.IsLinux())
                 {
@@ -175,7 +197,8 @@ public class InterceptionTests(ITestOutputHelper output)
                 [
                     "HOME=" + directory, program, .. leading,
                     .. SidecarCommand.Arguments(config, [
-                        $"--Sidecar:ListenUrl=http://127.0.0.1:{ProxyPort}", $"--Sidecar:AdminUrl=http://127.0.0.1:{AdminPort}", "--Sidecar:Interception:Enabled=true"]),
+                        $"--Sidecar:ListenUrl=http://127.0.0.1:{ProxyPort}", $"--Sidecar:AdminUrl=http://127.0.0.1:{AdminPort}", "--Sidecar:Interception:Enabled=true",
+                        "--Sidecar:InboundListenUrl=http://0.0.0.0:15006", $"--Sidecar:InboundTarget=http://127.0.0.1:{ServicePort}"]),
                 ];
                 await app.StartAsync("sidecar", "env", args, SidecarCommand.Listening(), uid: ProxyUid);
                 // The one rule an init container would write (meshctl init-network): the application's TCP to the
@@ -183,13 +206,20 @@ public class InterceptionTests(ITestOutputHelper output)
                 await app.RunCheckedAsync(
                     "iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-m", "multiport", "--dports", "8080,8081",
                     "-m", "owner", "!", "--uid-owner", ProxyUid.ToString(CultureInfo.InvariantCulture), "-j", "REDIRECT", "--to-ports", ProxyPort.ToString(CultureInfo.InvariantCulture));
-                return new InterceptedMesh(app, peer, server, directory);
+                await app.RunCheckedAsync(
+                    "iptables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "--dport", ServicePort.ToString(CultureInfo.InvariantCulture), "-j", "REDIRECT", "--to-ports", "15006");
+                return new InterceptedMesh(app, peer, server, appServer, directory);
             }
             catch
             {
                 if (server is not null)
                 {
                     await server.DisposeAsync();
+                }
+
+                if (appServer is not null)
+                {
+                    await appServer.DisposeAsync();
                 }
 
                 await app.DisposeAsync();
@@ -200,12 +230,17 @@ public class InterceptionTests(ITestOutputHelper output)
         }
 
         /// <summary>An HttpClient whose connections are made inside the application's namespace, by root (so redirected).</summary>
-        public HttpClient AppClient() => new(new SocketsHttpHandler
+        public HttpClient AppClient() => Client(App);
+
+        /// <summary>An HttpClient whose connections are made inside the peer's namespace.</summary>
+        public HttpClient PeerClient() => Client(Peer);
+
+        private static HttpClient Client(NetworkNamespace network) => new(new SocketsHttpHandler
         {
             UseProxy = false,
             ConnectCallback = async (context, cancel) =>
             {
-                var socket = _app.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                var socket = network.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 try
                 {
                     socket.NoDelay = true;
@@ -224,26 +259,30 @@ public class InterceptionTests(ITestOutputHelper output)
         public async ValueTask DisposeAsync()
         {
             await _peerServer.DisposeAsync();
-            await _app.DisposeAsync();
+            await _appServer.DisposeAsync();
+            await App.DisposeAsync();
             await Peer.DisposeAsync();
             Directory.Delete(_directory, recursive: true);
         }
 
-        /// <summary>The peer's service (8080) and orders (9090): each answers with its port, the path and, on 8080, the Host.</summary>
-        private static async Task<WebApplication> StartPeerAsync(NetworkNamespace peer)
+        /// <summary>HTTP listeners inside <paramref name="network"/> (the peer's service on 8080 and orders on 9090, or the
+        /// application on 8080): each answers with its port, the path and, on 8080, the Host.</summary>
+        private static async Task<WebApplication> StartServerAsync(NetworkNamespace network, params int[] ports)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endPoint =>
             {
-                var socket = peer.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                var socket = network.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 socket.Bind(endPoint);
                 return socket;
             });
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
-                kestrel.Listen(IPAddress.Any, ServicePort);
-                kestrel.Listen(IPAddress.Any, OrdersPort);
+                foreach (var port in ports)
+                {
+                    kestrel.Listen(IPAddress.Any, port);
+                }
             });
             var server = builder.Build();
             server.Run(context =>
