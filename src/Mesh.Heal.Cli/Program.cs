@@ -1,6 +1,7 @@
 using Mesh.Heal.Cli.Analyze;
 using Mesh.Heal.Cli.Control;
 using Mesh.Heal.Cli.Demo;
+using Mesh.Heal.Cli.Network;
 
 const string Usage = """
     meshctl: the Mesh.Heal command line
@@ -52,6 +53,13 @@ const string Usage = """
           scaleUpStabilization, scaleDownStabilization }, "samples": [ { timestamp, load, replicas } ] } (correct,
           unneeded, late, premature, flap), and replays the load under the HPA algorithm with the policy in force and
           with the best policy found.
+      meshctl init-network --proxy-uid <uid> [--outbound-port 15001] [--inbound-port 15006] [--service-ports 8080,9090]
+                           [--outbound-ports <all|p1,p2>] [--exclude-ports 15000,15010,15080] [--dry-run]
+      meshctl init-network --remove [--dry-run]
+          Transparent interception, run in a pod's network namespace by its init container (needs NET_ADMIN, NET_RAW and
+          Debian's iptables): nat chains MESHHEAL_OUTPUT and MESHHEAL_PREROUTING send outbound TCP (except the proxy uid's,
+          loopback and the excluded ports) to the sidecar's outbound port and TCP arriving for the service ports to its
+          inbound port. Idempotent; --remove deletes only its own jumps and chains; --dry-run prints the iptables commands.
       meshctl help
     """;
 
@@ -70,10 +78,12 @@ switch (args[0])
 {
     case "analyze":
         return await AnalyzeCommands.RunAsync(args, Console.In, Console.Out, Console.Error);
+    case "init-network":
+        return await InitNetworkCommand.RunAsync(args, Console.Out, Console.Error, new IptablesRunner());
     case "demo" or "upstream":
         return await DemoLauncher.RunAsync(args, Console.Error, Environment.GetEnvironmentVariable);
 
     default:
-        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: {string.Join(", ", ControlCommands.Verbs)}, analyze, demo, upstream, help");
+        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: {string.Join(", ", ControlCommands.Verbs)}, analyze, demo, upstream, init-network, help");
         return 2;
 }

@@ -12,6 +12,8 @@ public sealed class SidecarEndpoints
 
     internal ListenOptions? Http2Proxy { get; set; }
 
+    internal ListenOptions? Inbound { get; set; }
+
     /// <summary>The proxy listener's address, e.g. <c>http://127.0.0.1:15001</c>.</summary>
     public Uri ProxyUri => ToUri(Proxy);
 
@@ -23,6 +25,12 @@ public sealed class SidecarEndpoints
 
     /// <summary>The admin listener's port, or -1 before start.</summary>
     public int AdminPort => Admin?.IPEndPoint?.Port ?? -1;
+
+    /// <summary>The inbound listener's address (in front of the application), or null when none is configured.</summary>
+    public Uri? InboundUri => Inbound is null ? null : ToUri(Inbound);
+
+    /// <summary>The inbound listener's port, or -1 before start or when none is configured.</summary>
+    public int InboundPort => Inbound?.IPEndPoint?.Port ?? -1;
 
     private static Uri ToUri(ListenOptions? options)
     {

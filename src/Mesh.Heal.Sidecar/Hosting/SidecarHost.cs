@@ -3,7 +3,9 @@ using Mesh.Heal.Policy;
 using Mesh.Heal.Sidecar.Admin.Internal;
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Configuration.Internal;
+using Mesh.Heal.Sidecar.Forwarding.Internal;
 using Mesh.Heal.Sidecar.Hosting.Internal;
+using Mesh.Heal.Sidecar.Interception.Internal;
 using Mesh.Heal.Sidecar.PolicySync;
 using Mesh.Heal.Sidecar.PolicySync.Internal;
 using Mesh.Heal.Sidecar.Resilience.Internal;
@@ -63,6 +65,17 @@ public static partial class SidecarHost
             {
                 endpoints.Http2Proxy = Listen(kestrel, h2, HttpProtocols.Http2);
             }
+
+            if (options.Interception.Enabled)
+            {
+                // Once per connection: the one system call that tells a redirected connection from an explicit one.
+                endpoints.Proxy.Use(OriginalDestinationFeature.Middleware);
+            }
+
+            if (SidecarOptionsValidator.InboundListener(options) is { } inbound)
+            {
+                endpoints.Inbound = Listen(kestrel, inbound, HttpProtocols.Http1);
+            }
         });
 
         builder.Services.AddSingleton(status);
@@ -84,10 +97,11 @@ public static partial class SidecarHost
         app.Services.GetRequiredService<ControlPlaneStatus>().Configured = app.Services.GetRequiredService<ControlPlaneConnection>().Configured;
         app.Services.GetRequiredService<PolicySnapshotApplier>().LoadLastKnownGood();
         var endpoints = app.Services.GetRequiredService<SidecarEndpoints>();
-        var service = app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value.Service;
+        var options = app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value;
+        var service = options.Service;
         app.Lifetime.ApplicationStarted.Register(() => LogListening(
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SidecarHost).FullName!),
-            service, endpoints.ProxyUri, endpoints.Http2ProxyUri?.ToString() ?? "none", endpoints.AdminUri));
+            service, endpoints.ProxyUri, endpoints.Http2ProxyUri?.ToString() ?? "none", endpoints.AdminUri, endpoints.InboundUri?.ToString() ?? "none"));
         app.MapWhen(
             context => context.Connection.LocalPort == endpoints.AdminPort,
             admin =>
@@ -95,7 +109,21 @@ public static partial class SidecarHost
                 admin.UseOpenTelemetryPrometheusScrapingEndpoint();
                 admin.Run(AdminEndpoints.HandleAsync);
             });
+        if (endpoints.Inbound is not null)
+        {
+            var forwarder = app.Services.GetRequiredService<DirectForwarder>();
+            var target = options.InboundTarget!.TrimEnd('/');
+            app.MapWhen(
+                context => context.Connection.LocalPort == endpoints.InboundPort,
+                inbound => inbound.Run(context => forwarder.ForwardAsync(context, target, DirectForwarder.InboundLabel)));
+        }
+
         app.UseRouting();
+        if (options.Interception.Enabled)
+        {
+            app.UseMiddleware<PassThroughMiddleware>();
+        }
+
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<ResilienceMiddleware>();
@@ -143,6 +171,41 @@ public static partial class SidecarHost
         {
             throw new SidecarConfigurationException(ToErrors(ex.InnerExceptions.OfType<OptionsValidationException>().SelectMany(e => e.Failures)));
         }
+        catch (InvalidOperationException ex) when (ConversionError(ex) is { } error)
+        {
+            throw new SidecarConfigurationException([error]);
+        }
+    }
+
+    /// <summary>The configuration binder's "Failed to convert configuration value 'v' at 'path' to type 't'." as a
+    /// setting error, which otherwise ends start-up with a stack trace and no accepted values.</summary>
+    private static PolicyError? ConversionError(InvalidOperationException ex)
+    {
+        const string Value = "Failed to convert configuration value '", At = "' at '", To = "' to type '";
+        var message = ex.Message;
+        if (ex.InnerException is not FormatException || !message.StartsWith(Value, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var at = message.LastIndexOf(At, StringComparison.Ordinal);
+        var to = message.LastIndexOf(To, StringComparison.Ordinal);
+        if (at < Value.Length || to < at)
+        {
+            return null;
+        }
+
+        var value = message[Value.Length..at];
+        var path = message[(at + At.Length)..to];
+        var type = message[(to + To.Length)..].TrimEnd('.', '\'');
+        var accepted = type switch
+        {
+            "System.Boolean" => "true or false",
+            "System.TimeSpan" => "a duration such as 00:00:05",
+            "System.Int32" or "System.Int64" or "System.Double" or "System.Nullable`1[System.Int32]" => "a number",
+            _ => "a value of type " + type,
+        };
+        return new PolicyError(path, $"'{value}' is not {(type == "System.Boolean" ? "a boolean" : "readable")}; accepted: {accepted}");
     }
 
     // The validators write each failure as PolicyError.ToString(): "Field: message".
@@ -172,6 +235,6 @@ public static partial class SidecarHost
     }
 
     // Ports chosen by the OS (port 0) are known only here; scripts and the chaos harness read this line.
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Sidecar of {Service} listening: proxy {Proxy} h2c {Http2Proxy} admin {Admin}")]
-    private static partial void LogListening(ILogger logger, string service, Uri proxy, string http2Proxy, Uri admin);
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Sidecar of {Service} listening: proxy {Proxy} h2c {Http2Proxy} admin {Admin} inbound {Inbound}")]
+    private static partial void LogListening(ILogger logger, string service, Uri proxy, string http2Proxy, Uri admin, string inbound);
 }

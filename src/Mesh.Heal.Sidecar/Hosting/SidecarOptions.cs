@@ -1,3 +1,5 @@
+using Mesh.Heal.Sidecar.Interception;
+
 namespace Mesh.Heal.Sidecar.Hosting;
 
 /// <summary>The <c>Sidecar</c> configuration section: who this sidecar fronts and where it listens.</summary>
@@ -66,4 +68,16 @@ public sealed class SidecarOptions
 
     /// <summary>The process id of the service this sidecar fronts, whose resources are reported too. Default none.</summary>
     public int? ServicePid { get; set; }
+
+    /// <summary>Serving traffic that iptables redirected to the proxy listener: routed by Host to a cluster, else passed through.</summary>
+    /// <remarks>Default off (<c>Sidecar:Interception:Enabled</c> false).</remarks>
+    public InterceptionOptions Interception { get; set; } = new();
+
+    /// <summary>An optional inbound listener, in front of the application: <c>http://IP:port</c>, such as <c>http://0.0.0.0:15006</c>.</summary>
+    /// <remarks>Default none. Requests arriving there (redirected to the inbound port) are forwarded to <see cref="InboundTarget"/>; set both or neither.</remarks>
+    public string? InboundListenUrl { get; set; }
+
+    /// <summary>Where inbound requests go: the application, such as <c>http://127.0.0.1:8080</c>.</summary>
+    /// <remarks>Default none; required with <see cref="InboundListenUrl"/>. The caller's Host is kept.</remarks>
+    public string? InboundTarget { get; set; }
 }

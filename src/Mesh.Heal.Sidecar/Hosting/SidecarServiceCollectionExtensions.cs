@@ -1,12 +1,15 @@
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Forwarding.Internal;
+using Mesh.Heal.Sidecar.Interception.Internal;
 using Mesh.Heal.Sidecar.OutlierDetection.Internal;
 using Mesh.Heal.Sidecar.PolicySync;
 using Mesh.Heal.Sidecar.PolicySync.Internal;
 using Mesh.Heal.Sidecar.Resilience.Internal;
 using Mesh.Heal.Sidecar.Telemetry.Internal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Transforms;
 
@@ -28,6 +31,7 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton<PolicySnapshotApplier>();
         services.TryAddSingleton<TelemetryReportBuilder>();
         services.TryAddSingleton(static sp => new StreamReconnect(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<DirectForwarder>();
         services.AddHostedService<PolicySyncClient>();
         services.AddHostedService<TelemetryReporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, ConsecutiveFailuresPolicy>());
@@ -52,6 +56,9 @@ public static class SidecarServiceCollectionExtensions
                     return default;
                 });
             });
+        // Host routes for intercepted traffic (none unless Sidecar:Interception:Enabled), beside the configured ones.
+        services.AddSingleton<IProxyConfigProvider>(sp => new InterceptionRouteProvider(configuration, sp.GetRequiredService<IOptions<SidecarOptions>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, InterceptionMatcherPolicy>());
         DeferDataProtection(services);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(SidecarMetrics.MeterName)

@@ -88,6 +88,7 @@ public class SidecarOptionsValidatorTests
     [InlineData("--Sidecar:Instance=", "Sidecar:Instance")]
     [InlineData("--Sidecar:Http2ListenUrl=http://[::1]", "Sidecar:Http2ListenUrl")]
     [InlineData("--Sidecar:TelemetryInterval=00:10:00", "Sidecar:TelemetryInterval")]
+    [InlineData("--Sidecar:TelemetryInterval=soon", "Sidecar:TelemetryInterval")]
     [InlineData("--Sidecar:ControlPlaneUrl=http://127.0.0.1:15010,127.0.0.1:15011", "Sidecar:ControlPlaneUrl")]
     public void Build_BadSetting_StopsStartUp_NamingIt(string argument, string field)
     {

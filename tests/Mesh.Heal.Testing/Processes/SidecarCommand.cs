@@ -41,10 +41,11 @@ internal static partial class SidecarCommand
     public static SidecarAddresses Addresses(Match listening) => new(
         new Uri(listening.Groups["proxy"].Value),
         listening.Groups["h2c"].Value == "none" ? null : new Uri(listening.Groups["h2c"].Value),
-        new Uri(listening.Groups["admin"].Value));
+        new Uri(listening.Groups["admin"].Value),
+        listening.Groups["inbound"].Value is { Length: > 0 } inbound and not "none" ? new Uri(inbound) : null);
 
-    /// <summary>The sidecar's "Sidecar of orders listening: proxy http://… h2c none admin http://…" line.</summary>
-    [GeneratedRegex(@"listening: proxy (?<proxy>\S+) h2c (?<h2c>\S+) admin (?<admin>\S+)")]
+    /// <summary>The sidecar's "Sidecar of orders listening: proxy http://… h2c none admin http://… inbound none" line.</summary>
+    [GeneratedRegex(@"listening: proxy (?<proxy>\S+) h2c (?<h2c>\S+) admin (?<admin>\S+)(?: inbound (?<inbound>\S+))?")]
     public static partial Regex Listening();
 }
 
@@ -52,4 +53,5 @@ internal static partial class SidecarCommand
 /// <param name="ProxyUri">The HTTP/1.1 proxy listener.</param>
 /// <param name="Http2ProxyUri">The cleartext HTTP/2 proxy listener, or null when none is configured.</param>
 /// <param name="AdminUri">The admin listener.</param>
-internal sealed record SidecarAddresses(Uri ProxyUri, Uri? Http2ProxyUri, Uri AdminUri);
+/// <param name="InboundUri">The inbound listener (in front of the application), or null when none is configured.</param>
+internal sealed record SidecarAddresses(Uri ProxyUri, Uri? Http2ProxyUri, Uri AdminUri, Uri? InboundUri = null);

@@ -197,7 +197,7 @@ internal sealed class TestSidecar : IAsyncDisposable
             });
         await app.StartAsync();
         var endpoints = app.Services.GetRequiredService<SidecarEndpoints>();
-        return new TestSidecar(app, logs, null, new SidecarAddresses(endpoints.ProxyUri, endpoints.Http2ProxyUri, endpoints.AdminUri), directory, path);
+        return new TestSidecar(app, logs, null, new SidecarAddresses(endpoints.ProxyUri, endpoints.Http2ProxyUri, endpoints.AdminUri, endpoints.InboundUri), directory, path);
     }
 
     private static async Task<TestSidecar> StartProcessAsync(string directory, string path, string[] args)

@@ -95,8 +95,13 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
             errors.Add(new PolicyError("Sidecar:Instance", "is empty; accepted: a name unique per sidecar, such as the pod name"));
         }
 
+        CheckInbound(options, errors);
         return errors;
     }
+
+    /// <summary>The inbound listener's address, once <see cref="Check"/> has passed; null when none is configured.</summary>
+    public static ListenAddress? InboundListener(SidecarOptions options) =>
+        ListenAddress.TryParse(options.InboundListenUrl, allowHttps: false, out var inbound, out _) ? inbound : null;
 
     /// <summary>The listen addresses, once <see cref="Check"/> has passed.</summary>
     public static (ListenAddress Proxy, ListenAddress Admin, ListenAddress? Http2Proxy) Listeners(SidecarOptions options)
@@ -115,6 +120,33 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         if (!ListenAddress.TryParse(url, allowHttps: false, out _, out var error))
         {
             errors.Add(new PolicyError(field, error));
+        }
+    }
+
+    private static void CheckInbound(SidecarOptions options, List<PolicyError> errors)
+    {
+        var listen = !string.IsNullOrWhiteSpace(options.InboundListenUrl);
+        var target = !string.IsNullOrWhiteSpace(options.InboundTarget);
+        if (listen)
+        {
+            Listen(options.InboundListenUrl, "Sidecar:InboundListenUrl", errors);
+            if (!target)
+            {
+                errors.Add(new PolicyError("Sidecar:InboundTarget", "is missing while Sidecar:InboundListenUrl is set; accepted: the application's address, such as http://127.0.0.1:8080"));
+            }
+        }
+
+        if (target)
+        {
+            if (!(Uri.TryCreate(options.InboundTarget, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+                && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.UserInfo.Length == 0))
+            {
+                errors.Add(new PolicyError("Sidecar:InboundTarget", $"'{options.InboundTarget}' is not an application address; accepted: http://host:port or https://host:port, without a path"));
+            }
+            else if (!listen)
+            {
+                errors.Add(new PolicyError("Sidecar:InboundListenUrl", "is missing while Sidecar:InboundTarget is set; accepted: a listen address such as http://0.0.0.0:15006"));
+            }
         }
     }
 }

@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Mesh.Heal.Chaos;
+using Mesh.Heal.IntegrationTests.Support;
+using Mesh.Heal.Sidecar.Hosting;
+using Mesh.Heal.Testing.Network;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace Mesh.Heal.IntegrationTests.Network;
+
+/// <summary>The sidecar serving intercepted traffic for real: in the application's network namespace an iptables
+/// REDIRECT sends its outbound TCP to port 8080 to the sidecar (which runs there as uid 1337, excluded from the rule),
+/// and a peer namespace holds the service the application calls (port 8080) and the <c>orders</c> cluster (port 9090);
+/// inbound, PREROUTING sends the peer's calls to the application's port 8080 to the sidecar's inbound listener (15006).</summary>
+[Collection(nameof(IntegrationCollection))]
+public class InterceptionTests(ITestOutputHelper output)
+{
+    private const int ProxyUid = 1337;
+    private const int ProxyPort = 15001;
+    private const int AdminPort = 15000;
+    private const int ServicePort = 8080;
+    private const int OrdersPort = 9090;
+
+    [NetworkFact]
+    public async Task Redirected_HostNamingACluster_GoesThroughIt_AnyOtherReachesTheOriginalDestination()
+    {
+        await using var mesh = await InterceptedMesh.StartAsync();
+        using var app = mesh.AppClient();
+        var service = $"http://{mesh.Peer.Address}:{ServicePort}";
+
+        var routed = await GetAsync(app, service + "/orders/7", host: "orders:8080");
+        var passed = await GetAsync(app, service + "/anything?x=1");
+        var explicitCall = await GetAsync(app, $"http://127.0.0.1:{ProxyPort}/explicit");
+
+        Assert.Equal($"{OrdersPort} /orders/7", routed);
+        Assert.Equal($"{ServicePort} /anything?x=1 host={mesh.Peer.Address}:{ServicePort}", passed);
+        Assert.Equal($"{OrdersPort} /explicit", explicitCall);
+        var metrics = await app.GetStringAsync($"http://127.0.0.1:{AdminPort}/metrics");
+        Assert.Contains("meshheal_requests_total{otel_scope_name=\"Mesh.Heal.Sidecar\",cluster=\"orders\",outcome=\"success\"} 2", metrics);
+        Assert.Contains("meshheal_requests_total{otel_scope_name=\"Mesh.Heal.Sidecar\",cluster=\"passthrough\",outcome=\"success\"} 1", metrics);
+    }
+
+    [NetworkFact]
+    public async Task Redirected_UnknownHost_DestinationDown_Is502_CountedAsPassThroughFailure()
+    {
+        await using var mesh = await InterceptedMesh.StartAsync();
+        using var app = mesh.AppClient();
+
+        // Nothing listens on 8081 in the peer; the rule redirects it too.
+        using var response = await app.GetAsync($"http://{mesh.Peer.Address}:8081/");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var metrics = await app.GetStringAsync($"http://127.0.0.1:{AdminPort}/metrics");
+        Assert.Contains("meshheal_requests_total{otel_scope_name=\"Mesh.Heal.Sidecar\",cluster=\"passthrough\",outcome=\"failure\"} 1", metrics);
+    }
+
+    [NetworkFact]
+    public async Task Inbound_RedirectedToTheInboundListener_IsForwardedToTheApplication()
+    {
+        await using var mesh = await InterceptedMesh.StartAsync();
+        using var peer = mesh.PeerClient();
+        using var app = mesh.AppClient();
+
+        // The peer calls the application's service port; PREROUTING in the application's namespace sends it to 15006.
+        var answer = await GetAsync(peer, $"http://{mesh.App.Address}:{ServicePort}/hello?x=2");
+
+        Assert.Equal($"{ServicePort} /hello?x=2 host={mesh.App.Address}:{ServicePort}", answer);
+        var metrics = await app.GetStringAsync($"http://127.0.0.1:{AdminPort}/metrics");
+        Assert.Contains("meshheal_requests_total{otel_scope_name=\"Mesh.Heal.Sidecar\",cluster=\"inbound\",outcome=\"success\"} 1", metrics);
+    }
+
+    /// <summary>Prints the added latency of the intercepted path against an explicit call through the same sidecar and
+    /// against the direct call, sequential requests, one run side by side; not an assertion (the machine is shared).</summary>
+    [NetworkFact]
+    public async Task Latency_InterceptedAgainstExplicit_IsPrinted()
+    {
+        const int Requests = 400;
+        await using var mesh = await InterceptedMesh.StartAsync();
+        using var app = mesh.AppClient();
+        var intercepted = $"http://{mesh.Peer.Address}:{ServicePort}/bench";
+        var explicitUrl = $"http://127.0.0.1:{ProxyPort}/bench";
+        var direct = $"http://{mesh.Peer.Address}:{OrdersPort}/bench";
+
+        // Warm every path (JIT, connection pools) before measuring; then interleave so drift hits all alike.
+        for (var i = 0; i < 50; i++)
+        {
+            await GetAsync(app, intercepted, "orders");
+            await GetAsync(app, explicitUrl);
+            await GetAsync(app, direct);
+        }
+
+        var (viaInterception, viaExplicit, viaDirect) = (new double[Requests], new double[Requests], new double[Requests]);
+        for (var i = 0; i < Requests; i++)
+        {
+            viaInterception[i] = await TimeAsync(() => GetAsync(app, intercepted, "orders"));
+            viaExplicit[i] = await TimeAsync(() => GetAsync(app, explicitUrl));
+            viaDirect[i] = await TimeAsync(() => GetAsync(app, direct));
+        }
+
+        output.WriteLine($"interception latency, {Requests} sequential GETs each, interleaved, one run (loaded machine: 2 cores shared with other builds and tests)");
+        output.WriteLine(Summary("direct (no sidecar)", viaDirect));
+        output.WriteLine(Summary("explicit via sidecar", viaExplicit));
+        output.WriteLine(Summary("intercepted via sidecar", viaInterception));
+        output.WriteLine($"intercepted - explicit, median: {Percentile(viaInterception, 0.5) - Percentile(viaExplicit, 0.5):F3} ms");
+        Assert.All(viaInterception, ms => Assert.True(ms > 0));
+    }
+
+    private static async Task<double> TimeAsync(Func<Task<string>> request)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var body = await request();
+        var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        Assert.StartsWith(OrdersPort.ToString(CultureInfo.InvariantCulture), body, StringComparison.Ordinal);
+        return elapsed;
+    }
+
+    private static string Summary(string name, double[] samples) => string.Create(
+        CultureInfo.InvariantCulture, $"{name,-26} median {Percentile(samples, 0.5):F3} ms  p90 {Percentile(samples, 0.9):F3} ms  p99 {Percentile(samples, 0.99):F3} ms");
+
+    private static double Percentile(double[] samples, double p)
+    {
+        var sorted = samples.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+
+    private static async Task<string> GetAsync(HttpClient client, string url, string? host = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (host is not null)
+        {
+            request.Headers.Host = host;
+        }
+
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{url} (Host {host ?? "as in the URL"}): {(int)response.StatusCode} {body}");
+        return body;
+    }
+
+    /// <summary>The two namespaces, the sidecar process in the application's, the rule, and the peer's HTTP listeners.</summary>
+    private sealed class InterceptedMesh : IAsyncDisposable
+    {
+        private readonly WebApplication _peerServer;
+        private readonly WebApplication _appServer;
+        private readonly string _directory;
+
+        private InterceptedMesh(NetworkNamespace app, NetworkNamespace peer, WebApplication peerServer, WebApplication appServer, string directory)
+        {
+            App = app;
+            Peer = peer;
+            _peerServer = peerServer;
+            _appServer = appServer;
+            _directory = directory;
+        }
+
+        public NetworkNamespace App { get; }
+
+        public NetworkNamespace Peer { get; }
+
+        public static async Task<InterceptedMesh> StartAsync()
+        {
+            var (app, peer) = await NetworkNamespace.CreatePairAsync();
+            WebApplication? server = null;
+            WebApplication? appServer = null;
+            var directory = Directory.CreateTempSubdirectory("meshheal-netns-").FullName;
+            try
+            {
+                server = await StartServerAsync(peer, ServicePort, OrdersPort);
+                // The application itself, on its service port, which inbound traffic reaches through the sidecar.
+                appServer = await StartServerAsync(app, ServicePort);
+                // The sidecar runs as its own uid, which must read its config (network namespaces are Linux only).
+                if (OperatingSystem.IsLinux())
+                {
+                    File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+                }
+
+                var config = Path.Combine(directory, "sidecar.json");
+                await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+                {
+                    Sidecar = new { Service = "web" },
+                    ReverseProxy = new
+                    {
+                        Routes = new Dictionary<string, object> { ["explicit"] = new { ClusterId = "orders", Match = new { Path = "/{**catch-all}" } } },
+                        Clusters = new { orders = new { Destinations = new { d1 = new { Address = $"http://{peer.Address}:{OrdersPort}/" } } } },
+                    },
+                }));
+                var (program, leading) = SidecarCommand.Program(() => typeof(SidecarHost).Assembly.Location);
+                string[] args =
+                [
+                    "HOME=" + directory, program, .. leading,
+                    .. SidecarCommand.Arguments(config, [
+                        $"--Sidecar:ListenUrl=http://127.0.0.1:{ProxyPort}", $"--Sidecar:AdminUrl=http://127.0.0.1:{AdminPort}", "--Sidecar:Interception:Enabled=true",
+                        "--Sidecar:InboundListenUrl=http://0.0.0.0:15006", $"--Sidecar:InboundTarget=http://127.0.0.1:{ServicePort}"]),
+                ];
+                await app.StartAsync("sidecar", "env", args, SidecarCommand.Listening(), uid: ProxyUid);
+                // The one rule an init container would write (meshctl init-network): the application's TCP to the
+                // service ports goes to the sidecar, the sidecar's own does not.
+                await app.RunCheckedAsync(
+                    "iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-m", "multiport", "--dports", "8080,8081",
+                    "-m", "owner", "!", "--uid-owner", ProxyUid.ToString(CultureInfo.InvariantCulture), "-j", "REDIRECT", "--to-ports", ProxyPort.ToString(CultureInfo.InvariantCulture));
+                await app.RunCheckedAsync(
+                    "iptables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "--dport", ServicePort.ToString(CultureInfo.InvariantCulture), "-j", "REDIRECT", "--to-ports", "15006");
+                return new InterceptedMesh(app, peer, server, appServer, directory);
+            }
+            catch
+            {
+                if (server is not null)
+                {
+                    await server.DisposeAsync();
+                }
+
+                if (appServer is not null)
+                {
+                    await appServer.DisposeAsync();
+                }
+
+                await app.DisposeAsync();
+                await peer.DisposeAsync();
+                Directory.Delete(directory, recursive: true);
+                throw;
+            }
+        }
+
+        /// <summary>An HttpClient whose connections are made inside the application's namespace, by root (so redirected).</summary>
+        public HttpClient AppClient() => Client(App);
+
+        /// <summary>An HttpClient whose connections are made inside the peer's namespace.</summary>
+        public HttpClient PeerClient() => Client(Peer);
+
+        private static HttpClient Client(NetworkNamespace network) => new(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            ConnectCallback = async (context, cancel) =>
+            {
+                var socket = network.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    socket.NoDelay = true;
+                    await socket.ConnectAsync(context.DnsEndPoint, cancel);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        })
+        { Timeout = TimeSpan.FromSeconds(30) };
+
+        public async ValueTask DisposeAsync()
+        {
+            await _peerServer.DisposeAsync();
+            await _appServer.DisposeAsync();
+            await App.DisposeAsync();
+            await Peer.DisposeAsync();
+            Directory.Delete(_directory, recursive: true);
+        }
+
+        /// <summary>HTTP listeners inside <paramref name="network"/> (the peer's service on 8080 and orders on 9090, or the
+        /// application on 8080): each answers with its port, the path and, on 8080, the Host.</summary>
+        private static async Task<WebApplication> StartServerAsync(NetworkNamespace network, params int[] ports)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endPoint =>
+            {
+                var socket = network.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(endPoint);
+                return socket;
+            });
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                foreach (var port in ports)
+                {
+                    kestrel.Listen(IPAddress.Any, port);
+                }
+            });
+            var server = builder.Build();
+            server.Run(context =>
+            {
+                var port = context.Connection.LocalPort;
+                var what = port == ServicePort ? $" host={context.Request.Host}" : string.Empty;
+                return context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"{port} {context.Request.Path}{context.Request.QueryString}{what}"));
+            });
+            await server.StartAsync();
+            return server;
+        }
+    }
+}
