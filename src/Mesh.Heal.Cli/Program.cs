@@ -1,6 +1,7 @@
 using Mesh.Heal.Cli.Analyze;
 using Mesh.Heal.Cli.Control;
 using Mesh.Heal.Cli.Demo;
+using Mesh.Heal.Cli.Inject;
 
 const string Usage = """
     meshctl: the Mesh.Heal command line
@@ -52,6 +53,13 @@ const string Usage = """
           scaleUpStabilization, scaleDownStabilization }, "samples": [ { timestamp, load, replicas } ] } (correct,
           unneeded, late, premature, flap), and replays the load under the HPA algorithm with the policy in force and
           with the best policy found.
+      meshctl inject -f <file|-> [--only-annotated] [--image <image>] [--control-plane <grpc url>] [--token-secret meshheal-{service}-token]
+          Writes the manifest to stdout with the Mesh.Heal sidecar in every Deployment, StatefulSet, DaemonSet and Pod (and
+          List item): the meshheal-init container (meshctl init-network: the pod's TCP through the sidecar), the
+          meshheal-sidecar container, its state volume and the meshheal.io/injected annotation; like `linkerd inject`:
+          meshctl inject -f app.yaml | kubectl apply -f -. A template annotated or labelled meshheal.io/inject: disabled,
+          or already injected, is left as it is; with --only-annotated only those annotated meshheal.io/inject: enabled
+          are injected. Comments are not kept.
       meshctl help
     """;
 
@@ -70,10 +78,12 @@ switch (args[0])
 {
     case "analyze":
         return await AnalyzeCommands.RunAsync(args, Console.In, Console.Out, Console.Error);
+    case "inject":
+        return await InjectCommand.RunAsync(args, Console.In, Console.Out, Console.Error);
     case "demo" or "upstream":
         return await DemoLauncher.RunAsync(args, Console.Error, Environment.GetEnvironmentVariable);
 
     default:
-        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: {string.Join(", ", ControlCommands.Verbs)}, analyze, demo, upstream, help");
+        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: {string.Join(", ", ControlCommands.Verbs)}, analyze, inject, demo, upstream, help");
         return 2;
 }

@@ -165,7 +165,9 @@ public static class PodInjector
                     continue;
                 }
 
-                if (port["containerPort"] is not JsonValue value || !value.TryGetValue<int>(out var number) || number is < 1 or > 65535)
+                // A number parsed from JSON, read from YAML (a long) or built in code: its JSON text is the same.
+                if (port["containerPort"] is not JsonValue value || value.GetValueKind() != JsonValueKind.Number
+                    || !int.TryParse(value.ToJsonString(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535)
                 {
                     throw new InjectionException($"{field}[{p}].containerPort", "missing or not a port number; accepted: 1 to 65535");
                 }
