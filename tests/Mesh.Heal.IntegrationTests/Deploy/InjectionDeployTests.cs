@@ -1,5 +1,8 @@
 using System.Globalization;
 using Mesh.Heal.Cli.Inject;
+using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Injection;
+using Microsoft.AspNetCore.Routing;
 
 namespace Mesh.Heal.IntegrationTests.Deploy;
 
@@ -10,6 +13,46 @@ public class InjectionDeployTests
 {
     /// <summary>The example workload with no sidecar, the README's <c>meshctl inject</c> example.</summary>
     public const string PlainExample = "example-orders-plain.yaml";
+
+    /// <summary>The mutating admission webhook's configuration.</summary>
+    public const string Webhook = "injector-webhook.yaml";
+
+    [Theory]
+    [MemberData(nameof(DeployTests.ControlPlanes), MemberType = typeof(DeployTests))]
+    public void Webhook_CallsAPathTheControlPlaneServes_OnItsHttpListener_ForLabelledNamespacesOnly(string controlPlane)
+    {
+        var all = Manifests.Kubernetes(controlPlane, Webhook);
+        var hook = all.Single(d => d.Get("kind")?.Text == "MutatingWebhookConfiguration")["webhooks"].Items.Single();
+        Assert.Equal(["v1"], hook["admissionReviewVersions"].Items.Select(v => v.Text));
+        Assert.Equal("None", hook["sideEffects"].Text);
+        Assert.Equal("Ignore", hook["failurePolicy"].Text);
+        Assert.Equal("enabled", hook["namespaceSelector"]["matchLabels"]["meshheal.io/inject"].Text);
+        var exclusion = hook["objectSelector"]["matchExpressions"].Items.Single();
+        Assert.Equal(("meshheal.io/inject", "NotIn", "disabled"), (exclusion["key"].Text, exclusion["operator"].Text, exclusion["values"].Items.Single().Text));
+        var rule = hook["rules"].Items.Single();
+        Assert.Equal(["pods"], rule["resources"].Items.Select(r => r.Text));
+        Assert.Equal([string.Empty], rule["apiGroups"].Items.Select(r => r.Text));
+
+        // The Service and port reach the control plane container's HTTP listener.
+        var target = hook["clientConfig"]["service"];
+        var service = all.Single(d => d.Get("kind")?.Text == "Service" && d["metadata"]["name"].Text == target["name"].Text && d["metadata"].Get("namespace")?.Text == target["namespace"].Text);
+        var port = service["spec"]["ports"].Items.Single(p => p["port"].Text == target["port"].Text);
+        var cp = all.Single(d => d.Get("kind")?.Text == "Deployment" && d["metadata"]["name"].Text == "meshheal-control-plane");
+        Assert.All(service["spec"]["selector"].Entries, s => Assert.Equal(s.Value.Text, cp["spec"]["template"]["metadata"]["labels"][s.Key].Text));
+        Assert.False(service["spec"].Get("clusterIP")?.Text == "None", "the API server calls a webhook through the Service's cluster IP: it is not headless");
+        var container = cp["spec"]["template"]["spec"]["containers"].Items.Single(c => c["name"].Text == "control-plane");
+        var httpUrl = container["env"].Items.Single(e => e["name"].Text == "ControlPlane__HttpUrl")["value"].Text;
+        var containerPort = container["ports"].Items.Single(p => p["name"].Text == port["targetPort"].Text)["containerPort"].Text;
+        Assert.Equal(new Uri(httpUrl.Replace("://*", "://0.0.0.0", StringComparison.Ordinal)).Port.ToString(CultureInfo.InvariantCulture), containerPort);
+
+        // The path is one the control plane maps, for POST.
+        Assert.Equal(InjectionEndpoints.Path, target["path"].Text);
+        using var app = ControlPlaneHost.Build(["--ControlPlane:GrpcUrl=http://127.0.0.1:0", "--ControlPlane:HttpUrl=http://127.0.0.1:0",
+            "--ControlPlane:StorePath=" + Path.Combine(Directory.CreateTempSubdirectory("meshheal-webhook-").FullName, "cp.db")]);
+        var routes = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>();
+        Assert.Contains(routes, r => r.RoutePattern.RawText == target["path"].Text
+            && r.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods.Contains("POST") == true);
+    }
 
     [Theory]
     [MemberData(nameof(DeployTests.ControlPlanes), MemberType = typeof(DeployTests))]
