@@ -1,6 +1,7 @@
 using Mesh.Heal.Cli.Analyze;
 using Mesh.Heal.Cli.Control;
 using Mesh.Heal.Cli.Demo;
+using Mesh.Heal.Cli.Inject;
 using Mesh.Heal.Cli.Network;
 
 const string Usage = """
@@ -60,6 +61,13 @@ const string Usage = """
           Debian's iptables): nat chains MESHHEAL_OUTPUT and MESHHEAL_PREROUTING send outbound TCP (except the proxy uid's,
           loopback and the excluded ports) to the sidecar's outbound port and TCP arriving for the service ports to its
           inbound port. Idempotent; --remove deletes only its own jumps and chains; --dry-run prints the iptables commands.
+      meshctl inject -f <file|-> [--only-annotated] [--image <image>] [--control-plane <grpc url>] [--token-secret meshheal-{service}-token]
+          Writes the manifest to stdout with the Mesh.Heal sidecar in every Deployment, StatefulSet, DaemonSet and Pod (and
+          List item): the meshheal-init container (meshctl init-network: the pod's TCP through the sidecar), the
+          meshheal-sidecar container, its state volume and the meshheal.io/injected annotation; like `linkerd inject`:
+          meshctl inject -f app.yaml | kubectl apply -f -. A template annotated or labelled meshheal.io/inject: disabled,
+          or already injected, is left as it is; with --only-annotated only those annotated meshheal.io/inject: enabled
+          are injected. Comments are not kept.
       meshctl help
     """;
 
@@ -80,10 +88,12 @@ switch (args[0])
         return await AnalyzeCommands.RunAsync(args, Console.In, Console.Out, Console.Error);
     case "init-network":
         return await InitNetworkCommand.RunAsync(args, Console.Out, Console.Error, new IptablesRunner());
+    case "inject":
+        return await InjectCommand.RunAsync(args, Console.In, Console.Out, Console.Error);
     case "demo" or "upstream":
         return await DemoLauncher.RunAsync(args, Console.Error, Environment.GetEnvironmentVariable);
 
     default:
-        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: {string.Join(", ", ControlCommands.Verbs)}, analyze, demo, upstream, init-network, help");
+        await Console.Error.WriteLineAsync($"meshctl: unknown command '{args[0]}'; accepted: {string.Join(", ", ControlCommands.Verbs)}, analyze, init-network, inject, demo, upstream, help");
         return 2;
 }

@@ -4,6 +4,7 @@ using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Dashboard;
 using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Healing;
+using Mesh.Heal.ControlPlane.Injection;
 using Mesh.Heal.ControlPlane.Hosting.Internal;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Logs;
@@ -61,6 +62,7 @@ public static partial class ControlPlaneHost
         app.MapHealthChecks("/healthz");
         app.MapPrometheusScrapingEndpoint();
         app.MapMeshHealDashboard();
+        app.MapMeshHealInjection();
         return app;
     }
 
@@ -81,6 +83,7 @@ public static partial class ControlPlaneHost
         services.AddMeshHealGit();
         services.AddMeshHealHealing();
         services.AddMeshHealDashboard();
+        services.AddMeshHealInjection();
         return services;
     }
 

@@ -264,7 +264,7 @@ public class DeployTests
     [Fact]
     public void EveryManifest_IsAControlPlaneOrTheExample_SoTheTestsAboveCheckIt()
     {
-        string[] checkedFiles = [.. ((IEnumerable<object[]>)ControlPlanes).Select(row => (string)row[0]), Example];
+        string[] checkedFiles = [.. ((IEnumerable<object[]>)ControlPlanes).Select(row => (string)row[0]), Example, InjectionDeployTests.PlainExample, InjectionDeployTests.Webhook];
 
         Assert.Equal(checkedFiles.Order(StringComparer.Ordinal), Manifests.KubernetesFiles());
     }
