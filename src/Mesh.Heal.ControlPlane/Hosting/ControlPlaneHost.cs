@@ -5,6 +5,7 @@ using Mesh.Heal.ControlPlane.Dashboard;
 using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Healing;
 using Mesh.Heal.ControlPlane.Hosting.Internal;
+using Mesh.Heal.ControlPlane.Identity;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Policies;
@@ -81,6 +82,7 @@ public static partial class ControlPlaneHost
         services.AddMeshHealGit();
         services.AddMeshHealHealing();
         services.AddMeshHealDashboard();
+        services.AddMeshHealIdentity();
         return services;
     }
 

@@ -24,6 +24,7 @@ internal static class ControlPlaneSections
     public const string Store = Host + ":Store";
     public const string Ha = Host + ":Ha";
     public const string Dashboard = Host + ":Dashboard";
+    public const string Identity = Host + ":Identity";
 
     /// <summary>Every options class and the section it is bound to; registration takes the section from here.</summary>
     public static readonly IReadOnlyDictionary<Type, string> ByType = new Dictionary<Type, string>
@@ -41,5 +42,6 @@ internal static class ControlPlaneSections
         [typeof(StoreOptions)] = Store,
         [typeof(HaOptions)] = Ha,
         [typeof(Dashboard.DashboardOptions)] = Dashboard,
+        [typeof(ControlPlane.Identity.IdentityOptions)] = Identity,
     };
 }
