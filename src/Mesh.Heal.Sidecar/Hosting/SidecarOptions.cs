@@ -66,4 +66,7 @@ public sealed class SidecarOptions
 
     /// <summary>The process id of the service this sidecar fronts, whose resources are reported too. Default none.</summary>
     public int? ServicePid { get; set; }
+
+    /// <summary>The sidecar's service identity: a certificate from the control plane's CA. Default off.</summary>
+    public Identity.SidecarIdentityOptions Identity { get; set; } = new();
 }

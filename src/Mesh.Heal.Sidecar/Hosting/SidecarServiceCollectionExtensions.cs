@@ -1,5 +1,6 @@
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Forwarding.Internal;
+using Mesh.Heal.Sidecar.Identity;
 using Mesh.Heal.Sidecar.OutlierDetection.Internal;
 using Mesh.Heal.Sidecar.PolicySync;
 using Mesh.Heal.Sidecar.PolicySync.Internal;
@@ -28,6 +29,7 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton<PolicySnapshotApplier>();
         services.TryAddSingleton<TelemetryReportBuilder>();
         services.TryAddSingleton(static sp => new StreamReconnect(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<SidecarIdentity>();
         services.AddHostedService<PolicySyncClient>();
         services.AddHostedService<TelemetryReporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, ConsecutiveFailuresPolicy>());

@@ -95,6 +95,11 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
             errors.Add(new PolicyError("Sidecar:Instance", "is empty; accepted: a name unique per sidecar, such as the pod name"));
         }
 
+        if (options.Identity.Enabled && urls.Length == 0)
+        {
+            errors.Add(new PolicyError("Sidecar:Identity:Enabled", "is true but Sidecar:ControlPlaneUrl is not set; accepted: an identity with a control plane to issue it, or false"));
+        }
+
         return errors;
     }
 
