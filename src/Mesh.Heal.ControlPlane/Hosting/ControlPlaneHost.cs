@@ -4,8 +4,9 @@ using Mesh.Heal.ControlPlane.Capacity;
 using Mesh.Heal.ControlPlane.Dashboard;
 using Mesh.Heal.ControlPlane.Git;
 using Mesh.Heal.ControlPlane.Healing;
-using Mesh.Heal.ControlPlane.Injection;
 using Mesh.Heal.ControlPlane.Hosting.Internal;
+using Mesh.Heal.ControlPlane.Identity;
+using Mesh.Heal.ControlPlane.Injection;
 using Mesh.Heal.ControlPlane.Kubernetes;
 using Mesh.Heal.ControlPlane.Logs;
 using Mesh.Heal.ControlPlane.Policies;
@@ -84,6 +85,7 @@ public static partial class ControlPlaneHost
         services.AddMeshHealHealing();
         services.AddMeshHealDashboard();
         services.AddMeshHealInjection();
+        services.AddMeshHealIdentity();
         return services;
     }
 

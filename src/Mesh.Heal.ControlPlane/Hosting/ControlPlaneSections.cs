@@ -25,6 +25,7 @@ internal static class ControlPlaneSections
     public const string Ha = Host + ":Ha";
     public const string Dashboard = Host + ":Dashboard";
     public const string Injection = Host + ":Injection";
+    public const string Identity = Host + ":Identity";
 
     /// <summary>Every options class and the section it is bound to; registration takes the section from here.</summary>
     public static readonly IReadOnlyDictionary<Type, string> ByType = new Dictionary<Type, string>
@@ -43,5 +44,6 @@ internal static class ControlPlaneSections
         [typeof(HaOptions)] = Ha,
         [typeof(Dashboard.DashboardOptions)] = Dashboard,
         [typeof(Mesh.Heal.Injection.InjectionOptions)] = Injection,
+        [typeof(ControlPlane.Identity.IdentityOptions)] = Identity,
     };
 }

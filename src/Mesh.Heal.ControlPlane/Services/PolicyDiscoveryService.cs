@@ -1,6 +1,8 @@
 using Grpc.Core;
 using Mesh.Heal.ControlPlane.Auth;
+using Google.Protobuf.WellKnownTypes;
 using Mesh.Heal.ControlPlane.Hosting;
+using Mesh.Heal.ControlPlane.Identity;
 using Mesh.Heal.ControlPlane.Policies;
 using Mesh.Heal.ControlPlane.Store;
 using Mesh.Heal.ControlPlane.Telemetry;
@@ -8,9 +10,16 @@ using Wire = Mesh.Heal.Protocol.V1;
 
 namespace Mesh.Heal.ControlPlane.Services;
 
-/// <summary>The sidecars' policy streams: the newest snapshot on connect and after every change; ACKs and NACKs recorded.</summary>
+/// <summary>The sidecars' policy streams: the newest snapshot on connect and after every change; ACKs and NACKs recorded;
+/// certificate requests answered with a certificate for the stream's service.</summary>
+/// <remarks>
+/// A certificate answer is a snapshot with the certificate and no policy, its version the last one sent; it is not marked
+/// sent, so it leaves the policy's nonce and ACK bookkeeping as they were (an answer naming it counts as stale). Writes to
+/// the stream (policy pushes and certificates) take turns on one lock.
+/// </remarks>
 internal sealed partial class PolicyDiscoveryService(
-    PolicyDistributor distributor, MeshStore store, PolicyAnswerWriter answers, ControlPlaneMetrics metrics, IHostApplicationLifetime lifetime, ILogger<PolicyDiscoveryService> logger)
+    PolicyDistributor distributor, MeshStore store, PolicyAnswerWriter answers, CertificateAuthority authority, ControlPlaneMetrics metrics,
+    IHostApplicationLifetime lifetime, ILogger<PolicyDiscoveryService> logger)
     : Wire.PolicyDiscovery.PolicyDiscoveryBase
 {
     public override async Task Stream(
@@ -24,7 +33,8 @@ internal sealed partial class PolicyDiscoveryService(
             return;
         }
 
-        var identity = requestStream.Current.Identity;
+        var first = requestStream.Current;
+        var identity = first.Identity;
         if (TelemetryValidator.IdentityError(identity) is { } error)
         {
             metrics.Rejected("policy_stream_identity");
@@ -54,14 +64,27 @@ internal sealed partial class PolicyDiscoveryService(
         using var replaced = CancellationTokenSource.CreateLinkedTokenSource(cancel, session.Replaced);
         cancel = replaced.Token;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var writing = new SemaphoreSlim(1, 1);
+        var actor = AuthInterceptor.Actor(context);
         Task writer = Task.CompletedTask;
         try
         {
             // Headers now tell the sidecar the stream is accepted, even before a policy exists for its service.
             await context.WriteResponseHeadersAsync([]);
-            writer = WriteAsync(session, responseStream, stop.Token);
+            writer = WriteAsync(session, responseStream, writing, stop.Token);
+            if (first.CertificateRequest is { } firstCsr)
+            {
+                await IssueAsync(session, firstCsr, actor, responseStream, writing, cancel);
+            }
+
             while (await requestStream.MoveNext(cancel))
             {
+                if (requestStream.Current.CertificateRequest is { } csr)
+                {
+                    await IssueAsync(session, csr, actor, responseStream, writing, cancel);
+                    continue;
+                }
+
                 Answer(session, requestStream.Current);
             }
         }
@@ -107,16 +130,62 @@ internal sealed partial class PolicyDiscoveryService(
         metrics.Answer("ack");
     }
 
-    private static async Task WriteAsync(PolicySession session, IServerStreamWriter<Wire.PolicySnapshot> stream, CancellationToken cancel)
+    /// <summary>Signs <paramref name="request"/> for the stream's service and sends the certificate, or why it was refused.</summary>
+    private async Task IssueAsync(
+        PolicySession session, Wire.CertificateRequest request, string actor, IServerStreamWriter<Wire.PolicySnapshot> stream, SemaphoreSlim writing, CancellationToken cancel)
+    {
+        var answer = new Wire.IssuedCertificate();
+        if (!authority.Enabled)
+        {
+            answer.Error = "the control plane issues no certificates; accepted: ControlPlane:Identity:Enabled=true on the control plane";
+            metrics.Rejected("certificate_disabled");
+        }
+        else
+        {
+            try
+            {
+                var issued = authority.Issue(session.Service, request.Csr.Span, actor);
+                answer.CertificateChainPem = issued.CertificatePem;
+                answer.TrustBundlePem = issued.TrustBundlePem;
+                answer.NotAfter = Timestamp.FromDateTimeOffset(issued.NotAfter);
+            }
+            catch (CertificateRequestException ex)
+            {
+                answer.Error = ex.Message;
+                metrics.Rejected("certificate_request");
+            }
+        }
+
+        await writing.WaitAsync(cancel);
+        try
+        {
+            await stream.WriteAsync(
+                new Wire.PolicySnapshot { Version = session.SentVersion, Nonce = Guid.NewGuid().ToString("N"), Service = session.Service, Certificate = answer }, cancel);
+        }
+        finally
+        {
+            writing.Release();
+        }
+    }
+
+    private static async Task WriteAsync(PolicySession session, IServerStreamWriter<Wire.PolicySnapshot> stream, SemaphoreSlim writing, CancellationToken cancel)
     {
         try
         {
             await foreach (var snapshot in session.Pending.ReadAllAsync(cancel))
             {
-                var nonce = Guid.NewGuid().ToString("N");
-                session.MarkSent(snapshot.Version, nonce);
-                await stream.WriteAsync(
-                    new Wire.PolicySnapshot { Version = snapshot.Version, Nonce = nonce, Service = snapshot.Service, Policy = snapshot.Policy }, cancel);
+                await writing.WaitAsync(cancel);
+                try
+                {
+                    var nonce = Guid.NewGuid().ToString("N");
+                    session.MarkSent(snapshot.Version, nonce);
+                    await stream.WriteAsync(
+                        new Wire.PolicySnapshot { Version = snapshot.Version, Nonce = nonce, Service = snapshot.Service, Policy = snapshot.Policy }, cancel);
+                }
+                finally
+                {
+                    writing.Release();
+                }
             }
         }
         catch (OperationCanceledException)

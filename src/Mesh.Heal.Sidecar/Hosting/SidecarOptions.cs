@@ -80,4 +80,6 @@ public sealed class SidecarOptions
     /// <summary>Where inbound requests go: the application, such as <c>http://127.0.0.1:8080</c>.</summary>
     /// <remarks>Default none; required with <see cref="InboundListenUrl"/>. The caller's Host is kept.</remarks>
     public string? InboundTarget { get; set; }
+    /// <summary>The sidecar's service identity: a certificate from the control plane's CA. Default off.</summary>
+    public Identity.SidecarIdentityOptions Identity { get; set; } = new();
 }

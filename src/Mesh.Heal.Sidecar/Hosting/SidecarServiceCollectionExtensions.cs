@@ -1,5 +1,6 @@
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Forwarding.Internal;
+using Mesh.Heal.Sidecar.Identity;
 using Mesh.Heal.Sidecar.Interception.Internal;
 using Mesh.Heal.Sidecar.OutlierDetection.Internal;
 using Mesh.Heal.Sidecar.PolicySync;
@@ -32,6 +33,7 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton<TelemetryReportBuilder>();
         services.TryAddSingleton(static sp => new StreamReconnect(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<DirectForwarder>();
+        services.TryAddSingleton<SidecarIdentity>();
         services.AddHostedService<PolicySyncClient>();
         services.AddHostedService<TelemetryReporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, ConsecutiveFailuresPolicy>());

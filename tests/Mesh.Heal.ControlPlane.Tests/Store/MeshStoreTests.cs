@@ -12,7 +12,7 @@ public abstract class MeshStoreTests
     public async Task Open_RunsMigrationsOnce_AndAReopenKeepsEverything()
     {
         var test = await OpenAsync();
-        Assert.Equal(4, test.Store.SchemaVersion);
+        Assert.Equal(5, test.Store.SchemaVersion);
         test.Store.AddPolicy("orders", "{}", "service: orders", "api", "alice");
         test.Store.SidecarConnected("orders", "orders-1", "zone-a", "1.0", "c1");
         test.Store.RecordAnswers([new PolicyAnswer("orders", "orders-1", 1, "n1", null, test.Time.GetUtcNow())]);
@@ -20,7 +20,7 @@ public abstract class MeshStoreTests
 
         using var reopened = test.Reopen();
 
-        Assert.Equal(4, reopened.Store.SchemaVersion);
+        Assert.Equal(5, reopened.Store.SchemaVersion);
         Assert.Equal(1, reopened.Store.Policy("orders")!.Version);
         var sidecar = Assert.Single(reopened.Store.Sidecars("orders"));
         Assert.False(sidecar.Connected);

@@ -22,7 +22,7 @@ public abstract class ReplicaHistoryStoreTests
     {
         using var test = await OpenVersion3Async();
 
-        Assert.Equal(4, test.Store.SchemaVersion);
+        Assert.Equal(5, test.Store.SchemaVersion);
         Assert.Equal(3, test.Store.Policy("orders")!.Version);
         Assert.Equal("orders-1", Assert.Single(test.Store.Sidecars()).Instance);
         test.Store.AddReplicaSamples([new ReplicaMinute("orders", Minute, 3, "sidecars", null, null, "")]);

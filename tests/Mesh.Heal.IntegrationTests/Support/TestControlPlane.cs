@@ -15,12 +15,14 @@ internal sealed class TestControlPlane : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly GrpcChannel _channel;
     private readonly string[] _args;
+    private readonly Action<WebApplicationBuilder>? _configure;
     private bool _stopped;
 
-    private TestControlPlane(WebApplication app, string directory, string[] args)
+    private TestControlPlane(WebApplication app, string directory, string[] args, Action<WebApplicationBuilder>? configure)
     {
         _app = app;
         _args = args;
+        _configure = configure;
         Directory = directory;
         var endpoints = app.Services.GetRequiredService<ControlPlaneEndpoints>();
         GrpcUri = endpoints.GrpcUri;
@@ -45,10 +47,14 @@ internal sealed class TestControlPlane : IAsyncDisposable
     public MeshStore Store => _app.Services.GetRequiredService<MeshStore>();
 
     public static Task<TestControlPlane> StartAsync(params string[] args) =>
-        StartAsync(System.IO.Directory.CreateTempSubdirectory("meshheal-cp-").FullName, 0, 0, args);
+        StartAsync(System.IO.Directory.CreateTempSubdirectory("meshheal-cp-").FullName, 0, 0, args, configure: null);
+
+    /// <summary>Starts a control plane whose builder <paramref name="configure"/> adds to (a fake clock).</summary>
+    public static Task<TestControlPlane> StartAsync(Action<WebApplicationBuilder> configure, params string[] args) =>
+        StartAsync(System.IO.Directory.CreateTempSubdirectory("meshheal-cp-").FullName, 0, 0, args, configure);
 
     /// <summary>Starts a control plane on the same ports and the same store as this one (after <see cref="StopAsync"/>).</summary>
-    public Task<TestControlPlane> RestartAsync() => StartAsync(Directory, GrpcUri.Port, HttpUri.Port, _args);
+    public Task<TestControlPlane> RestartAsync() => StartAsync(Directory, GrpcUri.Port, HttpUri.Port, _args, _configure);
 
     /// <summary>Stops the host: every stream to it ends, as when the process goes away.</summary>
     public async Task StopAsync()
@@ -96,15 +102,19 @@ internal sealed class TestControlPlane : IAsyncDisposable
         await StopAsync();
     }
 
-    private static async Task<TestControlPlane> StartAsync(string directory, int grpcPort, int httpPort, string[] args)
+    private static async Task<TestControlPlane> StartAsync(string directory, int grpcPort, int httpPort, string[] args, Action<WebApplicationBuilder>? configure)
     {
         var app = ControlPlaneHost.Build(
             [
                 $"--ControlPlane:GrpcUrl=http://127.0.0.1:{grpcPort}", $"--ControlPlane:HttpUrl=http://127.0.0.1:{httpPort}",
                 "--ControlPlane:StorePath=" + Path.Combine(directory, "controlplane.db"), .. args,
             ],
-            builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+            builder =>
+            {
+                builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                configure?.Invoke(builder);
+            });
         await app.StartAsync();
-        return new TestControlPlane(app, directory, args);
+        return new TestControlPlane(app, directory, args, configure);
     }
 }

@@ -98,4 +98,15 @@ public class SidecarOptionsValidatorTests
         Assert.Equal(field, Assert.Single(ex.Errors).Field);
         Assert.Contains(field + ": ", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Validate_IdentityWithoutAControlPlane_NamesTheSetting()
+    {
+        var errors = SidecarOptionsValidator.Check(new SidecarOptions { Identity = { Enabled = true } });
+
+        Assert.Equal(
+            "Sidecar:Identity:Enabled: is true but Sidecar:ControlPlaneUrl is not set; accepted: an identity with a control plane to issue it, or false",
+            Assert.Single(errors).ToString());
+        Assert.Empty(SidecarOptionsValidator.Check(new SidecarOptions { Identity = { Enabled = true }, ControlPlaneUrl = "http://127.0.0.1:15010" }));
+    }
 }

@@ -174,5 +174,12 @@ internal static class PostgresMigrations
             PRIMARY KEY (service, minute));
         CREATE INDEX replica_history_by_minute ON replica_history (minute);
         """,
+        """
+        CREATE TABLE ca_roots (
+            name TEXT PRIMARY KEY,
+            certificate_pem TEXT NOT NULL,
+            key_pem TEXT NOT NULL,
+            created_at BIGINT NOT NULL);
+        """,
     ];
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Policy;
 using Mesh.Heal.Sidecar.Hosting;
+using Mesh.Heal.Sidecar.Identity;
 using Mesh.Heal.Sidecar.PolicySync;
 using Mesh.Heal.Sidecar.Resilience.Internal;
 using Microsoft.Extensions.Options;
@@ -46,6 +47,28 @@ internal static class AdminEndpoints
         return context.Response.WriteAsync(body);
     }
 
+    private static void WriteIdentity(Utf8JsonWriter json, SidecarIdentity identity)
+    {
+        var current = identity.Current;
+        json.WriteStartObject("identity");
+        json.WriteBoolean("enabled", identity.Enabled);
+        json.WriteString("identity", current?.Identity);
+        if (current is null)
+        {
+            json.WriteNull("notAfter");
+            json.WriteNull("renewAt");
+        }
+        else
+        {
+            json.WriteString("notAfter", current.NotAfter);
+            json.WriteString("renewAt", current.RenewAt);
+        }
+
+        json.WriteNumber("issued", identity.Issued);
+        json.WriteString("lastError", identity.LastError);
+        json.WriteEndObject();
+    }
+
     private static async Task StateAsync(HttpContext context)
     {
         var services = context.RequestServices;
@@ -76,6 +99,7 @@ internal static class AdminEndpoints
         json.WriteNumber("lastNackVersion", controlPlane.LastNackVersion);
         json.WriteString("lastNackReason", controlPlane.LastNackReason);
         json.WriteEndObject();
+        WriteIdentity(json, services.GetRequiredService<SidecarIdentity>());
         json.WriteStartObject("clusters");
         foreach (var clusterState in lookup.GetClusters().OrderBy(c => c.ClusterId, StringComparer.Ordinal))
         {

@@ -96,6 +96,12 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         }
 
         CheckInbound(options, errors);
+
+        if (options.Identity.Enabled && urls.Length == 0)
+        {
+            errors.Add(new PolicyError("Sidecar:Identity:Enabled", "is true but Sidecar:ControlPlaneUrl is not set; accepted: an identity with a control plane to issue it, or false"));
+        }
+
         return errors;
     }
 

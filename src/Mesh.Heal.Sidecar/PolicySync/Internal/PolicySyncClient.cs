@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Mesh.Heal.Policy;
+using Mesh.Heal.Sidecar.Identity;
 using Mesh.Heal.Sidecar.Resilience.Internal;
 using Wire = Mesh.Heal.Protocol.V1;
 
@@ -10,11 +11,12 @@ namespace Mesh.Heal.Sidecar.PolicySync.Internal;
 /// The first request names this sidecar and the version it runs (a control-plane or last-known-good version, or 0).
 /// When the stream fails or ends it moves to the control plane's next address, at once unless every address failed in a row
 /// (<see cref="StreamReconnect"/>'s backoff); the policy in force keeps running meanwhile, and the backoff starts over once a
-/// stream is accepted.
+/// stream is accepted. With an identity (<see cref="SidecarIdentity"/>), each accepted stream also carries its certificate
+/// requests; a snapshot carrying only a certificate goes to the identity and is not answered, so the policy's ACKs are untouched.
 /// </remarks>
 internal sealed partial class PolicySyncClient(
     ControlPlaneConnection connection, PolicySnapshotApplier applier, ClusterResilienceRegistry registry, ControlPlaneStatus status,
-    StreamReconnect reconnect, ILogger<PolicySyncClient> logger) : BackgroundService
+    StreamReconnect reconnect, SidecarIdentity identity, ILogger<PolicySyncClient> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -45,9 +47,51 @@ internal sealed partial class PolicySyncClient(
         status.OnConnected(connection.Url(address), connection.Endpoint(address));
         onAccepted();
         LogConnected(logger, connection.Url(address), connection.Endpoint(address) ?? "?");
-        await foreach (var snapshot in call.ResponseStream.ReadAllAsync(stoppingToken))
+
+        // The stream's writes take turns: ACKs here, certificate requests from the identity's loop.
+        using var writing = new SemaphoreSlim(1, 1);
+        using var streamEnded = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var certificates = identity.Enabled ? identity.RunAsync((request, cancel) => SendAsync(call, writing, request, cancel), streamEnded.Token) : Task.CompletedTask;
+        try
         {
-            await call.RequestStream.WriteAsync(applier.Apply(snapshot), stoppingToken);
+            await foreach (var snapshot in call.ResponseStream.ReadAllAsync(stoppingToken))
+            {
+                if (snapshot.Certificate is { } certificate)
+                {
+                    identity.OnAnswer(certificate);
+                    if (snapshot.Policy is null)
+                    {
+                        continue;
+                    }
+                }
+
+                await SendAsync(call, writing, applier.Apply(snapshot), stoppingToken);
+            }
+        }
+        finally
+        {
+            await streamEnded.CancelAsync();
+            try
+            {
+                await certificates;
+            }
+            catch (Exception) when (streamEnded.IsCancellationRequested)
+            {
+                // The identity's loop ends with its stream (cancelled, or its write failed on the broken stream); the next stream runs it again.
+            }
+        }
+    }
+
+    private static async Task SendAsync(AsyncDuplexStreamingCall<Wire.PolicyRequest, Wire.PolicySnapshot> call, SemaphoreSlim writing, Wire.PolicyRequest request, CancellationToken cancel)
+    {
+        await writing.WaitAsync(cancel);
+        try
+        {
+            await call.RequestStream.WriteAsync(request, cancel);
+        }
+        finally
+        {
+            writing.Release();
         }
     }
 

@@ -118,7 +118,8 @@ internal sealed class StreamReconnect
     }
 
     /// <summary>The backoff wait after <paramref name="waits"/> waits since the last accepted stream (0 for the first).</summary>
-    private TimeSpan Delay(int waits)
+    /// <remarks>Also the wait between retries of other requests made on an open stream (a refused certificate request).</remarks>
+    public TimeSpan Delay(int waits)
     {
         var ceiling = Math.Min(Max.TotalMilliseconds, Initial.TotalMilliseconds * Math.Pow(2, Math.Min(waits, 30)));
         return TimeSpan.FromMilliseconds(ceiling * (0.5 + (0.5 * _random())));
