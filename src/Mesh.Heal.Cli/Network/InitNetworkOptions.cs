@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mesh.Heal.Interception;
 
 namespace Mesh.Heal.Cli.Network;
 

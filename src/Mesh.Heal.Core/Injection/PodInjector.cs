@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mesh.Heal.Injection.Internal;
+using Mesh.Heal.Interception;
 
 namespace Mesh.Heal.Injection;
 
@@ -188,11 +189,11 @@ public static class PodInjector
         ["image"] = options.Image,
         ["args"] = Array(
             "meshctl", "init-network",
-            "--proxy-uid", Number(InjectionConstants.ProxyUid),
-            "--outbound-port", Number(InjectionConstants.OutboundPort),
-            "--inbound-port", Number(InjectionConstants.InboundPort),
+            "--proxy-uid", Number(InterceptionDefaults.ProxyUid),
+            "--outbound-port", Number(InterceptionDefaults.OutboundPort),
+            "--inbound-port", Number(InterceptionDefaults.InboundPort),
             "--service-ports", string.Join(',', ports.Select(Number)),
-            "--exclude-ports", InjectionConstants.ExcludedPorts),
+            "--exclude-ports", string.Join(',', InterceptionDefaults.ExcludedPorts.Select(Number))),
         ["securityContext"] = new JsonObject
         {
             ["runAsUser"] = 0,
@@ -208,14 +209,14 @@ public static class PodInjector
         ["args"] = Array("sidecar"),
         ["securityContext"] = new JsonObject
         {
-            ["runAsUser"] = InjectionConstants.ProxyUid,
+            ["runAsUser"] = InterceptionDefaults.ProxyUid,
             ["runAsNonRoot"] = true,
             ["allowPrivilegeEscalation"] = false,
         },
         ["ports"] = new JsonArray(
-            new JsonObject { ["name"] = "meshheal-proxy", ["containerPort"] = InjectionConstants.OutboundPort },
-            new JsonObject { ["name"] = "meshheal-in", ["containerPort"] = InjectionConstants.InboundPort },
-            new JsonObject { ["name"] = "meshheal-admin", ["containerPort"] = InjectionConstants.AdminPort }),
+            new JsonObject { ["name"] = "meshheal-proxy", ["containerPort"] = InterceptionDefaults.OutboundPort },
+            new JsonObject { ["name"] = "meshheal-in", ["containerPort"] = InterceptionDefaults.InboundPort },
+            new JsonObject { ["name"] = "meshheal-admin", ["containerPort"] = InterceptionDefaults.AdminPort }),
         ["env"] = new JsonArray(
             Env("Sidecar__Service", service),
             new JsonObject
@@ -223,8 +224,8 @@ public static class PodInjector
                 ["name"] = "Sidecar__Instance",
                 ["valueFrom"] = new JsonObject { ["fieldRef"] = new JsonObject { ["fieldPath"] = "metadata.name" } },
             },
-            Env("Sidecar__ListenUrl", "http://127.0.0.1:" + Number(InjectionConstants.OutboundPort)),
-            Env("Sidecar__AdminUrl", "http://0.0.0.0:" + Number(InjectionConstants.AdminPort)),
+            Env("Sidecar__ListenUrl", "http://127.0.0.1:" + Number(InterceptionDefaults.OutboundPort)),
+            Env("Sidecar__AdminUrl", "http://0.0.0.0:" + Number(InterceptionDefaults.AdminPort)),
             Env("Sidecar__StateDirectory", InjectionConstants.StateDirectory),
             Env("Sidecar__ControlPlaneUrl", options.ControlPlaneUrl),
             new JsonObject
@@ -240,7 +241,7 @@ public static class PodInjector
                 },
             },
             Env("Sidecar__Interception__Enabled", "true"),
-            Env("Sidecar__InboundListenUrl", "http://0.0.0.0:" + Number(InjectionConstants.InboundPort)),
+            Env("Sidecar__InboundListenUrl", "http://0.0.0.0:" + Number(InterceptionDefaults.InboundPort)),
             Env("Sidecar__InboundTarget", "http://127.0.0.1:" + Number(appPort)),
             Env("Sidecar__Identity__Enabled", "true")),
         ["readinessProbe"] = Probe("/readyz", 5),

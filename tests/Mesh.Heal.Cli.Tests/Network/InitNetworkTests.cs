@@ -1,4 +1,7 @@
+using System.Text.Json.Nodes;
 using Mesh.Heal.Cli.Network;
+using Mesh.Heal.Injection;
+using Mesh.Heal.Interception;
 
 namespace Mesh.Heal.Cli.Tests.Network;
 
@@ -166,6 +169,31 @@ public class InitNetworkTests
         Assert.Equal(2, code);
         Assert.StartsWith("meshctl init-network: '--bogus' is not a flag of init-network; usage: meshctl init-network", error.ToString(), StringComparison.Ordinal);
         Assert.Empty(output.ToString());
+    }
+
+    [Fact]
+    public void Parse_TheInjectedInitContainersArgs_AgreesWithTheInjectedSidecarsListeners()
+    {
+        var template = JsonNode.Parse("""
+            { "metadata": { "labels": { "app": "orders" } },
+              "spec": { "containers": [ { "name": "app", "image": "orders:1", "ports": [ { "containerPort": 8080 } ] } ] } }
+            """)!.AsObject();
+        PodInjector.Inject(template, null, new InjectionOptions());
+        var args = template["spec"]!["initContainers"]![0]!["args"]!.AsArray().Select(a => (string)a!).ToList();
+        var sidecar = template["spec"]!["containers"]![1]!;
+        var env = sidecar["env"]!.AsArray().Where(e => e!["value"] is not null).ToDictionary(e => (string)e!["name"]!, e => (string)e!["value"]!);
+
+        Assert.Equal(["meshctl", "init-network"], args[..2]);
+        var options = Parse([.. args.Skip(2)]);
+
+        // What the init container redirects to is what the sidecar listens on, and the sidecar runs as the uid that is let through.
+        Assert.Equal((InterceptionDefaults.ProxyUid, InterceptionDefaults.OutboundPort, InterceptionDefaults.InboundPort), (options.ProxyUid, options.OutboundPort, options.InboundPort));
+        Assert.Equal(options.ProxyUid, (int)sidecar["securityContext"]!["runAsUser"]!);
+        Assert.EndsWith(":" + options.OutboundPort, env["Sidecar__ListenUrl"], StringComparison.Ordinal);
+        Assert.EndsWith(":" + options.InboundPort, env["Sidecar__InboundListenUrl"], StringComparison.Ordinal);
+        Assert.Contains(new Uri(env["Sidecar__AdminUrl"]).Port, options.ExcludedPorts);
+        Assert.Equal(InterceptionDefaults.ExcludedPorts, options.ExcludedPorts);
+        Assert.Equal([8080], options.ServicePorts);
     }
 
     private static InitNetworkOptions Parse(params string[] args) =>
