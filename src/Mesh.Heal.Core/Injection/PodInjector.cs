@@ -18,6 +18,9 @@ namespace Mesh.Heal.Injection;
 /// <c>app</c>, else the workload's name. A template with <c>meshheal.io/inject: disabled</c> (annotation or label), with
 /// the <c>meshheal.io/injected</c> annotation or with a <c>meshheal-sidecar</c> container is left as it is, so injecting
 /// twice changes nothing.</para>
+/// <para>With the annotation <c>meshheal.io/config: &lt;ConfigMap&gt;</c>, that ConfigMap's key <c>sidecar.json</c> is mounted
+/// (read-only, the directory, so that the sidecar sees the ConfigMap's updates) at <c>/etc/meshheal/sidecar.json</c> and the
+/// sidecar runs with <c>--config /etc/meshheal/sidecar.json</c>: its routes, clusters and local resilience policy.</para>
 /// </remarks>
 public static class PodInjector
 {
@@ -35,6 +38,9 @@ public static class PodInjector
 
     /// <summary>The name of the init container that installs the interception rules.</summary>
     public const string InitContainer = InjectionConstants.InitContainer;
+
+    /// <summary>The annotation naming a ConfigMap whose key <c>sidecar.json</c> is the sidecar's configuration file.</summary>
+    public const string ConfigAnnotation = InjectionConstants.ConfigAnnotation;
 
     /// <summary>Injects <paramref name="template"/> in place.</summary>
     /// <param name="template">The pod template (<c>metadata</c>, <c>spec</c>).</param>
@@ -93,6 +99,13 @@ public static class PodInjector
             throw new InjectionException("spec.containers[*].ports", "no TCP containerPort: the sidecar's inbound listener forwards to the app's first port; accepted: at least one containerPort");
         }
 
+        var configMap = Text(annotations, InjectionConstants.ConfigAnnotation, "metadata.annotations");
+        if (configMap is not null && !IsDns1123Subdomain(configMap))
+        {
+            throw new InjectionException($"metadata.annotations.{InjectionConstants.ConfigAnnotation}",
+                $"'{configMap}' is not a ConfigMap name; accepted: a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters)");
+        }
+
         var initContainers = spec["initContainers"] switch
         {
             null => null,
@@ -107,7 +120,7 @@ public static class PodInjector
 
         // Last, so that the workload's own init containers run before their traffic is redirected to a sidecar that is not up yet.
         initContainers.Add((JsonNode)InitContainerFor(options, ports));
-        containers.Add((JsonNode)SidecarFor(options, service, ports[0]));
+        containers.Add((JsonNode)SidecarFor(options, service, ports[0], configMap));
         var volumes = spec["volumes"] switch
         {
             null => null,
@@ -121,6 +134,18 @@ public static class PodInjector
         }
 
         volumes.Add((JsonNode)new JsonObject { ["name"] = InjectionConstants.StateVolume, ["emptyDir"] = new JsonObject() });
+        if (configMap is not null)
+        {
+            volumes.Add((JsonNode)new JsonObject
+            {
+                ["name"] = InjectionConstants.ConfigVolume,
+                ["configMap"] = new JsonObject
+                {
+                    ["name"] = configMap,
+                    ["items"] = new JsonArray(new JsonObject { ["key"] = InjectionConstants.ConfigKey, ["path"] = InjectionConstants.ConfigKey }),
+                },
+            });
+        }
 
         if (metadata is null)
         {
@@ -202,11 +227,11 @@ public static class PodInjector
         },
     };
 
-    private static JsonObject SidecarFor(InjectionOptions options, string service, int appPort) => new()
+    private static JsonObject SidecarFor(InjectionOptions options, string service, int appPort, string? configMap) => new()
     {
         ["name"] = InjectionConstants.SidecarContainer,
         ["image"] = options.Image,
-        ["args"] = Array("sidecar"),
+        ["args"] = configMap is null ? Array("sidecar") : Array("sidecar", "--config", InjectionConstants.ConfigPath),
         ["securityContext"] = new JsonObject
         {
             ["runAsUser"] = InterceptionDefaults.ProxyUid,
@@ -241,7 +266,7 @@ public static class PodInjector
                 },
             },
             Env("Sidecar__Interception__Enabled", "true"),
-            Env("Sidecar__InboundListenUrl", "http://0.0.0.0:" + Number(InterceptionDefaults.InboundPort)),
+            Env("Sidecar__InboundListenUrl", "https://0.0.0.0:" + Number(InterceptionDefaults.InboundPort)),
             Env("Sidecar__InboundTarget", "http://127.0.0.1:" + Number(appPort)),
             Env("Sidecar__Identity__Enabled", "true")),
         ["readinessProbe"] = Probe("/readyz", 5),
@@ -251,8 +276,40 @@ public static class PodInjector
             ["requests"] = new JsonObject { ["cpu"] = "50m", ["memory"] = "64Mi" },
             ["limits"] = new JsonObject { ["memory"] = "256Mi" },
         },
-        ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = InjectionConstants.StateVolume, ["mountPath"] = InjectionConstants.StateDirectory }),
+        ["volumeMounts"] = configMap is null
+            ? new JsonArray(StateMount())
+            : new JsonArray(StateMount(), new JsonObject { ["name"] = InjectionConstants.ConfigVolume, ["mountPath"] = InjectionConstants.ConfigDirectory, ["readOnly"] = true }),
     };
+
+    private static JsonObject StateMount() => new() { ["name"] = InjectionConstants.StateVolume, ["mountPath"] = InjectionConstants.StateDirectory };
+
+    /// <summary>Whether <paramref name="name"/> is a Kubernetes object name of the DNS-1123 subdomain kind (ConfigMaps' names):
+    /// dot-separated labels of lowercase letters, digits and '-', each starting and ending with a letter or digit.</summary>
+    private static bool IsDns1123Subdomain(string name)
+    {
+        if (name.Length > 253)
+        {
+            return false;
+        }
+
+        foreach (var label in name.Split('.'))
+        {
+            if (label.Length == 0 || label[0] == '-' || label[^1] == '-')
+            {
+                return false;
+            }
+
+            foreach (var c in label)
+            {
+                if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
 
     private static JsonObject Probe(string path, int period) => new()
     {

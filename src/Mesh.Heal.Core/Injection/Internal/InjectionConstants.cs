@@ -13,6 +13,7 @@ internal static class InjectionConstants
     public const string InjectAnnotation = "meshheal.io/inject";
     public const string InjectedAnnotation = "meshheal.io/injected";
     public const string ServiceAnnotation = "meshheal.io/service";
+    public const string ConfigAnnotation = "meshheal.io/config";
     public const string Enabled = "enabled";
     public const string Disabled = "disabled";
 
@@ -20,4 +21,8 @@ internal static class InjectionConstants
     public const string SidecarContainer = "meshheal-sidecar";
     public const string StateVolume = "meshheal-sidecar-state";
     public const string StateDirectory = "/var/lib/meshheal/sidecar";
+    public const string ConfigVolume = "meshheal-sidecar-config";
+    public const string ConfigDirectory = "/etc/meshheal";
+    public const string ConfigKey = "sidecar.json";
+    public const string ConfigPath = ConfigDirectory + "/" + ConfigKey;
 }
