@@ -12,8 +12,10 @@ namespace Mesh.Heal.Injection;
 /// <para>The template is a Pod's or a workload's <c>spec.template</c>: an object with <c>metadata</c> and <c>spec</c>. Added:
 /// the init container <c>meshheal-init</c> (<c>meshctl init-network</c>: redirects the pod's TCP through the sidecar,
 /// root with NET_ADMIN and NET_RAW only), the container <c>meshheal-sidecar</c> (uid 1337, interception, inbound
-/// listener in front of the first app port, identity, probes on the admin port), an <c>emptyDir</c> for its state, and the
-/// annotation <c>meshheal.io/injected</c> with the Mesh.Heal version.</para>
+/// listener in front of the first app port, identity, probes on the admin port), an <c>emptyDir</c> for its state, the
+/// annotation <c>meshheal.io/injected</c> with the Mesh.Heal version, and (unless the template has a
+/// <c>prometheus.io/scrape</c> annotation already) <c>prometheus.io/scrape</c>, <c>port</c> and <c>path</c> for the
+/// sidecar's <c>/metrics</c> on the admin port.</para>
 /// <para>The service is the <c>meshheal.io/service</c> annotation, else the label <c>app.kubernetes.io/name</c>, else
 /// <c>app</c>, else the workload's name. A template with <c>meshheal.io/inject: disabled</c> (annotation or label), with
 /// the <c>meshheal.io/injected</c> annotation or with a <c>meshheal-sidecar</c> container is left as it is, so injecting
@@ -160,6 +162,14 @@ public static class PodInjector
         }
 
         annotations[InjectionConstants.InjectedAnnotation] = InjectionConstants.Version;
+
+        // deploy/prometheus scrapes annotated pods; a workload that already says what to scrape keeps its own annotations.
+        if (!annotations.ContainsKey(InjectionConstants.PrometheusScrapeAnnotation))
+        {
+            annotations[InjectionConstants.PrometheusScrapeAnnotation] = "true";
+            annotations[InjectionConstants.PrometheusPortAnnotation] = Number(InterceptionDefaults.AdminPort);
+            annotations[InjectionConstants.PrometheusPathAnnotation] = "/metrics";
+        }
         return InjectionOutcome.Injected;
     }
 

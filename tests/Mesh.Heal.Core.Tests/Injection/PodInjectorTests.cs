@@ -211,4 +211,31 @@ public class PodInjectorTests
         Assert.Equal(InjectionOutcome.Injected, PodInjector.Inject(template, null, new InjectionOptions()));
         Assert.Contains(template["spec"]!["volumes"]!.AsArray(), v => (string?)v!["configMap"]?["name"] == name);
     }
+
+    [Fact]
+    public void Inject_NoPrometheusAnnotations_AnnotatesTheSidecarsMetrics_OnTheAdminPort()
+    {
+        var template = Template();
+
+        PodInjector.Inject(template, null, new InjectionOptions());
+
+        var annotations = template["metadata"]!["annotations"]!;
+        var sidecar = template["spec"]!["containers"]![1]!;
+        var admin = sidecar["ports"]!.AsArray().Single(p => (string?)p!["name"] == "meshheal-admin")!;
+        Assert.Equal("true", (string?)annotations["prometheus.io/scrape"]);
+        Assert.Equal(((int)admin["containerPort"]!).ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)annotations["prometheus.io/port"]);
+        Assert.Equal("/metrics", (string?)annotations["prometheus.io/path"]);
+    }
+
+    [Fact]
+    public void Inject_WorkloadsOwnPrometheusAnnotations_AreKept()
+    {
+        var template = Template(annotations: """{"prometheus.io/scrape":"true","prometheus.io/port":"9090"}""");
+
+        PodInjector.Inject(template, null, new InjectionOptions());
+
+        var annotations = template["metadata"]!["annotations"]!;
+        Assert.Equal("9090", (string?)annotations["prometheus.io/port"]);
+        Assert.Null(annotations["prometheus.io/path"]);
+    }
 }

@@ -14,6 +14,9 @@ internal static class InjectionConstants
     public const string InjectedAnnotation = "meshheal.io/injected";
     public const string ServiceAnnotation = "meshheal.io/service";
     public const string ConfigAnnotation = "meshheal.io/config";
+    public const string PrometheusScrapeAnnotation = "prometheus.io/scrape";
+    public const string PrometheusPortAnnotation = "prometheus.io/port";
+    public const string PrometheusPathAnnotation = "prometheus.io/path";
     public const string Enabled = "enabled";
     public const string Disabled = "disabled";
 
