@@ -228,7 +228,10 @@ public static class PodInjector
             "--outbound-port", Number(InterceptionDefaults.OutboundPort),
             "--inbound-port", Number(InterceptionDefaults.InboundPort),
             "--service-ports", string.Join(',', ports.Select(Number)),
-            "--exclude-ports", string.Join(',', InterceptionDefaults.ExcludedPorts.Select(Number))),
+            "--exclude-ports", string.Join(',', InterceptionDefaults.ExcludedPorts.Select(Number)),
+            // The injected sidecar listens on IPv4 only (127.0.0.1:15001, 0.0.0.0:15006): IPv6 rules would send a
+            // dual-stack pod's IPv6 TCP where nothing listens, so its IPv6 traffic is left alone.
+            "--ipv6", "off"),
         ["securityContext"] = new JsonObject
         {
             ["runAsUser"] = 0,

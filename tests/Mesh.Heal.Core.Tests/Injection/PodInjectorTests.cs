@@ -28,7 +28,7 @@ public class PodInjectorTests
         Assert.Equal("meshheal-init", (string?)init["name"]);
         Assert.Equal("ghcr.io/mesh-heal/meshheal:0.1.0", (string?)init["image"]);
         Assert.Equal(
-            ["meshctl", "init-network", "--proxy-uid", "1337", "--outbound-port", "15001", "--inbound-port", "15006", "--service-ports", "8080,9090", "--exclude-ports", "15000,15010,15080"],
+            ["meshctl", "init-network", "--proxy-uid", "1337", "--outbound-port", "15001", "--inbound-port", "15006", "--service-ports", "8080,9090", "--exclude-ports", "15000,15010,15080", "--ipv6", "off"],
             init["args"]!.AsArray().Select(a => (string)a!));
         Assert.Equal(0, (int)init["securityContext"]!["runAsUser"]!);
         Assert.False((bool)init["securityContext"]!["runAsNonRoot"]!);
