@@ -55,12 +55,13 @@ const string Usage = """
           unneeded, late, premature, flap), and replays the load under the HPA algorithm with the policy in force and
           with the best policy found.
       meshctl init-network --proxy-uid <uid> [--outbound-port 15001] [--inbound-port 15006] [--service-ports 8080,9090]
-                           [--outbound-ports <all|p1,p2>] [--exclude-ports 15000,15010,15080] [--dry-run]
-      meshctl init-network --remove [--dry-run]
+                           [--outbound-ports <all|p1,p2>] [--exclude-ports 15000,15010,15080] [--ipv6 auto|on|off] [--dry-run]
+      meshctl init-network --remove [--ipv6 auto|on|off] [--dry-run]
           Transparent interception, run in a pod's network namespace by its init container (needs NET_ADMIN, NET_RAW and
           Debian's iptables): nat chains MESHHEAL_OUTPUT and MESHHEAL_PREROUTING send outbound TCP (except the proxy uid's,
           loopback and the excluded ports) to the sidecar's outbound port and TCP arriving for the service ports to its
           inbound port. Idempotent; --remove deletes only its own jumps and chains; --dry-run prints the iptables commands.
+          --ipv6: the same chains in ip6tables (loopback ::1/128); auto (default) when ip6tables can read its nat table.
       meshctl inject -f <file|-> [--only-annotated] [--image <image>] [--control-plane <grpc url>] [--token-secret meshheal-{service}-token]
           Writes the manifest to stdout with the Mesh.Heal sidecar in every Deployment, StatefulSet, DaemonSet and Pod (and
           List item): the meshheal-init container (meshctl init-network: the pod's TCP through the sidecar), the
@@ -87,7 +88,7 @@ switch (args[0])
     case "analyze":
         return await AnalyzeCommands.RunAsync(args, Console.In, Console.Out, Console.Error);
     case "init-network":
-        return await InitNetworkCommand.RunAsync(args, Console.Out, Console.Error, new IptablesRunner());
+        return await InitNetworkCommand.RunAsync(args, Console.Out, Console.Error, new IptablesRunner(), new IptablesRunner("ip6tables"));
     case "inject":
         return await InjectCommand.RunAsync(args, Console.In, Console.Out, Console.Error);
     case "demo" or "upstream":

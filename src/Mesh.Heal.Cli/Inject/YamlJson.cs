@@ -198,14 +198,18 @@ internal static partial class YamlJson
 
     private static void WriteString(IEmitter emitter, string text)
     {
+        // kubectl reads YAML 1.1, where a plain on/off/yes/no/y/n is a boolean: such a string is quoted too.
         var style = text.Contains('\n', StringComparison.Ordinal) && !text.Contains('\r', StringComparison.Ordinal) && !text.StartsWith(' ')
             ? ScalarStyle.Literal
-            : ResolvePlain(text) is JsonValue read && read.GetValueKind() == JsonValueKind.String ? ScalarStyle.Any : ScalarStyle.DoubleQuoted;
+            : ResolvePlain(text) is JsonValue read && read.GetValueKind() == JsonValueKind.String && !Yaml11Boolean().IsMatch(text) ? ScalarStyle.Any : ScalarStyle.DoubleQuoted;
         emitter.Emit(new Scalar(null, null, text, style, true, true));
     }
 
     [GeneratedRegex(@"^[-+]?[0-9]+$")]
     private static partial Regex Integer();
+
+    [GeneratedRegex("^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")]
+    private static partial Regex Yaml11Boolean();
 
     [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
     private static partial Regex Float();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mesh.Heal.Interception;
 
 namespace Mesh.Heal.Cli.Network;
 
@@ -11,13 +12,15 @@ namespace Mesh.Heal.Cli.Network;
 /// <param name="ExcludedPorts">Destination ports never redirected outbound.</param>
 /// <param name="Remove">Remove the rules instead of installing them.</param>
 /// <param name="DryRun">Print the iptables commands instead of running them.</param>
+/// <param name="Ipv6">Whether the same rules go into ip6tables: <c>auto</c> (default) when ip6tables is there and can read
+/// its nat table, <c>on</c> always (a failure is an error), <c>off</c> never.</param>
 internal sealed record InitNetworkOptions(
     int ProxyUid, int OutboundPort, int InboundPort, IReadOnlyList<int> ServicePorts, IReadOnlyList<int>? OutboundPorts,
-    IReadOnlyList<int> ExcludedPorts, bool Remove, bool DryRun)
+    IReadOnlyList<int> ExcludedPorts, bool Remove, bool DryRun, Ipv6Mode Ipv6 = Ipv6Mode.Auto)
 {
     public const string Usage = "usage: meshctl init-network --proxy-uid <uid> [--outbound-port 15001] [--inbound-port 15006] "
-        + "[--service-ports 8080,9090] [--outbound-ports <all|p1,p2>] [--exclude-ports 15000,15010,15080] [--dry-run]; "
-        + "meshctl init-network --remove [--dry-run]";
+        + "[--service-ports 8080,9090] [--outbound-ports <all|p1,p2>] [--exclude-ports 15000,15010,15080] [--ipv6 auto|on|off] [--dry-run]; "
+        + "meshctl init-network --remove [--ipv6 auto|on|off] [--dry-run]";
 
     private const string PortAccepted = "a TCP port, 1 to 65535";
     private const string PortsAccepted = "a comma-separated list of TCP ports, 1 to 65535 each";
@@ -33,6 +36,7 @@ internal sealed record InitNetworkOptions(
         IReadOnlyList<int>? outboundPorts = null;
         var excluded = InterceptionDefaults.ExcludedPorts;
         bool remove = false, dryRun = false;
+        var ipv6 = Ipv6Mode.Auto;
         var installFlags = new List<string>();
         for (var i = 0; i < args.Count; i++)
         {
@@ -44,7 +48,7 @@ internal sealed record InitNetworkOptions(
                 continue;
             }
 
-            if (flag is not ("--proxy-uid" or "--outbound-port" or "--inbound-port" or "--service-ports" or "--outbound-ports" or "--exclude-ports"))
+            if (flag is not ("--proxy-uid" or "--outbound-port" or "--inbound-port" or "--service-ports" or "--outbound-ports" or "--exclude-ports" or "--ipv6"))
             {
                 error = $"'{flag}' is not a flag of init-network; {Usage}";
                 return null;
@@ -57,9 +61,14 @@ internal sealed record InitNetworkOptions(
             }
 
             var value = args[++i];
-            installFlags.Add(flag);
+            if (flag != "--ipv6")
+            {
+                installFlags.Add(flag);
+            }
+
             var ok = flag switch
             {
+                "--ipv6" => TryIpv6(value, out ipv6),
                 "--proxy-uid" => TryUid(value, out proxyUid),
                 "--outbound-port" => TryPort(value, out outbound),
                 "--inbound-port" => TryPort(value, out inbound),
@@ -78,11 +87,11 @@ internal sealed record InitNetworkOptions(
         {
             if (installFlags.Count > 0)
             {
-                error = $"{installFlags[0]} is not accepted with --remove; accepted with --remove: --dry-run only";
+                error = $"{installFlags[0]} is not accepted with --remove; accepted with --remove: --ipv6 and --dry-run only";
                 return null;
             }
 
-            return new InitNetworkOptions(0, outbound, inbound, [], null, [], Remove: true, dryRun);
+            return new InitNetworkOptions(0, outbound, inbound, [], null, [], Remove: true, dryRun, ipv6);
         }
 
         if (proxyUid is null)
@@ -97,7 +106,7 @@ internal sealed record InitNetworkOptions(
             return null;
         }
 
-        return new InitNetworkOptions(proxyUid.Value, outbound, inbound, service, outboundPorts, excluded, Remove: false, dryRun);
+        return new InitNetworkOptions(proxyUid.Value, outbound, inbound, service, outboundPorts, excluded, Remove: false, dryRun, ipv6);
     }
 
     private static string Accepted(string flag) => flag switch
@@ -105,6 +114,7 @@ internal sealed record InitNetworkOptions(
         "--proxy-uid" => "a numeric uid, 0 to 4294967294",
         "--outbound-port" or "--inbound-port" => PortAccepted,
         "--outbound-ports" => "all, or " + PortsAccepted,
+        "--ipv6" => "auto, on or off",
         _ => PortsAccepted + " (empty for none)",
     };
 
@@ -119,6 +129,18 @@ internal sealed record InitNetworkOptions(
         // iptables' owner match takes uids up to 2^32 - 2; an int holds what real images use.
         uid = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
         return uid is not null;
+    }
+
+    private static bool TryIpv6(string value, out Ipv6Mode mode)
+    {
+        mode = value switch
+        {
+            "auto" => Ipv6Mode.Auto,
+            "on" => Ipv6Mode.On,
+            "off" => Ipv6Mode.Off,
+            _ => (Ipv6Mode)(-1),
+        };
+        return Enum.IsDefined(mode);
     }
 
     private static bool TryPort(string value, out int port) =>

@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Mesh.Heal.Cli.Network;
 
 /// <summary>The iptables commands <c>meshctl init-network</c> runs, as data: each is the argument list after
-/// <c>iptables</c>, written the way <c>iptables -t nat -S</c> prints the rule it makes.</summary>
+/// <c>iptables</c> (or <c>ip6tables</c>, the same rules with the IPv6 loopback), written the way <c>iptables -t nat -S</c>
+/// prints the rule it makes.</summary>
 /// <remarks>
 /// Only its own nat chains, <see cref="OutputChain"/> and <see cref="PreroutingChain"/>, and one jump to each from
 /// OUTPUT and PREROUTING for TCP. The plan depends on what the table holds now (<c>iptables -t nat -S</c>): a chain that
@@ -20,9 +21,18 @@ internal static class IptablesPlan
 
     private static readonly (string Builtin, string Chain)[] Jumps = [("OUTPUT", OutputChain), ("PREROUTING", PreroutingChain)];
 
+    /// <summary>The IPv4 loopback, whose explicit calls (to the sidecar, the admin port) are never redirected.</summary>
+    public const string Ipv4Loopback = "127.0.0.0/8";
+
+    /// <summary>The IPv6 loopback, as <c>ip6tables -S</c> prints it.</summary>
+    public const string Ipv6Loopback = "::1/128";
+
     /// <summary>The commands that install the rules for <paramref name="options"/> on a nat table whose
     /// <c>iptables -t nat -S</c> output is <paramref name="current"/>.</summary>
-    public static IReadOnlyList<string[]> Install(InitNetworkOptions options, IReadOnlyCollection<string> current)
+    /// <param name="options">What to install.</param>
+    /// <param name="current">The table's rules now.</param>
+    /// <param name="loopback">The loopback network of the table's family: <see cref="Ipv4Loopback"/> or <see cref="Ipv6Loopback"/>.</param>
+    public static IReadOnlyList<string[]> Install(InitNetworkOptions options, IReadOnlyCollection<string> current, string loopback = Ipv4Loopback)
     {
         var commands = new List<string[]>();
         foreach (var (_, chain) in Jumps)
@@ -31,7 +41,7 @@ internal static class IptablesPlan
         }
 
         commands.Add(Nat("-A", OutputChain, "-m", "owner", "--uid-owner", Text(options.ProxyUid), "-j", "RETURN"));
-        commands.Add(Nat("-A", OutputChain, "-d", "127.0.0.0/8", "-o", "lo", "-j", "RETURN"));
+        commands.Add(Nat("-A", OutputChain, "-d", loopback, "-o", "lo", "-j", "RETURN"));
         foreach (var port in options.ExcludedPorts)
         {
             commands.Add(Nat("-A", OutputChain, "-p", "tcp", "-m", "tcp", "--dport", Text(port), "-j", "RETURN"));
@@ -90,7 +100,10 @@ internal static class IptablesPlan
     }
 
     /// <summary>A command as one line, <c>iptables -t nat ...</c> (what <c>--dry-run</c> prints).</summary>
-    public static string Format(IEnumerable<string> command) => "iptables " + string.Join(' ', command);
+    public static string Format(IEnumerable<string> command) => Format(command, "iptables");
+
+    /// <summary>A command as one line for <paramref name="program"/>: <c>ip6tables -t nat ...</c> for the IPv6 table.</summary>
+    public static string Format(IEnumerable<string> command, string program) => program + " " + string.Join(' ', command);
 
     private static string JumpRule(string builtin, string chain) => $"-A {builtin} -p tcp -j {chain}";
 

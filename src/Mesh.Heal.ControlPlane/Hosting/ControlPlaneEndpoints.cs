@@ -12,11 +12,13 @@ public sealed class ControlPlaneEndpoints
 
     internal bool GrpcHttps { get; set; }
 
+    internal bool HttpHttps { get; set; }
+
     /// <summary>The gRPC listener, e.g. <c>http://127.0.0.1:15010</c>.</summary>
     public Uri GrpcUri => ToUri(Grpc, GrpcHttps ? "https" : "http");
 
-    /// <summary>The HTTP/JSON listener, e.g. <c>http://127.0.0.1:15080</c>.</summary>
-    public Uri HttpUri => ToUri(Http, "http");
+    /// <summary>The HTTP/JSON listener, e.g. <c>http://127.0.0.1:15080</c> (or <c>https://</c>).</summary>
+    public Uri HttpUri => ToUri(Http, HttpHttps ? "https" : "http");
 
     private static Uri ToUri(ListenOptions? options, string scheme)
     {

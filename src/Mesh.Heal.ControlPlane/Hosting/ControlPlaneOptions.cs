@@ -18,7 +18,8 @@ public sealed class ControlPlaneOptions
     public string GrpcUrl { get; set; } = "http://127.0.0.1:15010";
 
     /// <summary>The HTTP/1.1 listener: the JSON API (<c>/v1/...</c>), <c>/metrics</c> and <c>/healthz</c>.</summary>
-    /// <remarks>Default <c>http://127.0.0.1:15080</c>.</remarks>
+    /// <remarks>Default <c>http://127.0.0.1:15080</c>. An <c>https://</c> address (needed by the admission webhook,
+    /// <c>/v1/inject</c>) serves the certificate of <see cref="TlsOptions"/>.</remarks>
     public string HttpUrl { get; set; } = "http://127.0.0.1:15080";
 
     /// <summary>The SQLite file. Default <c>meshheal-controlplane.db</c> in the working directory.</summary>

@@ -1,7 +1,8 @@
 namespace Mesh.Heal.ControlPlane.Hosting;
 
-/// <summary>A PEM certificate and key for the gRPC listener: the <c>ControlPlane:Tls</c> section.</summary>
-/// <remarks>Needed when <c>ControlPlane:GrpcUrl</c> is <c>https://</c>.</remarks>
+/// <summary>A PEM certificate and key for the https listeners: the <c>ControlPlane:Tls</c> section.</summary>
+/// <remarks>Needed when <c>ControlPlane:GrpcUrl</c> or <c>ControlPlane:HttpUrl</c> is <c>https://</c>; both serve this one
+/// certificate (the admission webhook on the HTTP listener needs TLS, as the API server calls webhooks over https only).</remarks>
 public sealed class TlsOptions
 {
     /// <summary>The certificate (PEM). Default none.</summary>

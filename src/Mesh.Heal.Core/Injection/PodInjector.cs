@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mesh.Heal.Injection.Internal;
+using Mesh.Heal.Interception;
 
 namespace Mesh.Heal.Injection;
 
@@ -11,12 +12,17 @@ namespace Mesh.Heal.Injection;
 /// <para>The template is a Pod's or a workload's <c>spec.template</c>: an object with <c>metadata</c> and <c>spec</c>. Added:
 /// the init container <c>meshheal-init</c> (<c>meshctl init-network</c>: redirects the pod's TCP through the sidecar,
 /// root with NET_ADMIN and NET_RAW only), the container <c>meshheal-sidecar</c> (uid 1337, interception, inbound
-/// listener in front of the first app port, identity, probes on the admin port), an <c>emptyDir</c> for its state, and the
-/// annotation <c>meshheal.io/injected</c> with the Mesh.Heal version.</para>
+/// listener in front of the first app port, identity, probes on the admin port), an <c>emptyDir</c> for its state, the
+/// annotation <c>meshheal.io/injected</c> with the Mesh.Heal version, and (unless the template has a
+/// <c>prometheus.io/scrape</c> annotation already) <c>prometheus.io/scrape</c>, <c>port</c> and <c>path</c> for the
+/// sidecar's <c>/metrics</c> on the admin port.</para>
 /// <para>The service is the <c>meshheal.io/service</c> annotation, else the label <c>app.kubernetes.io/name</c>, else
 /// <c>app</c>, else the workload's name. A template with <c>meshheal.io/inject: disabled</c> (annotation or label), with
 /// the <c>meshheal.io/injected</c> annotation or with a <c>meshheal-sidecar</c> container is left as it is, so injecting
 /// twice changes nothing.</para>
+/// <para>With the annotation <c>meshheal.io/config: &lt;ConfigMap&gt;</c>, that ConfigMap's key <c>sidecar.json</c> is mounted
+/// (read-only, the directory, so that the sidecar sees the ConfigMap's updates) at <c>/etc/meshheal/sidecar.json</c> and the
+/// sidecar runs with <c>--config /etc/meshheal/sidecar.json</c>: its routes, clusters and local resilience policy.</para>
 /// </remarks>
 public static class PodInjector
 {
@@ -34,6 +40,9 @@ public static class PodInjector
 
     /// <summary>The name of the init container that installs the interception rules.</summary>
     public const string InitContainer = InjectionConstants.InitContainer;
+
+    /// <summary>The annotation naming a ConfigMap whose key <c>sidecar.json</c> is the sidecar's configuration file.</summary>
+    public const string ConfigAnnotation = InjectionConstants.ConfigAnnotation;
 
     /// <summary>Injects <paramref name="template"/> in place.</summary>
     /// <param name="template">The pod template (<c>metadata</c>, <c>spec</c>).</param>
@@ -92,6 +101,13 @@ public static class PodInjector
             throw new InjectionException("spec.containers[*].ports", "no TCP containerPort: the sidecar's inbound listener forwards to the app's first port; accepted: at least one containerPort");
         }
 
+        var configMap = Text(annotations, InjectionConstants.ConfigAnnotation, "metadata.annotations");
+        if (configMap is not null && !IsDns1123Subdomain(configMap))
+        {
+            throw new InjectionException($"metadata.annotations.{InjectionConstants.ConfigAnnotation}",
+                $"'{configMap}' is not a ConfigMap name; accepted: a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters)");
+        }
+
         var initContainers = spec["initContainers"] switch
         {
             null => null,
@@ -106,7 +122,7 @@ public static class PodInjector
 
         // Last, so that the workload's own init containers run before their traffic is redirected to a sidecar that is not up yet.
         initContainers.Add((JsonNode)InitContainerFor(options, ports));
-        containers.Add((JsonNode)SidecarFor(options, service, ports[0]));
+        containers.Add((JsonNode)SidecarFor(options, service, ports[0], configMap));
         var volumes = spec["volumes"] switch
         {
             null => null,
@@ -120,6 +136,18 @@ public static class PodInjector
         }
 
         volumes.Add((JsonNode)new JsonObject { ["name"] = InjectionConstants.StateVolume, ["emptyDir"] = new JsonObject() });
+        if (configMap is not null)
+        {
+            volumes.Add((JsonNode)new JsonObject
+            {
+                ["name"] = InjectionConstants.ConfigVolume,
+                ["configMap"] = new JsonObject
+                {
+                    ["name"] = configMap,
+                    ["items"] = new JsonArray(new JsonObject { ["key"] = InjectionConstants.ConfigKey, ["path"] = InjectionConstants.ConfigKey }),
+                },
+            });
+        }
 
         if (metadata is null)
         {
@@ -134,6 +162,14 @@ public static class PodInjector
         }
 
         annotations[InjectionConstants.InjectedAnnotation] = InjectionConstants.Version;
+
+        // deploy/prometheus scrapes annotated pods; a workload that already says what to scrape keeps its own annotations.
+        if (!annotations.ContainsKey(InjectionConstants.PrometheusScrapeAnnotation))
+        {
+            annotations[InjectionConstants.PrometheusScrapeAnnotation] = "true";
+            annotations[InjectionConstants.PrometheusPortAnnotation] = Number(InterceptionDefaults.AdminPort);
+            annotations[InjectionConstants.PrometheusPathAnnotation] = "/metrics";
+        }
         return InjectionOutcome.Injected;
     }
 
@@ -188,11 +224,14 @@ public static class PodInjector
         ["image"] = options.Image,
         ["args"] = Array(
             "meshctl", "init-network",
-            "--proxy-uid", Number(InjectionConstants.ProxyUid),
-            "--outbound-port", Number(InjectionConstants.OutboundPort),
-            "--inbound-port", Number(InjectionConstants.InboundPort),
+            "--proxy-uid", Number(InterceptionDefaults.ProxyUid),
+            "--outbound-port", Number(InterceptionDefaults.OutboundPort),
+            "--inbound-port", Number(InterceptionDefaults.InboundPort),
             "--service-ports", string.Join(',', ports.Select(Number)),
-            "--exclude-ports", InjectionConstants.ExcludedPorts),
+            "--exclude-ports", string.Join(',', InterceptionDefaults.ExcludedPorts.Select(Number)),
+            // The injected sidecar listens on IPv4 only (127.0.0.1:15001, 0.0.0.0:15006): IPv6 rules would send a
+            // dual-stack pod's IPv6 TCP where nothing listens, so its IPv6 traffic is left alone.
+            "--ipv6", "off"),
         ["securityContext"] = new JsonObject
         {
             ["runAsUser"] = 0,
@@ -201,21 +240,21 @@ public static class PodInjector
         },
     };
 
-    private static JsonObject SidecarFor(InjectionOptions options, string service, int appPort) => new()
+    private static JsonObject SidecarFor(InjectionOptions options, string service, int appPort, string? configMap) => new()
     {
         ["name"] = InjectionConstants.SidecarContainer,
         ["image"] = options.Image,
-        ["args"] = Array("sidecar"),
+        ["args"] = configMap is null ? Array("sidecar") : Array("sidecar", "--config", InjectionConstants.ConfigPath),
         ["securityContext"] = new JsonObject
         {
-            ["runAsUser"] = InjectionConstants.ProxyUid,
+            ["runAsUser"] = InterceptionDefaults.ProxyUid,
             ["runAsNonRoot"] = true,
             ["allowPrivilegeEscalation"] = false,
         },
         ["ports"] = new JsonArray(
-            new JsonObject { ["name"] = "meshheal-proxy", ["containerPort"] = InjectionConstants.OutboundPort },
-            new JsonObject { ["name"] = "meshheal-in", ["containerPort"] = InjectionConstants.InboundPort },
-            new JsonObject { ["name"] = "meshheal-admin", ["containerPort"] = InjectionConstants.AdminPort }),
+            new JsonObject { ["name"] = "meshheal-proxy", ["containerPort"] = InterceptionDefaults.OutboundPort },
+            new JsonObject { ["name"] = "meshheal-in", ["containerPort"] = InterceptionDefaults.InboundPort },
+            new JsonObject { ["name"] = "meshheal-admin", ["containerPort"] = InterceptionDefaults.AdminPort }),
         ["env"] = new JsonArray(
             Env("Sidecar__Service", service),
             new JsonObject
@@ -223,8 +262,8 @@ public static class PodInjector
                 ["name"] = "Sidecar__Instance",
                 ["valueFrom"] = new JsonObject { ["fieldRef"] = new JsonObject { ["fieldPath"] = "metadata.name" } },
             },
-            Env("Sidecar__ListenUrl", "http://127.0.0.1:" + Number(InjectionConstants.OutboundPort)),
-            Env("Sidecar__AdminUrl", "http://0.0.0.0:" + Number(InjectionConstants.AdminPort)),
+            Env("Sidecar__ListenUrl", "http://127.0.0.1:" + Number(InterceptionDefaults.OutboundPort)),
+            Env("Sidecar__AdminUrl", "http://0.0.0.0:" + Number(InterceptionDefaults.AdminPort)),
             Env("Sidecar__StateDirectory", InjectionConstants.StateDirectory),
             Env("Sidecar__ControlPlaneUrl", options.ControlPlaneUrl),
             new JsonObject
@@ -240,7 +279,7 @@ public static class PodInjector
                 },
             },
             Env("Sidecar__Interception__Enabled", "true"),
-            Env("Sidecar__InboundListenUrl", "http://0.0.0.0:" + Number(InjectionConstants.InboundPort)),
+            Env("Sidecar__InboundListenUrl", "https://0.0.0.0:" + Number(InterceptionDefaults.InboundPort)),
             Env("Sidecar__InboundTarget", "http://127.0.0.1:" + Number(appPort)),
             Env("Sidecar__Identity__Enabled", "true")),
         ["readinessProbe"] = Probe("/readyz", 5),
@@ -250,8 +289,40 @@ public static class PodInjector
             ["requests"] = new JsonObject { ["cpu"] = "50m", ["memory"] = "64Mi" },
             ["limits"] = new JsonObject { ["memory"] = "256Mi" },
         },
-        ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = InjectionConstants.StateVolume, ["mountPath"] = InjectionConstants.StateDirectory }),
+        ["volumeMounts"] = configMap is null
+            ? new JsonArray(StateMount())
+            : new JsonArray(StateMount(), new JsonObject { ["name"] = InjectionConstants.ConfigVolume, ["mountPath"] = InjectionConstants.ConfigDirectory, ["readOnly"] = true }),
     };
+
+    private static JsonObject StateMount() => new() { ["name"] = InjectionConstants.StateVolume, ["mountPath"] = InjectionConstants.StateDirectory };
+
+    /// <summary>Whether <paramref name="name"/> is a Kubernetes object name of the DNS-1123 subdomain kind (ConfigMaps' names):
+    /// dot-separated labels of lowercase letters, digits and '-', each starting and ending with a letter or digit.</summary>
+    private static bool IsDns1123Subdomain(string name)
+    {
+        if (name.Length > 253)
+        {
+            return false;
+        }
+
+        foreach (var label in name.Split('.'))
+        {
+            if (label.Length == 0 || label[0] == '-' || label[^1] == '-')
+            {
+                return false;
+            }
+
+            foreach (var c in label)
+            {
+                if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
 
     private static JsonObject Probe(string path, int period) => new()
     {

@@ -176,6 +176,19 @@ public class InjectCommandTests
         Assert.True(JsonNode.DeepEquals(document, read.Single()), read.Single().ToJsonString());
     }
 
+    [Theory]
+    [InlineData("off")]
+    [InlineData("On")]
+    [InlineData("yes")]
+    [InlineData("n")]
+    public void YamlJson_Yaml11Booleans_AreWrittenQuoted_SoKubectlReadsStrings(string text)
+    {
+        var written = YamlJson.Write([new JsonObject { ["args"] = new JsonArray("--ipv6", text) }]);
+
+        Assert.Contains($"- \"{text}\"\n", written, StringComparison.Ordinal);
+        Assert.Equal(text, (string?)YamlJson.Read(written).Single()["args"]![1]);
+    }
+
     private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args, string input)
     {
         using var output = new StringWriter { NewLine = "\n" };

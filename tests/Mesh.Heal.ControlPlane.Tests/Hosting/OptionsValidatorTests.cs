@@ -36,7 +36,8 @@ public class OptionsValidatorTests
     [InlineData("GrpcUrl", "http://10.0.0.1:15010", false, "listens beyond loopback")]
     [InlineData("GrpcUrl", "ftp://127.0.0.1:1", true, "is not a listen address; accepted: http://IP:port or https://IP:port")]
     [InlineData("GrpcUrl", "http://127.0.0.1", true, "is not a listen address")]
-    [InlineData("HttpUrl", "https://127.0.0.1:15080", true, "is not a listen address; accepted: http://IP:port")]
+    [InlineData("HttpUrl", "ftp://127.0.0.1:15080", true, "ControlPlane:HttpUrl: 'ftp://127.0.0.1:15080' is not a listen address; accepted: http://IP:port or https://IP:port")]
+    [InlineData("HttpUrl", "https://127.0.0.1:15080", true, "ControlPlane:Tls:CertificatePath: is empty but ControlPlane:HttpUrl is https://")]
     [InlineData("HttpUrl", "http://127.0.0.1:15010", true, "is the gRPC port too")]
     [InlineData("GrpcUrl", "https://127.0.0.1:15010", true, "ControlPlane:Tls:CertificatePath")]
     public void Validate_BadListener_NamesTheSetting(string key, string value, bool tokens, string message)

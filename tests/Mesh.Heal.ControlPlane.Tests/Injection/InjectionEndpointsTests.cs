@@ -84,6 +84,33 @@ public sealed class InjectionEndpointsTests : IAsyncLifetime
         Assert.Contains("registry.local/meshheal:test", expected.ToJsonString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Post_PodWithConfigAnnotationAndVolumes_PatchGivesTheInjectedPod_WithTheConfigMapMounted()
+    {
+        const string Annotated = """
+            {
+              "apiVersion": "v1", "kind": "Pod",
+              "metadata": { "generateName": "orders-5d8f9-", "namespace": "shop", "labels": { "app": "orders" },
+                            "annotations": { "meshheal.io/config": "orders-sidecar", "prometheus.io/scrape": "false" } },
+              "spec": {
+                "containers": [ { "name": "app", "image": "orders:1", "ports": [ { "containerPort": 8080 } ], "volumeMounts": [ { "name": "data", "mountPath": "/data" } ] } ],
+                "volumes": [ { "name": "data", "emptyDir": {} } ]
+              }
+            }
+            """;
+
+        using var response = await _http.PostAsync(InjectionEndpoints.Path, new StringContent(Review(Annotated).ToJsonString(), Encoding.UTF8, "application/json"));
+
+        var patch = JsonNode.Parse(Convert.FromBase64String((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["response"]!["patch"]!))!.AsArray();
+        var expected = JsonNode.Parse(Annotated)!.AsObject();
+        PodInjector.Inject(expected, "orders-5d8f9", new InjectionOptions { Image = "registry.local/meshheal:test" });
+        var patched = JsonPatch.Apply(JsonNode.Parse(Annotated)!, patch);
+        Assert.True(JsonNode.DeepEquals(expected, patched), patch.ToJsonString());
+        Assert.Equal(["data", "meshheal-sidecar-state", "meshheal-sidecar-config"], patched["spec"]!["volumes"]!.AsArray().Select(v => (string)v!["name"]!));
+        Assert.Equal("orders-sidecar", (string?)patched["spec"]!["volumes"]![2]!["configMap"]!["name"]);
+        Assert.Equal("false", (string?)patched["metadata"]!["annotations"]!["prometheus.io/scrape"]);
+    }
+
     [Theory]
     [InlineData("""{"metadata":{"name":"x"},"data":{}}""", "ConfigMap", "")]
     [InlineData("""{"metadata":{"name":"orders"},"spec":{}}""", "Deployment", "apps")]

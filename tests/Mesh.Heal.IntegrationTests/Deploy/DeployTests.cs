@@ -16,7 +16,7 @@ public class DeployTests
 {
     private static readonly Dictionary<string, (string Section, Type Options, string[] Listeners, string MetricsListener, string[] ProbePaths)> Roles = new()
     {
-        ["sidecar"] = ("Sidecar", typeof(SidecarOptions), ["ListenUrl", "AdminUrl"], "AdminUrl", ["/healthz", "/readyz"]),
+        ["sidecar"] = ("Sidecar", typeof(SidecarOptions), ["ListenUrl", "AdminUrl", "InboundListenUrl"], "AdminUrl", ["/healthz", "/readyz"]),
         ["control-plane"] = ("ControlPlane", typeof(ControlPlaneOptions), ["GrpcUrl", "HttpUrl"], "HttpUrl", ["/healthz"]),
     };
 
@@ -25,6 +25,16 @@ public class DeployTests
     public static readonly TheoryData<string> ControlPlanes = new() { "control-plane.yaml", "control-plane-ha.yaml" };
 
     private const string Example = "example-orders.yaml";
+
+    /// <summary>Each control plane with each example workload a deployer applies with it: the one with the sidecar written
+    /// in, and the plain one as <c>meshctl inject</c> (and the admission webhook, by the same code) turns it into.</summary>
+    public static readonly TheoryData<string, string> Installations = new()
+    {
+        { "control-plane.yaml", Example },
+        { "control-plane-ha.yaml", Example },
+        { "control-plane.yaml", InjectionDeployTests.PlainExample },
+        { "control-plane-ha.yaml", InjectionDeployTests.PlainExample },
+    };
 
     [Fact]
     public void Dockerfile_RestoresEveryProjectItPublishes_AndTheEntryScriptStartsWhatWasPublished()
@@ -69,10 +79,10 @@ public class DeployTests
     }
 
     [Theory]
-    [MemberData(nameof(ControlPlanes))]
-    public void Containers_RunARoleOfTheImage_WithSettingsTheProgramBinds_PortsAndProbesOnItsListeners(string manifest)
+    [MemberData(nameof(Installations))]
+    public void Containers_RunARoleOfTheImage_WithSettingsTheProgramBinds_PortsAndProbesOnItsListeners(string manifest, string example)
     {
-        var all = Installation(manifest);
+        var all = Installation(manifest, example);
         var containers = MeshHealContainers(all).ToList();
         Assert.Equal(["control-plane", "sidecar"], containers.Select(c => c.Role).Distinct().Order(StringComparer.Ordinal));
         foreach (var (deployment, container, role) in containers)
@@ -96,7 +106,8 @@ public class DeployTests
             Assert.All(container["env"].Items.Select(e => e["name"].Text), k => Assert.False(k.StartsWith(other, StringComparison.Ordinal), $"{container}: {k} is another role's setting"));
 
             var ports = container["ports"].Items.ToDictionary(p => p["name"].Text, p => Convert.ToInt32(p["containerPort"].Value));
-            var listening = listeners.ToDictionary(l => l, l => Port(config[$"{section}:{l}"]!));
+            // An optional listener (the sidecar's inbound one) counts where it is set.
+            var listening = listeners.Where(l => config[$"{section}:{l}"] is not null).ToDictionary(l => l, l => Port(config[$"{section}:{l}"]!));
             Assert.Equal(listening.Values.Order(), ports.Values.Order());
             foreach (var probe in new[] { "readinessProbe", "livenessProbe" }.Select(container.Get).OfType<Node>())
             {
@@ -127,10 +138,10 @@ public class DeployTests
         : [(section, type)];
 
     [Theory]
-    [MemberData(nameof(ControlPlanes))]
-    public void FilesTheContainersRead_AreMounted_FromKeysThatExist(string manifest)
+    [MemberData(nameof(Installations))]
+    public void FilesTheContainersRead_AreMounted_FromKeysThatExist(string manifest, string example)
     {
-        var all = Installation(manifest);
+        var all = Installation(manifest, example);
         foreach (var (deployment, container, role) in MeshHealContainers(all))
         {
             var env = Environment(container);
@@ -159,10 +170,10 @@ public class DeployTests
     }
 
     [Theory]
-    [MemberData(nameof(ControlPlanes))]
-    public void MountedPolicies_AreValid_AndTheSidecarConfigStartsASidecar(string manifest)
+    [MemberData(nameof(Installations))]
+    public void MountedPolicies_AreValid_AndTheSidecarConfigStartsASidecar(string manifest, string example)
     {
-        var all = Installation(manifest);
+        var all = Installation(manifest, example);
         var checkedPolicies = 0;
         var checkedConfigs = 0;
         foreach (var (deployment, container, role) in MeshHealContainers(all))
@@ -217,10 +228,10 @@ public class DeployTests
     }
 
     [Theory]
-    [MemberData(nameof(ControlPlanes))]
-    public void Services_TargetContainerPorts_AndSidecarsReachTheControlPlanesGrpcListener(string manifest)
+    [MemberData(nameof(Installations))]
+    public void Services_TargetContainerPorts_AndSidecarsReachTheControlPlanesGrpcListener(string manifest, string example)
     {
-        var all = Installation(manifest);
+        var all = Installation(manifest, example);
         var deployments = Kind(all, "Deployment").ToList();
         foreach (var service in Kind(all, "Service"))
         {
@@ -341,7 +352,9 @@ public class DeployTests
         Assert.Contains($"127.0.0.1:{Port(new SidecarOptions().AdminUrl)}", targets);
     }
 
-    private static IReadOnlyList<Node> Installation(string controlPlane) => Manifests.Kubernetes(controlPlane, Example);
+    private static IReadOnlyList<Node> Installation(string controlPlane, string example = Example) => example == InjectionDeployTests.PlainExample
+        ? [.. Manifests.Kubernetes(controlPlane), .. Manifests.Injected(example)]
+        : Manifests.Kubernetes(controlPlane, example);
 
     private static IEnumerable<(Node Deployment, Node Container, string Role)> MeshHealContainers(IReadOnlyList<Node> all)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Mesh.Heal.Cli.Inject;
 using Mesh.Heal.ControlPlane.Hosting;
 using Mesh.Heal.ControlPlane.Injection;
 using Microsoft.AspNetCore.Routing;
@@ -56,9 +55,9 @@ public class InjectionDeployTests
 
     [Theory]
     [MemberData(nameof(DeployTests.ControlPlanes), MemberType = typeof(DeployTests))]
-    public async Task PlainExample_Injected_ReachesTheControlPlaneWithItsServiceToken_ProbesAndServiceOnItsListeners(string controlPlane)
+    public void PlainExample_Injected_ReachesTheControlPlaneWithItsServiceToken_ProbesAndServiceOnItsListeners(string controlPlane)
     {
-        var injected = await InjectAsync(Manifests.PathOf(Path.Combine("deploy/kubernetes", PlainExample)));
+        var injected = Manifests.Injected(PlainExample);
         var all = Manifests.Kubernetes(controlPlane).Concat(injected).ToList();
 
         var cp = all.Single(d => d.Get("kind")?.Text == "Deployment" && d["metadata"]["name"].Text == "meshheal-control-plane");
@@ -100,15 +99,5 @@ public class InjectionDeployTests
         Assert.Equal("/healthz", sidecar["livenessProbe"]["httpGet"]["path"].Text);
         var workloadService = injected.Single(d => d.Get("kind")?.Text == "Service");
         Assert.Contains(workloadService["spec"]["ports"].Items.Single()["targetPort"].Text, ports.Keys);
-    }
-
-    private static async Task<List<Node>> InjectAsync(string path)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Assert.Equal(0, await InjectCommand.RunAsync(["inject", "-f", path], TextReader.Null, output, error));
-        var file = Path.Combine(Directory.CreateTempSubdirectory("meshheal-inject-").FullName, PlainExample);
-        await File.WriteAllTextAsync(file, output.ToString());
-        return Manifests.Documents(file).ToList();
     }
 }

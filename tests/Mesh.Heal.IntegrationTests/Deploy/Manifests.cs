@@ -20,6 +20,24 @@ internal static partial class Manifests
     public static IReadOnlyList<Node> Kubernetes(params string[] files) =>
         files.Select(f => PathOf(System.IO.Path.Combine("deploy/kubernetes", f))).SelectMany(Documents).ToList();
 
+    /// <summary>Every YAML document <c>meshctl inject -f</c> prints for the given file of <c>deploy/kubernetes</c>.</summary>
+    public static IReadOnlyList<Node> Injected(string file)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var path = PathOf(System.IO.Path.Combine("deploy/kubernetes", file));
+        // Off the test's synchronization context: the command is async (it reads the file), the deploy checks are not.
+        var code = Task.Run(() => Mesh.Heal.Cli.Inject.InjectCommand.RunAsync(["inject", "-f", path], TextReader.Null, output, error)).GetAwaiter().GetResult();
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"meshctl inject -f {file} exited {code}: {error}");
+        }
+
+        var injected = System.IO.Path.Combine(Directory.CreateTempSubdirectory("meshheal-inject-").FullName, file);
+        File.WriteAllText(injected, output.ToString());
+        return Documents(injected).ToList();
+    }
+
     public static IEnumerable<Node> Documents(string path)
     {
         var deserializer = new DeserializerBuilder().Build();

@@ -45,6 +45,50 @@ public class InitNetworkTests
     }
 
     [NetworkFact]
+    public async Task InitNetwork_Ipv6_RedirectsTheAppsIpv6Traffic_NotTheProxys_NorExcludedPorts_NorLoopback_AndInbound_AndRemovesCleanly()
+    {
+        var (pod, peer) = await NetworkNamespace.CreatePairAsync(ipv6: true);
+        await using (pod)
+        await using (peer)
+        {
+            await using var outbound = PortEchoListener.Start(pod, IPAddress.IPv6Any, 15001);
+            await using var inbound = PortEchoListener.Start(pod, IPAddress.IPv6Any, 15006);
+            await using var app = PortEchoListener.Start(pod, IPAddress.IPv6Any, ServicePort);
+            await using var peerService = PortEchoListener.Start(peer, IPAddress.IPv6Any, ServicePort);
+            await using var peerExcluded = PortEchoListener.Start(peer, IPAddress.IPv6Any, ExcludedPort);
+            var peerAddress = peer.Address6!.ToString();
+            var original = await pod.RunCheckedAsync("ip6tables", "-t", "nat", "-S");
+
+            // The default, --ipv6 auto: ip6tables is there and reads its table.
+            await InitNetworkAsync(pod, "--proxy-uid", "1337", "--service-ports", "8080", "--exclude-ports", "15000,15010,15080");
+
+            Assert.Equal("15001", await pod.ConnectAndReadAsync(peerAddress, ServicePort, AppUid));
+            Assert.Equal("8080", await pod.ConnectAndReadAsync(peerAddress, ServicePort, ProxyUid));
+            Assert.Equal("15010", await pod.ConnectAndReadAsync(peerAddress, ExcludedPort, AppUid));
+            Assert.Equal("8080", await pod.ConnectAndReadAsync("::1", ServicePort, AppUid));
+            Assert.Equal("15006", await peer.ConnectAndReadAsync(pod.Address6!.ToString(), ServicePort, AppUid));
+            Assert.Equal((1, 1, 1, 1, 1), (outbound.Accepted, inbound.Accepted, app.Accepted, peerService.Accepted, peerExcluded.Accepted));
+            Assert.Contains("-A MESHHEAL_OUTPUT -d ::1/128 -o lo -j RETURN", await pod.RunCheckedAsync("ip6tables", "-t", "nat", "-S"), StringComparison.Ordinal);
+
+            await InitNetworkAsync(pod, "--remove");
+            Assert.Equal(original, await pod.RunCheckedAsync("ip6tables", "-t", "nat", "-S"));
+            Assert.DoesNotContain("MESHHEAL", await NatRulesAsync(pod), StringComparison.Ordinal);
+        }
+    }
+
+    [NetworkFact]
+    public async Task InitNetwork_Ipv6Off_LeavesIp6tablesAlone()
+    {
+        await using var pod = await NetworkNamespace.CreateAsync();
+        var original = await pod.RunCheckedAsync("ip6tables", "-t", "nat", "-S");
+
+        await InitNetworkAsync(pod, "--proxy-uid", "1337", "--service-ports", "8080", "--ipv6", "off");
+
+        Assert.Equal(original, await pod.RunCheckedAsync("ip6tables", "-t", "nat", "-S"));
+        Assert.Contains("-A OUTPUT -p tcp -j MESHHEAL_OUTPUT", await NatRulesAsync(pod), StringComparison.Ordinal);
+    }
+
+    [NetworkFact]
     public async Task InitNetwork_RunTwice_LeavesTheSameRules_AndRemoveRestoresTheTableExactly()
     {
         await using var pod = await NetworkNamespace.CreateAsync();

@@ -48,6 +48,24 @@ public class InterceptionTests(ITestOutputHelper output)
     }
 
     [NetworkFact]
+    public async Task Redirected_Ipv6_HostNamingACluster_GoesThroughIt_AnyOtherReachesTheIpv6OriginalDestination()
+    {
+        await using var mesh = await InterceptedMesh.StartAsync(ipv6: true);
+        using var app = mesh.AppClient();
+        var peer = $"[{mesh.Peer.Address6}]:{ServicePort}";
+
+        var routed = await GetAsync(app, $"http://{peer}/orders/7", host: "orders:8080");
+        // Passed through only if the sidecar read the IPv6 original destination (IP6T_SO_ORIGINAL_DST) of the connection.
+        var passed = await GetAsync(app, $"http://{peer}/anything?x=1");
+
+        Assert.Equal($"{OrdersPort} /orders/7", routed);
+        Assert.Equal($"{ServicePort} /anything?x=1 host={peer}", passed);
+        var metrics = await app.GetStringAsync($"http://127.0.0.1:{AdminPort}/metrics");
+        Assert.Contains("meshheal_requests_total{otel_scope_name=\"Mesh.Heal.Sidecar\",cluster=\"orders\",outcome=\"success\"} 1", metrics);
+        Assert.Contains("meshheal_requests_total{otel_scope_name=\"Mesh.Heal.Sidecar\",cluster=\"passthrough\",outcome=\"success\"} 1", metrics);
+    }
+
+    [NetworkFact]
     public async Task Redirected_UnknownHost_DestinationDown_Is502_CountedAsPassThroughFailure()
     {
         await using var mesh = await InterceptedMesh.StartAsync();
@@ -164,17 +182,21 @@ public class InterceptionTests(ITestOutputHelper output)
 
         public NetworkNamespace Peer { get; }
 
-        public static async Task<InterceptedMesh> StartAsync()
+        /// <summary>Starts it; with <paramref name="ipv6"/> the peer is called on its IPv6 address, the rules are
+        /// ip6tables' and the sidecar listens on the IPv6 loopback, where ip6tables' REDIRECT lands.</summary>
+        public static async Task<InterceptedMesh> StartAsync(bool ipv6 = false)
         {
-            var (app, peer) = await NetworkNamespace.CreatePairAsync();
+            var (app, peer) = await NetworkNamespace.CreatePairAsync(ipv6);
+            var any = ipv6 ? IPAddress.IPv6Any : IPAddress.Any;
+            var (iptables, peerAddress, loopback) = ipv6 ? ("ip6tables", $"[{peer.Address6}]", "[::1]") : ("iptables", peer.Address!.ToString(), "127.0.0.1");
             WebApplication? server = null;
             WebApplication? appServer = null;
             var directory = Directory.CreateTempSubdirectory("meshheal-netns-").FullName;
             try
             {
-                server = await StartServerAsync(peer, ServicePort, OrdersPort);
+                server = await StartServerAsync(peer, any, ServicePort, OrdersPort);
                 // The application itself, on its service port, which inbound traffic reaches through the sidecar.
-                appServer = await StartServerAsync(app, ServicePort);
+                appServer = await StartServerAsync(app, any, ServicePort);
                 // The sidecar runs as its own uid, which must read its config (network namespaces are Linux only).
                 if (OperatingSystem.IsLinux())
                 {
@@ -189,7 +211,7 @@ public class InterceptionTests(ITestOutputHelper output)
                     ReverseProxy = new
                     {
                         Routes = new Dictionary<string, object> { ["explicit"] = new { ClusterId = "orders", Match = new { Path = "/{**catch-all}" } } },
-                        Clusters = new { orders = new { Destinations = new { d1 = new { Address = $"http://{peer.Address}:{OrdersPort}/" } } } },
+                        Clusters = new { orders = new { Destinations = new { d1 = new { Address = $"http://{peerAddress}:{OrdersPort}/" } } } },
                     },
                 }));
                 var (program, leading) = SidecarCommand.Program(() => typeof(SidecarHost).Assembly.Location);
@@ -197,17 +219,17 @@ public class InterceptionTests(ITestOutputHelper output)
                 [
                     "HOME=" + directory, program, .. leading,
                     .. SidecarCommand.Arguments(config, [
-                        $"--Sidecar:ListenUrl=http://127.0.0.1:{ProxyPort}", $"--Sidecar:AdminUrl=http://127.0.0.1:{AdminPort}", "--Sidecar:Interception:Enabled=true",
+                        $"--Sidecar:ListenUrl=http://{loopback}:{ProxyPort}", $"--Sidecar:AdminUrl=http://127.0.0.1:{AdminPort}", "--Sidecar:Interception:Enabled=true",
                         "--Sidecar:InboundListenUrl=http://0.0.0.0:15006", $"--Sidecar:InboundTarget=http://127.0.0.1:{ServicePort}"]),
                 ];
                 await app.StartAsync("sidecar", "env", args, SidecarCommand.Listening(), uid: ProxyUid);
                 // The one rule an init container would write (meshctl init-network): the application's TCP to the
                 // service ports goes to the sidecar, the sidecar's own does not.
                 await app.RunCheckedAsync(
-                    "iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-m", "multiport", "--dports", "8080,8081",
+                    iptables, "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-m", "multiport", "--dports", "8080,8081",
                     "-m", "owner", "!", "--uid-owner", ProxyUid.ToString(CultureInfo.InvariantCulture), "-j", "REDIRECT", "--to-ports", ProxyPort.ToString(CultureInfo.InvariantCulture));
                 await app.RunCheckedAsync(
-                    "iptables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "--dport", ServicePort.ToString(CultureInfo.InvariantCulture), "-j", "REDIRECT", "--to-ports", "15006");
+                    iptables, "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "--dport", ServicePort.ToString(CultureInfo.InvariantCulture), "-j", "REDIRECT", "--to-ports", "15006");
                 return new InterceptedMesh(app, peer, server, appServer, directory);
             }
             catch
@@ -240,7 +262,9 @@ public class InterceptionTests(ITestOutputHelper output)
             UseProxy = false,
             ConnectCallback = async (context, cancel) =>
             {
-                var socket = network.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                // The tests call IP literals: an IPv6 one needs an IPv6 socket.
+                var family = IPAddress.TryParse(context.DnsEndPoint.Host.Trim('[', ']'), out var ip) ? ip.AddressFamily : AddressFamily.InterNetwork;
+                var socket = network.CreateSocket(family, SocketType.Stream, ProtocolType.Tcp);
                 try
                 {
                     socket.NoDelay = true;
@@ -265,15 +289,15 @@ public class InterceptionTests(ITestOutputHelper output)
             Directory.Delete(_directory, recursive: true);
         }
 
-        /// <summary>HTTP listeners inside <paramref name="network"/> (the peer's service on 8080 and orders on 9090, or the
-        /// application on 8080): each answers with its port, the path and, on 8080, the Host.</summary>
-        private static async Task<WebApplication> StartServerAsync(NetworkNamespace network, params int[] ports)
+        /// <summary>HTTP listeners inside <paramref name="network"/> on <paramref name="address"/> (the peer's service on 8080
+        /// and orders on 9090, or the application on 8080): each answers with its port, the path and, on 8080, the Host.</summary>
+        private static async Task<WebApplication> StartServerAsync(NetworkNamespace network, IPAddress address, params int[] ports)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endPoint =>
             {
-                var socket = network.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                var socket = network.CreateSocket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 socket.Bind(endPoint);
                 return socket;
             });
@@ -281,7 +305,7 @@ public class InterceptionTests(ITestOutputHelper output)
             {
                 foreach (var port in ports)
                 {
-                    kestrel.Listen(IPAddress.Any, port);
+                    kestrel.Listen(address, port);
                 }
             });
             var server = builder.Build();

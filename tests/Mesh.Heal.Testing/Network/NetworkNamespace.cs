@@ -43,6 +43,9 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
     /// <summary>The name of this namespace's end of the veth pair, once <see cref="ConnectAsync"/> made one.</summary>
     public string? VethName { get; private set; }
 
+    /// <summary>The IPv6 address of this namespace's end of the veth pair, once <see cref="ConnectAsync"/> made one with IPv6.</summary>
+    public IPAddress? Address6 { get; private set; }
+
     /// <summary>Makes a new namespace with its loopback up; deletes namespaces left by earlier, dead test processes first.</summary>
     public static async Task<NetworkNamespace> CreateAsync()
     {
@@ -67,8 +70,9 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
         }
     }
 
-    /// <summary>Makes two namespaces joined by a veth pair on a random private /30 (10.x.y.1 and 10.x.y.2).</summary>
-    public static async Task<(NetworkNamespace First, NetworkNamespace Second)> CreatePairAsync()
+    /// <summary>Makes two namespaces joined by a veth pair on a random private /30 (10.x.y.1 and 10.x.y.2), and with
+    /// <paramref name="ipv6"/> on a random unique-local /64 too (::1 and ::2).</summary>
+    public static async Task<(NetworkNamespace First, NetworkNamespace Second)> CreatePairAsync(bool ipv6 = false)
     {
         var first = await CreateAsync();
         try
@@ -76,7 +80,7 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
             var second = await CreateAsync();
             try
             {
-                await first.ConnectAsync(second);
+                await first.ConnectAsync(second, ipv6);
                 return (first, second);
             }
             catch
@@ -92,8 +96,9 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
         }
     }
 
-    /// <summary>Joins this namespace to <paramref name="other"/> with a veth pair, this end 10.x.y.1/30 and the other 10.x.y.2/30.</summary>
-    public async Task ConnectAsync(NetworkNamespace other)
+    /// <summary>Joins this namespace to <paramref name="other"/> with a veth pair, this end 10.x.y.1/30 and the other 10.x.y.2/30;
+    /// with <paramref name="ipv6"/> also fdxx:xxxx:xxxx::1/64 and ::2/64.</summary>
+    public async Task ConnectAsync(NetworkNamespace other, bool ipv6 = false)
     {
         var random = RandomBytes(3);
         // Interface names are at most 15 characters; the pair lives only inside the two namespaces.
@@ -109,6 +114,15 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
         (VethName, other.VethName) = (mine, theirs);
         Address = IPAddress.Parse(subnet + ".1");
         other.Address = IPAddress.Parse(subnet + ".2");
+        if (ipv6)
+        {
+            // A unique-local prefix (fd00::/8 and a random 40-bit id); nodad makes the addresses usable at once.
+            var prefix = $"fd{tag[..2]}:{tag[2..6]}:{random[0] ^ random[2]:x2}00::";
+            await RunCheckedAsync("ip", "-6", "addr", "add", prefix + "1/64", "dev", mine, "nodad");
+            await other.RunCheckedAsync("ip", "-6", "addr", "add", prefix + "2/64", "dev", theirs, "nodad");
+            Address6 = IPAddress.Parse(prefix + "1");
+            other.Address6 = IPAddress.Parse(prefix + "2");
+        }
     }
 
     /// <summary>Runs a command inside the namespace to its end, optionally as <paramref name="uid"/>; returns its exit code and output.</summary>

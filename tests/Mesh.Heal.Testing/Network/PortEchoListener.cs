@@ -30,7 +30,7 @@ internal sealed class PortEchoListener : IAsyncDisposable
     /// <summary>Listens on <paramref name="address"/>:<paramref name="port"/> inside <paramref name="network"/>.</summary>
     public static PortEchoListener Start(NetworkNamespace network, IPAddress address, int port)
     {
-        var socket = network.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var socket = network.CreateSocket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             socket.Bind(new IPEndPoint(address, port));

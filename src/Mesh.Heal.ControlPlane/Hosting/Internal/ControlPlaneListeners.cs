@@ -7,17 +7,17 @@ using Microsoft.Extensions.Options;
 
 namespace Mesh.Heal.ControlPlane.Hosting.Internal;
 
-/// <summary>The gRPC and HTTP listeners as the validated settings give them, and the gRPC listener's certificate.</summary>
+/// <summary>The gRPC and HTTP listeners as the validated settings give them, and the certificate of those that are https.</summary>
 internal sealed class ControlPlaneListeners
 {
     public ControlPlaneListeners(IOptions<ControlPlaneOptions> options, IOptions<TlsOptions> tls)
     {
         // Both parse: ControlPlaneOptionsValidator has accepted them before the options could be read.
         ListenAddress.TryParse(options.Value.GrpcUrl, allowHttps: true, out var grpc, out _);
-        ListenAddress.TryParse(options.Value.HttpUrl, allowHttps: false, out var http, out _);
+        ListenAddress.TryParse(options.Value.HttpUrl, allowHttps: true, out var http, out _);
         Grpc = grpc;
         Http = http;
-        Certificate = grpc.IsHttps ? LoadCertificate(tls.Value) : null;
+        Certificate = grpc.IsHttps || http.IsHttps ? LoadCertificate(tls.Value) : null;
     }
 
     public ListenAddress Grpc { get; }
@@ -32,10 +32,10 @@ internal sealed class ControlPlaneListeners
         kestrel.AddServerHeader = false;
         kestrel.Listen(new IPEndPoint(Grpc.Address ?? IPAddress.Any, Grpc.Port), listen =>
         {
-            listen.Protocols = Certificate is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
-            if (Certificate is not null)
+            listen.Protocols = Grpc.IsHttps ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2;
+            if (Grpc.IsHttps)
             {
-                listen.UseHttps(Certificate);
+                listen.UseHttps(Certificate!);
             }
 
             endpoints.Grpc = listen;
@@ -43,9 +43,15 @@ internal sealed class ControlPlaneListeners
         kestrel.Listen(new IPEndPoint(Http.Address ?? IPAddress.Any, Http.Port), listen =>
         {
             listen.Protocols = HttpProtocols.Http1;
+            if (Http.IsHttps)
+            {
+                listen.UseHttps(Certificate!);
+            }
+
             endpoints.Http = listen;
         });
-        endpoints.GrpcHttps = Certificate is not null;
+        endpoints.GrpcHttps = Grpc.IsHttps;
+        endpoints.HttpHttps = Http.IsHttps;
     }
 
     private static X509Certificate2 LoadCertificate(TlsOptions tls)

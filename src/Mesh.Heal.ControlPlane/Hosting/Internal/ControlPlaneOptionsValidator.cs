@@ -30,15 +30,24 @@ internal sealed class ControlPlaneOptionsValidator(IOptions<TlsOptions> tls, ISe
         const string Grpc = ControlPlaneSections.Host + ":GrpcUrl", Http = ControlPlaneSections.Host + ":HttpUrl";
         var errors = new OptionsErrors();
         var grpc = Listen(options.GrpcUrl, Grpc, allowHttps: true, errors);
-        var http = Listen(options.HttpUrl, Http, allowHttps: false, errors);
+        var http = Listen(options.HttpUrl, Http, allowHttps: true, errors);
         if (grpc is { } g && http is { } h && g.Port != 0 && g.Port == h.Port)
         {
             errors.Add(Http, $"port {h.Port} is the gRPC port too; accepted: another port");
         }
 
-        if (grpc is { IsHttps: true } && string.IsNullOrWhiteSpace(tls.CertificatePath))
+        // One certificate serves both listeners, so one error names every https:// listener that needs it.
+        var https = (grpc is { IsHttps: true }, http is { IsHttps: true }) switch
         {
-            errors.Add(ControlPlaneSections.Tls + ":CertificatePath", $"is empty but {Grpc} is https://; accepted: a PEM certificate file");
+            (true, true) => $"{Grpc} and {Http} are",
+            (true, false) => $"{Grpc} is",
+            (false, true) => $"{Http} is",
+            _ => null,
+        };
+        if (https is not null && string.IsNullOrWhiteSpace(tls.CertificatePath))
+        {
+            errors.Add(ControlPlaneSections.Tls + ":CertificatePath",
+                $"is empty but {https} https://; accepted: a PEM certificate file (with {ControlPlaneSections.Tls}:KeyPath), or http:// listeners");
         }
 
         if (!anyTokens)

@@ -1,8 +1,7 @@
 namespace Mesh.Heal.Injection.Internal;
 
 /// <summary>The defaults of <see cref="InjectionOptions"/> and the names and ports every issue-22 part shares.</summary>
-/// <remarks>The ports and the proxy uid are those of <c>meshctl init-network</c>'s defaults (outbound 15001, inbound
-/// 15006, excluded 15000, 15010, 15080, uid 1337); when that command's constants land, these should read them.</remarks>
+/// <remarks>The ports and the proxy uid are <see cref="Mesh.Heal.Interception.InterceptionDefaults"/>, shared with <c>meshctl init-network</c>.</remarks>
 internal static class InjectionConstants
 {
     public const string Version = "0.1.0";
@@ -14,6 +13,10 @@ internal static class InjectionConstants
     public const string InjectAnnotation = "meshheal.io/inject";
     public const string InjectedAnnotation = "meshheal.io/injected";
     public const string ServiceAnnotation = "meshheal.io/service";
+    public const string ConfigAnnotation = "meshheal.io/config";
+    public const string PrometheusScrapeAnnotation = "prometheus.io/scrape";
+    public const string PrometheusPortAnnotation = "prometheus.io/port";
+    public const string PrometheusPathAnnotation = "prometheus.io/path";
     public const string Enabled = "enabled";
     public const string Disabled = "disabled";
 
@@ -21,10 +24,8 @@ internal static class InjectionConstants
     public const string SidecarContainer = "meshheal-sidecar";
     public const string StateVolume = "meshheal-sidecar-state";
     public const string StateDirectory = "/var/lib/meshheal/sidecar";
-
-    public const int ProxyUid = 1337;
-    public const int OutboundPort = 15001;
-    public const int InboundPort = 15006;
-    public const int AdminPort = 15000;
-    public const string ExcludedPorts = "15000,15010,15080";
+    public const string ConfigVolume = "meshheal-sidecar-config";
+    public const string ConfigDirectory = "/etc/meshheal";
+    public const string ConfigKey = "sidecar.json";
+    public const string ConfigPath = ConfigDirectory + "/" + ConfigKey;
 }

@@ -1,7 +1,9 @@
-namespace Mesh.Heal.Cli.Network;
+namespace Mesh.Heal.Interception;
 
 /// <summary>The ports and uid transparent interception uses unless told otherwise: <c>meshctl init-network</c>'s defaults,
-/// and what <c>meshctl inject</c> writes into a pod.</summary>
+/// and what <c>meshctl inject</c> and the control plane's injection webhook write into a pod.</summary>
+/// <remarks>One place for both, so that the rules the init container installs and the listeners the injected sidecar opens
+/// cannot drift apart.</remarks>
 public static class InterceptionDefaults
 {
     /// <summary>The uid the sidecar runs as; its own connections are never redirected.</summary>
