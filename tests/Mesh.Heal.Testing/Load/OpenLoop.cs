@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mesh.Heal.Testing.Network;
 
 namespace Mesh.Heal.Benchmarks.Load;
 
@@ -65,6 +66,39 @@ internal sealed class OpenLoop
 
         return Parse(line);
     }
+
+    /// <summary>Sends <paramref name="rate"/> requests/s to <paramref name="address"/> for <paramref name="seconds"/> from
+    /// inside <paramref name="network"/> (as <paramref name="uid"/> when given), as the application there would: names
+    /// resolve through the namespace's hosts file and its iptables rules apply. With <paramref name="samples"/>, every
+    /// recorded latency (µs) is written there, one per line (<see cref="ReadSamples"/>); the run's
+    /// <see cref="OpenLoopResult.WakeLateP99"/> is read without real-time priority.</summary>
+    public async Task<OpenLoopResult> RunInAsync(
+        NetworkNamespace network, int? uid, Uri address, int rate, double seconds, double warmupSeconds, int connections, string? samples = null)
+    {
+        List<string> args =
+        [
+            "-r", rate.ToString(CultureInfo.InvariantCulture), "-d", seconds.ToString(CultureInfo.InvariantCulture),
+            "-w", warmupSeconds.ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture),
+        ];
+        if (samples is not null)
+        {
+            args.AddRange(["-s", samples]);
+        }
+
+        args.Add(address.ToString());
+        var (code, text) = await network.RunAsync(_binary, args, uid);
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("openloop ", StringComparison.Ordinal));
+        if (code != 0 || line is null)
+        {
+            throw new InvalidOperationException($"openloop against {address} in {network.Name} (uid {uid?.ToString(CultureInfo.InvariantCulture) ?? "0"}) failed ({code}): {text}");
+        }
+
+        return Parse(line);
+    }
+
+    /// <summary>The latencies (µs) a run wrote with <c>-s</c>.</summary>
+    public static double[] ReadSamples(string path) =>
+        [.. File.ReadLines(path).Where(l => l.Length > 0).Select(l => double.Parse(l, CultureInfo.InvariantCulture))];
 
     /// <summary>Reads the generator's key=value line.</summary>
     public static OpenLoopResult Parse(string line)
