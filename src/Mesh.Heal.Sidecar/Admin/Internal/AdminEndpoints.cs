@@ -32,6 +32,13 @@ internal static class AdminEndpoints
             case "/readyz":
                 var lifetime = context.RequestServices.GetRequiredService<IHostApplicationLifetime>();
                 var ready = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
+                if (ready && context.RequestServices.GetRequiredService<SidecarEndpoints>().InboundTls
+                    && context.RequestServices.GetRequiredService<SidecarIdentity>().Current is null)
+                {
+                    // Every TLS handshake on the inbound listener fails until then: callers would be refused.
+                    return Text(context, StatusCodes.Status503ServiceUnavailable, "not ready: no identity certificate yet\n");
+                }
+
                 return ready ? Text(context, StatusCodes.Status200OK, "ready\n") : Text(context, StatusCodes.Status503ServiceUnavailable, "not ready\n");
             case "/admin/state":
                 return StateAsync(context);
