@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -12,13 +13,13 @@ namespace Mesh.Heal.IntegrationTests.Network;
 
 /// <summary>Two pods as network namespaces joined by a veth pair, each set up the way <c>meshctl inject</c> sets one up:
 /// <c>client</c> holds app A (the test's programs, run as root) and sidecar A (uid 1337, interception on), <c>server</c>
-/// holds app B (a Kestrel server on 8080, and on 9090 for the unprotected measurements), sidecar B (uid 1337, inbound
-/// listener on 15006 in front of 127.0.0.1:8080) and the control plane (identity on, 0.0.0.0:15010 and :15080).</summary>
+/// holds app B (a Kestrel server on 8080, and on 9090 for the unprotected measurements), sidecar B (uid 1337, https
+/// inbound listener on 15006 in front of 127.0.0.1:8080) and the control plane (identity on, 0.0.0.0:15010 and :15080).</summary>
 /// <remarks>
 /// Each namespace's iptables rules are written by <c>meshctl init-network</c> itself (<c>--service-ports 8080</c> in
 /// <c>server</c>), and <c>client</c> resolves <c>orders</c> to the server through its own hosts file, so app A's
 /// <c>http://orders:8080/</c> is an ordinary URL that interception protects. Sidecar A's cluster <c>orders</c> goes to
-/// <c>orders:8080</c> (so through sidecar B's inbound listener), and <c>orders-plain</c>, the explicit route's target,
+/// <c>https://orders:8080</c> (so over mTLS through sidecar B's inbound listener), and <c>orders-plain</c>, the explicit route's target,
 /// to app B's 9090 without sidecar B. Everything, including the hosts file, is removed on dispose.
 /// </remarks>
 internal sealed class TransparentMesh : IAsyncDisposable
@@ -46,6 +47,7 @@ internal sealed class TransparentMesh : IAsyncDisposable
         """;
 
     private readonly string _directory;
+    private readonly ConcurrentQueue<string> _appBPaths = new();
     private WebApplication? _appB;
 
     private TransparentMesh(NetworkNamespace client, NetworkNamespace server, string directory)
@@ -75,23 +77,24 @@ internal sealed class TransparentMesh : IAsyncDisposable
     /// <summary>A folder uid 1337 can write to as well, for a run's samples.</summary>
     public string Scratch => Path.Combine(_directory, "scratch");
 
-    /// <summary>The scheme of sidecar B's inbound listener and of sidecar A's <c>orders</c> destination.</summary>
-    public string MeshScheme { get; private set; } = "http";
+    /// <summary>The scheme of sidecar B's inbound listener and of sidecar A's <c>orders</c> destination: the hop between
+    /// the sidecars is mutual TLS with the identities the control plane issued.</summary>
+    public const string MeshScheme = "https";
 
     /// <summary>Requests app B answered.</summary>
-    public int AppBRequests => Volatile.Read(ref _appBRequests);
+    public int AppBRequests => _appBPaths.Count;
 
-    private int _appBRequests;
+    /// <summary>The paths of the requests app B answered, in order.</summary>
+    public IReadOnlyList<string> AppBPaths => [.. _appBPaths];
 
     /// <summary>Starts everything and waits until both sidecars are connected, hold the pushed policy and a certificate.</summary>
-    /// <param name="mtls">Sidecar B's inbound listener on https (mTLS) and sidecar A's <c>orders</c> destination https.</param>
     /// <param name="webPolicy">The YAML policy of service <c>web</c> (sidecar A).</param>
     /// <param name="ordersPolicy">The YAML policy of service <c>orders</c> (sidecar B), or null for none.</param>
-    public static async Task<TransparentMesh> StartAsync(bool mtls = false, string webPolicy = WebPolicy, string? ordersPolicy = null)
+    public static async Task<TransparentMesh> StartAsync(string webPolicy = WebPolicy, string? ordersPolicy = null)
     {
         var (client, server) = await NetworkNamespace.CreatePairAsync();
         var directory = Directory.CreateTempSubdirectory("meshheal-e2e-").FullName;
-        var mesh = new TransparentMesh(client, server, directory) { MeshScheme = mtls ? "https" : "http" };
+        var mesh = new TransparentMesh(client, server, directory);
         try
         {
             await mesh.StartInsideAsync(webPolicy, ordersPolicy);
@@ -172,7 +175,7 @@ internal sealed class TransparentMesh : IAsyncDisposable
             Server,
             context =>
             {
-                Interlocked.Increment(ref _appBRequests);
+                _appBPaths.Enqueue(context.Request.Path.Value ?? string.Empty);
                 var peer = context.Request.Headers["X-MeshHeal-Peer-Identity"].ToString();
                 return context.Response.WriteAsync(string.Create(
                     CultureInfo.InvariantCulture,
@@ -218,11 +221,16 @@ internal sealed class TransparentMesh : IAsyncDisposable
         {
             var state = await StateAsync(admin);
             return state.GetProperty("controlPlane").GetProperty("connected").GetBoolean()
-                && state.GetProperty("policyVersion").GetInt64() >= policyVersion
+                && (policyVersion == 0 || HoldsPolicy(state, policyVersion))
                 && state.GetProperty("identity").GetProperty("identity").ValueKind == JsonValueKind.String;
         },
         $"{name} is connected to the control plane, holds policy version {policyVersion} and a certificate",
         TimeSpan.FromSeconds(30));
+
+    /// <summary>Whether a sidecar's <c>/admin/state</c> shows it applied version <paramref name="version"/> from the control
+    /// plane (its own configuration's policy has a version too).</summary>
+    public static bool HoldsPolicy(JsonElement state, long version) =>
+        state.GetProperty("policySource").GetString() == "ControlPlane" && state.GetProperty("policyVersion").GetInt64() == version;
 
     /// <summary>PUTs a YAML policy to the control plane and returns its version.</summary>
     public async Task<long> PutPolicyAsync(string service, string yaml)
@@ -258,9 +266,9 @@ internal sealed class TransparentMesh : IAsyncDisposable
 
     /// <summary>Runs curl inside <paramref name="network"/> (as <paramref name="uid"/> when given): app A's one request,
     /// or a caller outside the mesh. Returns curl's exit code, the HTTP status (0 when none came) and the body.</summary>
-    public static async Task<(int Code, int Status, string Body)> CurlAsync(NetworkNamespace network, string url, int? uid = null)
+    public static async Task<(int Code, int Status, string Body)> CurlAsync(NetworkNamespace network, string url, int? uid = null, params string[] extra)
     {
-        var (code, output) = await network.RunAsync("curl", ["-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}", url], uid);
+        var (code, output) = await network.RunAsync("curl", ["-sS", "--max-time", "10", .. extra, "-o", "-", "-w", "\n%{http_code}", url], uid);
         var cut = output.LastIndexOf('\n');
         var status = int.TryParse(output[(cut + 1)..].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : 0;
         return (code, status, cut < 0 ? output : output[..cut]);

@@ -23,7 +23,8 @@ public class TransparentMeshTests(ITestOutputHelper output)
         var (code, status, body) = await TransparentMesh.CurlAsync(mesh.Client, TransparentMesh.OrdersUrl("/hello?x=1").ToString());
 
         Assert.True(code == 0 && status == 200, $"curl exited {code}, HTTP {status}: {body}");
-        Assert.StartsWith($"app-b {TransparentMesh.ServicePort} /hello?x=1 host=orders:{TransparentMesh.ServicePort}", body, StringComparison.Ordinal);
+        // App B sees the caller's identity, which sidecar B took from sidecar A's client certificate: the hop was mTLS.
+        Assert.Equal($"app-b {TransparentMesh.ServicePort} /hello?x=1 host=orders:{TransparentMesh.ServicePort} peer={SpiffePrefix}web", body);
         Assert.Equal(1, mesh.AppBRequests);
         var stateA = await mesh.StateAAsync();
         var stateB = await mesh.StateBAsync();
@@ -60,6 +61,40 @@ public class TransparentMeshTests(ITestOutputHelper output)
         Assert.True(state.GetProperty("fallbacks").GetInt64() >= 150, state.ToString());
     }
 
+    [NetworkFact]
+    public async Task MtlsRequired_ACallerOutsideTheMesh_IsRefused_WhileAppAIsServed()
+    {
+        await using var mesh = await TransparentMesh.StartAsync();
+        // A caller outside the mesh: in the client pod as the proxy's uid, so not intercepted, straight to app B's port.
+        var outside = mesh.ServiceAddress("/outside").ToString();
+        var permissive = await TransparentMesh.CurlAsync(mesh.Client, outside, TransparentMesh.ProxyUid);
+        Assert.True(permissive.Status == 200, $"permissive: curl exited {permissive.Code}, HTTP {permissive.Status}: {permissive.Body}");
+
+        var version = await mesh.PutPolicyAsync("orders", "service: orders\nmtls: Required\n");
+        await Wait.UntilAsync(async () => TransparentMesh.HoldsPolicy(await mesh.StateBAsync(), version), "sidecar B holds the Mtls: Required policy");
+        var plain = await TransparentMesh.CurlAsync(mesh.Client, outside, TransparentMesh.ProxyUid);
+        var tlsWithoutCertificate = await TransparentMesh.CurlAsync(mesh.Client, outside.Replace("http://", "https://", StringComparison.Ordinal), TransparentMesh.ProxyUid, "--insecure");
+        var appA = await TransparentMesh.CurlAsync(mesh.Client, TransparentMesh.OrdersUrl("/inside").ToString());
+
+        Assert.True(plain.Code != 0 && plain.Status == 0, $"plain outside caller: curl exited {plain.Code}, HTTP {plain.Status}: {plain.Body}");
+        Assert.True(tlsWithoutCertificate.Code != 0 && tlsWithoutCertificate.Status == 0, $"TLS outside caller: curl exited {tlsWithoutCertificate.Code}, HTTP {tlsWithoutCertificate.Status}: {tlsWithoutCertificate.Body}");
+        Assert.True(appA.Status == 200, $"app A: curl exited {appA.Code}, HTTP {appA.Status}: {appA.Body}");
+        Assert.StartsWith($"app-b {TransparentMesh.ServicePort} /inside host=orders:{TransparentMesh.ServicePort} peer={SpiffePrefix}web", appA.Body, StringComparison.Ordinal);
+        Assert.Equal(["/outside", "/inside"], mesh.AppBPaths);
+        // The exporter caches a scrape briefly: wait for the counts rather than read them once.
+        await Wait.UntilAsync(
+            mesh.MetricsBAsync,
+            metrics => Refused(metrics, "plaintext") == 1 && Refused(metrics, "no_client_certificate") == 1,
+            "sidecar B counted one plaintext and one no_client_certificate refusal");
+    }
+
+    /// <summary>The inbound refusals counted for <paramref name="reason"/> in a Prometheus scrape.</summary>
+    private static long Refused(string metrics, string reason)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(metrics, "^meshheal_inbound_refused_total\\{[^}]*reason=\"" + reason + "\"[^}]*\\} (\\d+)", System.Text.RegularExpressions.RegexOptions.Multiline);
+        return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+    }
+
     /// <summary>The added latency of the mesh path against the plain explicit one and the direct call: the three paths
     /// interleaved in rounds in the same run, each round one open-loop run per path (app A's requests at a fixed rate,
     /// latency from each request's due time), samples pooled per path. Printed and written to
@@ -71,12 +106,12 @@ public class TransparentMeshTests(ITestOutputHelper output)
         const int Rate = 200;
         const double Seconds = 1;
         await using var mesh = await TransparentMesh.StartAsync();
-        var meshPath = mesh.MeshScheme == "https" ? "intercepted mTLS (app -> http://orders:8080 -> A -> mTLS -> B -> app B)" : "intercepted plain (app -> http://orders:8080 -> A -> B -> app B)";
+        const string MeshPath = "intercepted mTLS (app -> http://orders:8080 -> A -> mTLS -> B -> app B)";
         (string Name, Uri Url, int? Uid)[] paths =
         [
             ("direct (app -> app B:9090, not intercepted)", mesh.DirectUrl("/bench"), TransparentMesh.ProxyUid),
             ("explicit plain (app -> 127.0.0.1:15001 -> A -> app B:9090)", TransparentMesh.ExplicitUrl("/bench"), null),
-            (meshPath, TransparentMesh.OrdersUrl("/bench"), null),
+            (MeshPath, TransparentMesh.OrdersUrl("/bench"), null),
         ];
         var samples = paths.Select(_ => new List<double>()).ToArray();
         long errors = 0;
@@ -105,7 +140,7 @@ public class TransparentMeshTests(ITestOutputHelper output)
         }
 
         var direct = Percentile(samples[0], 0.5);
-        report.AppendLine(string.Create(CultureInfo.InvariantCulture, $"added median over direct: explicit plain {Percentile(samples[1], 0.5) - direct:F3} ms, {meshPath.Split(" (")[0]} {Percentile(samples[2], 0.5) - direct:F3} ms; over explicit plain: {Percentile(samples[2], 0.5) - Percentile(samples[1], 0.5):F3} ms"));
+        report.AppendLine(string.Create(CultureInfo.InvariantCulture, $"added median over direct: explicit plain {Percentile(samples[1], 0.5) - direct:F3} ms, intercepted mTLS {Percentile(samples[2], 0.5) - direct:F3} ms; over explicit plain: {Percentile(samples[2], 0.5) - Percentile(samples[1], 0.5):F3} ms"));
         report.AppendLine(string.Create(CultureInfo.InvariantCulture, $"errors: {errors}"));
         output.WriteLine(report.ToString());
         var artifacts = Path.Combine(Mesh.Heal.Chaos.Programs.Root, "tests", "artifacts", "network");
