@@ -95,6 +95,52 @@ public class MtlsTests
     }
 
     [Fact]
+    public async Task Renew_ThroughTheAdminApi_ChangesTheSerialSidecarBPresentsToANewHandshake()
+    {
+        await using var mesh = await MtlsMesh.StartAsync();
+        var before = (await mesh.B.StateAsync()).GetProperty("identity");
+        var firstSerial = before.GetProperty("serial").GetString()!;
+
+        var presented = new List<string>();
+        using (var client = TlsClient(mesh.B.Endpoints.InboundUri!, clientCertificate: null, server: c => presented.Add(c.SerialNumber)))
+        {
+            (await client.GetAsync("/orders/before")).Dispose();
+        }
+
+        using var renew = await mesh.B.Admin.PostAsync("/admin/identity/renew", content: null);
+        var secondSerial = await Wait.UntilAsync(
+            async () => (await mesh.B.StateAsync()).GetProperty("identity").GetProperty("serial").GetString(),
+            s => s != firstSerial,
+            "sidecar B holds a new certificate");
+        using (var client = TlsClient(mesh.B.Endpoints.InboundUri!, clientCertificate: null, server: c => presented.Add(c.SerialNumber)))
+        {
+            (await client.GetAsync("/orders/after")).Dispose();
+        }
+
+        Assert.Equal(HttpStatusCode.Accepted, renew.StatusCode);
+        Assert.Equal([firstSerial, secondSerial!], presented);
+        Assert.True(before.GetProperty("notBefore").GetDateTimeOffset() < before.GetProperty("notAfter").GetDateTimeOffset());
+
+        // A's pooled connection to B may still carry the old certificate; a new one gets the renewed certificate, and either is served.
+        using var throughA = await mesh.A.Proxy.GetAsync("/orders/3");
+        Assert.Equal(HttpStatusCode.OK, throughA.StatusCode);
+    }
+
+    [Fact]
+    public async Task Renew_WithIdentityOff_IsAConflict()
+    {
+        await using var sidecar = await TestSidecar.StartAsync(TestSidecar.Config(new { backend = TestSidecar.Cluster("http://127.0.0.1:9") }));
+
+        using var renew = await sidecar.Admin.PostAsync("/admin/identity/renew", content: null);
+        using var get = await sidecar.Admin.GetAsync("/admin/identity/renew");
+
+        Assert.Equal(HttpStatusCode.Conflict, renew.StatusCode);
+        Assert.Contains("Sidecar:Identity:Enabled is false", await renew.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
+        Assert.True((await sidecar.StateAsync()).GetProperty("identity").GetProperty("serial").ValueKind == JsonValueKind.Null);
+    }
+
+    [Fact]
     public async Task Readiness_BeforeTheFirstCertificate_IsNotReady_AndTlsHandshakesFail()
     {
         // A control plane that issues no certificates: the sidecar never gets one.
