@@ -88,6 +88,47 @@ public class TransparentMeshTests(ITestOutputHelper output)
             "sidecar B counted one plaintext and one no_client_certificate refusal");
     }
 
+    [NetworkFact]
+    public async Task CertificatesRotatedUnderLoad_NoFailedRequest_AndTheSerialsChanged()
+    {
+        const int Renewals = 3;
+        const int Rate = 100;
+        const int Seconds = 12;
+        await using var mesh = await TransparentMesh.StartAsync();
+        List<string> serialsA = [await SerialAsync(mesh.StateAAsync)];
+        List<string> serialsB = [await SerialAsync(mesh.StateBAsync)];
+
+        var load = mesh.Load!.RunInAsync(mesh.Client, null, TransparentMesh.OrdersUrl("/rotation"), Rate, Seconds, warmupSeconds: 0, connections: 8);
+        await Wait.UntilAsync(() => mesh.AppBRequests > Rate / 2, "app A's load reaches app B");
+        for (var i = 0; i < Renewals; i++)
+        {
+            serialsA.Add(await RenewAsync(mesh.ClientHttp, mesh.StateAAsync, serialsA[^1], "sidecar A"));
+            serialsB.Add(await RenewAsync(mesh.ServerHttp, mesh.StateBAsync, serialsB[^1], "sidecar B"));
+        }
+
+        Assert.False(load.IsCompleted, $"the {Renewals} renewals of each sidecar took longer than the {Seconds} s of load; the load must outlast them");
+        var result = await load;
+
+        output.WriteLine($"{Renewals} renewals per sidecar under {Rate} requests/s for {Seconds} s: {result.Count} answered, {result.Errors} failed; serials A {string.Join(" -> ", serialsA)}, B {string.Join(" -> ", serialsB)}");
+        Assert.Equal((Rate * Seconds, 0), (result.Count, result.Errors));
+        Assert.Equal(Renewals + 1, serialsA.Distinct().Count());
+        Assert.Equal(Renewals + 1, serialsB.Distinct().Count());
+        var orders = (await mesh.StateAAsync()).GetProperty("clusters").GetProperty("orders");
+        Assert.Equal(0, orders.GetProperty("failures").GetInt64());
+        Assert.Equal(0, orders.GetProperty("fallbacks").GetInt64());
+    }
+
+    private static async Task<string> SerialAsync(Func<Task<System.Text.Json.JsonElement>> state) =>
+        (await state()).GetProperty("identity").GetProperty("serial").GetString()!;
+
+    /// <summary>Asks the sidecar for a new certificate now and waits until it holds one with another serial.</summary>
+    private static async Task<string> RenewAsync(HttpClient admin, Func<Task<System.Text.Json.JsonElement>> state, string previous, string name)
+    {
+        using var response = await admin.PostAsync($"http://127.0.0.1:{TransparentMesh.AdminPort}/admin/identity/renew", null);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        return await Wait.UntilAsync(() => SerialAsync(state), serial => serial != previous, $"{name} holds a certificate with a serial other than {previous}");
+    }
+
     /// <summary>The inbound refusals counted for <paramref name="reason"/> in a Prometheus scrape.</summary>
     private static long Refused(string metrics, string reason)
     {
