@@ -116,6 +116,14 @@ public class TransparentMeshTests(ITestOutputHelper output)
         var orders = (await mesh.StateAAsync()).GetProperty("clusters").GetProperty("orders");
         Assert.Equal(0, orders.GetProperty("failures").GetInt64());
         Assert.Equal(0, orders.GetProperty("fallbacks").GetInt64());
+
+        // A new handshake with sidecar B gets its newest certificate (a TLS caller from outside the mesh, served under
+        // Permissive): the pooled connections that carried the load kept theirs, new ones do not.
+        var https = mesh.ServiceAddress("/handshake").ToString().Replace("http://", "https://", StringComparison.Ordinal);
+        var (code, certs) = await mesh.Client.RunAsync("curl", ["-sS", "--insecure", "--max-time", "10", "-o", "/dev/null", "-w", "%{certs}", https], TransparentMesh.ProxyUid);
+        var presented = System.Text.RegularExpressions.Regex.Match(certs, @"Serial Number:\s*([0-9A-Fa-f:]+)");
+        Assert.True(code == 0 && presented.Success, $"curl exited {code}: {certs}");
+        Assert.Equal(serialsB[^1].TrimStart('0'), presented.Groups[1].Value.Replace(":", string.Empty, StringComparison.Ordinal).ToUpperInvariant().TrimStart('0'));
     }
 
     private static async Task<string> SerialAsync(Func<Task<System.Text.Json.JsonElement>> state) =>
