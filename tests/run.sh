@@ -8,7 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # System packages the tests need, as "command:debian-package" pairs (or "/path/glob:package" for a program off PATH, such
 # as the PostgreSQL server the store tests start privately). Installed with apt-get when running as root. npm installs
 # buf (@bufbuild/buf) for the proto tests, into tests/.tools.
-PREREQUISITES=(prometheus:prometheus git:git cc:gcc npm:npm "/usr/lib/postgresql/*/bin/initdb:postgresql" chromium:chromium ip:iproute2 iptables:iptables)
+PREREQUISITES=(prometheus:prometheus git:git cc:gcc npm:npm "/usr/lib/postgresql/*/bin/initdb:postgresql" chromium:chromium ip:iproute2 iptables:iptables curl:curl)
 
 missing=()
 for pair in "${PREREQUISITES[@]}"; do

@@ -1,6 +1,6 @@
 // openloop: a fixed-rate (open-loop) HTTP/1.1 load generator with nanosecond latencies, for the load benchmark.
 //
-// Usage: openloop -r RATE -d SECONDS [-c CONNECTIONS] [-w WARMUP_SECONDS] [-t TIMEOUT_MS] http://HOST:PORT/PATH
+// Usage: openloop -r RATE -d SECONDS [-c CONNECTIONS] [-w WARMUP_SECONDS] [-t TIMEOUT_MS] [-s SAMPLES_FILE] http://HOST:PORT/PATH
 //
 // Request i is due at start + i / RATE. It goes out on an idle keep-alive connection (one request in flight per
 // connection, no pipelining) as soon as it is due; when none is idle it waits, and its latency still counts from the
@@ -16,7 +16,8 @@
 // TIMEOUT_MS (default 2000) after the last one was due. send_late_p99_us: how long after its due time the 99th
 // percentile request was written (the generator's wake-up plus any wait for a connection the server had not answered
 // on yet). wake_late_p99_us is the generator's own floor: how late its timer woke it for a due request (scheduler
-// latency, timer slack), with no server in it.
+// latency, timer slack), with no server in it. With -s, every recorded latency is also written to SAMPLES_FILE, one per
+// line in microseconds, sorted, so that runs can be pooled before taking percentiles.
 // Exit code 0 when it ran (errors are reported, not fatal), 2 on bad arguments, 1 when it cannot connect.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -137,20 +138,22 @@ static long response_length(const char *buffer, size_t length, int *status) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: openloop -r RATE -d SECONDS [-c CONNECTIONS] [-w WARMUP_SECONDS] [-t TIMEOUT_MS] http://HOST:PORT/PATH\n");
+  fprintf(stderr, "usage: openloop -r RATE -d SECONDS [-c CONNECTIONS] [-w WARMUP_SECONDS] [-t TIMEOUT_MS] [-s SAMPLES_FILE] http://HOST:PORT/PATH\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
   double rate = 0, seconds = 0, warmup = 0;
   int connections = 16, timeout_ms = 2000, option;
-  while ((option = getopt(argc, argv, "r:d:c:w:t:")) != -1) {
+  const char *samples = NULL;
+  while ((option = getopt(argc, argv, "r:d:c:w:t:s:")) != -1) {
     switch (option) {
       case 'r': rate = atof(optarg); break;
       case 'd': seconds = atof(optarg); break;
       case 'c': connections = atoi(optarg); break;
       case 'w': warmup = atof(optarg); break;
       case 't': timeout_ms = atoi(optarg); break;
+      case 's': samples = optarg; break;
       default: usage();
     }
   }
@@ -312,6 +315,15 @@ int main(int argc, char **argv) {
          percentile(latencies, recorded, 0.99), percentile(latencies, recorded, 0.999),
          recorded ? (double)latencies[recorded - 1] / 1000.0 : 0, recorded ? sum / (double)recorded / 1000.0 : 0,
          percentile(late, late_count, 0.99), percentile(wake_late, wake_count, 0.99));
+  if (samples) {
+    FILE *file = fopen(samples, "w");
+    if (!file) {
+      fprintf(stderr, "openloop: cannot write %s: %s\n", samples, strerror(errno));
+      return 1;
+    }
+    for (uint64_t i = 0; i < recorded; i++) fprintf(file, "%.3f\n", (double)latencies[i] / 1000.0);
+    fclose(file);
+  }
   for (int i = 0; i < connections; i++) close_connection(&pool[i]);
   freeaddrinfo(address);
   return 0;

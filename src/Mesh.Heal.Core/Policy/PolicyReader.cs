@@ -12,7 +12,7 @@ namespace Mesh.Heal.Policy;
 /// </remarks>
 public static class PolicyReader
 {
-    private static readonly string[] RootKeys = ["Defaults", "Clusters"];
+    private static readonly string[] RootKeys = ["Defaults", "Clusters", "Mtls"];
     private static readonly string[] ClusterKeys = ["CircuitBreaker", "Timeout", "Retry", "Fallback", "OutlierDetection", "Override"];
     private static readonly string[] BreakerKeys =
         ["FailureRatio", "MinimumThroughput", "ConsecutiveFailures", "SamplingDuration", "BreakDuration", "SlowCallDuration", "DegradedRatio", "RecoveryDuration"];
@@ -38,7 +38,7 @@ public static class PolicyReader
         return errors.Count > 0 ? (null, errors) : Read(section, ResiliencePolicyValidator.SectionName, version, knownClusters, otherKeys: []);
     }
 
-    /// <summary>Reads and validates a policy whose <c>Defaults</c> and <c>Clusters</c> sit directly in <paramref name="section"/>.</summary>
+    /// <summary>Reads and validates a policy whose <c>Defaults</c>, <c>Clusters</c> and <c>Mtls</c> sit directly in <paramref name="section"/>.</summary>
     /// <param name="section">The configuration that holds the policy.</param>
     /// <param name="path">The path the validator's errors start with (empty for a document's root).</param>
     /// <param name="version">The version the policy gets.</param>
@@ -83,7 +83,8 @@ public static class PolicyReader
             clusters[child.Key] = ReadCluster(child, defaults with { Fallback = null }, errors);
         }
 
-        var policy = new ResiliencePolicy { Version = version, Defaults = defaults, Clusters = clusters };
+        var mtls = ReadMtls(section, errors);
+        var policy = new ResiliencePolicy { Version = version, Defaults = defaults, Clusters = clusters, Mtls = mtls };
         if (errors.Count == 0)
         {
             errors.AddRange(ResiliencePolicyValidator.Validate(policy, knownClusters, path));
@@ -179,6 +180,23 @@ public static class PolicyReader
         }
 
         return new FallbackPolicy { Cluster = target, Response = staticResponse };
+    }
+
+    private static MtlsMode ReadMtls(IConfiguration section, List<PolicyError> errors)
+    {
+        var raw = Scalar(section, "Mtls", MtlsModes.Accepted, errors);
+        if (raw is null)
+        {
+            return MtlsMode.Permissive;
+        }
+
+        if (MtlsModes.TryParse(raw, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new(PathOf(section, "Mtls"), $"'{Shorten(raw)}' is not an mTLS mode; accepted: {MtlsModes.Accepted}"));
+        return MtlsMode.Permissive;
     }
 
     private static BreakerOverride ReadOverride(IConfiguration section, BreakerOverride fallback, List<PolicyError> errors)

@@ -16,6 +16,10 @@ public sealed record ResiliencePolicy
     public IReadOnlyDictionary<string, ClusterPolicy> Clusters { get; init; } =
         new Dictionary<string, ClusterPolicy>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Whether the service's inbound listener requires mesh mutual TLS of its callers (policy root key <c>Mtls</c>).</summary>
+    /// <remarks>Default <see cref="MtlsMode.Permissive"/>.</remarks>
+    public MtlsMode Mtls { get; init; }
+
     /// <summary>The policy that applies to <paramref name="clusterId"/>.</summary>
     public ClusterPolicy ForCluster(string clusterId) =>
         Clusters.TryGetValue(clusterId, out var policy) ? policy : Defaults;
@@ -23,6 +27,7 @@ public sealed record ResiliencePolicy
     /// <summary>Whether <paramref name="other"/> holds the same rules, whatever the versions.</summary>
     public bool SameRulesAs(ResiliencePolicy other) =>
         Defaults == other.Defaults
+        && Mtls == other.Mtls
         && Clusters.Count == other.Clusters.Count
         && Clusters.All(c => other.Clusters.TryGetValue(c.Key, out var o) && o == c.Value);
 }

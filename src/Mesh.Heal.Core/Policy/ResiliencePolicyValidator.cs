@@ -34,6 +34,11 @@ public static class ResiliencePolicyValidator
             errors.Add(new($"{prefix}Defaults:Override", "an override is set per cluster, not in Defaults"));
         }
 
+        if (!Enum.IsDefined(policy.Mtls))
+        {
+            errors.Add(new($"{prefix}Mtls", $"{(int)policy.Mtls} is not an mTLS mode; accepted: {MtlsModes.Accepted}"));
+        }
+
         if (policy.Clusters.Count > PolicyConstants.MaxClusters)
         {
             errors.Add(new($"{prefix}Clusters", $"{policy.Clusters.Count} clusters; accepted: at most {PolicyConstants.MaxClusters}"));

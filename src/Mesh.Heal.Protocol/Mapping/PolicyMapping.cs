@@ -15,7 +15,11 @@ public static class PolicyMapping
     public static Wire.ServicePolicy ToWire(ResiliencePolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        var wire = new Wire.ServicePolicy { Defaults = ToWire(policy.Defaults) };
+        var wire = new Wire.ServicePolicy
+        {
+            Defaults = ToWire(policy.Defaults),
+            Mtls = policy.Mtls == MtlsMode.Required ? Wire.MtlsMode.Required : Wire.MtlsMode.Permissive,
+        };
         foreach (var (id, cluster) in policy.Clusters)
         {
             wire.Clusters[id] = ToWire(cluster);
@@ -41,9 +45,23 @@ public static class PolicyMapping
             clusters[id] = FromWire(cluster, $"policy.clusters[{id}]", errors);
         }
 
+        var mtls = MtlsMode.Permissive;
+        switch (wire.Mtls)
+        {
+            case Wire.MtlsMode.Required:
+                mtls = MtlsMode.Required;
+                break;
+            case Wire.MtlsMode.Unspecified or Wire.MtlsMode.Permissive:
+                // Unspecified: a policy stored or sent before the field existed, which had no mTLS requirement.
+                break;
+            default:
+                errors.Add(new("policy.mtls", $"{(int)wire.Mtls} is not an mTLS mode; accepted: MTLS_MODE_PERMISSIVE, MTLS_MODE_REQUIRED"));
+                break;
+        }
+
         return errors.Count > 0
             ? (null, errors)
-            : (new ResiliencePolicy { Version = version, Defaults = defaults, Clusters = clusters }, errors);
+            : (new ResiliencePolicy { Version = version, Defaults = defaults, Clusters = clusters, Mtls = mtls }, errors);
     }
 
     /// <summary>The wire form of a health state.</summary>

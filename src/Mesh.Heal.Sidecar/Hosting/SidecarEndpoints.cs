@@ -14,6 +14,9 @@ public sealed class SidecarEndpoints
 
     internal ListenOptions? Inbound { get; set; }
 
+    /// <summary>Whether the inbound listener serves TLS with the sidecar's identity certificate (<c>https://</c>).</summary>
+    internal bool InboundTls { get; set; }
+
     /// <summary>The proxy listener's address, e.g. <c>http://127.0.0.1:15001</c>.</summary>
     public Uri ProxyUri => ToUri(Proxy);
 
@@ -27,15 +30,16 @@ public sealed class SidecarEndpoints
     public int AdminPort => Admin?.IPEndPoint?.Port ?? -1;
 
     /// <summary>The inbound listener's address (in front of the application), or null when none is configured.</summary>
-    public Uri? InboundUri => Inbound is null ? null : ToUri(Inbound);
+    /// <remarks>Its scheme is <c>https</c> when it serves TLS (plain HTTP is still served there unless mTLS is required).</remarks>
+    public Uri? InboundUri => Inbound is null ? null : ToUri(Inbound, InboundTls);
 
     /// <summary>The inbound listener's port, or -1 before start or when none is configured.</summary>
     public int InboundPort => Inbound?.IPEndPoint?.Port ?? -1;
 
-    private static Uri ToUri(ListenOptions? options)
+    private static Uri ToUri(ListenOptions? options, bool https = false)
     {
         var endPoint = options?.IPEndPoint ?? throw new InvalidOperationException("the sidecar has not started");
         var address = endPoint.Address.Equals(IPAddress.Any) || endPoint.Address.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : endPoint.Address;
-        return new Uri($"http://{new IPEndPoint(address, endPoint.Port)}");
+        return new Uri($"{(https ? "https" : "http")}://{new IPEndPoint(address, endPoint.Port)}");
     }
 }

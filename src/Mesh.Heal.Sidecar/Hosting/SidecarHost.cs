@@ -5,6 +5,7 @@ using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Configuration.Internal;
 using Mesh.Heal.Sidecar.Forwarding.Internal;
 using Mesh.Heal.Sidecar.Hosting.Internal;
+using Mesh.Heal.Sidecar.Identity.Internal;
 using Mesh.Heal.Sidecar.Interception.Internal;
 using Mesh.Heal.Sidecar.PolicySync;
 using Mesh.Heal.Sidecar.PolicySync.Internal;
@@ -75,6 +76,11 @@ public static partial class SidecarHost
             if (SidecarOptionsValidator.InboundListener(options) is { } inbound)
             {
                 endpoints.Inbound = Listen(kestrel, inbound, HttpProtocols.Http1);
+                if (inbound.IsHttps)
+                {
+                    endpoints.InboundTls = true;
+                    InboundTls.Configure(endpoints.Inbound);
+                }
             }
         });
 
@@ -115,7 +121,11 @@ public static partial class SidecarHost
             var target = options.InboundTarget!.TrimEnd('/');
             app.MapWhen(
                 context => context.Connection.LocalPort == endpoints.InboundPort,
-                inbound => inbound.Run(context => forwarder.ForwardAsync(context, target, DirectForwarder.InboundLabel)));
+                inbound => inbound.Run(context =>
+                {
+                    InboundTls.SetPeerIdentity(context);
+                    return forwarder.ForwardAsync(context, target, DirectForwarder.InboundLabel);
+                }));
         }
 
         app.UseRouting();

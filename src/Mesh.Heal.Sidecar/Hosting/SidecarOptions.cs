@@ -73,8 +73,10 @@ public sealed class SidecarOptions
     /// <remarks>Default off (<c>Sidecar:Interception:Enabled</c> false).</remarks>
     public InterceptionOptions Interception { get; set; } = new();
 
-    /// <summary>An optional inbound listener, in front of the application: <c>http://IP:port</c>, such as <c>http://0.0.0.0:15006</c>.</summary>
-    /// <remarks>Default none. Requests arriving there (redirected to the inbound port) are forwarded to <see cref="InboundTarget"/>; set both or neither.</remarks>
+    /// <summary>An optional inbound listener, in front of the application: <c>http://IP:port</c>, such as <c>http://0.0.0.0:15006</c>, or <c>https://IP:port</c> for mTLS.</summary>
+    /// <remarks>Default none. Requests arriving there (redirected to the inbound port) are forwarded to <see cref="InboundTarget"/>; set both or neither.
+    /// <c>https://</c> needs <c>Sidecar:Identity:Enabled</c>: the listener serves the identity certificate, checks mesh client certificates,
+    /// and serves plain HTTP on the same port unless the policy's <c>Mtls</c> is <c>Required</c>.</remarks>
     public string? InboundListenUrl { get; set; }
 
     /// <summary>Where inbound requests go: the application, such as <c>http://127.0.0.1:8080</c>.</summary>

@@ -1,6 +1,7 @@
 using Mesh.Heal.Sidecar.Configuration;
 using Mesh.Heal.Sidecar.Forwarding.Internal;
 using Mesh.Heal.Sidecar.Identity;
+using Mesh.Heal.Sidecar.Identity.Internal;
 using Mesh.Heal.Sidecar.Interception.Internal;
 using Mesh.Heal.Sidecar.OutlierDetection.Internal;
 using Mesh.Heal.Sidecar.PolicySync;
@@ -11,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Transforms;
 
@@ -34,6 +36,7 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton(static sp => new StreamReconnect(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<DirectForwarder>();
         services.TryAddSingleton<SidecarIdentity>();
+        services.TryAddSingleton<InboundTls>();
         services.AddHostedService<PolicySyncClient>();
         services.AddHostedService<TelemetryReporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, ConsecutiveFailuresPolicy>());
@@ -58,6 +61,8 @@ public static class SidecarServiceCollectionExtensions
                     return default;
                 });
             });
+        // Mutual TLS towards mesh peers (with Sidecar:Identity:Enabled); in place of YARP's own factory.
+        services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory, MeshForwarderHttpClientFactory>());
         // Host routes for intercepted traffic (none unless Sidecar:Interception:Enabled), beside the configured ones.
         services.AddSingleton<IProxyConfigProvider>(sp => new InterceptionRouteProvider(configuration, sp.GetRequiredService<IOptions<SidecarOptions>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, InterceptionMatcherPolicy>());

@@ -34,6 +34,8 @@ internal sealed partial class SidecarIdentity : IDisposable
     private Pending? _pending;
     private volatile IssuedIdentity? _current;
     private volatile string? _lastError;
+    private volatile bool _renewRequested;
+    private volatile TaskCompletionSource _renew = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _issued;
 
     public SidecarIdentity(IOptions<SidecarOptions> options, TimeProvider time, StreamReconnect backoff, ILogger<SidecarIdentity> logger)
@@ -67,10 +69,16 @@ internal sealed partial class SidecarIdentity : IDisposable
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (_current is { } current && current.RenewAt - _time.GetUtcNow() is { Ticks: > 0 } wait)
+            if (_current is { } current && !_renewRequested && current.RenewAt - _time.GetUtcNow() is { Ticks: > 0 } wait)
             {
-                await Task.Delay(wait, _time, cancellationToken);
+                await WaitAsync(wait, cancellationToken);
                 continue;
+            }
+
+            _renewRequested = false;
+            if (_renew.Task.IsCompleted)
+            {
+                _renew = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
             var error = await RequestAsync(send, cancellationToken);
@@ -87,6 +95,14 @@ internal sealed partial class SidecarIdentity : IDisposable
         }
     }
 
+    /// <summary>Asks for a new certificate now rather than at the renewal time (<c>POST /admin/identity/renew</c>).</summary>
+    /// <remarks>The request goes out on the open policy stream at once, or as soon as one opens; the current certificate stays in use until the new one arrives.</remarks>
+    public void RequestRenewal()
+    {
+        _renewRequested = true;
+        _renew.TrySetResult();
+    }
+
     /// <summary>Hands over the answer to the pending certificate request (an answer with none pending is dropped).</summary>
     public void OnAnswer(Wire.IssuedCertificate answer)
     {
@@ -97,6 +113,22 @@ internal sealed partial class SidecarIdentity : IDisposable
     }
 
     public void Dispose() => _current?.Certificate.Dispose();
+
+    /// <summary>Waits <paramref name="wait"/>, or less when a renewal is requested.</summary>
+    private async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(wait, _time, stop.Token);
+        if (await Task.WhenAny(delay, _renew.Task) == delay)
+        {
+            await delay;
+            return;
+        }
+
+        // Renewal asked for: drop the timer.
+        await stop.CancelAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+    }
 
     /// <summary>Sends one request and takes its answer; returns why it failed, or null.</summary>
     private async Task<string?> RequestAsync(Func<Wire.PolicyRequest, CancellationToken, Task> send, CancellationToken cancellationToken)

@@ -32,6 +32,15 @@ public class PolicyDocumentTests
     }
 
     [Fact]
+    public void Parse_Mtls_IsReadBesideDefaultsAndClusters()
+    {
+        var (_, policy, errors) = PolicyDocument.Parse("service: orders\nmtls: required\nclusters: { backend: { timeout: 2s } }\n", null, 65536);
+
+        Assert.Empty(errors);
+        Assert.Equal(MtlsMode.Required, policy!.Mtls);
+    }
+
+    [Fact]
     public void Parse_Json_ReadsTheSameAsYaml()
     {
         var json = """{ "service": "orders", "clusters": { "backend": { "timeout": "2s", "override": "forceOpen", "fallback": { "response": { "statusCode": 200, "body": "cached" } } } } }""";
@@ -50,6 +59,7 @@ public class PolicyDocumentTests
     [InlineData("service: payments\n", "service", "submitted for 'orders'")]
     [InlineData("service: orders\nclusters: { backend: { timeot: 2s } }", "clusters:backend:timeot", "unknown setting 'timeot'")]
     [InlineData("service: orders\nclusters: { backend: { override: forceHalfOpen } }", "clusters:backend:override", "accepted: none, forceOpen, forceClosed, forceFallback")]
+    [InlineData("service: orders\nmtls: strict\n", "mtls", "accepted: Permissive, Required")]
     public void Parse_Invalid_NamesTheField(string text, string field, string message)
     {
         var (_, policy, errors) = PolicyDocument.Parse(text, "orders", 65536);

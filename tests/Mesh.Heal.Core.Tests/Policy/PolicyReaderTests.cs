@@ -226,6 +226,49 @@ public class PolicyReaderTests
 
         var error = Assert.Single(errors);
         Assert.Equal("servce", error.Field);
-        Assert.Contains("accepted: Defaults, Clusters, service", error.Message);
+        Assert.Contains("accepted: Defaults, Clusters, Mtls, service", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null, MtlsMode.Permissive)]
+    [InlineData("required", MtlsMode.Required)]
+    [InlineData(" REQUIRED ", MtlsMode.Required)]
+    [InlineData("Permissive", MtlsMode.Permissive)]
+    public void Read_Mtls_IsParsedCaseInsensitively_AndDefaultsToPermissive(string? text, MtlsMode expected)
+    {
+        var (policy, errors) = Read(text is null ? Config() : Config(("Resilience:Mtls", text)));
+
+        Assert.Empty(errors);
+        Assert.Equal(expected, policy!.Mtls);
+    }
+
+    [Theory]
+    [InlineData("strict")]
+    [InlineData("")]
+    public void Read_Mtls_UnknownValue_ErrorNamesMtlsAndBothValues(string text)
+    {
+        var (policy, errors) = Read(Config(("Resilience:Mtls", text)));
+
+        Assert.Null(policy);
+        var error = Assert.Single(errors);
+        Assert.Equal("Resilience:Mtls", error.Field);
+        Assert.Contains("accepted: Permissive, Required", error.Message);
+    }
+
+    [Fact]
+    public void Read_Mtls_AsAMapping_IsAnErrorNamingMtls()
+    {
+        var (policy, errors) = Read(Config(("Resilience:Mtls:mode", "required")));
+
+        Assert.Null(policy);
+        Assert.Equal("Resilience:Mtls", Assert.Single(errors).Field);
+    }
+
+    [Fact]
+    public void SameRulesAs_DiffersByMtls()
+    {
+        var (policy, _) = Read(Config(("Resilience:Mtls", "required")));
+
+        Assert.False(policy!.SameRulesAs(policy with { Mtls = MtlsMode.Permissive }));
     }
 }

@@ -173,4 +173,14 @@ public class ResiliencePolicyValidatorTests
         };
         Assert.False(Make(1).SameRulesAs(changed));
     }
+
+    [Fact]
+    public void Validate_UndefinedMtlsMode_NamesMtlsAndBothValues()
+    {
+        var errors = ResiliencePolicyValidator.Validate(new ResiliencePolicy { Mtls = (MtlsMode)7 }, knownClusters: null);
+
+        var error = Assert.Single(errors);
+        Assert.Equal("Resilience:Mtls", error.Field);
+        Assert.Contains("accepted: Permissive, Required", error.Message);
+    }
 }

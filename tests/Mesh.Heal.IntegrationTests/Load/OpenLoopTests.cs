@@ -59,6 +59,22 @@ public sealed class OpenLoopTests : IClassFixture<OpenLoopTests.Generator>
     }
 
     [Fact]
+    public async Task RunAsync_WithSamplesFile_WritesEveryRecordedLatency_Sorted_MatchingThePercentiles()
+    {
+        await using var server = await Server.StartAsync(_ => TimeSpan.Zero, StatusCodes.Status200OK, contentLength: true);
+        var file = Path.Combine(_generator.Folder, "samples.txt");
+
+        var result = await (await _generator.OpenLoop).RunAsync(server.Address, rate: 200, seconds: 1, warmupSeconds: 0.25, connections: 4, samples: file);
+        var samples = OpenLoop.ReadSamples(file);
+
+        Assert.Equal(result.Count, samples.Length);
+        Assert.Equal(samples.Order(), samples);
+        // Nearest rank, as the generator computes it; the line prints one decimal.
+        Assert.Equal(result.P50, samples[(int)Math.Ceiling(0.5 * samples.Length) - 1], 0.1);
+        Assert.Equal(result.Max, samples[^1], 0.1);
+    }
+
+    [Fact]
     public void Parse_GeneratorLine_ReadsEveryField()
     {
         var result = OpenLoop.Parse(
@@ -75,6 +91,9 @@ public sealed class OpenLoopTests : IClassFixture<OpenLoopTests.Generator>
         public Generator() => OpenLoop = Mesh.Heal.Benchmarks.Load.OpenLoop.BuildAsync(Programs.Root, _directory);
 
         internal Task<OpenLoop> OpenLoop { get; }
+
+        /// <summary>The directory the generator is compiled into, removed with it.</summary>
+        internal string Folder => _directory;
 
         public void Dispose() => Directory.Delete(_directory, recursive: true);
     }

@@ -1,17 +1,12 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Mesh.Heal.Chaos;
 using Mesh.Heal.IntegrationTests.Support;
 using Mesh.Heal.Sidecar.Hosting;
 using Mesh.Heal.Testing.Network;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using Xunit.Abstractions;
 
 namespace Mesh.Heal.IntegrationTests.Network;
 
@@ -20,7 +15,7 @@ namespace Mesh.Heal.IntegrationTests.Network;
 /// and a peer namespace holds the service the application calls (port 8080) and the <c>orders</c> cluster (port 9090);
 /// inbound, PREROUTING sends the peer's calls to the application's port 8080 to the sidecar's inbound listener (15006).</summary>
 [Collection(nameof(IntegrationCollection))]
-public class InterceptionTests(ITestOutputHelper output)
+public class InterceptionTests
 {
     private const int ProxyUid = 1337;
     private const int ProxyPort = 15001;
@@ -92,60 +87,6 @@ public class InterceptionTests(ITestOutputHelper output)
         Assert.Equal($"{ServicePort} /hello?x=2 host={mesh.App.Address}:{ServicePort}", answer);
         var metrics = await app.GetStringAsync($"http://127.0.0.1:{AdminPort}/metrics");
         Assert.Contains("meshheal_requests_total{otel_scope_name=\"Mesh.Heal.Sidecar\",cluster=\"inbound\",outcome=\"success\"} 1", metrics);
-    }
-
-    /// <summary>Prints the added latency of the intercepted path against an explicit call through the same sidecar and
-    /// against the direct call, sequential requests, one run side by side; not an assertion (the machine is shared).</summary>
-    [NetworkFact]
-    public async Task Latency_InterceptedAgainstExplicit_IsPrinted()
-    {
-        const int Requests = 400;
-        await using var mesh = await InterceptedMesh.StartAsync();
-        using var app = mesh.AppClient();
-        var intercepted = $"http://{mesh.Peer.Address}:{ServicePort}/bench";
-        var explicitUrl = $"http://127.0.0.1:{ProxyPort}/bench";
-        var direct = $"http://{mesh.Peer.Address}:{OrdersPort}/bench";
-
-        // Warm every path (JIT, connection pools) before measuring; then interleave so drift hits all alike.
-        for (var i = 0; i < 50; i++)
-        {
-            await GetAsync(app, intercepted, "orders");
-            await GetAsync(app, explicitUrl);
-            await GetAsync(app, direct);
-        }
-
-        var (viaInterception, viaExplicit, viaDirect) = (new double[Requests], new double[Requests], new double[Requests]);
-        for (var i = 0; i < Requests; i++)
-        {
-            viaInterception[i] = await TimeAsync(() => GetAsync(app, intercepted, "orders"));
-            viaExplicit[i] = await TimeAsync(() => GetAsync(app, explicitUrl));
-            viaDirect[i] = await TimeAsync(() => GetAsync(app, direct));
-        }
-
-        output.WriteLine($"interception latency, {Requests} sequential GETs each, interleaved, one run (loaded machine: 2 cores shared with other builds and tests)");
-        output.WriteLine(Summary("direct (no sidecar)", viaDirect));
-        output.WriteLine(Summary("explicit via sidecar", viaExplicit));
-        output.WriteLine(Summary("intercepted via sidecar", viaInterception));
-        output.WriteLine($"intercepted - explicit, median: {Percentile(viaInterception, 0.5) - Percentile(viaExplicit, 0.5):F3} ms");
-        Assert.All(viaInterception, ms => Assert.True(ms > 0));
-    }
-
-    private static async Task<double> TimeAsync(Func<Task<string>> request)
-    {
-        var start = Stopwatch.GetTimestamp();
-        var body = await request();
-        var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        Assert.StartsWith(OrdersPort.ToString(CultureInfo.InvariantCulture), body, StringComparison.Ordinal);
-        return elapsed;
-    }
-
-    private static string Summary(string name, double[] samples) => string.Create(
-        CultureInfo.InvariantCulture, $"{name,-26} median {Percentile(samples, 0.5):F3} ms  p90 {Percentile(samples, 0.9):F3} ms  p99 {Percentile(samples, 0.99):F3} ms");
-
-    private static double Percentile(double[] samples, double p)
-    {
-        var sorted = samples.Order().ToArray();
-        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
     }
 
     private static async Task<string> GetAsync(HttpClient client, string url, string? host = null)
@@ -252,33 +193,10 @@ public class InterceptionTests(ITestOutputHelper output)
         }
 
         /// <summary>An HttpClient whose connections are made inside the application's namespace, by root (so redirected).</summary>
-        public HttpClient AppClient() => Client(App);
+        public HttpClient AppClient() => App.CreateHttpClient();
 
         /// <summary>An HttpClient whose connections are made inside the peer's namespace.</summary>
-        public HttpClient PeerClient() => Client(Peer);
-
-        private static HttpClient Client(NetworkNamespace network) => new(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            ConnectCallback = async (context, cancel) =>
-            {
-                // The tests call IP literals: an IPv6 one needs an IPv6 socket.
-                var family = IPAddress.TryParse(context.DnsEndPoint.Host.Trim('[', ']'), out var ip) ? ip.AddressFamily : AddressFamily.InterNetwork;
-                var socket = network.CreateSocket(family, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    socket.NoDelay = true;
-                    await socket.ConnectAsync(context.DnsEndPoint, cancel);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        })
-        { Timeout = TimeSpan.FromSeconds(30) };
+        public HttpClient PeerClient() => Peer.CreateHttpClient();
 
         public async ValueTask DisposeAsync()
         {
@@ -291,32 +209,15 @@ public class InterceptionTests(ITestOutputHelper output)
 
         /// <summary>HTTP listeners inside <paramref name="network"/> on <paramref name="address"/> (the peer's service on 8080
         /// and orders on 9090, or the application on 8080): each answers with its port, the path and, on 8080, the Host.</summary>
-        private static async Task<WebApplication> StartServerAsync(NetworkNamespace network, IPAddress address, params int[] ports)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endPoint =>
-            {
-                var socket = network.CreateSocket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                socket.Bind(endPoint);
-                return socket;
-            });
-            builder.WebHost.ConfigureKestrel(kestrel =>
-            {
-                foreach (var port in ports)
-                {
-                    kestrel.Listen(address, port);
-                }
-            });
-            var server = builder.Build();
-            server.Run(context =>
+        private static Task<WebApplication> StartServerAsync(NetworkNamespace network, IPAddress address, params int[] ports) => NamespaceWebServer.StartAsync(
+            network,
+            address,
+            context =>
             {
                 var port = context.Connection.LocalPort;
                 var what = port == ServicePort ? $" host={context.Request.Host}" : string.Empty;
                 return context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"{port} {context.Request.Path}{context.Request.QueryString}{what}"));
-            });
-            await server.StartAsync();
-            return server;
-        }
+            },
+            ports);
     }
 }

@@ -71,4 +71,48 @@ public class NetworkNamespaceTests
             await Benchmarks.Load.Tools.RunWithOutputAsync("ip", "netns", "delete", live);
         }
     }
+
+    [NetworkFact]
+    public async Task SetHostsAsync_NamesResolveForProgramsInside_NotOutside_AndTheFileGoesWithTheNamespace()
+    {
+        var network = await NetworkNamespace.CreateAsync();
+        var etc = Path.Combine("/etc/netns", network.Name);
+        await using (network)
+        {
+            await network.SetHostsAsync(("orders", IPAddress.Parse("10.1.2.3")));
+
+            var (code, inside) = await network.RunAsync("getent", ["hosts", "orders"], uid: 4242);
+            var (_, outside) = await Benchmarks.Load.Tools.RunWithOutputAsync("getent", "hosts", "orders");
+
+            Assert.Equal(0, code);
+            Assert.StartsWith("10.1.2.3", inside.Trim(), StringComparison.Ordinal);
+            Assert.DoesNotContain("10.1.2.3", outside);
+            Assert.True(Directory.Exists(etc));
+        }
+
+        Assert.False(Directory.Exists(etc));
+    }
+
+    [NetworkFact]
+    public async Task DeleteLeftovers_HostsFileOfADeadTestProcess_IsDeleted_OneOfALiveProcessIsKept()
+    {
+        var dead = Path.Combine("/etc/netns", $"{NetworkNamespace.Prefix}{(1 << 22) + 1}-leftover");
+        var live = Path.Combine("/etc/netns", $"{NetworkNamespace.Prefix}{Environment.ProcessId}-kept");
+        Directory.CreateDirectory(dead);
+        Directory.CreateDirectory(live);
+        try
+        {
+            NetworkNamespace.DeleteLeftovers();
+
+            Assert.False(Directory.Exists(dead));
+            Assert.True(Directory.Exists(live));
+        }
+        finally
+        {
+            foreach (var directory in new[] { dead, live }.Where(Directory.Exists))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
 }

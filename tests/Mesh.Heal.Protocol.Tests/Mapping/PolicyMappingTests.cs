@@ -44,6 +44,38 @@ public class PolicyMappingTests
         Assert.Equal("stale", back.ForCluster("static").Fallback!.Response!.Headers["x-cache"]);
     }
 
+    [Theory]
+    [InlineData(MtlsMode.Permissive, Wire.MtlsMode.Permissive)]
+    [InlineData(MtlsMode.Required, Wire.MtlsMode.Required)]
+    public void RoundTrip_KeepsTheMtlsMode(MtlsMode mode, Wire.MtlsMode onTheWire)
+    {
+        var wire = PolicyMapping.ToWire(Full() with { Mtls = mode });
+
+        var (back, errors) = PolicyMapping.FromWire(Wire.ServicePolicy.Parser.ParseJson(Google.Protobuf.JsonFormatter.Default.Format(wire)), 7);
+
+        Assert.Equal(onTheWire, wire.Mtls);
+        Assert.Empty(errors);
+        Assert.Equal(mode, back!.Mtls);
+        Assert.True(back.SameRulesAs(Full() with { Mtls = mode }));
+    }
+
+    [Fact]
+    public void FromWire_UnspecifiedMtls_FromAPolicyBeforeTheField_IsPermissive_AndAnUnknownOneIsNamed()
+    {
+        var old = PolicyMapping.ToWire(Full());
+        old.Mtls = Wire.MtlsMode.Unspecified;
+        var future = PolicyMapping.ToWire(Full());
+        future.Mtls = (Wire.MtlsMode)9;
+
+        var (policy, errors) = PolicyMapping.FromWire(old, 1);
+        var (none, futureErrors) = PolicyMapping.FromWire(future, 1);
+
+        Assert.Empty(errors);
+        Assert.Equal(MtlsMode.Permissive, policy!.Mtls);
+        Assert.Null(none);
+        Assert.Equal("policy.mtls", Assert.Single(futureErrors).Field);
+    }
+
     [Fact]
     public void FromWire_MissingFields_AreNamed_NotDefaulted()
     {

@@ -109,4 +109,21 @@ public class SidecarOptionsValidatorTests
             Assert.Single(errors).ToString());
         Assert.Empty(SidecarOptionsValidator.Check(new SidecarOptions { Identity = { Enabled = true }, ControlPlaneUrl = "http://127.0.0.1:15010" }));
     }
+
+    [Fact]
+    public void Validate_HttpsInbound_NeedsIdentity_NamingBothSettings()
+    {
+        var withoutIdentity = SidecarOptionsValidator.Check(new SidecarOptions { InboundListenUrl = "https://0.0.0.0:15006", InboundTarget = "http://127.0.0.1:8080" });
+        var withIdentity = new SidecarOptions
+        {
+            InboundListenUrl = "https://0.0.0.0:15006", InboundTarget = "http://127.0.0.1:8080", Identity = { Enabled = true }, ControlPlaneUrl = "http://127.0.0.1:15010",
+        };
+
+        var error = Assert.Single(withoutIdentity);
+        Assert.Equal("Sidecar:InboundListenUrl", error.Field);
+        Assert.Contains("Sidecar:Identity:Enabled", error.Message);
+        Assert.Contains("accepted: http://IP:port, or https://IP:port with Sidecar:Identity:Enabled=true", error.Message);
+        Assert.Empty(SidecarOptionsValidator.Check(withIdentity));
+        Assert.True(SidecarOptionsValidator.InboundListener(withIdentity)!.Value.IsHttps);
+    }
 }

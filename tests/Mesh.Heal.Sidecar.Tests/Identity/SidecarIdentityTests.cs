@@ -107,6 +107,29 @@ public sealed class SidecarIdentityTests : IDisposable
     }
 
     [Fact]
+    public async Task RequestRenewal_AsksForANewCertificateAtOnce_LongBeforeTheRenewalTime_KeepingTheCurrentOneMeanwhile()
+    {
+        var run = Run();
+        _identity.OnAnswer(Sign(await NextRequestAsync(), TimeSpan.FromHours(1)));
+        var first = await Wait.UntilAsync(() => Task.FromResult(_identity.Current), c => c is not null, "the first certificate is held");
+        Assert.False(_sent.Reader.TryRead(out _));
+
+        _identity.RequestRenewal();
+        var renewal = await NextRequestAsync();
+
+        Assert.Same(first, _identity.Current);
+        _identity.OnAnswer(Sign(renewal, TimeSpan.FromHours(1)));
+        var second = await Wait.UntilAsync(() => Task.FromResult(_identity.Current), c => !ReferenceEquals(c, first), "the renewed certificate is held");
+        Assert.NotEqual(first!.Certificate.SerialNumber, second!.Certificate.SerialNumber);
+
+        // Back to the renewal time: nothing more is asked for until it comes.
+        _time.Advance(TimeSpan.FromMinutes(30));
+        Assert.False(_sent.Reader.TryRead(out _));
+        await _stream.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+    }
+
+    [Fact]
     public async Task Answer_ForAnotherKey_OrFromAnotherRoot_IsNotTaken()
     {
         var run = Run();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mesh.Heal.Testing.Network;
 
 namespace Mesh.Heal.Benchmarks.Load;
 
@@ -47,24 +48,48 @@ internal sealed class OpenLoop
     }
 
     /// <summary>Sends <paramref name="rate"/> requests/s to <paramref name="address"/> for <paramref name="seconds"/> after a
-    /// warm-up that is not recorded.</summary>
-    public async Task<OpenLoopResult> RunAsync(Uri address, int rate, double seconds, double warmupSeconds, int connections)
+    /// warm-up that is not recorded; with <paramref name="samples"/>, every recorded latency (µs) is written there, one per
+    /// line (<see cref="ReadSamples"/>).</summary>
+    public async Task<OpenLoopResult> RunAsync(Uri address, int rate, double seconds, double warmupSeconds, int connections, string? samples = null)
     {
-        string[] args =
-        [
-            "-r", rate.ToString(CultureInfo.InvariantCulture), "-d", seconds.ToString(CultureInfo.InvariantCulture),
-            "-w", warmupSeconds.ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture),
-            address.ToString(),
-        ];
+        var args = Arguments(address, rate, seconds, warmupSeconds, connections, samples);
         var (code, text) = _realtime ? await Tools.RunWithOutputAsync("chrt", ["-f", "1", _binary, .. args]) : await Tools.RunWithOutputAsync(_binary, args);
+        return Result(address, code, text);
+    }
+
+    /// <summary>Sends <paramref name="rate"/> requests/s to <paramref name="address"/> for <paramref name="seconds"/> from
+    /// inside <paramref name="network"/> (as <paramref name="uid"/> when given), as the application there would: names
+    /// resolve through the namespace's hosts file and its iptables rules apply. With <paramref name="samples"/>, every
+    /// recorded latency (µs) is written there, one per line (<see cref="ReadSamples"/>); the run's
+    /// <see cref="OpenLoopResult.WakeLateP99"/> is read without real-time priority.</summary>
+    public async Task<OpenLoopResult> RunInAsync(
+        NetworkNamespace network, int? uid, Uri address, int rate, double seconds, double warmupSeconds, int connections, string? samples = null)
+    {
+        var (code, text) = await network.RunAsync(_binary, Arguments(address, rate, seconds, warmupSeconds, connections, samples), uid);
+        return Result(address, code, text, $" in {network.Name} (uid {uid?.ToString(CultureInfo.InvariantCulture) ?? "0"})");
+    }
+
+    private static string[] Arguments(Uri address, int rate, double seconds, double warmupSeconds, int connections, string? samples) =>
+    [
+        "-r", rate.ToString(CultureInfo.InvariantCulture), "-d", seconds.ToString(CultureInfo.InvariantCulture),
+        "-w", warmupSeconds.ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture),
+        .. samples is null ? Array.Empty<string>() : ["-s", samples], address.ToString(),
+    ];
+
+    private static OpenLoopResult Result(Uri address, int code, string text, string where = "")
+    {
         var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("openloop ", StringComparison.Ordinal));
         if (code != 0 || line is null)
         {
-            throw new InvalidOperationException($"openloop against {address} failed ({code}): {text}");
+            throw new InvalidOperationException($"openloop against {address}{where} failed ({code}): {text}");
         }
 
         return Parse(line);
     }
+
+    /// <summary>The latencies (µs) a run wrote with <c>-s</c>.</summary>
+    public static double[] ReadSamples(string path) =>
+        [.. File.ReadLines(path).Where(l => l.Length > 0).Select(l => double.Parse(l, CultureInfo.InvariantCulture))];
 
     /// <summary>Reads the generator's key=value line.</summary>
     public static OpenLoopResult Parse(string line)

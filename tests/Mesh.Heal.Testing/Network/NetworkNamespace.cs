@@ -125,6 +125,47 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
         }
     }
 
+    /// <summary>Gives the namespace its own hosts file (<c>/etc/netns/&lt;name&gt;/hosts</c>, which <c>ip netns exec</c>
+    /// mounts over <c>/etc/hosts</c> for the programs it starts): localhost and <paramref name="entries"/>, so a program
+    /// started inside resolves those names as a pod resolves a service's; removed on dispose.</summary>
+    public async Task SetHostsAsync(params (string Name, IPAddress Address)[] entries)
+    {
+        var directory = EtcDirectory(Name);
+        Directory.CreateDirectory(directory);
+        var lines = new System.Text.StringBuilder("127.0.0.1 localhost\n::1 localhost\n");
+        foreach (var (name, address) in entries)
+        {
+            lines.Append(address).Append(' ').Append(name).Append('\n');
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(directory, "hosts"), lines.ToString());
+    }
+
+    /// <summary>An HttpClient whose connections are made inside the namespace, by the test process (root): as the
+    /// namespace's root they are intercepted like an application's, unless they go to 127.0.0.0/8.</summary>
+    public HttpClient CreateHttpClient() => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        ConnectCallback = async (context, cancel) =>
+        {
+            // An IPv6 literal needs an IPv6 socket; names resolve through the namespace's hosts file to IPv4.
+            var family = IPAddress.TryParse(context.DnsEndPoint.Host.Trim('[', ']'), out var ip) ? ip.AddressFamily : AddressFamily.InterNetwork;
+            var socket = CreateSocket(family, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.NoDelay = true;
+                await socket.ConnectAsync(context.DnsEndPoint, cancel);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    })
+    { Timeout = TimeSpan.FromSeconds(30) };
+
     /// <summary>Runs a command inside the namespace to its end, optionally as <paramref name="uid"/>; returns its exit code and output.</summary>
     public Task<(int Code, string Output)> RunAsync(string file, IEnumerable<string> args, int? uid = null) =>
         Tools.RunWithOutputAsync("ip", [.. Exec(file, args, uid)]);
@@ -215,6 +256,7 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
         }
 
         await Tools.RunWithOutputAsync("ip", "netns", "delete", Name);
+        DeleteEtc(Name);
     }
 
     /// <summary>The namespaces <c>ip netns list</c> shows right now that the tests made.</summary>
@@ -235,7 +277,30 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
                 && pid != Environment.ProcessId && !Alive(pid))
             {
                 Tools.RunWithOutputAsync("ip", "netns", "delete", name).GetAwaiter().GetResult();
+                DeleteEtc(name);
             }
+        }
+
+        // A hosts file can outlive its namespace when the run died between the two deletions.
+        var etc = new DirectoryInfo("/etc/netns");
+        foreach (var directory in etc.Exists ? etc.GetDirectories(Prefix + "*") : [])
+        {
+            if (OwnerPattern().Match(directory.Name) is { Success: true } match && int.TryParse(match.Groups[1].Value, out var pid)
+                && pid != Environment.ProcessId && !Alive(pid))
+            {
+                directory.Delete(recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Where <c>ip netns exec</c> finds the files it mounts over /etc for the namespace.</summary>
+    private static string EtcDirectory(string name) => Path.Combine("/etc/netns", name);
+
+    private static void DeleteEtc(string name)
+    {
+        if (Directory.Exists(EtcDirectory(name)))
+        {
+            Directory.Delete(EtcDirectory(name), recursive: true);
         }
     }
 
@@ -294,7 +359,7 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
             return $"the tests run as {Environment.UserName}, not root: making network namespaces and iptables rules needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN)";
         }
 
-        var missing = new[] { ("ip", "iproute2"), ("iptables", "iptables"), ("setpriv", "util-linux") }.Where(t => Tools.Which(t.Item1) is null).ToList();
+        var missing = new[] { ("ip", "iproute2"), ("iptables", "iptables"), ("setpriv", "util-linux"), ("curl", "curl") }.Where(t => Tools.Which(t.Item1) is null).ToList();
         if (missing.Count > 0)
         {
             return $"{string.Join(" and ", missing.Select(m => m.Item1))} not found; install {string.Join(' ', missing.Select(m => m.Item2))} (tests/run.sh does as root)";

@@ -13,11 +13,19 @@ namespace Mesh.Heal.Sidecar.Admin.Internal;
 /// <summary>The admin listener's endpoints (besides <c>/metrics</c>, which the OpenTelemetry exporter serves).</summary>
 internal static class AdminEndpoints
 {
-    public const string Listing = "admin endpoints: /healthz, /readyz, /metrics, /admin/state\n";
+    public const string Listing = "admin endpoints: /healthz, /readyz, /metrics, /admin/state, POST /admin/identity/renew\n";
+
+    /// <summary>Asks for a new identity certificate now: 202, or 409 when the identity is off.</summary>
+    public const string RenewPath = "/admin/identity/renew";
 
     public static Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+        if (request.Path.Value == RenewPath)
+        {
+            return Renew(context);
+        }
+
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
         {
             context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
@@ -32,12 +40,38 @@ internal static class AdminEndpoints
             case "/readyz":
                 var lifetime = context.RequestServices.GetRequiredService<IHostApplicationLifetime>();
                 var ready = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
+                if (ready && context.RequestServices.GetRequiredService<SidecarEndpoints>().InboundTls
+                    && context.RequestServices.GetRequiredService<SidecarIdentity>().Current is null)
+                {
+                    // Every TLS handshake on the inbound listener fails until then: callers would be refused.
+                    return Text(context, StatusCodes.Status503ServiceUnavailable, "not ready: no identity certificate yet\n");
+                }
+
                 return ready ? Text(context, StatusCodes.Status200OK, "ready\n") : Text(context, StatusCodes.Status503ServiceUnavailable, "not ready\n");
             case "/admin/state":
                 return StateAsync(context);
             default:
                 return Text(context, StatusCodes.Status404NotFound, Listing);
         }
+    }
+
+    private static Task Renew(HttpContext context)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = "POST";
+            return Task.CompletedTask;
+        }
+
+        var identity = context.RequestServices.GetRequiredService<SidecarIdentity>();
+        if (!identity.Enabled)
+        {
+            return Text(context, StatusCodes.Status409Conflict, "no identity to renew: Sidecar:Identity:Enabled is false\n");
+        }
+
+        identity.RequestRenewal();
+        return Text(context, StatusCodes.Status202Accepted, "renewal requested; /admin/state shows the new certificate's serial when it arrives\n");
     }
 
     private static Task Text(HttpContext context, int status, string body)
@@ -55,11 +89,15 @@ internal static class AdminEndpoints
         json.WriteString("identity", current?.Identity);
         if (current is null)
         {
+            json.WriteNull("serial");
+            json.WriteNull("notBefore");
             json.WriteNull("notAfter");
             json.WriteNull("renewAt");
         }
         else
         {
+            json.WriteString("serial", current.Certificate.SerialNumber);
+            json.WriteString("notBefore", new DateTimeOffset(current.Certificate.NotBefore.ToUniversalTime()));
             json.WriteString("notAfter", current.NotAfter);
             json.WriteString("renewAt", current.RenewAt);
         }

@@ -107,7 +107,7 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
 
     /// <summary>The inbound listener's address, once <see cref="Check"/> has passed; null when none is configured.</summary>
     public static ListenAddress? InboundListener(SidecarOptions options) =>
-        ListenAddress.TryParse(options.InboundListenUrl, allowHttps: false, out var inbound, out _) ? inbound : null;
+        ListenAddress.TryParse(options.InboundListenUrl, allowHttps: true, out var inbound, out _) ? inbound : null;
 
     /// <summary>The listen addresses, once <see cref="Check"/> has passed.</summary>
     public static (ListenAddress Proxy, ListenAddress Admin, ListenAddress? Http2Proxy) Listeners(SidecarOptions options)
@@ -135,7 +135,16 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         var target = !string.IsNullOrWhiteSpace(options.InboundTarget);
         if (listen)
         {
-            Listen(options.InboundListenUrl, "Sidecar:InboundListenUrl", errors);
+            if (!ListenAddress.TryParse(options.InboundListenUrl, allowHttps: true, out var inbound, out var error))
+            {
+                errors.Add(new PolicyError("Sidecar:InboundListenUrl", error));
+            }
+            else if (inbound.IsHttps && !options.Identity.Enabled)
+            {
+                errors.Add(new PolicyError("Sidecar:InboundListenUrl",
+                    $"'{options.InboundListenUrl}' serves TLS with the sidecar's identity certificate, but Sidecar:Identity:Enabled is false; accepted: http://IP:port, or https://IP:port with Sidecar:Identity:Enabled=true"));
+            }
+
             if (!target)
             {
                 errors.Add(new PolicyError("Sidecar:InboundTarget", "is missing while Sidecar:InboundListenUrl is set; accepted: the application's address, such as http://127.0.0.1:8080"));

@@ -25,6 +25,7 @@ internal sealed class SidecarMetrics
     private readonly Counter<long> _retries;
     private readonly Counter<long> _callerErrors;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _inboundRefused;
 
     public SidecarMetrics(IMeterFactory meterFactory, ClusterResilienceRegistry registry, ControlPlaneStatus? controlPlane = null)
     {
@@ -35,6 +36,8 @@ internal sealed class SidecarMetrics
         _retries = meter.CreateCounter<long>("meshheal.retries", "{retry}", "Retries taken from the retry budget.");
         _callerErrors = meter.CreateCounter<long>(
             "meshheal.caller.errors", "{attempt}", "Attempts that failed on the caller's side (aborted, slow or broken body), by reason; never counted against the upstream.");
+        _inboundRefused = meter.CreateCounter<long>(
+            "meshheal.inbound.refused", "{connection}", "Connections the inbound listener closed without an answer, by reason: plaintext, no_client_certificate, untrusted_client_certificate.");
         _duration = meter.CreateHistogram<double>(
             "meshheal.request.duration", "s", "Time to serve a request through the sidecar.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
@@ -74,6 +77,8 @@ internal sealed class SidecarMetrics
             CallerError.BadBody => "bad_body",
             _ => "aborted",
         }));
+
+    public void RecordInboundRefused(string reason) => _inboundRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void RecordRetry(string cluster) => _retries.Add(1, new KeyValuePair<string, object?>("cluster", cluster));
 
