@@ -127,6 +127,72 @@ public class MtlsTests
     }
 
     [Fact]
+    public async Task Flow_BothCertificatesRotatedUnderLoad_NoRequestFails()
+    {
+        await using var mesh = await MtlsMesh.StartAsync();
+        var served = 0;
+        var failed = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var workers = new List<Task>();
+
+        // Each round adds callers, so A opens new connections to B (new handshakes) after every rotation, beside the pooled ones.
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                workers.Add(Task.Run(() => LoadAsync(stop.Token)));
+            }
+
+            var servedBefore = Volatile.Read(ref served);
+            foreach (var sidecar in new[] { mesh.B, mesh.A })
+            {
+                var serial = (await sidecar.StateAsync()).GetProperty("identity").GetProperty("serial").GetString();
+                (await sidecar.Admin.PostAsync("/admin/identity/renew", content: null)).Dispose();
+                await Wait.UntilAsync(
+                    async () => (await sidecar.StateAsync()).GetProperty("identity").GetProperty("serial").GetString() != serial, "a sidecar's certificate was renewed");
+            }
+
+            await Wait.UntilAsync(() => Volatile.Read(ref served) > servedBefore + 20, "requests were served after the rotation");
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        Assert.Empty(failed);
+        Assert.Equal(6, (await mesh.A.StateAsync()).GetProperty("identity").GetProperty("issued").GetInt64() + (await mesh.B.StateAsync()).GetProperty("identity").GetProperty("issued").GetInt64() - 2);
+
+        async Task LoadAsync(CancellationToken cancel)
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await mesh.A.Proxy.GetAsync("/orders/load", CancellationToken.None);
+                    var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
+                    if (response.StatusCode != HttpStatusCode.OK || body != "app b")
+                    {
+                        lock (failed)
+                        {
+                            failed.Add($"{(int)response.StatusCode} {body}");
+                        }
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref served);
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    lock (failed)
+                    {
+                        failed.Add(ex.Message);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task Renew_WithIdentityOff_IsAConflict()
     {
         await using var sidecar = await TestSidecar.StartAsync(TestSidecar.Config(new { backend = TestSidecar.Cluster("http://127.0.0.1:9") }));
