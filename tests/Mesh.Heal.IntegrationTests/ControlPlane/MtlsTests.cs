@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Mesh.Heal.IntegrationTests.Support;
@@ -78,6 +79,25 @@ public class MtlsTests
 
         Assert.Equal(new List<string?> { null }, mesh.PeerHeadersAtApp());
         await mesh.RefusedAsync("no_client_certificate", 1);
+    }
+
+    [Fact]
+    public async Task TlsCaller_WithACertificateFromOutsideTheMesh_IsRefusedEvenUnderPermissive_AndCounted()
+    {
+        await using var mesh = await MtlsMesh.StartAsync();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=intruder", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new Uri("spiffe://meshheal.local/service/shop"));
+        request.CertificateExtensions.Add(san.Build(critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var selfSigned = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+
+        var answer = await RawGetAsync(mesh.B.Endpoints.InboundUri!, tls: true, selfSigned);
+
+        Assert.Equal("", answer);
+        Assert.Empty(mesh.PeerHeadersAtApp());
+        await mesh.RefusedAsync("untrusted_client_certificate", 1);
     }
 
     [Fact]
@@ -235,7 +255,7 @@ public class MtlsTests
 
     /// <summary>One GET on a new connection, plain or TLS without a client certificate; what came back before the connection
     /// closed ("" for nothing), so a refusal is one connection, not the retries of an HTTP client.</summary>
-    private static async Task<string> RawGetAsync(Uri inbound, bool tls)
+    private static async Task<string> RawGetAsync(Uri inbound, bool tls, X509Certificate2? clientCertificate = null)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(inbound.Host, inbound.Port);
@@ -246,7 +266,10 @@ public class MtlsTests
             {
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
                 stream = ssl;
-                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "orders" });
+                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = "orders", ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+                });
             }
 
             await stream.WriteAsync("GET /orders/raw HTTP/1.1\r\nHost: orders\r\n\r\n"u8.ToArray());
