@@ -11,14 +11,16 @@ namespace Mesh.Heal.Protocol.Mapping;
 /// </remarks>
 public static class PolicyMapping
 {
-    /// <summary>The wire form of <paramref name="policy"/>, every field set.</summary>
+    /// <summary>The wire form of <paramref name="policy"/>, every field set (<c>mtls</c> only when Required).</summary>
     public static Wire.ServicePolicy ToWire(ResiliencePolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
         var wire = new Wire.ServicePolicy
         {
             Defaults = ToWire(policy.Defaults),
-            Mtls = policy.Mtls == MtlsMode.Required ? Wire.MtlsMode.Required : Wire.MtlsMode.Permissive,
+            // Permissive stays unspecified (read back as permissive): a policy without Mtls keeps the stored form and the wire
+            // bytes it had before the field existed, so upgrading the control plane makes no new policy versions.
+            Mtls = policy.Mtls == MtlsMode.Required ? Wire.MtlsMode.Required : Wire.MtlsMode.Unspecified,
         };
         foreach (var (id, cluster) in policy.Clusters)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Mesh.Heal.IntegrationTests.Support;
@@ -81,6 +82,25 @@ public class MtlsTests
     }
 
     [Fact]
+    public async Task TlsCaller_WithACertificateFromOutsideTheMesh_IsRefusedEvenUnderPermissive_AndCounted()
+    {
+        await using var mesh = await MtlsMesh.StartAsync();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=intruder", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new Uri("spiffe://meshheal.local/service/shop"));
+        request.CertificateExtensions.Add(san.Build(critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var selfSigned = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+
+        var answer = await RawGetAsync(mesh.B.Endpoints.InboundUri!, tls: true, selfSigned);
+
+        Assert.Equal("", answer);
+        Assert.Empty(mesh.PeerHeadersAtApp());
+        await mesh.RefusedAsync("untrusted_client_certificate", 1);
+    }
+
+    [Fact]
     public async Task Cluster_WhosePeerServiceNamesAnotherService_FailsOnThePeerIdentity_AndCountsAsAnUpstreamFailure()
     {
         await using var mesh = await MtlsMesh.StartAsync();
@@ -127,6 +147,72 @@ public class MtlsTests
     }
 
     [Fact]
+    public async Task Flow_BothCertificatesRotatedUnderLoad_NoRequestFails()
+    {
+        await using var mesh = await MtlsMesh.StartAsync();
+        var served = 0;
+        var failed = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var workers = new List<Task>();
+
+        // Each round adds callers, so A opens new connections to B (new handshakes) after every rotation, beside the pooled ones.
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                workers.Add(Task.Run(() => LoadAsync(stop.Token)));
+            }
+
+            var servedBefore = Volatile.Read(ref served);
+            foreach (var sidecar in new[] { mesh.B, mesh.A })
+            {
+                var serial = (await sidecar.StateAsync()).GetProperty("identity").GetProperty("serial").GetString();
+                (await sidecar.Admin.PostAsync("/admin/identity/renew", content: null)).Dispose();
+                await Wait.UntilAsync(
+                    async () => (await sidecar.StateAsync()).GetProperty("identity").GetProperty("serial").GetString() != serial, "a sidecar's certificate was renewed");
+            }
+
+            await Wait.UntilAsync(() => Volatile.Read(ref served) > servedBefore + 20, "requests were served after the rotation");
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        Assert.Empty(failed);
+        Assert.Equal(6, (await mesh.A.StateAsync()).GetProperty("identity").GetProperty("issued").GetInt64() + (await mesh.B.StateAsync()).GetProperty("identity").GetProperty("issued").GetInt64() - 2);
+
+        async Task LoadAsync(CancellationToken cancel)
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await mesh.A.Proxy.GetAsync("/orders/load", CancellationToken.None);
+                    var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
+                    if (response.StatusCode != HttpStatusCode.OK || body != "app b")
+                    {
+                        lock (failed)
+                        {
+                            failed.Add($"{(int)response.StatusCode} {body}");
+                        }
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref served);
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    lock (failed)
+                    {
+                        failed.Add(ex.Message);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task Renew_WithIdentityOff_IsAConflict()
     {
         await using var sidecar = await TestSidecar.StartAsync(TestSidecar.Config(new { backend = TestSidecar.Cluster("http://127.0.0.1:9") }));
@@ -169,7 +255,7 @@ public class MtlsTests
 
     /// <summary>One GET on a new connection, plain or TLS without a client certificate; what came back before the connection
     /// closed ("" for nothing), so a refusal is one connection, not the retries of an HTTP client.</summary>
-    private static async Task<string> RawGetAsync(Uri inbound, bool tls)
+    private static async Task<string> RawGetAsync(Uri inbound, bool tls, X509Certificate2? clientCertificate = null)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(inbound.Host, inbound.Port);
@@ -180,7 +266,10 @@ public class MtlsTests
             {
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
                 stream = ssl;
-                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "orders" });
+                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = "orders", ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+                });
             }
 
             await stream.WriteAsync("GET /orders/raw HTTP/1.1\r\nHost: orders\r\n\r\n"u8.ToArray());

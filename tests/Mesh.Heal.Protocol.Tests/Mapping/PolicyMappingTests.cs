@@ -45,7 +45,7 @@ public class PolicyMappingTests
     }
 
     [Theory]
-    [InlineData(MtlsMode.Permissive, Wire.MtlsMode.Permissive)]
+    [InlineData(MtlsMode.Permissive, Wire.MtlsMode.Unspecified)]
     [InlineData(MtlsMode.Required, Wire.MtlsMode.Required)]
     public void RoundTrip_KeepsTheMtlsMode(MtlsMode mode, Wire.MtlsMode onTheWire)
     {
@@ -60,10 +60,21 @@ public class PolicyMappingTests
     }
 
     [Fact]
+    public void ToWire_APermissivePolicy_HasTheStoredFormOfAPolicyFromBeforeTheField()
+    {
+        var json = Google.Protobuf.JsonFormatter.Default.Format(PolicyMapping.ToWire(Full()));
+
+        Assert.DoesNotContain("mtls", json, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"mtls\": \"MTLS_MODE_REQUIRED\"", Google.Protobuf.JsonFormatter.Default.Format(PolicyMapping.ToWire(Full() with { Mtls = MtlsMode.Required })));
+    }
+
+    [Fact]
     public void FromWire_UnspecifiedMtls_FromAPolicyBeforeTheField_IsPermissive_AndAnUnknownOneIsNamed()
     {
         var old = PolicyMapping.ToWire(Full());
         old.Mtls = Wire.MtlsMode.Unspecified;
+        var explicitPermissive = PolicyMapping.ToWire(Full());
+        explicitPermissive.Mtls = Wire.MtlsMode.Permissive;
         var future = PolicyMapping.ToWire(Full());
         future.Mtls = (Wire.MtlsMode)9;
 
@@ -72,6 +83,7 @@ public class PolicyMappingTests
 
         Assert.Empty(errors);
         Assert.Equal(MtlsMode.Permissive, policy!.Mtls);
+        Assert.Equal(MtlsMode.Permissive, PolicyMapping.FromWire(explicitPermissive, 1).Policy!.Mtls);
         Assert.Null(none);
         Assert.Equal("policy.mtls", Assert.Single(futureErrors).Field);
     }

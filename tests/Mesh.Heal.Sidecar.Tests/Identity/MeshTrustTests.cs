@@ -2,7 +2,12 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Heal.Policy;
 using Mesh.Heal.Sidecar.Identity;
+using Mesh.Heal.Sidecar.Hosting;
 using Mesh.Heal.Sidecar.Identity.Internal;
+using Mesh.Heal.Sidecar.PolicySync.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Mesh.Heal.Sidecar.Tests.Identity;
 
@@ -120,6 +125,28 @@ public sealed class MeshTrustTests : IDisposable
         var values = metadata is null ? null : new Dictionary<string, string> { [MeshForwarderHttpClientFactory.PeerServiceMetadata] = metadata };
 
         Assert.Equal(expected, MeshForwarderHttpClientFactory.PeerService(clusterId, values));
+    }
+
+    [Theory]
+    [InlineData(true, null, true)]
+    [InlineData(true, "billing", true)]
+    [InlineData(true, "none", false)]
+    [InlineData(false, null, false)]
+    public void ConfigureMeshPeer_MeshClusters_GetTheCallbacksAndAOneMinutePool_OthersKeepYarpsDefaults(bool identity, string? peerService, bool mesh)
+    {
+        var time = new FakeTimeProvider(Now);
+        using var sidecarIdentity = new SidecarIdentity(
+            Options.Create(new SidecarOptions { Service = "shop", Identity = { Enabled = identity } }), time, new StreamReconnect(time, () => 1.0), NullLogger<SidecarIdentity>.Instance);
+        var factory = new MeshForwarderHttpClientFactory(
+            sidecarIdentity, time, NullLogger<Yarp.ReverseProxy.Forwarder.ForwarderHttpClientFactory>.Instance, NullLogger<MeshForwarderHttpClientFactory>.Instance);
+        using var handler = new SocketsHttpHandler();
+        var defaultLifetime = handler.PooledConnectionLifetime;
+        var metadata = peerService is null ? null : new Dictionary<string, string> { [MeshForwarderHttpClientFactory.PeerServiceMetadata] = peerService };
+
+        Assert.Equal(mesh, factory.ConfigureMeshPeer("orders", metadata, handler));
+        Assert.Equal(mesh ? TimeSpan.FromMinutes(1) : defaultLifetime, handler.PooledConnectionLifetime);
+        Assert.Equal(mesh, handler.SslOptions.LocalCertificateSelectionCallback is not null);
+        Assert.Equal(mesh, handler.SslOptions.RemoteCertificateValidationCallback is not null);
     }
 
     [Theory]

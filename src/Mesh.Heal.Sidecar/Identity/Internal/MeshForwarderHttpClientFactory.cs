@@ -86,19 +86,25 @@ internal sealed partial class MeshForwarderHttpClientFactory : ForwarderHttpClie
         return false;
     }
 
+    /// <summary>Makes <paramref name="handler"/> speak mTLS to the cluster's peer; returns false (handler untouched) when identity is off or the cluster is no mesh peer.</summary>
+    public bool ConfigureMeshPeer(string clusterId, IReadOnlyDictionary<string, string>? metadata, SocketsHttpHandler handler)
+    {
+        if (!_identity.Enabled || PeerService(clusterId, metadata) is not { } peer)
+        {
+            return false;
+        }
+
+        handler.PooledConnectionLifetime = MeshConnectionLifetime;
+        handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => _identity.Current?.Certificate!;
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => ValidatePeer(clusterId, peer, certificate);
+        return true;
+    }
+
     /// <inheritdoc/>
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
-        if (!_identity.Enabled || PeerService(context.ClusterId, context.NewMetadata) is not { } peer)
-        {
-            return;
-        }
-
-        var clusterId = context.ClusterId;
-        handler.PooledConnectionLifetime = MeshConnectionLifetime;
-        handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => _identity.Current?.Certificate!;
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => ValidatePeer(clusterId, peer, certificate);
+        ConfigureMeshPeer(context.ClusterId, context.NewMetadata, handler);
     }
 
     [LoggerMessage(EventId = 176, Level = LogLevel.Warning,

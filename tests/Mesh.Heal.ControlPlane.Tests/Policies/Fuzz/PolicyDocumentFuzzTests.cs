@@ -30,7 +30,7 @@ public class PolicyDocumentFuzzTests
         "service", "defaults", "clusters", "backend", "backup", "circuitBreaker", "failureRatio", "minimumThroughput", "consecutiveFailures",
         "samplingDuration", "breakDuration", "slowCallDuration", "degradedRatio", "recoveryDuration", "timeout", "retry", "maxAttempts",
         "budgetPercent", "outlierDetection", "ejectionDuration", "maxEjectionPercent", "fallback", "cluster", "response", "statusCode",
-        "contentType", "body", "headers", "override", "X-Reason", "Content-Length", "Transfer-Encoding", "TIMEOUT", "clusterz",
+        "contentType", "body", "headers", "override", "X-Reason", "Content-Length", "Transfer-Encoding", "TIMEOUT", "clusterz", "mtls",
     ];
 
     private static readonly string[] OddKeys = ["<<", "\"\"", "\"a:b\"", "ключ", "'x y'", "\"\\u0000\"", "0", "1", "\"\\r\\n\"", "!!int 3", "? a", "\"\\uD800\""];
@@ -41,7 +41,7 @@ public class PolicyDocumentFuzzTests
         ".nan", ".inf", "-.inf", "NaN", "Infinity", "2147483648", "99999999999999999999", "0x10", "1_000", "2s", "250ms", "1e300s",
         "9999999999999d", "00:00:02", "-00:00:01", "10675199.02:48:05.4775807", "1.5m", "off", "~", "null", "''", "\"\"", "true", "none",
         "forceOpen", "forceFallback", "forceHalfOpen", "text/plain", "application/json; charset=utf-8", "\"a\\r\\nb: c\"", "\"caf\\u00e9\"",
-        "chunked", "|\n  block\n", "!!binary aGk=", "!custom x", "\"\\U0001F600\"", "'it''s'", "`", "@", "%", "&", "*", "-", "?", ":", "#",
+        "chunked", "|\n  block\n", "!!binary aGk=", "!custom x", "\"\\U0001F600\"", "'it''s'", "`", "@", "%", "&", "*", "-", "?", ":", "#", "required", "Permissive",
     ];
 
     private static readonly Gen<string> Key = Gen.Frequency(

@@ -29,7 +29,7 @@ public class PolicyReaderFuzzTests
         "Defaults", "Clusters", "backend", "backup", "ghost", "CircuitBreaker", "FailureRatio", "MinimumThroughput", "ConsecutiveFailures",
         "SamplingDuration", "BreakDuration", "SlowCallDuration", "DegradedRatio", "RecoveryDuration", "Timeout", "Retry", "MaxAttempts",
         "BudgetPercent", "OutlierDetection", "EjectionDuration", "MaxEjectionPercent", "Fallback", "Cluster", "Response", "StatusCode",
-        "ContentType", "Body", "Headers", "Override", "X-Reason", "Content-Length", "timeout", "0", "1", "Clusterz", "ключ", "X A", "",
+        "ContentType", "Body", "Headers", "Override", "X-Reason", "Content-Length", "timeout", "0", "1", "Clusterz", "ключ", "X A", "", "Mtls",
     ];
 
     private static readonly string[] Values =
@@ -37,7 +37,7 @@ public class PolicyReaderFuzzTests
         "0.5", "0.1", "1", "0", "-1", "2", "10", "100", "200", "503", "101", "204", "1e300", "1e309", "NaN", "Infinity", "-Infinity",
         "2147483648", "-2147483649", "99999999999999999999", "2s", "250ms", "1e300s", "9999999999999d", "00:00:02", "-00:00:01",
         "10675199.02:48:05.4775807", "off", "", " ", "none", "forceOpen", "forceFallback", "forceHalfOpen", "backup", "backend",
-        "text/plain", "not a type", "a\r\nb: c", "café", "chunked", "\0", "\uD800",
+        "text/plain", "not a type", "a\r\nb: c", "café", "chunked", "\0", "\uD800", "Required", "permissive", "strict",
     ];
 
     private static readonly Gen<string> Key = Gen.Select(Gen.Bool, Gen.OneOf(Segments).Array[1, 5]).Select(p =>
