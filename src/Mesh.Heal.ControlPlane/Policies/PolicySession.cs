@@ -14,6 +14,7 @@ internal sealed class PolicySession
 
     private readonly CancellationTokenSource _replaced = new();
     private string? _sentNonce;
+    private long _sentVersion;
     private string? _answeredNonce;
 
     public PolicySession(string service, string instance, string credential)
@@ -46,10 +47,22 @@ internal sealed class PolicySession
     public string? SentNonce => Volatile.Read(ref _sentNonce);
 
     /// <summary>The version of the last snapshot sent.</summary>
-    public long SentVersion { get; private set; }
+    public long SentVersion
+    {
+        get => Volatile.Read(ref _sentVersion);
+        private set => Volatile.Write(ref _sentVersion, value);
+    }
 
-    /// <summary>Queues <paramref name="snapshot"/>, replacing any not yet sent.</summary>
-    public void Offer(PolicySnapshotData snapshot) => _pending.Writer.TryWrite(snapshot);
+    /// <summary>Queues <paramref name="snapshot"/>, replacing any not yet sent; a version this stream was already sent is dropped.</summary>
+    /// <remarks>A stream opened between a change and its debounced push was offered that version on opening: sending it
+    /// again under a new nonce would turn the sidecar's ACK of the first copy into a stale answer, never recorded.</remarks>
+    public void Offer(PolicySnapshotData snapshot)
+    {
+        if (snapshot.Version > SentVersion)
+        {
+            _pending.Writer.TryWrite(snapshot);
+        }
+    }
 
     /// <summary>Whether <paramref name="nonce"/> names the last snapshot sent and was not answered yet; true once per snapshot.</summary>
     /// <remarks>Called from the stream's one read loop only.</remarks>

@@ -53,6 +53,27 @@ public class PolicyDistributorTests
     }
 
     [Fact]
+    public void StreamOpened_BetweenAChangeAndItsPush_GetsThatVersionOnce_SoItsAckIsNotStale()
+    {
+        using var test = new TestStore();
+        var policies = test.Policies();
+        using var distributor = new PolicyDistributor(policies, test.Time, Options.Create(new ControlPlaneOptions()), Options.Create(new LimitOptions()), TestStore.Metrics());
+        policies.Submit(Doc(1), null, "api", "test");
+        var session = distributor.Register("orders", "orders-1", "token-a", out _, out _)!;
+        Assert.True(session.Pending.TryRead(out var first));
+        session.MarkSent(first.Version, "nonce-1");
+
+        test.Time.Advance(TimeSpan.FromMilliseconds(50));
+
+        Assert.False(session.Pending.TryRead(out _));
+        Assert.True(session.TryAnswer("nonce-1"));
+        policies.Submit(Doc(2), null, "api", "test");
+        test.Time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.True(session.Pending.TryRead(out var second));
+        Assert.Equal(2, second.Version);
+    }
+
+    [Fact]
     public void FirstVersion_OfAServiceWithNoPolicy_IsOfferedOnTheOpenSession_WhichStaysLive()
     {
         using var test = new TestStore();
