@@ -13,7 +13,8 @@ namespace Mesh.Heal.Sidecar.Interception.Internal;
 /// <remarks>
 /// The sidecar runs as the proxy uid, which the interception rules exclude, so its socket is not redirected again.
 /// A client that is done sending (its input completes) shuts the upstream socket down for sending; an upstream end of
-/// stream completes the client's output; it ends when both directions have, or at once when either side resets.
+/// stream completes the client's output (and Kestrel then closes the client's socket both ways: a server's half-close is
+/// not carried to the client); it ends when both directions have, or at once when either side resets.
 /// A connect failure closes the client's connection. Each connection is counted in <c>meshheal.tcp.connections</c>
 /// (<c>ok</c>, <c>connect_failed</c>, <c>reset</c>) and its bytes in <c>meshheal.tcp.bytes</c>.
 /// </remarks>
@@ -80,15 +81,20 @@ internal sealed partial class TcpProxy
         var toUpstream = SendAsync(connection.Transport.Input, upstream, direction);
         var fromUpstream = ReceiveAsync(upstream, connection.Transport.Output, direction);
         var first = await Task.WhenAny(toUpstream, fromUpstream).ConfigureAwait(false);
-        var reset = !await first.ConfigureAwait(false);
-        if (reset)
+        if (!await first.ConfigureAwait(false))
         {
             // One side reset: the other direction has nothing left to carry.
             connection.Abort();
             upstream.Close(0);
         }
 
-        reset |= !await (first == toUpstream ? fromUpstream : toUpstream).ConfigureAwait(false);
+        await toUpstream.ConfigureAwait(false);
+
+        // Only the upstream-to-client direction tells a reset: once the upstream has ended cleanly and the client's
+        // output is complete, Kestrel's socket transport closes the client's socket both ways, which ends the
+        // client-to-upstream direction with an error of its own making; and a client that resets while the upstream
+        // still sends ends that direction too.
+        var reset = !await fromUpstream.ConfigureAwait(false);
         _metrics.RecordTcpConnection(direction, reset ? "reset" : "ok");
     }
 
