@@ -18,7 +18,7 @@ namespace Mesh.Heal.IntegrationTests.Network;
 /// REDIRECT sends its outbound TCP to port 8080 to the sidecar (which runs there as uid 1337, excluded from the rule),
 /// and a peer namespace holds the service the application calls (port 8080) and the <c>orders</c> cluster (port 9090);
 /// inbound, PREROUTING sends the peer's calls to the application's ports 8080, 9090 and 7000 to the sidecar's inbound
-/// listener (15006). Outbound 7000, 7001 and 7443 are redirected too, for the raw TCP tests' servers in the peer.</summary>
+/// listener (15006). Outbound 7000, 7001, 7002 and 7443 are redirected too, for the raw TCP tests' servers in the peer.</summary>
 [Collection(nameof(IntegrationCollection))]
 public class InterceptionTests
 {
@@ -32,6 +32,7 @@ public class InterceptionTests
     private const int EchoPort = 7000;
     private const int GreetingPort = 7001;
     private const int TlsPort = 7443;
+    private const int ResetPort = 7002;
 
     // The application's second service port (its first is ServicePort), which PREROUTING sends to the inbound listener too.
     private const int SecondServicePort = 9090;
@@ -112,6 +113,7 @@ public class InterceptionTests
         await using var echo = NamespaceTcpServer.Start(mesh.Peer, any, EchoPort);
         await using var greeter = NamespaceTcpServer.Start(mesh.Peer, any, GreetingPort, greeting);
         await using var tlsServer = NamespaceTcpServer.Start(mesh.Peer, any, TlsPort, certificate: certificate);
+        await using var resetter = NamespaceTcpServer.Start(mesh.Peer, any, ResetPort, reset: true);
         var peer = mesh.Peer.Address!;
 
         // Client first, binary, then a half-close: the client is done sending and still receives the whole echo.
@@ -146,6 +148,13 @@ public class InterceptionTests
         // Nothing listens on 8081 in the peer: the client's connection is closed without a byte.
         var refused = await ExchangeAsync(mesh.App, peer, 8081, [0x00, 0x02]);
 
+        // The destination resets the connection: the sidecar resets the client's too.
+        using (var client = await ConnectAsync(mesh.App, peer, ResetPort))
+        {
+            await client.SendAsync(binary);
+            await Assert.ThrowsAsync<SocketException>(async () => await ReceiveToEndAsync(client));
+        }
+
         Assert.Equal(binary, echoed);
         Assert.Empty(refused);
         using var app = mesh.AppClient();
@@ -154,7 +163,9 @@ public class InterceptionTests
             text => Counter(text, "meshheal_tcp_connections_total", "direction=\"outbound\",result=\"ok\"") == 3,
             "the three opaque connections counted ok");
         Assert.Equal(1, Counter(metrics, "meshheal_tcp_connections_total", "direction=\"outbound\",result=\"connect_failed\""));
-        Assert.Equal(0, Counter(metrics, "meshheal_tcp_connections_total", "direction=\"outbound\",result=\"reset\""));
+        await Wait.UntilAsync(
+            async () => Counter(await app.GetStringAsync($"http://127.0.0.1:{AdminPort}/metrics"), "meshheal_tcp_connections_total", "direction=\"outbound\",result=\"reset\"") == 1,
+            "the reset connection counted");
         Assert.Equal(4, tlsServer.Received);
         // Sent: the echo's and the greeter's plain bytes, and the TLS records (more than the 4 bytes they carried).
         Assert.True(Counter(metrics, "meshheal_tcp_bytes_total", "direction=\"outbound\",way=\"sent\"") > binary.Length + 6 + 4, metrics);
@@ -342,7 +353,7 @@ public class InterceptionTests
                 // The one rule an init container would write (meshctl init-network): the application's TCP to the
                 // service ports goes to the sidecar, the sidecar's own does not.
                 await app.RunCheckedAsync(
-                    iptables, "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-m", "multiport", "--dports", $"8080,8081,{EchoPort},{GreetingPort},{TlsPort}",
+                    iptables, "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-m", "multiport", "--dports", $"8080,8081,{EchoPort},{GreetingPort},{TlsPort},{ResetPort}",
                     "-m", "owner", "!", "--uid-owner", ProxyUid.ToString(CultureInfo.InvariantCulture), "-j", "REDIRECT", "--to-ports", ProxyPort.ToString(CultureInfo.InvariantCulture));
                 await app.RunCheckedAsync(
                     iptables, "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "-m", "multiport", "--dports", $"{ServicePort},{SecondServicePort},{EchoPort}", "-j", "REDIRECT", "--to-ports", "15006");

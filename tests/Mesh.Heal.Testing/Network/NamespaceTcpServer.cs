@@ -7,19 +7,21 @@ namespace Mesh.Heal.Testing.Network;
 
 /// <summary>A raw TCP server inside a test's network namespace, run by the test process: it sends an optional greeting
 /// first (a server-first protocol), then echoes what it receives until the client is done sending, then closes its side;
-/// with a certificate it does that over TLS.</summary>
+/// with a certificate it does that over TLS; with <c>reset</c> it resets each connection (RST) after its first read instead.</summary>
 /// <remarks>Its socket is made inside the namespace, so it is reached, and redirected, as a program there would be.</remarks>
 internal sealed class NamespaceTcpServer : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly byte[] _greeting;
     private readonly X509Certificate2? _certificate;
+    private readonly bool _reset;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _received;
 
-    private NamespaceTcpServer(Socket socket, byte[] greeting, X509Certificate2? certificate)
+    private NamespaceTcpServer(Socket socket, byte[] greeting, X509Certificate2? certificate, bool reset)
     {
+        _reset = reset;
         _socket = socket;
         _greeting = greeting;
         _certificate = certificate;
@@ -30,14 +32,14 @@ internal sealed class NamespaceTcpServer : IAsyncDisposable
     public long Received => Interlocked.Read(ref _received);
 
     /// <summary>Listens on <paramref name="address"/>:<paramref name="port"/> inside <paramref name="network"/>.</summary>
-    public static NamespaceTcpServer Start(NetworkNamespace network, IPAddress address, int port, byte[]? greeting = null, X509Certificate2? certificate = null)
+    public static NamespaceTcpServer Start(NetworkNamespace network, IPAddress address, int port, byte[]? greeting = null, X509Certificate2? certificate = null, bool reset = false)
     {
         var socket = network.CreateSocket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen(64);
-            return new NamespaceTcpServer(socket, greeting ?? [], certificate);
+            return new NamespaceTcpServer(socket, greeting ?? [], certificate, reset);
         }
         catch
         {
@@ -98,6 +100,14 @@ internal sealed class NamespaceTcpServer : IAsyncDisposable
                     while ((read = await stream.ReadAsync(buffer, _stop.Token)) > 0)
                     {
                         Interlocked.Add(ref _received, read);
+                        if (_reset)
+                        {
+                            // Closing with a zero linger time sends RST instead of FIN.
+                            client.LingerState = new LingerOption(true, 0);
+                            client.Close();
+                            return;
+                        }
+
                         await stream.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
                     }
 
