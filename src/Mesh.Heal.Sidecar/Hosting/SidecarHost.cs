@@ -69,13 +69,15 @@ public static partial class SidecarHost
 
             if (options.Interception.Enabled)
             {
-                // Once per connection: the one system call that tells a redirected connection from an explicit one.
-                endpoints.Proxy.Use(OriginalDestinationFeature.Middleware);
+                // Once per connection: the one system call that tells a redirected connection from an explicit one, then
+                // (redirected only) the first bytes that tell HTTP/1.x from opaque TCP.
+                RedirectedConnections.UseOutbound(endpoints.Proxy);
             }
 
             if (SidecarOptionsValidator.InboundListener(options) is { } inbound)
             {
                 endpoints.Inbound = Listen(kestrel, inbound, HttpProtocols.Http1);
+                RedirectedConnections.UseInbound(endpoints.Inbound, inbound.IsHttps);
                 if (inbound.IsHttps)
                 {
                     endpoints.InboundTls = true;
@@ -124,7 +126,8 @@ public static partial class SidecarHost
                 inbound => inbound.Run(context =>
                 {
                     InboundTls.SetPeerIdentity(context);
-                    return forwarder.ForwardAsync(context, target, DirectForwarder.InboundLabel);
+                    var prefix = context.Features.Get<InboundTargetFeature>()?.Prefix ?? target;
+                    return forwarder.ForwardAsync(context, prefix, DirectForwarder.InboundLabel);
                 }));
         }
 

@@ -37,6 +37,7 @@ public static class SidecarServiceCollectionExtensions
         services.TryAddSingleton<DirectForwarder>();
         services.TryAddSingleton<SidecarIdentity>();
         services.TryAddSingleton<InboundTls>();
+        services.TryAddSingleton<TcpProxy>();
         services.AddHostedService<PolicySyncClient>();
         services.AddHostedService<TelemetryReporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPassiveHealthCheckPolicy, ConsecutiveFailuresPolicy>());

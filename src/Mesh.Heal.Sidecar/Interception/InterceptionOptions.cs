@@ -12,4 +12,13 @@ public sealed class InterceptionOptions
     /// is passed through to its original destination without protection. Explicit calls keep the configured routes.
     /// </remarks>
     public bool Enabled { get; set; }
+
+    /// <summary>How long the first bytes of a redirected connection are awaited to tell HTTP/1.x from anything else.</summary>
+    /// <remarks>
+    /// Default 100 ms (as Istio's was); accepted 10 ms to 10 s. A redirected connection whose first bytes begin an
+    /// HTTP/1.x request line (<c>GET </c>, <c>POST </c>, ...) is served as HTTP; any other (a TLS ClientHello, the h2
+    /// preface, binary) is carried as opaque TCP to its original destination, and so is one that sends nothing for this
+    /// long (a server-first protocol such as MySQL or SMTP waits for the server's greeting). Explicit calls are not sniffed.
+    /// </remarks>
+    public TimeSpan ProtocolDetectionTimeout { get; set; } = InterceptionConstants.ProtocolDetectionTimeout;
 }

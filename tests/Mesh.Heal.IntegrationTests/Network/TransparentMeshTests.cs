@@ -36,6 +36,37 @@ public class TransparentMeshTests(ITestOutputHelper output)
     }
 
     [NetworkFact]
+    public async Task AppA_RawTcpToOrders_IsOpaqueTcpThroughBothSidecars_ReachesAppB()
+    {
+        await using var mesh = await TransparentMesh.StartAsync();
+
+        // Not HTTP: sidecar A carries it as opaque TCP to the original destination, and sidecar B's https inbound listener
+        // (first byte not a TLS record, policy Permissive) carries it on to app B's port, whose Kestrel answers 400.
+        using var socket = mesh.Client.CreateSocket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(mesh.Server.Address!, TransparentMesh.ServicePort);
+        // No half-close: Kestrel may drop a bad request from a client that is done sending without answering it.
+        await socket.SendAsync("\u0001not http\r\n\r\n"u8.ToArray());
+        using var answer = new MemoryStream();
+        var buffer = new byte[4096];
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer)) > 0)
+        {
+            answer.Write(buffer, 0, read);
+        }
+
+        // App A closes its side: only then has each opaque connection ended both ways, and is counted.
+        socket.Close();
+        var text = Encoding.ASCII.GetString(answer.ToArray());
+        Assert.StartsWith("HTTP/1.1 400", text, StringComparison.Ordinal);
+        // App B's Kestrel names itself; the sidecars' listeners send no Server header, so the 400 is app B's.
+        Assert.Contains("Server: Kestrel", text, StringComparison.Ordinal);
+        const string Ok = "meshheal_tcp_connections_total{otel_scope_name=\"Mesh.Heal.Sidecar\",direction=\"{0}\",result=\"ok\"} 1";
+        await Wait.UntilAsync(async () => (await mesh.MetricsAAsync()).Contains(Ok.Replace("{0}", "outbound", StringComparison.Ordinal), StringComparison.Ordinal), "sidecar A counted the outbound opaque connection");
+        await Wait.UntilAsync(async () => (await mesh.MetricsBAsync()).Contains(Ok.Replace("{0}", "inbound", StringComparison.Ordinal), StringComparison.Ordinal), "sidecar B counted the inbound opaque connection");
+        Assert.Equal(0, mesh.AppBRequests);
+    }
+
+    [NetworkFact]
     public async Task AppBKilled_AppAIsServedByTheFallback_NoFailedRequest_AndTheBreakerOpens()
     {
         await using var mesh = await TransparentMesh.StartAsync();

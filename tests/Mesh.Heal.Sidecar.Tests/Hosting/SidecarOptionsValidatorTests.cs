@@ -89,6 +89,8 @@ public class SidecarOptionsValidatorTests
     [InlineData("--Sidecar:Http2ListenUrl=http://[::1]", "Sidecar:Http2ListenUrl")]
     [InlineData("--Sidecar:TelemetryInterval=00:10:00", "Sidecar:TelemetryInterval")]
     [InlineData("--Sidecar:TelemetryInterval=soon", "Sidecar:TelemetryInterval")]
+    [InlineData("--Sidecar:Interception:ProtocolDetectionTimeout=00:00:00.005", "Sidecar:Interception:ProtocolDetectionTimeout")]
+    [InlineData("--Sidecar:Interception:ProtocolDetectionTimeout=00:00:11", "Sidecar:Interception:ProtocolDetectionTimeout")]
     [InlineData("--Sidecar:ControlPlaneUrl=http://127.0.0.1:15010,127.0.0.1:15011", "Sidecar:ControlPlaneUrl")]
     public void Build_BadSetting_StopsStartUp_NamingIt(string argument, string field)
     {
@@ -97,6 +99,19 @@ public class SidecarOptionsValidatorTests
 
         Assert.Equal(field, Assert.Single(ex.Errors).Field);
         Assert.Contains(field + ": ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ProtocolDetectionTimeout_OutOfRange_NamesTheSettingAndTheRange()
+    {
+        var errors = SidecarOptionsValidator.Check(new SidecarOptions { Interception = { ProtocolDetectionTimeout = TimeSpan.FromMilliseconds(9) } });
+
+        Assert.Equal(
+            "Sidecar:Interception:ProtocolDetectionTimeout: 00:00:00.0090000 is out of range; accepted: 00:00:00.01 to 00:00:10",
+            Assert.Single(errors).ToString());
+        Assert.Equal(TimeSpan.FromMilliseconds(100), new SidecarOptions().Interception.ProtocolDetectionTimeout);
+        Assert.Empty(SidecarOptionsValidator.Check(new SidecarOptions { Interception = { ProtocolDetectionTimeout = TimeSpan.FromMilliseconds(10) } }));
+        Assert.Empty(SidecarOptionsValidator.Check(new SidecarOptions { Interception = { ProtocolDetectionTimeout = TimeSpan.FromSeconds(10) } }));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Mesh.Heal.Hosting;
 using Mesh.Heal.Policy;
+using Mesh.Heal.Sidecar.Interception;
 using Mesh.Heal.Sidecar.PolicySync.Internal;
 using Microsoft.Extensions.Options;
 
@@ -88,6 +89,12 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         {
             errors.Add(new PolicyError("Sidecar:CallerMinRequestBodyBytesPerSecond",
                 $"{options.CallerMinRequestBodyBytesPerSecond.ToString(CultureInfo.InvariantCulture)} is out of range; accepted: 0 (no minimum) to 1048576"));
+        }
+
+        var detection = options.Interception.ProtocolDetectionTimeout;
+        if (detection < InterceptionConstants.MinProtocolDetectionTimeout || detection > InterceptionConstants.MaxProtocolDetectionTimeout)
+        {
+            errors.Add(new PolicyError("Sidecar:Interception:ProtocolDetectionTimeout", $"{detection:c} is out of range; accepted: 00:00:00.01 to 00:00:10"));
         }
 
         if (string.IsNullOrWhiteSpace(options.Instance))

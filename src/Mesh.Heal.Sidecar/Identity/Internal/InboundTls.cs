@@ -1,9 +1,9 @@
-using System.IO.Pipelines;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Heal.Policy;
 using Mesh.Heal.Sidecar.Hosting;
+using Mesh.Heal.Sidecar.Interception.Internal;
 using Mesh.Heal.Sidecar.Resilience.Internal;
 using Mesh.Heal.Sidecar.Telemetry.Internal;
 using Microsoft.AspNetCore.Connections;
@@ -17,8 +17,11 @@ namespace Mesh.Heal.Sidecar.Identity.Internal;
 /// checked, plain HTTP served beside it unless the policy's <c>Mtls</c> is <c>Required</c>.</summary>
 /// <remarks>
 /// <para>
-/// Each connection's first byte decides: a TLS handshake record (0x16) goes through Kestrel's TLS middleware, anything
-/// else straight to the HTTP handler (the delegate behind the TLS middleware), or is closed when mTLS is required.
+/// Each connection's first bytes decide (<see cref="ProtocolSniffer"/>, the connection's one peek): a TLS handshake record
+/// (0x16) goes through Kestrel's TLS middleware; anything else is closed when mTLS is required, else goes straight to the
+/// HTTP handler (the delegate behind the TLS middleware), except a redirected connection that does not speak HTTP/1.x
+/// (or sends nothing within <c>Sidecar:Interception:ProtocolDetectionTimeout</c>), which goes as opaque TCP to the
+/// application's port it was meant for.
 /// The server certificate is the identity's current one, picked per handshake, so a renewed certificate serves the next
 /// handshake. A client certificate is asked for but not required at the TLS layer; a presented one must be a mesh
 /// identity (<see cref="MeshTrust"/>). The policy is read per connection, so a change applies to new connections at once.
@@ -34,18 +37,18 @@ internal sealed partial class InboundTls
     /// <summary>The request header that carries the caller's verified identity to the application.</summary>
     public const string PeerIdentityHeader = "X-MeshHeal-Peer-Identity";
 
-    private const byte TlsHandshakeRecord = 0x16;
-
     private readonly SidecarIdentity _identity;
     private readonly ClusterResilienceRegistry _registry;
     private readonly SidecarMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly TimeSpan _firstByteTimeout;
+    private readonly TcpProxy _tcp;
     private readonly ILogger _logger;
     private volatile CertificateContext? _context;
 
-    public InboundTls(SidecarIdentity identity, ClusterResilienceRegistry registry, SidecarMetrics metrics, TimeProvider time, IOptions<SidecarOptions> options, ILogger<InboundTls> logger)
+    public InboundTls(SidecarIdentity identity, ClusterResilienceRegistry registry, SidecarMetrics metrics, TimeProvider time, IOptions<SidecarOptions> options, TcpProxy tcp, ILogger<InboundTls> logger)
     {
+        _tcp = tcp;
         _identity = identity;
         _registry = registry;
         _metrics = metrics;
@@ -109,44 +112,40 @@ internal sealed partial class InboundTls
 
     private async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate tls, ConnectionDelegate plain)
     {
-        var input = connection.Transport.Input;
-        byte first;
-        using (var timeout = new CancellationTokenSource(_firstByteTimeout, _time))
-        using (var cancel = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, connection.ConnectionClosed))
+        // The one peek of the connection's first bytes. A redirected connection may speak anything (server-first
+        // protocols send nothing), so it waits only the detection timeout; any other is a caller of the listener itself.
+        var original = connection.Features.Get<OriginalDestinationFeature>();
+        var timeout = original is null ? _firstByteTimeout : _tcp.DetectionTimeout;
+        SniffedProtocol protocol;
+        try
         {
-            ReadResult result;
-            try
-            {
-                result = await input.ReadAsync(cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            if (result.Buffer.IsEmpty)
-            {
-                input.AdvanceTo(result.Buffer.Start);
-                return;
-            }
-
-            first = result.Buffer.FirstSpan[0];
-
-            // Consume and examine nothing: the next reader sees the same bytes at once.
-            input.AdvanceTo(result.Buffer.Start);
+            // Not cancelled by ConnectionClosed, which fires once the client is done sending (a half-close).
+            protocol = await ProtocolSniffer.SniffAsync(connection.Transport.Input, timeout, _time, CancellationToken.None);
+        }
+        catch (ConnectionAbortedException)
+        {
+            return;
         }
 
-        if (first == TlsHandshakeRecord)
+        if (protocol == SniffedProtocol.Tls)
         {
             await tls(connection);
+        }
+        else if (protocol == SniffedProtocol.Silent && original is null)
+        {
+            // Nothing sent in time: closed, as ever.
         }
         else if (_registry.Policy.Mtls == MtlsMode.Required)
         {
             Refuse("plaintext", $"a plain connection from {connection.RemoteEndPoint} while mTLS is required");
         }
-        else
+        else if (protocol == SniffedProtocol.Http || original is null)
         {
             await plain(connection);
+        }
+        else
+        {
+            await _tcp.ForwardAsync(connection, _tcp.InboundDestination(original.EndPoint), TcpProxy.Inbound);
         }
     }
 

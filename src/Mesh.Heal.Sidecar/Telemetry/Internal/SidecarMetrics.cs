@@ -13,7 +13,8 @@ namespace Mesh.Heal.Sidecar.Telemetry.Internal;
 /// enum's number: health 0 Healthy, 1 Degraded, 2 Failed, 3 Recovering; breaker 0 Closed, 1 Open, 2 HalfOpen, 3 Isolated.
 /// <c>meshheal.process.allocated</c> (<c>meshheal_process_allocated_bytes_total</c>) is the process's managed allocations,
 /// for measuring bytes per request over a load run (<c>tests/bench/hotpath.sh</c>). <c>meshheal.controlplane.connected</c>
-/// says which control-plane address the policy stream is on.
+/// says which control-plane address the policy stream is on. <c>meshheal.tcp.connections</c> and <c>meshheal.tcp</c>
+/// (<c>meshheal_tcp_bytes_total</c>) count the redirected connections carried as opaque TCP and their bytes.
 /// </remarks>
 internal sealed class SidecarMetrics
 {
@@ -26,6 +27,8 @@ internal sealed class SidecarMetrics
     private readonly Counter<long> _callerErrors;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _inboundRefused;
+    private readonly Counter<long> _tcpConnections;
+    private readonly Counter<long> _tcpBytes;
 
     public SidecarMetrics(IMeterFactory meterFactory, ClusterResilienceRegistry registry, ControlPlaneStatus? controlPlane = null)
     {
@@ -38,6 +41,10 @@ internal sealed class SidecarMetrics
             "meshheal.caller.errors", "{attempt}", "Attempts that failed on the caller's side (aborted, slow or broken body), by reason; never counted against the upstream.");
         _inboundRefused = meter.CreateCounter<long>(
             "meshheal.inbound.refused", "{connection}", "Connections the inbound listener closed without an answer, by reason: plaintext, no_client_certificate, untrusted_client_certificate.");
+        _tcpConnections = meter.CreateCounter<long>(
+            "meshheal.tcp.connections", "{connection}", "Redirected connections carried as opaque TCP (not HTTP/1.x), by direction (outbound, inbound) and result: ok, connect_failed, reset.");
+        _tcpBytes = meter.CreateCounter<long>(
+            "meshheal.tcp", "By", "Bytes of opaque TCP connections by direction and way: sent to the destination, received from it.");
         _duration = meter.CreateHistogram<double>(
             "meshheal.request.duration", "s", "Time to serve a request through the sidecar.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
@@ -79,6 +86,17 @@ internal sealed class SidecarMetrics
         }));
 
     public void RecordInboundRefused(string reason) => _inboundRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void RecordTcpConnection(string direction, string result) =>
+        _tcpConnections.Add(1, new KeyValuePair<string, object?>("direction", direction), new KeyValuePair<string, object?>("result", result));
+
+    public void RecordTcpBytes(string direction, string way, long bytes)
+    {
+        if (bytes > 0)
+        {
+            _tcpBytes.Add(bytes, new KeyValuePair<string, object?>("direction", direction), new KeyValuePair<string, object?>("way", way));
+        }
+    }
 
     public void RecordRetry(string cluster) => _retries.Add(1, new KeyValuePair<string, object?>("cluster", cluster));
 
