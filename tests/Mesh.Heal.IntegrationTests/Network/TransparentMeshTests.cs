@@ -213,7 +213,7 @@ public class TransparentMeshTests(ITestOutputHelper output)
         }
 
         var report = new StringBuilder();
-        report.AppendLine(string.Create(CultureInfo.InvariantCulture, $"mesh latency, {DateTimeOffset.UtcNow:u}: {Rounds} interleaved rounds of {Seconds:0.#} s at {Rate} requests/s per path (openloop, 4 connections, 0.2 s warm-up per run, one warm-up round), in network namespaces joined by a veth pair; loaded machine (2 cores shared with other builds and tests)"));
+        report.AppendLine(string.Create(CultureInfo.InvariantCulture, $"mesh latency, {DateTimeOffset.UtcNow:u}: {Rounds} interleaved rounds of {Seconds:0.#} s at {Rate} requests/s per path (openloop, 4 connections, 0.2 s warm-up per run, one warm-up round), in network namespaces joined by a veth pair; {Environment.ProcessorCount} cores, load average before the run {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         foreach (var (path, i) in paths.Select((p, i) => (p, i)))
         {
             report.AppendLine(Summary(path.Name, samples[i]));
