@@ -341,7 +341,7 @@ public class InterceptionTests
                         Clusters = new { orders = new { Destinations = new { d1 = new { Address = $"http://{peerAddress}:{OrdersPort}/" } } } },
                     },
                 }));
-                var (program, leading) = SidecarCommand.Program(() => typeof(SidecarHost).Assembly.Location);
+                var (program, leading) = NetworkNamespace.SidecarProgram(() => typeof(SidecarHost).Assembly.Location);
                 string[] args =
                 [
                     "HOME=" + directory, program, .. leading,

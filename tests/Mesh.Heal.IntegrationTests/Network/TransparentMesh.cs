@@ -204,7 +204,7 @@ internal sealed class TransparentMesh : IAsyncDisposable
     {
         var config = Path.Combine(_directory, service + ".json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new { Sidecar = new { Service = service }, ReverseProxy = reverseProxy }));
-        var (program, leading) = SidecarCommand.Program(() => typeof(SidecarHost).Assembly.Location);
+        var (program, leading) = NetworkNamespace.SidecarProgram(() => typeof(SidecarHost).Assembly.Location);
         string[] args =
         [
             "HOME=" + _directory, program, .. leading,

@@ -65,7 +65,8 @@ internal sealed class OpenLoop
     public async Task<OpenLoopResult> RunInAsync(
         NetworkNamespace network, int? uid, Uri address, int rate, double seconds, double warmupSeconds, int connections, string? samples = null)
     {
-        var (code, text) = await network.RunAsync(_binary, Arguments(address, rate, seconds, warmupSeconds, connections, samples), uid);
+        var binary = uid is null ? _binary : NetworkNamespace.ReachableByOthers(_binary);
+        var (code, text) = await network.RunAsync(binary, Arguments(address, rate, seconds, warmupSeconds, connections, samples), uid);
         return Result(address, code, text, $" in {network.Name} (uid {uid?.ToString(CultureInfo.InvariantCulture) ?? "0"})");
     }
 

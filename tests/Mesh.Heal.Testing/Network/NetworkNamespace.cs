@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -22,6 +23,7 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
     public const string Prefix = "mh-";
 
     private static readonly Lazy<string?> WhyUnavailable = new(Probe);
+    private static readonly ConcurrentDictionary<string, Lazy<string>> Staged = new(StringComparer.Ordinal);
     private readonly List<ChaosProcess> _processes = [];
     private int _disposed;
 
@@ -215,6 +217,30 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
         return socket ?? throw new IOException($"could not make a socket in {Name}", failure);
     }
 
+    /// <summary>The sidecar's program and leading arguments (<see cref="SidecarCommand.Program"/>) for a process run as
+    /// another uid: each file is <see cref="ReachableByOthers"/>.</summary>
+    public static (string FileName, string[] Arguments) SidecarProgram(Func<string> dll)
+    {
+        var (file, leading) = SidecarCommand.Program(dll);
+        return SidecarCommand.Binary is null ? (file, [.. leading.Select(ReachableByOthers)]) : (ReachableByOthers(file), leading);
+    }
+
+    /// <summary><paramref name="path"/> when other users can reach and read it; else the same file in a copy of its
+    /// directory that everyone can read, made once per test process, so that a program run as the proxy uid works from
+    /// a checkout under a private home (mode 0700) too.</summary>
+    public static string ReachableByOthers(string path)
+    {
+        path = Path.GetFullPath(path);
+        if (!OperatingSystem.IsLinux() || OthersCanRead(path))
+        {
+            return path;
+        }
+
+        var directory = Path.GetDirectoryName(path)!;
+        var copy = Staged.GetOrAdd(directory, static source => new Lazy<string>(() => OperatingSystem.IsLinux() ? Stage(source) : source)).Value;
+        return Path.Combine(copy, Path.GetFileName(path));
+    }
+
     /// <summary>Starts a long-running program inside the namespace (optionally as <paramref name="uid"/>) and waits for a
     /// line matching <paramref name="ready"/>; the program is killed on dispose.</summary>
     public async Task<(ChaosProcess Process, Match Ready)> StartAsync(string name, string file, IEnumerable<string> args, Regex ready, int? uid = null)
@@ -281,6 +307,15 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
             }
         }
 
+        // Staged copies of a crashed run.
+        foreach (var directory in new DirectoryInfo(Path.GetTempPath()).GetDirectories(Prefix + "stage-*"))
+        {
+            if (int.TryParse(directory.Name[(Prefix.Length + "stage-".Length)..], out var pid) && pid != Environment.ProcessId && !Alive(pid))
+            {
+                directory.Delete(recursive: true);
+            }
+        }
+
         // A hosts file can outlive its namespace when the run died between the two deletions.
         var etc = new DirectoryInfo("/etc/netns");
         foreach (var directory in etc.Exists ? etc.GetDirectories(Prefix + "*") : [])
@@ -316,6 +351,58 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
             return false;
         }
     }
+
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static bool OthersCanRead(string path)
+    {
+        if (!File.Exists(path) || (File.GetUnixFileMode(path) & UnixFileMode.OtherRead) == 0)
+        {
+            return false;
+        }
+
+        for (var directory = Path.GetDirectoryName(path); !string.IsNullOrEmpty(directory); directory = Path.GetDirectoryName(directory))
+        {
+            if ((File.GetUnixFileMode(directory) & UnixFileMode.OtherExecute) == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Copies <paramref name="source"/> into <c>/tmp/mh-stage-&lt;pid&gt;/</c> (deleted when this process exits, or by
+    /// <see cref="DeleteLeftovers"/> after a crash), readable by everyone, executables kept executable.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static string Stage(string source)
+    {
+        const UnixFileMode Open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
+            | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        var root = StageRoot(Environment.ProcessId);
+        if (!Directory.Exists(root))
+        {
+            Directory.CreateDirectory(root, Open);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(root, recursive: true);
+        }
+
+        var target = Path.Combine(root, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source)))[..16]);
+        foreach (var directory in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories).Prepend(source))
+        {
+            Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(source, directory)), Open);
+        }
+
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            File.Copy(file, copy, overwrite: true);
+            var executable = (File.GetUnixFileMode(file) & UnixFileMode.UserExecute) != 0;
+            File.SetUnixFileMode(copy, executable ? Open : Open & ~(UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute));
+        }
+
+        return target;
+    }
+
+    private static string StageRoot(int pid) => Path.Combine(Path.GetTempPath(), $"{Prefix}stage-{pid}");
 
     private List<string> Exec(string file, IEnumerable<string> args, int? uid)
     {
