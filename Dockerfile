@@ -43,9 +43,10 @@ COPY --from=build /out/cli /app/cli
 # `meshctl demo` runs the demo host from the demo/ folder beside meshctl's (src/Mesh.Heal.Cli/Demo/DemoLauncher.cs).
 COPY --from=build /out/demo /app/demo
 COPY --chmod=755 deploy/docker/meshheal.sh /app/meshheal
-# The bug fixer's git actuator runs git itself (worktrees, commits, pushes of its patch branches).
+# The bug fixer's git actuator runs git itself (worktrees, commits, pushes of its patch branches); an injected pod's
+# init container runs `meshctl init-network`, which runs iptables.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates \
+ && apt-get install -y --no-install-recommends git ca-certificates iptables \
  && rm -rf /var/lib/apt/lists/*
 # The store and the sidecar's last-known-good policy live under /var/lib/meshheal (a volume in Kubernetes).
 RUN mkdir -p /var/lib/meshheal/sidecar && chown -R "$APP_UID" /var/lib/meshheal

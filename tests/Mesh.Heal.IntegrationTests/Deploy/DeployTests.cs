@@ -78,6 +78,18 @@ public class DeployTests
         Assert.Contains(Regex.Match(dockerfile, @"CMD \[""([^""]+)""").Groups[1].Value, roles.Keys);
     }
 
+    [Fact]
+    public void Dockerfile_RuntimeStage_InstallsIptables_WhichMeshctlInitNetworkRuns()
+    {
+        var dockerfile = Manifests.Dockerfile();
+        var runtime = dockerfile.IndexOf(" AS runtime", StringComparison.Ordinal);
+        var install = Regex.Match(dockerfile[runtime..], @"apt-get install -y --no-install-recommends ([^\n&]+)");
+
+        // An injected pod's init container is this image running `meshctl init-network`, which runs Debian's iptables.
+        Assert.True(install.Success, "the runtime stage installs packages with apt-get");
+        Assert.Contains("iptables", install.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Theory]
     [MemberData(nameof(Installations))]
     public void Containers_RunARoleOfTheImage_WithSettingsTheProgramBinds_PortsAndProbesOnItsListeners(string manifest, string example)
