@@ -85,5 +85,13 @@ internal sealed class SqliteDatabase : StoreDatabase
 
     public override DbParameter Parameter(string name, object? value) => new SqliteParameter(name, value ?? DBNull.Value);
 
-    public override void Dispose() => _connection.Dispose();
+    /// <summary>Closes the connection once no call is using it: a background writer still in a transaction when the host
+    /// is disposed finishes it first, instead of having the connection closed under it.</summary>
+    public override void Dispose()
+    {
+        lock (_lock)
+        {
+            _connection.Dispose();
+        }
+    }
 }
